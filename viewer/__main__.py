@@ -1,0 +1,5 @@
+"""``python -m viewer`` is the ``mammo-viewer`` command."""
+
+from viewer.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""Command line: ``mammo-viewer [PATH ...]`` opens the viewer; subcommands work headless.
+
+``mammo-viewer`` with no path writes the built-in demo study and opens it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from viewer import __version__
+
+# Headless subcommands: name -> module in viewer.headless with add_parser() and run().
+SUBCOMMANDS: dict[str, str] = {}
+
+
+def _gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mammo-viewer",
+        description="Read mammograms, mark and measure calcifications. Subcommands: "
+        + (", ".join(sorted(SUBCOMMANDS)) or "none")
+        + " (mammo-viewer SUBCOMMAND --help).",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="DICOM files or folders of a study (default: the built-in demo study)")
+    parser.add_argument("--screenshot", metavar="OUT.png",
+                        help="open, wait until the images are shown, save a picture of the window, exit")
+    parser.add_argument("--reader", help="reader name for this session (default: from preferences)")
+    parser.add_argument("--version", action="version", version=f"mammo-viewer {__version__}")
+    return parser
+
+
+def _run_subcommand(name: str, argv: Sequence[str]) -> int:
+    module = importlib.import_module(SUBCOMMANDS[name])
+    parser = argparse.ArgumentParser(prog=f"mammo-viewer {name}")
+    module.add_parser(parser)
+    args = parser.parse_args(list(argv))
+    result: int = module.run(args)
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``mammo-viewer`` and ``python -m viewer``."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] in SUBCOMMANDS:
+        return _run_subcommand(args_list[0], args_list[1:])
+    args = _gui_parser().parse_args(args_list)
+    from viewer.qt.app import run_gui  # Qt only when a window is wanted
+
+    return run_gui(args.paths, screenshot=args.screenshot, reader=args.reader)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
