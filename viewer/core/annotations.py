@@ -206,6 +206,10 @@ class ClusterState(str, Enum):
 
     SUGGESTED = "suggested"
     CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    """The reader decided that these marks do not form a cluster (a dismissed suggestion
+    or a dissolved cluster). Kept in ``ImageAnnotations.clusters`` so that automatic
+    grouping leaves its members alone; not counted or shown as a cluster."""
 
 
 @dataclass(frozen=True)
@@ -214,7 +218,7 @@ class Cluster:
 
     ``outline`` is a polygon the reader drew, or ``None`` to use the convex hull of the
     members' outlines. Metrics (span, area, count) are derived by
-    :mod:`viewer.core.measure` from the members, never stored as truth.
+    :mod:`viewer.core.cluster_metrics` from the members, never stored as truth.
     """
 
     id: str
@@ -242,6 +246,11 @@ class Cluster:
     @property
     def confirmed(self) -> bool:
         return self.state is ClusterState.CONFIRMED
+
+    @property
+    def rejected(self) -> bool:
+        """True for a reader's "not a cluster" decision (see ``ClusterState.REJECTED``)."""
+        return self.state is ClusterState.REJECTED
 
 
 @dataclass(frozen=True)
@@ -314,9 +323,9 @@ class ImageAnnotations:
         return self.dicom_spacing
 
     def cluster_of(self, calcification_id: str) -> Cluster | None:
-        """The reader's or suggested cluster holding a mark, if any."""
+        """The reader's or suggested cluster holding a mark, if any (never a rejected one)."""
         for cluster in self.clusters.values():
-            if calcification_id in cluster.member_ids:
+            if calcification_id in cluster.member_ids and not cluster.rejected:
                 return cluster
         return None
 
@@ -402,9 +411,9 @@ class StudyAnnotations:
                 yield key, calc
 
     def count(self) -> tuple[int, int]:
-        """(calcifications, clusters) over the whole study."""
+        """(calcifications, clusters) over the whole study; rejected groups are not clusters."""
         return (sum(len(i.calcifications) for i in self.images.values()),
-                sum(len(i.clusters) for i in self.images.values()))
+                sum(not c.rejected for i in self.images.values() for c in i.clusters.values()))
 
     # -- calcifications --------------------------------------------------------------
     def put_calcification(self, key: ImageKey, calc: Calcification) -> None:
