@@ -96,6 +96,24 @@ class Spacing:
         return self.row_mm is not None
 
     @property
+    def short_label(self) -> str:
+        """A few words naming the source, for labels beside a mark ("ERMF 1.08", "detector")."""
+        if self.source is SpacingSource.PIXEL_SPACING:
+            kind = (self.calibration_type or "").upper()
+            return {"GEOMETRY": "breast plane", "FIDUCIAL": "calibrated"}.get(kind, "corrected")
+        if self.source is SpacingSource.IMAGER_PIXEL_SPACING_ERMF:
+            return f"ERMF {self.ermf:.4g}" if self.ermf else "breast plane est."
+        if self.source is SpacingSource.IMAGER_PIXEL_SPACING:
+            return "detector"
+        if self.source is SpacingSource.MANUAL:
+            return "manual cal."
+        return "uncalibrated"
+
+    def format_length(self, mm: float | None, px: float) -> str:
+        """A length as users read it: ``"0.52 mm"`` or ``"7.4 px"`` when uncalibrated."""
+        return f"{mm:.2f} mm" if mm is not None else f"{px:.1f} px"
+
+    @property
     def unit(self) -> str:
         """``"mm"`` when calibrated, else ``"px"``."""
         return "mm" if self.calibrated else "px"

@@ -1,0 +1,89 @@
+"""The mammography hanging: RCC | LCC over RMLO | LMLO, breasts back to back.
+
+The right breast is on the left of the screen; each image is mirrored (a view
+transform) so that the chest walls meet in the middle. A view missing from the study
+leaves an empty, labelled cell. Double click or keys 1-4 maximise one view.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QGridLayout, QWidget
+
+from viewer.dicom.image import MammoImage
+from viewer.qt.image_view import ImageView
+
+HANGING_ORDER: tuple[str, ...] = ("RCC", "LCC", "RMLO", "LMLO")
+"""Cells in reading order: index 0-3 are keys 1-4, rows of two."""
+
+
+class HangingView(QWidget):
+    """Four image views in the standard 2x2 mammography layout."""
+
+    active_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.views: dict[str, ImageView] = {}
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(2)
+        for i, name in enumerate(HANGING_ORDER):
+            view = ImageView(name, self)
+            view.setObjectName(f"view_{name}")
+            view.activated.connect(self._activate)
+            view.double_clicked.connect(self.toggle_maximise)
+            grid.addWidget(view, i // 2, i % 2)
+            self.views[name] = view
+        self.setStyleSheet("background: #202020;")
+        self.active: ImageView = self.views[HANGING_ORDER[0]]
+        self.maximised: ImageView | None = None
+
+    def show_study(self, images: dict[str, MammoImage], extra: list[MammoImage]) -> list[MammoImage]:
+        """Hang the four standard views; images that fit no cell are returned (shown elsewhere).
+
+        When the study has none of the standard views (e.g. a single secondary capture),
+        its images fill the cells in order so that they are still seen.
+        """
+        leftovers = list(extra)
+        placed = dict(images)
+        if not placed and leftovers:
+            for name in HANGING_ORDER:
+                if leftovers:
+                    placed[name] = leftovers.pop(0)
+        for name in HANGING_ORDER:
+            self.views[name].set_image(placed.get(name))
+        first = next((self.views[n] for n in HANGING_ORDER if placed.get(n) is not None), None)
+        self.active = first or self.views[HANGING_ORDER[0]]
+        if self.maximised is not None:
+            self.toggle_maximise(self.maximised)
+        self.active_changed.emit(self.active)
+        return leftovers
+
+    def loaded_views(self) -> list[ImageView]:
+        return [v for v in self.views.values() if v.image is not None]
+
+    def _activate(self, view: ImageView) -> None:
+        if view is not self.active:
+            self.active = view
+            self.active_changed.emit(view)
+
+    def toggle_maximise(self, view: ImageView) -> None:
+        """Show only ``view`` (or all four again when it is already maximised)."""
+        if self.maximised is view:
+            for v in self.views.values():
+                v.show()
+            self.maximised = None
+        else:
+            for v in self.views.values():
+                v.setVisible(v is view)
+            self.maximised = view
+        self._activate(view)
+        for v in self.views.values():
+            if v.isVisible():
+                v.fit()
+
+    def maximise_index(self, index: int) -> None:
+        """Keys 1-4: maximise that cell, or restore the 4-up when it is the maximised one."""
+        if 0 <= index < len(HANGING_ORDER):
+            self.toggle_maximise(self.views[HANGING_ORDER[index]])

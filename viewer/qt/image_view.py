@@ -1,0 +1,446 @@
+"""One mammogram on screen: windowed display, pan/zoom, window/level drag, overlays.
+
+Scene coordinates of the view are the stored image's pixel coordinates (x = column,
+y = row, pixel centres at integers); mirroring for the hanging protocol is a view
+transform (``invertX``), never a copy of the data, so marks and clicks need no
+conversion.
+
+Display pipeline per repaint: choose the resolution level whose pixels match the screen
+(:class:`viewer.core.pyramid.Pyramid`), crop it to the visible region, and index a
+uint8 lookup table (modality LUT -> VOI -> inversion, :func:`display_lut`) with it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QGraphicsLineItem, QLabel, QWidget
+
+from viewer.core.pyramid import Pyramid
+from viewer.core.tools import EventKind, PointerEvent
+from viewer.core.windowing import VoiPreset, display_lut
+from viewer.dicom.image import MammoImage
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+
+_OVERLAY_STYLE = (
+    "color: #f0f0f0; background: transparent; font-size: 11px;"
+    "font-family: 'DejaVu Sans Mono', monospace;"
+)
+
+
+def _modifier_names(mods: Qt.KeyboardModifier) -> frozenset[str]:
+    names = set()
+    if mods & Qt.KeyboardModifier.ShiftModifier:
+        names.add("shift")
+    if mods & Qt.KeyboardModifier.ControlModifier:
+        names.add("ctrl")
+    if mods & Qt.KeyboardModifier.AltModifier:
+        names.add("alt")
+    return frozenset(names)
+
+
+_BUTTONS = {
+    Qt.MouseButton.LeftButton: "left",
+    Qt.MouseButton.RightButton: "right",
+    Qt.MouseButton.MiddleButton: "middle",
+}
+
+
+class _MammoViewBox(pg.ViewBox):
+    """ViewBox with viewer mouse bindings.
+
+    Left: the active tool (pan when the tool does not use the event); middle: pan;
+    right drag: window/level; wheel: zoom about the cursor.
+    """
+
+    def __init__(self, owner: ImageView) -> None:
+        super().__init__(lockAspect=True, invertY=True, enableMenu=False)
+        self._owner = owner
+        self._tool_drag = False
+
+    def mouseClickEvent(self, ev: object) -> None:  # type: ignore[override]
+        owner = self._owner
+        button = _BUTTONS.get(ev.button(), "other")  # type: ignore[attr-defined]
+        pos = self.mapSceneToView(ev.scenePos())  # type: ignore[attr-defined]
+        owner.activated.emit(owner)
+        if ev.double():  # type: ignore[attr-defined]
+            ev.accept()  # type: ignore[attr-defined]
+            owner.double_clicked.emit(owner)
+            return
+        event = PointerEvent(EventKind.CLICK, pos.x(), pos.y(), button,
+                             _modifier_names(ev.modifiers()))  # type: ignore[attr-defined]
+        if owner.dispatch(event):
+            ev.accept()  # type: ignore[attr-defined]
+
+    def mouseDragEvent(self, ev: object, axis: int | None = None) -> None:  # type: ignore[override]
+        owner = self._owner
+        btn = ev.button()  # type: ignore[attr-defined]
+        if btn == Qt.MouseButton.RightButton:
+            ev.accept()  # type: ignore[attr-defined]
+            owner.window_drag(ev)
+            return
+        if btn == Qt.MouseButton.LeftButton:
+            pos = self.mapSceneToView(ev.scenePos())  # type: ignore[attr-defined]
+            mods = _modifier_names(ev.modifiers())  # type: ignore[attr-defined]
+            if ev.isStart():  # type: ignore[attr-defined]
+                start = self.mapSceneToView(ev.buttonDownScenePos())  # type: ignore[attr-defined]
+                owner.activated.emit(owner)
+                self._tool_drag = owner.dispatch(
+                    PointerEvent(EventKind.PRESS, start.x(), start.y(), "left", mods))
+            if self._tool_drag:
+                ev.accept()  # type: ignore[attr-defined]
+                kind = EventKind.RELEASE if ev.isFinish() else EventKind.MOVE  # type: ignore[attr-defined]
+                owner.dispatch(PointerEvent(kind, pos.x(), pos.y(), "left", mods))
+                if kind is EventKind.RELEASE:
+                    self._tool_drag = False
+                return
+        super().mouseDragEvent(ev, axis)
+        owner.user_changed_range.emit(owner)
+
+    def wheelEvent(self, ev: object, axis: int | None = None) -> None:  # type: ignore[override]
+        super().wheelEvent(ev, axis)
+        self._owner.user_changed_range.emit(self._owner)
+
+
+class ImageView(pg.GraphicsView):
+    """A single image view with windowing, zoom/pan, overlays and a tool dispatcher."""
+
+    activated = Signal(object)
+    double_clicked = Signal(object)
+    user_changed_range = Signal(object)
+    window_changed = Signal(object)
+    cursor_moved = Signal(object, float, float)
+
+    def __init__(self, label: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent=parent, background=QColor(0, 0, 0))
+        self.cell_label = label
+        self.image: MammoImage | None = None
+        self.frame = 0
+        self.voi: VoiPreset | None = None
+        self.invert = False
+        self.tool_handler: Callable[[ImageView, PointerEvent], bool] | None = None
+        self._pyramid: Pyramid | None = None
+        self._lut: np.ndarray | None = None
+        self._lut_offset = 0
+        self._rendered_key: tuple[object, ...] | None = None
+        self._drag_start: tuple[float, float] | None = None
+        self._value_range = (0.0, 1.0)
+
+        self.vb = _MammoViewBox(self)
+        self.setCentralItem(self.vb)
+        self.item = pg.ImageItem(axisOrder="row-major")
+        self.vb.addItem(self.item)
+        self.vb.sigRangeChanged.connect(self._schedule_render)
+        self.scene().sigMouseMoved.connect(self._mouse_moved)
+
+        self._ruler = QGraphicsLineItem()
+        pen = QPen(QColor(255, 210, 0))
+        pen.setCosmetic(True)
+        pen.setWidthF(1.5)
+        self._ruler.setPen(pen)
+        self._ruler.setZValue(20)
+        self._ruler.hide()
+        self.vb.addItem(self._ruler, ignoreBounds=True)
+        self._ruler_text = pg.TextItem(color=(255, 210, 0), anchor=(0, 1))
+        self._ruler_text.setZValue(21)
+        self._ruler_text.hide()
+        self.vb.addItem(self._ruler_text, ignoreBounds=True)
+
+        self._render_timer = QTimer(self)
+        self._render_timer.setSingleShot(True)
+        self._render_timer.setInterval(0)
+        self._render_timer.timeout.connect(self.render)
+
+        self.overlay_tl = self._make_overlay(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.overlay_tr = self._make_overlay(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self.overlay_bl = self._make_overlay(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
+        self.overlay_br = self._make_overlay(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom)
+        self.banner = QLabel(self)
+        self.banner.setStyleSheet("color: #000; background: #ffb000; font-weight: bold; padding: 2px 6px;")
+        self.banner.hide()
+        self.setMinimumSize(120, 120)
+        self._update_overlays()
+
+    # -- overlays ------------------------------------------------------------------
+    def _make_overlay(self, align: Qt.AlignmentFlag) -> QLabel:
+        label = QLabel(self)
+        label.setStyleSheet(_OVERLAY_STYLE)
+        label.setAlignment(align)
+        label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        return label
+
+    def resizeEvent(self, ev: object) -> None:  # type: ignore[override]
+        super().resizeEvent(ev)
+        self._place_overlays()
+        self._schedule_render()
+
+    def _place_overlays(self) -> None:
+        w, h, m = self.width(), self.height(), 6
+        for label in (self.overlay_tl, self.overlay_tr, self.overlay_bl, self.overlay_br):
+            label.adjustSize()
+        self.overlay_tl.move(m, m)
+        self.overlay_tr.move(w - self.overlay_tr.width() - m, m)
+        self.overlay_bl.move(m, h - self.overlay_bl.height() - m)
+        self.overlay_br.move(w - self.overlay_br.width() - m, h - self.overlay_br.height() - m)
+        if self.banner.isVisible():
+            self.banner.adjustSize()
+            self.banner.move((w - self.banner.width()) // 2, m)
+
+    def _update_overlays(self) -> None:
+        if self.image is None:
+            self.overlay_tl.setText(f"<b>{self.cell_label}</b><br>not in this study"
+                                    if self.cell_label else "")
+            for label in (self.overlay_tr, self.overlay_bl, self.overlay_br):
+                label.setText("")
+            self.banner.hide()
+            self._place_overlays()
+            return
+        img = self.image
+        self.overlay_tl.setText(f"<b style='font-size:14px'>{img.view_label}</b>")
+        spacing = img.spacing
+        if spacing.calibrated:
+            sp = f"{spacing.col_mm:.4g} x {spacing.row_mm:.4g} mm/px<br>{spacing.label}"
+        else:
+            sp = spacing.label
+        self.overlay_tr.setText(sp)
+        voi = self.voi
+        if voi is not None and voi.center is not None and voi.width is not None:
+            wl = f"W {voi.width:.0f} L {voi.center:.0f} {voi.function.lower()}"
+        elif voi is not None:
+            wl = voi.name
+        else:
+            wl = ""
+        inv = " inverted" if self.invert else ""
+        self.overlay_bl.setText(f"{wl}{inv}")
+        self.overlay_br.setText(f"zoom {self.zoom_percent():.0f}%<br>{img.columns}x{img.rows}")
+        if img.for_processing:
+            self.banner.setText("FOR PROCESSING - not for diagnosis")
+            self.banner.show()
+        else:
+            self.banner.hide()
+        self._place_overlays()
+
+    # -- image ---------------------------------------------------------------------
+    def set_image(self, image: MammoImage | None, frame: int = 0) -> None:
+        """Show ``image`` (or an empty, labelled cell), with its default window, fitted."""
+        self.image = image
+        self.frame = frame
+        self._rendered_key = None
+        if image is None:
+            self._pyramid = None
+            self.item.clear()
+            self._update_overlays()
+            return
+        self._pyramid = Pyramid(image.pixels(frame))
+        coarse = self._pyramid.level(self._pyramid.max_level)
+        values = image.modality_lut.apply(np.array([coarse.min(), coarse.max()]))
+        self._value_range = (float(np.min(values)), float(np.max(values)))
+        self.invert = image.invert_default
+        self.voi = image.default_voi(frame)
+        spacing = image.spacing
+        ratio = 1.0
+        if spacing.row_mm is not None and spacing.col_mm is not None:
+            ratio = spacing.col_mm / spacing.row_mm
+        self.vb.setAspectLocked(True, ratio=ratio)
+        self.vb.invertX(image.mirror_for_hanging)
+        self._rebuild_lut()
+        self.vb.setLimits(xMin=-0.5 - image.columns * 2, xMax=image.columns * 3,
+                          yMin=-0.5 - image.rows * 2, yMax=image.rows * 3)
+        self.fit()
+        self._update_overlays()
+
+    def set_voi(self, voi: VoiPreset, *, emit: bool = True) -> None:
+        """Apply a VOI (preset or dragged window)."""
+        self.voi = voi
+        self._rebuild_lut()
+        self._update_overlays()
+        if emit:
+            self.window_changed.emit(self)
+
+    def set_invert(self, invert: bool) -> None:
+        self.invert = invert
+        self._rebuild_lut()
+        self._update_overlays()
+
+    def reset_window(self) -> None:
+        if self.image is not None:
+            self.invert = self.image.invert_default
+            self.set_voi(self.image.default_voi(self.frame))
+
+    def auto_window(self) -> None:
+        if self.image is not None:
+            self.set_voi(self.image.auto_voi(self.frame))
+
+    def _rebuild_lut(self) -> None:
+        if self.image is None or self.voi is None:
+            return
+        lo, hi = self.image.stored_range
+        self._lut = display_lut(lo, hi, self.image.modality_lut, self.voi, self.invert)
+        self._lut_offset = lo
+        self._rendered_key = None
+        self.render()
+
+    # -- zoom / pan ----------------------------------------------------------------
+    def fit(self) -> None:
+        """Fit the whole image in the view."""
+        if self.image is None:
+            return
+        self.vb.setRange(QRectF(-0.5, -0.5, self.image.columns, self.image.rows), padding=0.01)
+        self._update_overlays()
+
+    def zoom_percent(self) -> float:
+        """Screen pixels per image pixel, in percent (100 % = 1:1)."""
+        if self.image is None or self.vb.width() <= 0:
+            return 0.0
+        x_range = self.vb.viewRange()[0]
+        span = x_range[1] - x_range[0]
+        return 100.0 * self.vb.width() / span if span > 0 else 0.0
+
+    def set_zoom(self, screen_px_per_image_px: float, center: tuple[float, float] | None = None) -> None:
+        """Zoom so that one image pixel takes the given number of screen pixels."""
+        if self.image is None or screen_px_per_image_px <= 0:
+            return
+        rect = self.vb.viewRect()
+        cx, cy = center if center is not None else (rect.center().x(), rect.center().y())
+        w = self.vb.width() / screen_px_per_image_px
+        h = self.vb.height() / screen_px_per_image_px
+        ratio = self.vb.state["aspectLocked"] or 1.0
+        h *= ratio
+        self.vb.setRange(QRectF(cx - w / 2, cy - h / 2, w, h), padding=0)
+        self._update_overlays()
+
+    def one_to_one(self) -> None:
+        self.set_zoom(1.0)
+
+    def true_size(self) -> None:
+        """Zoom so that a millimetre on the image is a millimetre on the screen."""
+        if self.image is None or not self.image.spacing.calibrated:
+            return
+        screen = self.screen()
+        dpmm = (screen.physicalDotsPerInchX() if screen else 96.0) / 25.4
+        col_mm = self.image.spacing.col_mm or 1.0
+        self.set_zoom(col_mm * dpmm)
+
+    def view_state(self) -> tuple[float, float, float]:
+        """(centre x, centre y, zoom) to link other views."""
+        rect = self.vb.viewRect()
+        return (rect.center().x(), rect.center().y(), self.zoom_percent() / 100.0)
+
+    def apply_view_state(self, state: tuple[float, float, float]) -> None:
+        cx, cy, zoom = state
+        self.set_zoom(zoom, (cx, cy))
+
+    def center_on(self, x: float, y: float, zoom: float | None = None) -> None:
+        """Centre the view on an image point, optionally at a zoom (screen px per image px)."""
+        if zoom is None:
+            zoom = max(self.zoom_percent() / 100.0, 1e-6)
+        self.set_zoom(zoom, (x, y))
+
+    # -- rendering -----------------------------------------------------------------
+    def _schedule_render(self) -> None:
+        if not self._render_timer.isActive():
+            self._render_timer.start()
+
+    def render(self) -> None:  # type: ignore[override]
+        """Window the visible crop of the matching resolution level and show it."""
+        if self.image is None or self._pyramid is None or self._lut is None:
+            return
+        rect = self.vb.viewRect()
+        width_px = max(1, self.vb.width())
+        per_screen = rect.width() / width_px
+        level = min(Pyramid.level_for(per_screen), self._pyramid.max_level)
+        data = self._pyramid.level(level)
+        scale = 2**level
+        rows, cols = data.shape
+        margin = 0.25
+        c0 = max(0, int(math.floor((rect.left() - margin * rect.width()) / scale)))
+        c1 = min(cols, int(math.ceil((rect.right() + margin * rect.width()) / scale)) + 1)
+        r0 = max(0, int(math.floor((rect.top() - margin * rect.height()) / scale)))
+        r1 = min(rows, int(math.ceil((rect.bottom() + margin * rect.height()) / scale)) + 1)
+        if c1 <= c0 or r1 <= r0:
+            self.item.hide()
+            return
+        key = (level, c0, c1, r0, r1, id(self._lut))
+        if key == self._rendered_key:
+            self._update_overlays()
+            return
+        self._rendered_key = key
+        crop = data[r0:r1, c0:c1]
+        if self._lut_offset:
+            shown = self._lut[crop.astype(np.int32) - self._lut_offset]
+        else:
+            shown = self._lut[crop]
+        self.item.setImage(shown, autoLevels=False, levels=(0, 255))
+        self.item.setRect(QRectF(c0 * scale - 0.5, r0 * scale - 0.5,
+                                 (c1 - c0) * scale, (r1 - r0) * scale))
+        self.item.show()
+        self._update_overlays()
+
+    def displayed_image(self) -> np.ndarray | None:
+        """The uint8 picture currently on screen (for tests and exports)."""
+        data = self.item.image
+        return None if data is None else np.asarray(data)
+
+    # -- interaction ---------------------------------------------------------------
+    def dispatch(self, event: PointerEvent) -> bool:
+        if self.image is None or self.tool_handler is None:
+            return False
+        return self.tool_handler(self, event)
+
+    def window_drag(self, ev: object) -> None:
+        """Right-button drag: horizontal changes the width, vertical the centre (level)."""
+        if self.image is None or self.voi is None:
+            return
+        voi = self.voi
+        if ev.isStart():  # type: ignore[attr-defined]
+            center, width = self._current_window()
+            self._drag_start = (center, width)
+        if self._drag_start is None:
+            return
+        c0, w0 = self._drag_start
+        start = ev.buttonDownScreenPos(Qt.MouseButton.RightButton)  # type: ignore[attr-defined]
+        now = ev.screenPos()  # type: ignore[attr-defined]
+        dx, dy = now.x() - start.x(), now.y() - start.y()
+        lo, hi = self._value_range
+        step = max(hi - lo, 1.0) / 800.0
+        width = max(1.0, w0 + dx * step * 2)
+        center = c0 + dy * step
+        self.set_voi(voi.with_window(center, width))
+        if ev.isFinish():  # type: ignore[attr-defined]
+            self._drag_start = None
+
+    def _current_window(self) -> tuple[float, float]:
+        assert self.image is not None and self.voi is not None
+        voi = self.voi
+        if voi.center is not None and voi.width is not None:
+            return voi.center, voi.width
+        lo, hi = self._value_range
+        return (lo + hi) / 2.0, hi - lo
+
+    def _mouse_moved(self, scene_pos: QPointF) -> None:
+        if self.image is None:
+            return
+        p = self.vb.mapSceneToView(scene_pos)
+        self.cursor_moved.emit(self, p.x(), p.y())
+
+    def show_line(self, p1: tuple[float, float], p2: tuple[float, float] | None, text: str) -> None:
+        """Draw (or with ``p2=None`` start) the ruler line with its length."""
+        if p2 is None:
+            self._ruler.hide()
+            self._ruler_text.hide()
+            return
+        self._ruler.setLine(p1[0], p1[1], p2[0], p2[1])
+        self._ruler.show()
+        self._ruler_text.setText(text)
+        self._ruler_text.setPos(p2[0], p2[1])
+        self._ruler_text.show()
+
+    def clear_ruler(self) -> None:
+        self._ruler.hide()
+        self._ruler_text.hide()

@@ -1,0 +1,215 @@
+"""Graphics of the marks of one image: outlines, size labels, cluster outlines.
+
+The layer listens to the model and redraws only what a change names.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsPathItem
+
+from viewer.core.annotations import (
+    Calcification,
+    Change,
+    ChangeKind,
+    Cluster,
+    ImageKey,
+    StudyAnnotations,
+)
+from viewer.core.geometry import convex_hull
+from viewer.qt.image_view import ImageView
+
+CALC_COLOR = QColor(0, 230, 255)
+SELECTED_COLOR = QColor(255, 140, 0)
+CONFIRMED_CLUSTER_COLOR = QColor(255, 60, 200)
+SUGGESTED_CLUSTER_COLOR = QColor(255, 255, 255)
+
+
+def _pen(color: QColor, width: float = 1.5, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    pen = QPen(color)
+    pen.setCosmetic(True)
+    pen.setWidthF(width)
+    pen.setStyle(style)
+    return pen
+
+
+def _polygon_path(points: object) -> QPainterPath:
+    poly = QPolygonF([QPointF(float(x), float(y)) for x, y in points])  # type: ignore[attr-defined]
+    path = QPainterPath()
+    path.addPolygon(poly)
+    path.closeSubpath()
+    return path
+
+
+def size_label(calc: Calcification) -> str:
+    """The text beside a mark: long axis with the spacing source, or "not measured"."""
+    if calc.sizes is None:
+        return "not measured"
+    s = calc.sizes
+    length = s.spacing.format_length(s.long_axis_mm, s.long_axis_px)
+    return f"{length} ({s.spacing.short_label})"
+
+
+class MarksLayer:
+    """Draws the calcifications and clusters of one image into an :class:`ImageView`."""
+
+    def __init__(self, view: ImageView, model: StudyAnnotations, key: ImageKey) -> None:
+        self.view = view
+        self.model = model
+        self.key = key
+        self.show_labels = True
+        self.selected: set[str] = set()
+        self._calc_items: dict[str, tuple[QGraphicsPathItem, pg.TextItem]] = {}
+        self._cluster_items: dict[str, tuple[QGraphicsPathItem, pg.TextItem]] = {}
+        self.suggestions: list[Cluster] = []
+        model.subscribe(self._on_change)
+        self.rebuild()
+
+    def detach(self) -> None:
+        self.model.unsubscribe(self._on_change)
+        for cid in list(self._calc_items):
+            self._remove_calc(cid)
+        for cid in list(self._cluster_items):
+            self._remove_cluster(cid)
+
+    # -- model events ----------------------------------------------------------------
+    def _on_change(self, change: Change) -> None:
+        if change.kind is ChangeKind.RESET:
+            self.rebuild()
+            return
+        if change.image != self.key:
+            return
+        if change.kind in (ChangeKind.CALCIFICATION_ADDED, ChangeKind.CALCIFICATION_CHANGED):
+            assert change.item_id is not None
+            self._draw_calc(self.model.image(self.key).calcifications[change.item_id])
+            self._redraw_clusters()
+        elif change.kind is ChangeKind.CALCIFICATION_REMOVED:
+            assert change.item_id is not None
+            self._remove_calc(change.item_id)
+            self.selected.discard(change.item_id)
+            self._redraw_clusters()
+        elif change.kind is ChangeKind.CALIBRATION_CHANGED:
+            self.rebuild()
+        else:
+            self._redraw_clusters()
+
+    def rebuild(self) -> None:
+        for cid in list(self._calc_items):
+            self._remove_calc(cid)
+        if self.key not in self.model.images:
+            return
+        for calc in self.model.image(self.key).calcifications.values():
+            self._draw_calc(calc)
+        self._redraw_clusters()
+
+    # -- calcifications --------------------------------------------------------------
+    def _draw_calc(self, calc: Calcification) -> None:
+        existing = self._calc_items.get(calc.id)
+        if existing is None:
+            path_item = QGraphicsPathItem()
+            path_item.setZValue(10)
+            text = pg.TextItem(anchor=(0, 0.5))
+            text.setZValue(11)
+            self.view.vb.addItem(path_item, ignoreBounds=True)
+            self.view.vb.addItem(text, ignoreBounds=True)
+            self._calc_items[calc.id] = (path_item, text)
+        else:
+            path_item, text = existing
+        color = SELECTED_COLOR if calc.id in self.selected else CALC_COLOR
+        if calc.outline is not None:
+            path = _polygon_path(calc.outline)
+            xs = [p[0] for p in calc.outline]
+            right = max(xs) if not self.view.vb.state["xInverted"] else min(xs)
+            path_item.setBrush(QBrush(Qt.BrushStyle.NoBrush))
+        else:
+            path = QPainterPath()
+            r = 3.0
+            path.addEllipse(QPointF(*calc.center), r, r)
+            right = calc.center[0] + (-r if self.view.vb.state["xInverted"] else r)
+        path_item.setPath(path)
+        path_item.setPen(_pen(color, 2.0 if calc.id in self.selected else 1.3))
+        text.setText(size_label(calc), color=color)
+        gap = 4.0 * (-1 if self.view.vb.state["xInverted"] else 1)
+        text.setPos(right + gap, calc.center[1])
+        text.setVisible(self.show_labels)
+
+    def _remove_calc(self, calc_id: str) -> None:
+        items = self._calc_items.pop(calc_id, None)
+        if items is not None:
+            for item in items:
+                self.view.vb.removeItem(item)
+
+    def set_selected(self, ids: set[str]) -> None:
+        changed = self.selected ^ ids
+        self.selected = set(ids)
+        img = self.model.images.get(self.key)
+        if img is None:
+            return
+        for cid in changed:
+            if cid in img.calcifications:
+                self._draw_calc(img.calcifications[cid])
+
+    def set_show_labels(self, on: bool) -> None:
+        self.show_labels = on
+        for _, text in self._calc_items.values():
+            text.setVisible(on)
+
+    # -- clusters --------------------------------------------------------------------
+    def set_suggestions(self, suggestions: list[Cluster]) -> None:
+        self.suggestions = suggestions
+        self._redraw_clusters()
+
+    def _redraw_clusters(self) -> None:
+        for cid in list(self._cluster_items):
+            self._remove_cluster(cid)
+        img = self.model.images.get(self.key)
+        if img is None:
+            return
+        for cluster in [*img.clusters.values(), *self.suggestions]:
+            self._draw_cluster(cluster)
+
+    def _draw_cluster(self, cluster: Cluster) -> None:
+        img = self.model.image(self.key)
+        if cluster.outline is not None:
+            outline = np.asarray(cluster.outline)
+        else:
+            pts: list[tuple[float, float]] = []
+            for mid in cluster.member_ids:
+                calc = img.calcifications.get(mid)
+                if calc is None:
+                    continue
+                pts.extend(calc.outline if calc.outline is not None else [calc.center])
+            if len(pts) < 3:
+                return
+            hull = convex_hull(pts)
+            centre = hull.mean(axis=0)
+            # Pad the hull so it surrounds the marks instead of cutting through them.
+            vec = hull - centre
+            norm = np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-9)
+            outline = hull + vec / norm * 12.0
+        confirmed = cluster.confirmed
+        color = CONFIRMED_CLUSTER_COLOR if confirmed else SUGGESTED_CLUSTER_COLOR
+        style = Qt.PenStyle.SolidLine if confirmed else Qt.PenStyle.DashLine
+        item = QGraphicsPathItem(_polygon_path(outline))
+        item.setPen(_pen(color, 1.5, style))
+        item.setZValue(8)
+        label = pg.TextItem(
+            f"cluster ({len(cluster.member_ids)})" if confirmed
+            else f"suggested cluster ({len(cluster.member_ids)})",
+            color=color, anchor=(0.5, 1),
+        )
+        top = outline[int(np.argmin(outline[:, 1]))]
+        label.setPos(float(top[0]), float(top[1]))
+        label.setZValue(9)
+        self.view.vb.addItem(item, ignoreBounds=True)
+        self.view.vb.addItem(label, ignoreBounds=True)
+        self._cluster_items[cluster.id] = (item, label)
+
+    def _remove_cluster(self, cluster_id: str) -> None:
+        items = self._cluster_items.pop(cluster_id, None)
+        if items is not None:
+            for item in items:
+                self.view.vb.removeItem(item)

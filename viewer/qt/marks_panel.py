@@ -1,0 +1,214 @@
+"""The marks panel: per image, clusters with their members, then unclustered marks.
+
+Selecting a row selects the mark and centres it in its view; selecting in a view
+selects the row (an ``_updating`` guard stops the echo).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from viewer.core.annotations import Calcification, Change, ImageKey, StudyAnnotations
+from viewer.core.geometry import Spacing
+from viewer.qt.marks_layer import size_label
+
+ROLE_KEY = Qt.ItemDataRole.UserRole
+ROLE_ID = Qt.ItemDataRole.UserRole + 1
+ROLE_KIND = Qt.ItemDataRole.UserRole + 2
+
+COLUMNS = ("Mark", "Long axis", "Short axis", "Area", "Morphology", "Spacing source")
+
+
+def _area_text(calc: Calcification) -> str:
+    if calc.sizes is None:
+        return "not measured"
+    if calc.sizes.area_mm2 is not None:
+        return f"{calc.sizes.area_mm2:.3f} mm²"
+    return f"{calc.sizes.area_px:.1f} px²"
+
+
+def _short_text(calc: Calcification) -> str:
+    if calc.sizes is None:
+        return "not measured"
+    s = calc.sizes
+    return s.spacing.format_length(s.short_axis_mm, s.short_axis_px)
+
+
+def _long_text(calc: Calcification) -> str:
+    if calc.sizes is None:
+        return "not measured"
+    s = calc.sizes
+    return s.spacing.format_length(s.long_axis_mm, s.long_axis_px)
+
+
+class MarksPanel(QWidget):
+    """Tree of the study's marks; emits ``mark_activated(image_key, calc_id)``."""
+
+    mark_activated = Signal(object, str)
+    cluster_activated = Signal(object, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model: StudyAnnotations | None = None
+        self.view_names: dict[ImageKey, str] = {}
+        self.spacings: dict[ImageKey, Spacing] = {}
+        self.suggestions_for: Callable[[ImageKey], list] | None = None
+        self._updating = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        top = QHBoxLayout()
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter (morphology, view, size >0.5)...")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self.refresh)
+        top.addWidget(self.filter_edit)
+        layout.addLayout(top)
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("marks_tree")
+        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setRootIsDecorated(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.itemSelectionChanged.connect(self._selection_changed)
+        layout.addWidget(self.tree, 1)
+        self.summary = QLabel()
+        self.summary.setObjectName("marks_summary")
+        layout.addWidget(self.summary)
+
+    def set_model(self, model: StudyAnnotations, view_names: dict[ImageKey, str]) -> None:
+        if self.model is not None:
+            self.model.unsubscribe(self._on_change)
+        self.model = model
+        self.view_names = dict(view_names)
+        model.subscribe(self._on_change)
+        self.refresh()
+
+    def _on_change(self, change: Change) -> None:
+        self.refresh()
+
+    # -- filtering -------------------------------------------------------------------
+    def _matches(self, calc: Calcification, view: str) -> bool:
+        text = self.filter_edit.text().strip().lower()
+        if not text:
+            return True
+        for token in text.split():
+            if token[0] in "<>" and token[1:].replace(".", "", 1).isdigit():
+                if calc.sizes is None or calc.sizes.long_axis_mm is None:
+                    return False
+                value = float(token[1:])
+                ok = calc.sizes.long_axis_mm > value if token[0] == ">" else (
+                    calc.sizes.long_axis_mm < value)
+                if not ok:
+                    return False
+            elif token not in (calc.morphology or "").lower() and token not in view.lower():
+                return False
+        return True
+
+    # -- building the tree -------------------------------------------------------------
+    def refresh(self) -> None:
+        if self.model is None:
+            return
+        selected = self.selected_ids()
+        self._updating = True
+        self.tree.clear()
+        total_calcs = total_clusters = 0
+        for key, img in self.model.images.items():
+            view = self.view_names.get(key, key[0][-8:])
+            suggestions = self.suggestions_for(key) if self.suggestions_for else []
+            clusters = [*img.clusters.values(), *suggestions]
+            n_clusters = len([c for c in clusters if c.confirmed])
+            image_item = QTreeWidgetItem([f"{view}: {len(img.calcifications)} marks, "
+                                          f"{len(clusters)} clusters"])
+            image_item.setFirstColumnSpanned(True)
+            image_item.setData(0, ROLE_KEY, key)
+            image_item.setData(0, ROLE_KIND, "image")
+            total_calcs += len(img.calcifications)
+            total_clusters += n_clusters
+            placed: set[str] = set()
+            for number, cluster in enumerate(clusters, start=1):
+                state = "cluster" if cluster.confirmed else "suggested cluster"
+                c_item = QTreeWidgetItem([f"{state} {number} ({len(cluster.member_ids)})"])
+                for col, value in enumerate(
+                    ("", "", "", cluster.distribution or "", cluster.assessment or ""), start=1):
+                    c_item.setText(col, value)
+                c_item.setData(0, ROLE_KEY, key)
+                c_item.setData(0, ROLE_ID, cluster.id)
+                c_item.setData(0, ROLE_KIND, "cluster")
+                for mid in cluster.member_ids:
+                    calc = img.calcifications.get(mid)
+                    if calc is not None and self._matches(calc, view):
+                        c_item.addChild(self._calc_item(key, calc))
+                        placed.add(mid)
+                image_item.addChild(c_item)
+                c_item.setExpanded(True)
+            for calc in img.calcifications.values():
+                if calc.id not in placed and self._matches(calc, view):
+                    image_item.addChild(self._calc_item(key, calc))
+            self.tree.addTopLevelItem(image_item)
+            image_item.setExpanded(True)
+        for i in range(len(COLUMNS)):
+            self.tree.resizeColumnToContents(i)
+        self.summary.setText(f"Study: {total_calcs} calcifications, {total_clusters} clusters")
+        self._updating = False
+        self.select_ids(selected, emit=False)
+
+    def _calc_item(self, key: ImageKey, calc: Calcification) -> QTreeWidgetItem:
+        source = calc.sizes.spacing.label if calc.sizes is not None else ""
+        item = QTreeWidgetItem([
+            "point mark" if calc.outline is None else "calcification",
+            _long_text(calc), _short_text(calc), _area_text(calc),
+            calc.morphology or "", source,
+        ])
+        item.setToolTip(0, size_label(calc))
+        item.setData(0, ROLE_KEY, key)
+        item.setData(0, ROLE_ID, calc.id)
+        item.setData(0, ROLE_KIND, "calcification")
+        return item
+
+    # -- selection -------------------------------------------------------------------
+    def selected_ids(self) -> set[str]:
+        return {str(item.data(0, ROLE_ID)) for item in self.tree.selectedItems()
+                if item.data(0, ROLE_KIND) == "calcification"}
+
+    def select_ids(self, ids: set[str], *, emit: bool = False) -> None:
+        self._updating = not emit
+        self.tree.clearSelection()
+        it = self._iter_items()
+        for item in it:
+            if item.data(0, ROLE_KIND) == "calcification" and item.data(0, ROLE_ID) in ids:
+                item.setSelected(True)
+                self.tree.scrollToItem(item)
+        self._updating = False
+
+    def _iter_items(self) -> list[QTreeWidgetItem]:
+        out: list[QTreeWidgetItem] = []
+        stack = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        while stack:
+            item = stack.pop()
+            out.append(item)
+            stack.extend(item.child(i) for i in range(item.childCount()))
+        return out
+
+    def _selection_changed(self) -> None:
+        if self._updating:
+            return
+        items = self.tree.selectedItems()
+        if len(items) != 1:
+            return
+        item = items[0]
+        kind = item.data(0, ROLE_KIND)
+        if kind == "calcification":
+            self.mark_activated.emit(item.data(0, ROLE_KEY), str(item.data(0, ROLE_ID)))
+        elif kind == "cluster":
+            self.cluster_activated.emit(item.data(0, ROLE_KEY), str(item.data(0, ROLE_ID)))

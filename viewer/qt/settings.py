@@ -1,0 +1,91 @@
+"""Preferences behind one typed QSettings wrapper (stored in the user data folder)."""
+
+from __future__ import annotations
+
+import getpass
+
+from PySide6.QtCore import QSettings
+
+from viewer.store.locations import user_data_dir
+
+
+class Preferences:
+    """Typed access to the user's preferences; one INI file in ``user_data_dir()``."""
+
+    def __init__(self) -> None:
+        path = user_data_dir() / "preferences.ini"
+        self._qs = QSettings(str(path), QSettings.Format.IniFormat)
+
+    def _get(self, key: str, default: object) -> object:
+        return self._qs.value(key, default)
+
+    @property
+    def reader(self) -> str:
+        value = str(self._get("reader/name", "") or "")
+        if value:
+            return value
+        try:
+            return getpass.getuser() or "reader"
+        except (KeyError, OSError):
+            return "reader"
+
+    @reader.setter
+    def reader(self, name: str) -> None:
+        self._qs.setValue("reader/name", name.strip())
+
+    @property
+    def reader_was_set(self) -> bool:
+        return bool(self._get("reader/name", ""))
+
+    @property
+    def show_size_labels(self) -> bool:
+        return str(self._get("display/size_labels", "true")).lower() == "true"
+
+    @show_size_labels.setter
+    def show_size_labels(self, on: bool) -> None:
+        self._qs.setValue("display/size_labels", "true" if on else "false")
+
+    @property
+    def link_views(self) -> bool:
+        return str(self._get("display/link_views", "true")).lower() == "true"
+
+    @link_views.setter
+    def link_views(self, on: bool) -> None:
+        self._qs.setValue("display/link_views", "true" if on else "false")
+
+    @property
+    def link_windowing(self) -> bool:
+        return str(self._get("display/link_windowing", "true")).lower() == "true"
+
+    @link_windowing.setter
+    def link_windowing(self, on: bool) -> None:
+        self._qs.setValue("display/link_windowing", "true" if on else "false")
+
+    @property
+    def cluster_min_count(self) -> int:
+        return int(str(self._get("clusters/min_count", 5)))
+
+    @cluster_min_count.setter
+    def cluster_min_count(self, n: int) -> None:
+        self._qs.setValue("clusters/min_count", int(n))
+
+    @property
+    def cluster_max_distance_mm(self) -> float:
+        return float(str(self._get("clusters/max_distance_mm", 10.0)))
+
+    @cluster_max_distance_mm.setter
+    def cluster_max_distance_mm(self, d: float) -> None:
+        self._qs.setValue("clusters/max_distance_mm", float(d))
+
+    def recent_paths(self) -> list[str]:
+        value = self._get("files/recent", [])
+        if isinstance(value, str):
+            return [value]
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    def add_recent_path(self, path: str) -> None:
+        paths = [p for p in self.recent_paths() if p != path]
+        self._qs.setValue("files/recent", [path, *paths][:10])
+
+    def sync(self) -> None:
+        self._qs.sync()
