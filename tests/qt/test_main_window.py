@@ -1,0 +1,143 @@
+"""The whole job through the real widgets: open, window, mark, measure, save, reopen."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from viewer.core.phantom import Phantom, TrueCalcification
+from viewer.qt.image_view import ImageView
+from viewer.qt.main_window import MainWindow
+
+
+def view_name(phantom: Phantom) -> str:
+    return f"{phantom.laterality}{phantom.view}"
+
+
+def screen_point(view: ImageView, x: float, y: float) -> QPoint:
+    """Where the image point (x, y) is on the view's viewport, in widget pixels."""
+    scene = view.vb.mapViewToScene(QPointF(x, y))
+    return view.mapFromScene(scene)
+
+
+def open_window(qtbot, folder: Path, reader: str = "tester") -> MainWindow:  # type: ignore[no-untyped-def]
+    window = MainWindow(reader=reader)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.open_paths([folder])
+    return window
+
+
+def pick(phantom: Phantom, lo_mm: float = 0.6, hi_mm: float = 1.5) -> TrueCalcification:
+    return next(c for c in phantom.truth if lo_mm <= c.diameter_mm <= hi_mm)
+
+
+def click_on(qtbot, view: ImageView, x: float, y: float,  # type: ignore[no-untyped-def]
+             modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    view.center_on(x, y, zoom=4.0)
+    view.render()
+    pos = screen_point(view, x, y)
+    qtbot.mouseMove(view.viewport(), pos)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, modifier, pos)
+
+
+class TestVerticalSlice:
+    def test_demo_study_hangs_four_views(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+        """The four demo views are hung in their cells and show windowed pixels."""
+        window = open_window(qtbot, demo_folder)
+        for name in ("RCC", "LCC", "RMLO", "LMLO"):
+            view = window.hanging.views[name]
+            assert view.image is not None and view.image.view_label == name
+            shown = view.displayed_image()
+            assert shown is not None and shown.dtype.name == "uint8"
+            assert shown.std() > 5, f"{name} looks flat"
+        assert window.hanging.views["RCC"].vb.state["xInverted"] != \
+            window.hanging.views["LCC"].vb.state["xInverted"]
+
+    def test_click_measure_save_reopen(self, qtbot, demo_folder: Path,  # type: ignore[no-untyped-def]
+                                       demo_truth: list[Phantom]) -> None:
+        """Click a known calcification: long axis matches truth; saved JSON reopens the mark."""
+        window = open_window(qtbot, demo_folder)
+        phantom = demo_truth[1]
+        view = window.hanging.views[view_name(phantom)]
+        truth = pick(phantom)
+        qtbot.keyClick(window, Qt.Key.Key_C)
+        assert window.tool is not None and window.tool.name == "calcification"
+        click_on(qtbot, view, *truth.center)
+        marks = [c for _, c in window.model.iter_calcifications()]
+        assert len(marks) == 1, window.last_message
+        sizes = marks[0].sizes
+        assert sizes is not None and sizes.long_axis_mm is not None
+        spacing = view.image.spacing  # type: ignore[union-attr]
+        tolerance = max(spacing.col_mm or 0, 0.1 * truth.diameter_mm)  # max(1 px, 10 %)
+        assert abs(sizes.long_axis_mm - truth.diameter_mm) <= tolerance
+        assert sizes.spacing.source.value == "imager_pixel_spacing_ermf"
+        assert "mm" in window.marks_panel.tree.topLevelItem(0).child(0).text(1) or \
+            window.marks_panel.summary.text().startswith("Study: 1")
+        assert window.windowTitle().startswith("*")
+
+        qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: window.undo_stack.isClean(), timeout=5000)
+        saved = sorted(demo_folder.glob("*.json"))
+        assert len(saved) == 1, saved
+        data = json.loads(saved[0].read_text())
+        assert data["reader"] == "tester"
+        window.close()
+
+        again = open_window(qtbot, demo_folder)
+        reopened = [c for _, c in again.model.iter_calcifications()]
+        assert len(reopened) == 1
+        assert reopened[0].id == marks[0].id
+        assert reopened[0].sizes is not None
+        assert reopened[0].sizes.long_axis_mm == pytest.approx(sizes.long_axis_mm)
+        assert again.undo_stack.isClean()
+        again.close()
+
+    def test_click_on_plain_tissue_says_no_calcification(self, qtbot, demo_folder: Path,  # type: ignore[no-untyped-def]
+                                                         demo_truth: list[Phantom]) -> None:
+        """A click away from any speck adds nothing and says so."""
+        window = open_window(qtbot, demo_folder)
+        phantom = demo_truth[0]
+        view = window.hanging.views[view_name(phantom)]
+        window.set_tool("calcification")
+        # air, far from the breast, where no calcification can be
+        x = 5.0 if view.image is not None and not view.image.mirror_for_hanging else 5.0
+        click_on(qtbot, view, x, 5.0)
+        assert window.model.count() == (0, 0)
+        assert "no calcification found here" in window.last_message
+
+    def test_undo_redo_marks(self, qtbot, demo_folder: Path,  # type: ignore[no-untyped-def]
+                             demo_truth: list[Phantom]) -> None:
+        """Ctrl+Z removes the mark just added, Ctrl+Shift+Z brings it back."""
+        window = open_window(qtbot, demo_folder)
+        phantom = demo_truth[1]
+        view = window.hanging.views[view_name(phantom)]
+        window.set_tool("calcification")
+        click_on(qtbot, view, *pick(phantom).center)
+        assert window.model.count()[0] == 1
+        qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        assert window.model.count()[0] == 0
+        qtbot.keyClick(window, Qt.Key.Key_Z,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        assert window.model.count()[0] == 1
+
+    def test_right_drag_changes_window(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+        """Dragging with the right button changes width and level, keeping the VOI function."""
+        window = open_window(qtbot, demo_folder)
+        view = window.hanging.views["LCC"]
+        assert view.voi is not None
+        before = (view.voi.center, view.voi.width, view.voi.function)
+        start = QPoint(view.width() // 2, view.height() // 2)
+        qtbot.mousePress(view.viewport(), Qt.MouseButton.RightButton, pos=start)
+        for step in range(1, 6):
+            qtbot.mouseMove(view.viewport(), start + QPoint(20 * step, 10 * step))
+        qtbot.mouseRelease(view.viewport(), Qt.MouseButton.RightButton, pos=start + QPoint(100, 50))
+        after = (view.voi.center, view.voi.width, view.voi.function)
+        assert after[1] > before[1]
+        assert after[0] != before[0]
+        assert after[2] == before[2]
