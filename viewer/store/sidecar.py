@@ -1,0 +1,163 @@
+"""The annotation file beside a study: where it is, how it is read and written.
+
+One JSON file per study and reader, ``mammo-annotations.<reader>.json`` in the study's
+folder (format: ``docs/annotation-format.md``, schema: ``resources/annotations.schema.json``).
+Coordinates in the file are ``[x, y]`` pixels: x = column, y = row, pixel centres at
+integers.
+
+Reading never modifies the file: a corrupt file or one from a newer program raises
+:class:`CorruptSidecarError` / :class:`NewerSidecarError` and stays byte for byte as it
+was; older layouts are migrated in memory. Writing is atomic (:func:`write_atomic`).
+
+This module is the public face of :mod:`viewer.store`; the GUI keeps one
+:class:`viewer.store.session.AnnotationStore` per opened study and reader.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from viewer.core.annotations import StudyAnnotations
+from viewer.store import schema
+from viewer.store.atomic import write_atomic
+from viewer.store.errors import CorruptSidecarError, NewerSidecarError, SidecarError
+from viewer.store.migrate import document_version, migrate
+from viewer.store.serialize import SCHEMA_VERSION, from_dict, serialize, to_dict
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "SIDECAR_PREFIX",
+    "CorruptSidecarError",
+    "LoadedSidecar",
+    "NewerSidecarError",
+    "SidecarError",
+    "from_dict",
+    "load",
+    "load_document",
+    "reader_slug",
+    "save",
+    "serialize",
+    "sidecar_path",
+    "to_dict",
+    "write_atomic",
+]
+
+SIDECAR_PREFIX = "mammo-annotations."
+SIDECAR_SUFFIX = ".json"
+_MAX_PROBLEMS_SHOWN = 3
+
+
+def reader_slug(reader: str) -> str:
+    """The reader's name as it appears in file names: lower-case letters, digits and dashes."""
+    slug = re.sub(r"[^a-z0-9]+", "-", reader.strip().lower()).strip("-")
+    return slug[:60] or "anonymous"
+
+
+def sidecar_path(study_folder: Path, reader: str) -> Path:
+    """``<study_folder>/mammo-annotations.<reader-slug>.json``: one file per study and reader."""
+    return Path(study_folder) / f"{SIDECAR_PREFIX}{reader_slug(reader)}{SIDECAR_SUFFIX}"
+
+
+def is_sidecar_name(name: str) -> bool:
+    """True for a sidecar's file name (not its lock, recovery, backup or temporary files)."""
+    return (name.startswith(SIDECAR_PREFIX) and name.endswith(SIDECAR_SUFFIX)
+            and name.count(".") == 2)
+
+
+@dataclass
+class LoadedSidecar:
+    """A sidecar as read: the model, and the schema version the file had on disk."""
+
+    model: StudyAnnotations
+    version: int
+
+    @property
+    def migrated(self) -> bool:
+        return self.version < SCHEMA_VERSION
+
+
+def parse(data: bytes, path: Path) -> tuple[dict[str, Any], int]:
+    """Decode, version-check, migrate and validate a sidecar's bytes.
+
+    Returns the current-version document and the version found on disk. Raises
+    :class:`CorruptSidecarError` or :class:`NewerSidecarError` naming ``path``.
+    """
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise CorruptSidecarError(
+            f"{path} is not a readable annotation file (invalid JSON: {exc}). It was left "
+            "unchanged; the study opens read-only for this reader."
+        ) from None
+    if not isinstance(doc, dict):
+        raise CorruptSidecarError(f"{path} is not an annotation file (no JSON object at the top). "
+                                  "It was left unchanged; the study opens read-only.")
+    version = document_version(doc)
+    if version is None:
+        raise CorruptSidecarError(f"{path} has no schema_version: it is not a mammo-viewer "
+                                  "annotation file. It was left unchanged; the study opens read-only.")
+    if version > SCHEMA_VERSION:
+        raise NewerSidecarError(
+            f"{path} was written by a newer mammo-viewer (schema version {version}; this program "
+            f"reads up to {SCHEMA_VERSION}). It was left unchanged and the study opens read-only "
+            "for this reader: update mammo-viewer to edit it."
+        )
+    if version < SCHEMA_VERSION:
+        try:
+            doc = migrate(doc, version)
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise CorruptSidecarError(
+                f"{path} (schema version {version}) cannot be upgraded: {exc!s}. It was left "
+                "unchanged; the study opens read-only."
+            ) from None
+    if not schema.is_valid(doc):
+        found = schema.problems(doc, limit=_MAX_PROBLEMS_SHOWN)
+        listed = "; ".join(str(p) for p in found)
+        raise CorruptSidecarError(
+            f"{path} does not match the annotation format ({listed}). It was left unchanged; "
+            "the study opens read-only. `mammo-viewer validate` lists every problem."
+        )
+    return doc, version
+
+
+def load_document(path: Path) -> LoadedSidecar:
+    """Read, migrate and validate a sidecar; the file itself is never modified.
+
+    Raises
+    ------
+    SidecarError
+        When the file cannot be read (the message names it and the reason).
+    CorruptSidecarError, NewerSidecarError
+        For an invalid file or one from a newer program.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SidecarError(f"cannot read {path}: {exc.strerror or exc}") from None
+    doc, version = parse(data, path)
+    try:
+        model = from_dict(doc)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CorruptSidecarError(
+            f"{path} is inconsistent ({exc!s}). It was left unchanged; the study opens read-only."
+        ) from None
+    return LoadedSidecar(model, version)
+
+
+def load(path: Path) -> StudyAnnotations:
+    """The annotations stored in ``path`` (see :func:`load_document`)."""
+    return load_document(path).model
+
+
+def save(model: StudyAnnotations, path: Path) -> None:
+    """Check ``model`` against the schema, then write it atomically to ``path``.
+
+    Raises ``SidecarError`` (read-only folder, disk full, ...); an earlier file stays intact.
+    """
+    write_atomic(Path(path), serialize(model))
