@@ -277,6 +277,15 @@ class ImageView(pg.GraphicsView):
         if self.image is not None:
             self.set_voi(self.image.auto_voi(self.frame))
 
+    @property
+    def lut(self) -> np.ndarray | None:
+        """The uint8 lookup table in force: ``lut[stored - lut_offset]`` is the shown grey."""
+        return self._lut
+
+    @property
+    def lut_offset(self) -> int:
+        return self._lut_offset
+
     def _rebuild_lut(self) -> None:
         if self.image is None or self.voi is None:
             return
@@ -372,10 +381,7 @@ class ImageView(pg.GraphicsView):
             return
         self._rendered_key = key
         crop = data[r0:r1, c0:c1]
-        if self._lut_offset:
-            shown = self._lut[crop.astype(np.int32) - self._lut_offset]
-        else:
-            shown = self._lut[crop]
+        shown = self._lut[crop.astype(np.int32) - self._lut_offset] if self._lut_offset else self._lut[crop]
         self.item.setImage(shown, autoLevels=False, levels=(0, 255))
         self.item.setRect(QRectF(c0 * scale - 0.5, r0 * scale - 0.5,
                                  (c1 - c0) * scale, (r1 - r0) * scale))

@@ -6,16 +6,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QListWidget,
     QMainWindow,
     QMessageBox,
+    QPlainTextEdit,
+    QTextEdit,
     QToolBar,
 )
 
@@ -34,6 +38,7 @@ from viewer.dicom.image import MammoImage
 from viewer.dicom.study import Study, open_study
 from viewer.qt.hanging import HANGING_ORDER, HangingView
 from viewer.qt.image_view import ImageView
+from viewer.qt.loupe import Loupe
 from viewer.qt.marks_layer import MarksLayer
 from viewer.qt.marks_panel import MarksPanel
 from viewer.qt.persistence import BackgroundWriter
@@ -117,6 +122,8 @@ class MainWindow(QMainWindow):
             view.window_changed.connect(self._window_changed)
             view.user_changed_range.connect(self._range_changed)
         self.hanging.active_changed.connect(self._active_changed)
+        self.loupes = {name: Loupe(view) for name, view in self.hanging.views.items()}
+        self._loupe_held = False
 
         self.marks_panel = MarksPanel()
         self.marks_panel.mark_activated.connect(self.reveal_mark)
@@ -141,6 +148,9 @@ class MainWindow(QMainWindow):
         self.undo_stack.indexChanged.connect(self._edited)
 
         self._build_actions()
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
         self.resize(1500, 950)
         self._update_title()
 
@@ -224,6 +234,12 @@ class MainWindow(QMainWindow):
         for name in ("pan", "calcification", "ruler"):
             bar.addAction(self.tool_actions[name])
         bar.addSeparator()
+        self.loupe_action = self._action("&Magnifier (hold M)", self._loupe_toggled, checkable=True,
+                                         tip="A lens with full-resolution pixels under the cursor; "
+                                             "wheel changes its magnification")
+        bar.addAction(self.loupe_action)
+        view_menu.addAction(self.loupe_action)
+        bar.addSeparator()
         bar.addAction(self.save_action)
         self.addToolBar(bar)
 
@@ -273,7 +289,7 @@ class MainWindow(QMainWindow):
         self.store = AnnotationStore.open(study.folder, self.reader, study.study_instance_uid)
         try:
             model = self.store.load()
-        except Exception as exc:  # noqa: BLE001 - the store raises user messages
+        except Exception as exc:
             QMessageBox.warning(self, "Annotations not loaded", str(exc))
             model = StudyAnnotations(self.reader, study.study_instance_uid)
         self._set_model(model, study)
@@ -582,10 +598,59 @@ class MainWindow(QMainWindow):
     def _active_changed(self, view: ImageView) -> None:
         self._rebuild_window_menu()
 
+    # -- magnifier ----------------------------------------------------------------------------
+    def loupe_active(self) -> bool:
+        return self._loupe_held or self.loupe_action.isChecked()
+
+    def _loupe_toggled(self) -> None:
+        if not self.loupe_active():
+            for loupe in self.loupes.values():
+                loupe.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Hold M anywhere in the window for the magnifier; wheel under it changes its power."""
+        etype = event.type()
+        if etype in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            key_event = event  # QKeyEvent
+            typing = isinstance(QApplication.focusWidget(), QLineEdit | QTextEdit | QPlainTextEdit)
+            if key_event.key() == Qt.Key.Key_M and not key_event.isAutoRepeat() \
+                    and not typing and not key_event.modifiers():  # type: ignore[attr-defined]
+                self._loupe_held = etype == QEvent.Type.KeyPress
+                if self._loupe_held:
+                    self._show_loupe_under_cursor()
+                else:
+                    self._loupe_toggled()
+                return True
+        elif etype == QEvent.Type.Wheel and self.loupe_active():
+            for loupe in self.loupes.values():
+                if loupe.isVisible():
+                    delta = event.angleDelta().y()  # type: ignore[attr-defined]
+                    loupe.change_factor(1 if delta > 0 else -1)
+                    return True
+        return False
+
+    def _show_loupe_under_cursor(self) -> None:
+        from PySide6.QtGui import QCursor
+
+        for name, view in self.hanging.views.items():
+            if view.image is None or not view.isVisible():
+                continue
+            local = view.mapFromGlobal(QCursor.pos())
+            if view.rect().contains(local):
+                p = view.vb.mapSceneToView(view.mapToScene(local))
+                self.loupes[name].show_at(p.x(), p.y())
+                return
+
     def _cursor_moved(self, view: ImageView, x: float, y: float) -> None:
         img = view.image
         if img is None:
             return
+        if self.loupe_active():
+            for name, other in self.hanging.views.items():
+                if other is view:
+                    self.loupes[name].show_at(x, y)
+                else:
+                    self.loupes[name].hide()
         col, row = int(round(x)), int(round(y))
         if not (0 <= col < img.columns and 0 <= row < img.rows):
             self.cursor_label.setText(f"{img.view_label}  outside the image")

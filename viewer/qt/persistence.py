@@ -25,7 +25,7 @@ class _WriteJob(QRunnable):
     def run(self) -> None:
         try:
             self.write(self.data)
-        except Exception as exc:  # noqa: BLE001 - every failure must reach the user as a message
+        except Exception as exc:
             self.signals.finished.emit(self.kind, str(exc) or exc.__class__.__name__)
         else:
             self.signals.finished.emit(self.kind, "")
