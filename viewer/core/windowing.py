@@ -1,0 +1,361 @@
+"""From stored pixel values to displayed grey levels (DICOM PS3.3 C.11).
+
+The display pipeline of one grey-scale image is
+
+    stored value --Modality LUT (C.11.1)--> modality value
+                 --VOI LUT (C.11.2)--------> value of interest
+                 --Presentation LUT / MONOCHROME1 inversion (C.11.6)--> displayed grey.
+
+Every step maps one stored value to one output, so the whole chain folds into a single
+8-bit lookup table indexed by ``stored - stored_min`` (:func:`display_lut`). Building the
+table costs well under a millisecond for 16-bit data, so it is rebuilt on every
+window/level drag step and applied to only the pixels the screen shows.
+
+The window functions (:func:`apply_linear`, :func:`apply_linear_exact`,
+:func:`apply_sigmoid`) follow PS3.3 C.11.2.1.2 and C.11.2.1.3 to the letter; pydicom's
+``apply_voi_lut`` is their test oracle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+WINDOW_FUNCTIONS = ("LINEAR", "LINEAR_EXACT", "SIGMOID")
+"""VOI LUT Function (0028,1056) values a window can use."""
+
+
+def _table_lookup(
+    table: NDArray[Any], first_mapped: int, values: NDArray[Any]
+) -> NDArray[Any]:
+    """Map ``values`` through a LUT: below the first entry -> entry 0, above -> last entry."""
+    # Modality values can be fractional after rescale; a table is indexed by integers.
+    index = np.rint(np.asarray(values, dtype=np.float64) - first_mapped)
+    np.clip(index, 0, table.shape[0] - 1, out=index)
+    return table[index.astype(np.intp)]
+
+
+@dataclass(frozen=True)
+class ModalityLut:
+    """The Modality LUT of PS3.3 C.11.1: a rescale or a Modality LUT Sequence table.
+
+    Parameters
+    ----------
+    slope, intercept
+        Rescale Slope (0028,1053) and Rescale Intercept (0028,1052); used when ``table``
+        is None.
+    table
+        The LUT Data of the first Modality LUT Sequence item, or None.
+    first_mapped
+        The stored value mapped to ``table[0]`` (second value of LUT Descriptor).
+    """
+
+    slope: float = 1.0
+    intercept: float = 0.0
+    table: NDArray[Any] | None = field(default=None, compare=False)
+    first_mapped: int = 0
+
+    @property
+    def is_identity(self) -> bool:
+        """True when modality values equal stored values."""
+        return self.table is None and self.slope == 1.0 and self.intercept == 0.0
+
+    def apply(self, stored: ArrayLike) -> NDArray[Any]:
+        """Modality values of ``stored`` values: float64, or the table's own values."""
+        if self.table is not None:
+            return _table_lookup(self.table, self.first_mapped, np.asarray(stored))
+        out = np.asarray(stored, dtype=np.float64)
+        if self.slope != 1.0:
+            out = out * self.slope
+        if self.intercept != 0.0:
+            out = out + self.intercept
+        return out
+
+    def output_range(self, stored_min: int, stored_max: int) -> tuple[float, float]:
+        """The (min, max) modality value over the stored range."""
+        if self.table is not None:
+            return float(self.table.min()), float(self.table.max())
+        a = stored_min * self.slope + self.intercept
+        b = stored_max * self.slope + self.intercept
+        return (min(a, b), max(a, b))
+
+
+@dataclass(frozen=True)
+class VoiPreset:
+    """One VOI transformation a file offers or the user chose (PS3.3 C.11.2).
+
+    Parameters
+    ----------
+    kind
+        ``"window"`` for a Window Center/Width pair, ``"lut"`` for a VOI LUT Sequence
+        item.
+    name
+        What the user reads: the Window Center & Width Explanation or LUT Explanation,
+        else a generated name ("Window 1", "VOI LUT 1", "Auto (tissue)").
+    center, width
+        The window, in modality values. For a table: the window equivalent to the
+        table's input range, so that a drag starting from a table starts where it was.
+    function
+        ``"LINEAR"``, ``"LINEAR_EXACT"``, ``"SIGMOID"``, or ``"TABLE"`` for a LUT.
+    table, first_mapped, table_bits
+        The LUT Data, the first modality value it maps and the bits per entry (third
+        value of LUT Descriptor), for ``kind == "lut"``.
+    """
+
+    kind: str
+    name: str
+    center: float | None
+    width: float | None
+    function: str
+    table: NDArray[Any] | None = field(default=None, compare=False)
+    first_mapped: int = 0
+    table_bits: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("window", "lut"):
+            raise ValueError(f"kind must be 'window' or 'lut', got {self.kind!r}")
+        if self.kind == "lut":
+            if self.table is None or self.table.ndim != 1 or self.table.shape[0] == 0:
+                raise ValueError("a 'lut' VOI preset needs a non-empty 1-D table")
+            if self.function != "TABLE":
+                raise ValueError("a 'lut' VOI preset has function 'TABLE'")
+        else:
+            if self.function not in WINDOW_FUNCTIONS:
+                raise ValueError(
+                    f"function must be one of {', '.join(WINDOW_FUNCTIONS)}, "
+                    f"got {self.function!r}"
+                )
+            if self.center is None or self.width is None:
+                raise ValueError("a 'window' VOI preset needs center and width")
+            linear = self.function == "LINEAR"
+            if not (self.width >= 1.0 if linear else self.width > 0.0):
+                raise ValueError(
+                    f"window width must be {'>= 1' if linear else '> 0'} for "
+                    f"{self.function}, got {self.width!r}"
+                )
+
+    @classmethod
+    def window(
+        cls, center: float, width: float, name: str = "Window", function: str = "LINEAR"
+    ) -> VoiPreset:
+        """A window preset (width clamped to what ``function`` accepts)."""
+        width = max(float(width), 1.0 if function == "LINEAR" else 1e-6)
+        return cls("window", name, float(center), width, function)
+
+    @classmethod
+    def lut(
+        cls, table: NDArray[Any], first_mapped: int, table_bits: int, name: str
+    ) -> VoiPreset:
+        """A VOI LUT Sequence item as a preset; center/width cover the table's input range."""
+        n = int(table.shape[0])
+        return cls(
+            "lut",
+            name,
+            center=first_mapped + n / 2.0,
+            width=float(n),
+            function="TABLE",
+            table=table,
+            first_mapped=int(first_mapped),
+            table_bits=int(table_bits),
+        )
+
+    def with_window(self, center: float, width: float) -> VoiPreset:
+        """The same VOI function at another center/width (a SIGMOID stays SIGMOID).
+
+        A table has no center/width of its own: it becomes a LINEAR window. Starting
+        from the table's ``center``/``width`` that window covers the table's input range.
+        """
+        function = "LINEAR" if self.kind == "lut" else self.function
+        return VoiPreset.window(center, width, name="Custom", function=function)
+
+
+def apply_linear(
+    x: ArrayLike, center: float, width: float, ymin: float = 0.0, ymax: float = 255.0
+) -> NDArray[np.float64]:
+    """VOI LUT Function LINEAR, PS3.3 C.11.2.1.2.1 (``width >= 1``).
+
+    ``x <= c - 0.5 - (w-1)/2`` -> ymin; ``x > c - 0.5 + (w-1)/2`` -> ymax; else
+    ``((x - (c - 0.5)) / (w - 1) + 0.5) * (ymax - ymin) + ymin``.
+    """
+    if width < 1:
+        raise ValueError(f"LINEAR window width must be >= 1, got {width}")
+    xv = np.asarray(x, dtype=np.float64)
+    c = center - 0.5
+    half = (width - 1.0) / 2.0
+    if width == 1.0:
+        # The interval collapses to a step at c: below or at it ymin, above it ymax.
+        return np.where(xv <= c, ymin, ymax).astype(np.float64)
+    y = ((xv - c) / (width - 1.0) + 0.5) * (ymax - ymin) + ymin
+    y[xv <= c - half] = ymin
+    y[xv > c + half] = ymax
+    return y
+
+
+def apply_linear_exact(
+    x: ArrayLike, center: float, width: float, ymin: float = 0.0, ymax: float = 255.0
+) -> NDArray[np.float64]:
+    """VOI LUT Function LINEAR_EXACT, PS3.3 C.11.2.1.3.2 (``width > 0``).
+
+    ``x <= c - w/2`` -> ymin; ``x > c + w/2`` -> ymax; else
+    ``((x - c) / w + 0.5) * (ymax - ymin) + ymin``.
+    """
+    if not width > 0:
+        raise ValueError(f"LINEAR_EXACT window width must be > 0, got {width}")
+    xv = np.asarray(x, dtype=np.float64)
+    y = ((xv - center) / width + 0.5) * (ymax - ymin) + ymin
+    y[xv <= center - width / 2.0] = ymin
+    y[xv > center + width / 2.0] = ymax
+    return y
+
+
+def apply_sigmoid(
+    x: ArrayLike, center: float, width: float, ymin: float = 0.0, ymax: float = 255.0
+) -> NDArray[np.float64]:
+    """VOI LUT Function SIGMOID, PS3.3 C.11.2.1.3.1 (``width > 0``).
+
+    ``y = (ymax - ymin) / (1 + exp(-4 (x - c) / w)) + ymin``.
+    """
+    if not width > 0:
+        raise ValueError(f"SIGMOID window width must be > 0, got {width}")
+    xv = np.asarray(x, dtype=np.float64)
+    # Clip the exponent: far from the centre exp() would overflow and warn.
+    z = np.clip(-4.0 * (xv - center) / width, -700.0, 700.0)
+    return (ymax - ymin) / (1.0 + np.exp(z)) + ymin
+
+
+_WINDOW_FUNCS = {
+    "LINEAR": apply_linear,
+    "LINEAR_EXACT": apply_linear_exact,
+    "SIGMOID": apply_sigmoid,
+}
+
+
+def apply_voi(
+    values: ArrayLike, voi: VoiPreset, ymin: float = 0.0, ymax: float = 255.0
+) -> NDArray[np.float64]:
+    """Apply a VOI preset to modality values, output scaled to ``[ymin, ymax]``.
+
+    A table's entries are scaled from ``[0, 2**table_bits - 1]`` to the output range.
+    """
+    if voi.kind == "lut":
+        assert voi.table is not None and voi.table_bits is not None
+        raw = _table_lookup(voi.table, voi.first_mapped, np.asarray(values))
+        full = float(2**voi.table_bits - 1)
+        return raw.astype(np.float64) * ((ymax - ymin) / full) + ymin
+    assert voi.center is not None and voi.width is not None
+    return _WINDOW_FUNCS[voi.function](values, voi.center, voi.width, ymin, ymax)
+
+
+def display_lut(
+    stored_min: int,
+    stored_max: int,
+    modality: ModalityLut,
+    voi: VoiPreset,
+    invert: bool,
+) -> NDArray[np.uint8]:
+    """The 8-bit display table of every possible stored value.
+
+    Entry ``i`` is the grey level (0 = black, 255 = white) shown for stored value
+    ``stored_min + i``: Modality LUT, then VOI, then the inversion of MONOCHROME1 /
+    Presentation LUT Shape INVERSE (PS3.3 C.11.6), quantised to 8 bits by rounding.
+    Display an image with ``lut[pixels - stored_min]``.
+    """
+    if stored_max < stored_min:
+        raise ValueError(f"stored_max {stored_max} < stored_min {stored_min}")
+    stored = np.arange(stored_min, stored_max + 1, dtype=np.float64)
+    values = stored if modality.is_identity else modality.apply(stored)
+    grey = apply_voi(values, voi, 0.0, 255.0)
+    if invert:
+        grey = 255.0 - grey
+    np.rint(grey, out=grey)
+    return grey.astype(np.uint8)
+
+
+def _otsu_threshold(sample: NDArray[np.float64], bins: int = 256) -> float:
+    """Otsu's threshold of a 1-D sample: the cut maximising between-class variance."""
+    hist, edges = np.histogram(sample, bins=bins)
+    centres = (edges[:-1] + edges[1:]) / 2.0
+    w0 = np.cumsum(hist).astype(np.float64)
+    w1 = w0[-1] - w0
+    m0 = np.cumsum(hist * centres)
+    mean0 = np.divide(m0, w0, out=np.zeros_like(m0), where=w0 > 0)
+    mean1 = np.divide(m0[-1] - m0, w1, out=np.zeros_like(m0), where=w1 > 0)
+    between = w0 * w1 * (mean0 - mean1) ** 2
+    return float(edges[int(np.argmax(between[:-1])) + 1])
+
+
+def _subsample(values: NDArray[Any], target: int = 1 << 20) -> NDArray[Any]:
+    """A regular subsample of a 2-D image with about ``target`` pixels."""
+    if values.ndim != 2:
+        flat = values.reshape(-1)
+        step = max(1, flat.size // target)
+        return flat[::step]
+    step = max(1, int(np.sqrt(values.size / target)))
+    return values[::step, ::step]
+
+
+def tissue_mask(values: ArrayLike) -> NDArray[np.bool_] | None:
+    """Pixels of the breast (True) versus background, on a subsample of a 2-D image.
+
+    The background of a mammogram (direct exposure, collimation, padding) is the
+    intensity class that covers most of the image border; it may be the bright or the
+    dark class (MONOCHROME1 vs MONOCHROME2, For Processing vs For Presentation), so the
+    border decides, not the sign. Returns None when no distinct background is found.
+    The mask is of ``values[::s, ::s]`` with the step ``s`` :func:`auto_window` uses.
+    """
+    arr = np.asarray(values)
+    if arr.ndim != 2 or min(arr.shape) < 8:
+        return None
+    sub = _subsample(arr).astype(np.float64)
+    lo, hi = float(sub.min()), float(sub.max())
+    if hi <= lo:
+        return None
+    threshold = _otsu_threshold(sub.reshape(-1))
+    high = sub >= threshold
+    border = np.concatenate([high[0, :], high[-1, :], high[:, 0], high[:, -1]])
+    border_high = float(border.mean())
+    if 0.35 < border_high < 0.65:
+        return None  # the border is as mixed as the image: no clear background
+    tissue = ~high if border_high >= 0.65 else high
+    fraction = float(tissue.mean())
+    if fraction < 0.02 or fraction > 0.98:
+        return None
+    return tissue
+
+
+def auto_window(values: ArrayLike, low_pct: float = 1.0, high_pct: float = 99.5) -> tuple[
+    float, float
+]:
+    """A window (center, width) over the breast tissue of an image.
+
+    Parameters
+    ----------
+    values
+        Modality values of the image (2-D for the background to be found; any shape
+        otherwise). Works for MONOCHROME1 and MONOCHROME2 data alike.
+    low_pct, high_pct
+        Percentiles of the tissue histogram that become the window's edges.
+
+    Returns
+    -------
+    tuple of float
+        ``(center, width)`` with ``width >= 1``, for a LINEAR window.
+    """
+    arr = np.asarray(values)
+    if arr.size == 0:
+        return (0.5, 1.0)
+    mask = tissue_mask(arr)
+    sub = _subsample(arr).astype(np.float64)
+    if mask is not None:
+        sample = sub[mask]
+    else:
+        flat = sub.reshape(-1)
+        # Padding and saturation sit exactly at the extremes; drop them if present.
+        inner = flat[(flat > flat.min()) & (flat < flat.max())]
+        sample = inner if inner.size >= max(16, flat.size // 20) else flat
+    lo, hi = np.percentile(sample, [low_pct, high_pct])
+    width = max(float(hi - lo), 1.0)
+    return (float(lo + hi) / 2.0, width)

@@ -1,0 +1,170 @@
+"""Decoding pixel data: which decoder a transfer syntax needs, and frame decoding.
+
+:func:`decode_frame` takes only a path and a frame number, so it can run in a worker
+process (decoders hold the GIL; threads do not help). :func:`decode_reduced` decodes a
+JPEG 2000 frame at a reduced resolution for a quick first paint.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydicom.dataset import Dataset
+from pydicom.uid import UID
+
+JPEG2000_SYNTAXES = frozenset(
+    {
+        "1.2.840.10008.1.2.4.90",
+        "1.2.840.10008.1.2.4.91",
+        "1.2.840.10008.1.2.4.201",
+        "1.2.840.10008.1.2.4.202",
+        "1.2.840.10008.1.2.4.203",
+    }
+)
+
+_INSTALL_HINTS = {
+    **{uid: "pip install pylibjpeg pylibjpeg-openjpeg" for uid in JPEG2000_SYNTAXES},
+    **{
+        uid: "pip install pylibjpeg pylibjpeg-libjpeg"
+        for uid in (
+            "1.2.840.10008.1.2.4.50",
+            "1.2.840.10008.1.2.4.51",
+            "1.2.840.10008.1.2.4.57",
+            "1.2.840.10008.1.2.4.70",
+            "1.2.840.10008.1.2.4.80",
+            "1.2.840.10008.1.2.4.81",
+        )
+    },
+    "1.2.840.10008.1.2.5": "pip install pylibjpeg pylibjpeg-rle",
+}
+
+
+class DecodeError(Exception):
+    """Pixel data that cannot be decoded; the message says why (no file name)."""
+
+
+def transfer_syntax_name(uid: str) -> str:
+    """The readable name of a transfer syntax UID, or the UID itself when unknown."""
+    name = UID(uid).name
+    return name if name and name != uid else uid
+
+
+def decoder_problem(uid: str) -> str | None:
+    """Why pixel data in transfer syntax ``uid`` cannot be decoded here, or None if it can.
+
+    The message names the transfer syntax and what to install.
+    """
+    from pydicom.pixels.decoders.base import get_decoder
+
+    syntax = f"{transfer_syntax_name(uid)} ({uid})"
+    try:
+        decoder = get_decoder(uid)
+    except NotImplementedError:
+        return f"cannot decode transfer syntax {syntax}: no decoder exists for it in pydicom"
+    if decoder.is_available:
+        return None
+    hint = _INSTALL_HINTS.get(uid, "pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg")
+    return f"cannot decode transfer syntax {syntax}: decoder not installed: {hint}"
+
+
+def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
+    """Decode one frame of stored values (2-D, native dtype) from a file or dataset.
+
+    Only the frame asked for is read from a file. Picklable arguments: safe to call in
+    a worker process. Raises :class:`DecodeError` with the reason on failure.
+    """
+    from pydicom.pixels.utils import pixel_array
+
+    src: Any = str(source) if isinstance(source, Path) else source
+    try:
+        with warnings.catch_warnings():
+            # Decoders warn about header/codestream mismatches they already repair.
+            warnings.simplefilter("ignore")
+            arr = pixel_array(src, index=frame, raw=True)
+    except (ValueError, RuntimeError, NotImplementedError, AttributeError, KeyError,
+            IndexError, OSError, TypeError) as exc:
+        raise DecodeError(str(exc).strip() or type(exc).__name__) from exc
+    if arr.ndim != 2:
+        raise DecodeError(
+            f"decoded frame has shape {arr.shape}: only grey-scale images are supported"
+        )
+    return arr
+
+
+def _j2k_precision(codestream: bytes) -> tuple[int, bool] | None:
+    """(bit depth, signed) of the first component from a J2K codestream's SIZ marker."""
+    # SOC (2) + SIZ marker (2) + Lsiz, Rsiz (4) + 8 x 4-byte sizes + Csiz (2) = 42
+    if len(codestream) < 43 or codestream[:4] != b"\xff\x4f\xff\x51":
+        return None
+    ssiz = codestream[42]
+    return (ssiz & 0x7F) + 1, bool(ssiz & 0x80)
+
+
+def decode_reduced(path: Path | str, frame: int = 0, level: int = 2) -> NDArray[Any]:
+    """Decode a JPEG 2000 frame at 1/2**level of its size in each direction.
+
+    JPEG 2000 stores resolution levels: decoding a lower one skips most of the work
+    (a quick first paint). pylibjpeg-openjpeg does not expose OpenJPEG's ``reduce``;
+    Pillow's JPEG 2000 plugin does, so it is used here. Other transfer syntaxes (or a
+    codestream Pillow cannot reduce) decode in full and are subsampled. Returns stored
+    values with shape ``(ceil(rows / 2**level), ceil(columns / 2**level))``.
+    """
+    from pydicom import dcmread
+    from pydicom.encaps import generate_frames
+
+    ds = dcmread(str(path))
+    uid = str(ds.file_meta.TransferSyntaxUID)
+    step = 2 ** max(level, 0)
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    if not 0 <= frame < frames:
+        raise DecodeError(f"frame {frame} does not exist (the image has {frames})")
+    if level > 0 and uid in JPEG2000_SYNTAXES:
+        codestream = b""
+        for i, fragment in enumerate(generate_frames(ds.PixelData, number_of_frames=frames)):
+            if i == frame:
+                codestream = fragment
+                break
+        reduced = _pillow_reduced(codestream, level)
+        if reduced is not None:
+            return reduced.astype(_stored_dtype(ds), copy=False)
+    full = decode_frame(ds, frame)
+    return full[::step, ::step]
+
+
+def _pillow_reduced(codestream: bytes, level: int) -> NDArray[Any] | None:
+    """Pillow's reduced-resolution decode, scaled back to stored values; None if unsupported."""
+    precision = _j2k_precision(codestream)
+    if precision is None or precision[1] or precision[0] > 16:
+        return None  # signed or odd codestreams: the full decoder handles them
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
+    try:
+        with Image.open(io.BytesIO(codestream)) as im:
+            # Pillow's J2K plugin reads an int here (OpenJPEG's cp_reduce), shadowing the method.
+            im.reduce = level  # type: ignore[method-assign,assignment]
+            im.load()
+            arr = np.asarray(im)
+    except Exception:  # Pillow without OpenJPEG, or a codestream it rejects
+        return None
+    if arr.ndim != 2:
+        return None
+    bits = precision[0]
+    # Pillow widens samples of fewer than 8 / 16 bits to the full mode by shifting left.
+    container = 8 if arr.dtype == np.uint8 else 16
+    if bits < container:
+        arr = np.right_shift(arr, container - bits)
+    return arr
+
+
+def _stored_dtype(ds: Dataset) -> np.dtype[Any]:
+    """The dtype pydicom gives stored values of ``ds`` (signed / unsigned, 8 or 16 bits)."""
+    signed = int(ds.get("PixelRepresentation", 0) or 0) == 1
+    bits = int(ds.get("BitsAllocated", 16) or 16)
+    return np.dtype(f"{'i' if signed else 'u'}{max(1, bits // 8)}")

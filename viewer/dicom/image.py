@@ -1,0 +1,297 @@
+"""One mammogram file: its header, what it shows, how to display it, its pixels.
+
+:meth:`MammoImage.open` reads the header only; pixels are decoded on first use, one
+frame at a time, and kept (read-only) for the next call. Every problem a user can meet
+raises :class:`DicomImageError` with a message naming the file and the reason.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pydicom.uid import UID
+
+from viewer.core.geometry import Spacing
+from viewer.core.windowing import ModalityLut, VoiPreset, auto_window, tissue_mask
+from viewer.dicom.decode import DecodeError, decode_frame, decoder_problem, transfer_syntax_name
+from viewer.dicom.spacing import resolve_spacing
+from viewer.dicom.views import (
+    mirror_from_orientation,
+    mirror_from_tissue,
+    read_laterality,
+    read_patient_orientation,
+    read_view,
+    read_view_modifiers,
+    view_label,
+)
+from viewer.dicom.voi import read_modality_lut, read_voi_presets
+
+FOR_PROCESSING_SOP_CLASSES = frozenset(
+    {"1.2.840.10008.5.1.4.1.1.1.2.1", "1.2.840.10008.5.1.4.1.1.1.1.1",
+     "1.2.840.10008.5.1.4.1.1.1.3.1"}
+)
+"""Mammography, DX and intra-oral X-Ray "For Processing" SOP classes."""
+
+_PIXEL_TAGS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+_FRAME_CACHE = 4
+"""Decoded frames kept per image: scrolling back and forth in a tomosynthesis stack."""
+
+
+class DicomImageError(Exception):
+    """A file that cannot be shown; ``str(error)`` is the message for the user.
+
+    ``not_an_image`` is True for DICOM objects that hold no image by design (structured
+    reports, presentation states, dose reports): a study skips those with a note.
+    """
+
+    def __init__(self, path: Path, reason: str, *, not_an_image: bool = False) -> None:
+        super().__init__(f"{path.name}: {reason}")
+        self.path = path
+        self.reason = reason
+        self.not_an_image = not_an_image
+
+
+def read_header(path: Path) -> Dataset:
+    """Read a DICOM file without loading its pixel data; raise DicomImageError if it is not one."""
+    try:
+        # Large values (Pixel Data) are left on disk and read per frame when decoded.
+        return dcmread(path, defer_size="64 KB")
+    except InvalidDicomError:
+        pass
+    except FileNotFoundError as exc:
+        raise DicomImageError(path, "file not found") from exc
+    except IsADirectoryError as exc:
+        raise DicomImageError(path, "is a folder, not a file") from exc
+    except PermissionError as exc:
+        raise DicomImageError(path, "permission denied: cannot read the file") from exc
+    except OSError as exc:
+        raise DicomImageError(path, f"cannot read the file ({exc.strerror or exc})") from exc
+    except Exception as exc:  # pydicom raises many types on a damaged header
+        raise DicomImageError(path, f"damaged DICOM header ({exc})") from exc
+    # No "DICM" preamble: old or sloppy writers; accept only what clearly is DICOM.
+    try:
+        ds = dcmread(path, defer_size="64 KB", force=True)
+        if "SOPClassUID" in ds or ("Rows" in ds and "PixelData" in ds):
+            return ds
+    except Exception:  # any failure here means "not DICOM"
+        pass
+    raise DicomImageError(path, "not a DICOM file")
+
+
+class MammoImage:
+    """A grey-scale DICOM image (usually a mammogram) and how to display and measure it.
+
+    Build with :meth:`open` (raises :class:`DicomImageError` when the file cannot be
+    shown) or :meth:`from_dataset` for an in-memory dataset. Attributes are read from
+    the header once; pixel access (:meth:`pixels`) decodes lazily.
+    """
+
+    def __init__(self, ds: Dataset, path: Path, *, in_memory: bool = False) -> None:
+        self.path = path
+        self._ds = ds
+        self._in_memory = in_memory
+        self._frames: OrderedDict[int, NDArray[Any]] = OrderedDict()
+        self._auto: dict[int, VoiPreset] = {}
+        meta = getattr(ds, "file_meta", None)
+        self.transfer_syntax: str = str(meta.get("TransferSyntaxUID", "") if meta else "")
+        self.transfer_syntax_name: str = (
+            transfer_syntax_name(self.transfer_syntax) if self.transfer_syntax else ""
+        )
+        self.sop_class_uid: str = str(ds.get("SOPClassUID", "") or "")
+        self.sop_instance_uid: str = str(ds.get("SOPInstanceUID", "") or "")
+        self.study_instance_uid: str = str(ds.get("StudyInstanceUID", "") or "")
+        self.series_instance_uid: str = str(ds.get("SeriesInstanceUID", "") or "")
+        self.rows: int = int(ds.get("Rows", 0) or 0)
+        self.columns: int = int(ds.get("Columns", 0) or 0)
+        self.frames: int = max(1, int(ds.get("NumberOfFrames", 1) or 1))
+        self.bits_stored: int = int(ds.get("BitsStored", 0) or ds.get("BitsAllocated", 16) or 16)
+        self.signed: bool = int(ds.get("PixelRepresentation", 0) or 0) == 1
+        self.photometric: str = str(ds.get("PhotometricInterpretation", "") or "").strip()
+        intent = str(ds.get("PresentationIntentType", "") or "").strip().upper()
+        self.presentation_intent: str | None = intent or None
+        self.for_processing: bool = (
+            intent == "FOR PROCESSING" or self.sop_class_uid in FOR_PROCESSING_SOP_CLASSES
+        )
+        self.laterality: str | None = read_laterality(ds)
+        self.view: str | None = read_view(ds)
+        self.view_modifiers: tuple[str, ...] = read_view_modifiers(ds)
+        self.view_label: str = view_label(self.laterality, self.view)
+        self.patient_orientation: tuple[str, str] | None = read_patient_orientation(ds)
+        self.spacing: Spacing = resolve_spacing(ds)
+        self.modality_lut: ModalityLut = read_modality_lut(ds)
+        self.voi_presets: list[VoiPreset] = read_voi_presets(ds)
+        shape = str(ds.get("PresentationLUTShape", "") or "").strip().upper()
+        # In the DX/MG IODs, INVERSE is how MONOCHROME1 is declared (PS3.3 C.8.11.1.1.1):
+        # the two say the same thing once, they do not cancel out.
+        self.invert_default: bool = self.photometric == "MONOCHROME1" or shape == "INVERSE"
+        decreasing = self.modality_lut.table is None and self.modality_lut.slope < 0
+        self.bright_is_high: bool = (not self.invert_default) != decreasing
+        if self.signed:
+            low, high = -(2 ** (self.bits_stored - 1)), 2 ** (self.bits_stored - 1) - 1
+        else:
+            low, high = 0, 2**self.bits_stored - 1
+        self.stored_range: tuple[int, int] = (low, high)
+
+    # -- construction ---------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | str) -> MammoImage:
+        """Read a file's header and check it can be shown; raises DicomImageError."""
+        path = Path(path)
+        image = cls(read_header(path), path)
+        problem = image.problem()
+        if problem is not None:
+            raise DicomImageError(path, problem, not_an_image=image.not_an_image)
+        return image
+
+    @classmethod
+    def from_dataset(cls, ds: Dataset, path: Path | str = Path("memory.dcm")) -> MammoImage:
+        """Wrap an in-memory dataset (with its pixel data); raises DicomImageError."""
+        image = cls(ds, Path(path), in_memory=True)
+        problem = image.problem()
+        if problem is not None:
+            raise DicomImageError(image.path, problem, not_an_image=image.not_an_image)
+        return image
+
+    @property
+    def dataset(self) -> Dataset:
+        """The header (large values may be deferred: read from disk on access)."""
+        return self._ds
+
+    @property
+    def not_an_image(self) -> bool:
+        """True for objects that hold no image by design (SR, presentation state, ...)."""
+        return not any(tag in self._ds for tag in _PIXEL_TAGS) and self.rows == 0
+
+    def problem(self) -> str | None:
+        """Why this file cannot be shown, or None when it can."""
+        ds = self._ds
+        if self.not_an_image:
+            kind = UID(self.sop_class_uid).name if self.sop_class_uid else "no SOP Class"
+            return f"not an image ({kind}): skipped"
+        if not any(tag in ds for tag in _PIXEL_TAGS):
+            return "this file has no image data (no Pixel Data element)"
+        if "PixelData" not in ds:
+            return "floating point pixel data is not supported"
+        if self.photometric not in ("MONOCHROME1", "MONOCHROME2"):
+            return (
+                f"colour images are not supported (Photometric Interpretation "
+                f"{self.photometric or 'missing'}); mammograms are grey-scale"
+            )
+        if int(ds.get("SamplesPerPixel", 1) or 1) != 1:
+            return "more than one sample per pixel: not a grey-scale image"
+        if self.rows < 2 or self.columns < 2:
+            return (
+                f"the image is only {self.rows}x{self.columns} pixels: too small to show "
+                "(a placeholder or shrunk image)"
+            )
+        if not 1 <= self.bits_stored <= 16:
+            return f"{self.bits_stored} bits stored is not supported (at most 16)"
+        if self.transfer_syntax and not self._in_memory:
+            return decoder_problem(self.transfer_syntax)
+        return None
+
+    # -- pixels ---------------------------------------------------------------------
+
+    def pixels(self, frame: int = 0) -> NDArray[Any]:
+        """Stored values of ``frame`` as a read-only 2-D array (rows, columns).
+
+        Index with ``[y, x]`` (y = row, x = column). Values are clipped to
+        :attr:`stored_range`. Raises DicomImageError when decoding fails.
+        """
+        if not 0 <= frame < self.frames:
+            raise DicomImageError(
+                self.path, f"frame {frame + 1} does not exist (the image has {self.frames})"
+            )
+        cached = self._frames.get(frame)
+        if cached is not None:
+            self._frames.move_to_end(frame)
+            return cached
+        source: Any = self._ds if self._in_memory else self.path
+        try:
+            arr = decode_frame(source, frame)
+        except DecodeError as exc:
+            syntax = f"{self.transfer_syntax_name} ({self.transfer_syntax})"
+            raise DicomImageError(
+                self.path, f"cannot decode the image data ({syntax}): {exc}"
+            ) from exc
+        if arr.shape != (self.rows, self.columns):
+            raise DicomImageError(
+                self.path,
+                f"decoded image is {arr.shape[0]}x{arr.shape[1]} pixels but the header "
+                f"says {self.rows}x{self.columns}",
+            )
+        low, high = self.stored_range
+        if arr.size and (int(arr.min()) < low or int(arr.max()) > high):
+            # Some encoders set bits above Bits Stored; the display table ends at high.
+            arr = np.clip(arr, low, high)
+        arr.flags.writeable = False
+        self._frames[frame] = arr
+        while len(self._frames) > _FRAME_CACHE:
+            self._frames.popitem(last=False)
+        return arr
+
+    def modality_pixels(self, frame: int = 0) -> NDArray[np.float32]:
+        """Modality values (after Rescale / Modality LUT) of ``frame`` as float32, for measuring."""
+        return self.modality_lut.apply(self.pixels(frame)).astype(np.float32)
+
+    # -- display --------------------------------------------------------------------
+
+    def _sample(self, frame: int) -> NDArray[np.float64]:
+        """Modality values of a regular subsample of about a million pixels."""
+        arr = self.pixels(frame)
+        step = max(1, int(math.sqrt(arr.size / (1 << 20))))
+        return np.asarray(self.modality_lut.apply(arr[::step, ::step]), dtype=np.float64)
+
+    def auto_voi(self, frame: int = 0) -> VoiPreset:
+        """A LINEAR window over the breast tissue's histogram (background excluded)."""
+        preset = self._auto.get(frame)
+        if preset is None:
+            center, width = auto_window(self._sample(frame))
+            preset = VoiPreset.window(center, width, name="Auto (tissue)")
+            self._auto[frame] = preset
+        return preset
+
+    def default_voi(self, frame: int = 0) -> VoiPreset:
+        """The file's first VOI preset; the automatic window when none, or For Processing."""
+        if self.voi_presets and not self.for_processing:
+            return self.voi_presets[0]
+        return self.auto_voi(frame)
+
+    @cached_property
+    def mirror_for_hanging(self) -> bool:
+        """True when the image must be flipped left-right for the 4-up hanging.
+
+        From Laterality and Patient Orientation when they say; otherwise guessed from
+        which side holds more tissue (the chest wall side), which decodes frame 0.
+        """
+        decided = mirror_from_orientation(self.laterality, self.patient_orientation)
+        if decided is not None:
+            return decided
+        if self.laterality is None:
+            return False
+        try:
+            mask = tissue_mask(self._sample(0))
+        except DicomImageError:
+            return False
+        if mask is None:
+            return False
+        third = max(1, mask.shape[1] // 3)
+        left = float(mask[:, :third].mean())
+        right = float(mask[:, -third:].mean())
+        return mirror_from_tissue(self.laterality, left, right)
+
+    def __repr__(self) -> str:
+        return (
+            f"MammoImage({self.path.name!r}, {self.view_label}, {self.rows}x{self.columns}"
+            f"{f'x{self.frames}' if self.frames > 1 else ''}, {self.photometric})"
+        )
