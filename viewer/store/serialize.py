@@ -31,6 +31,7 @@ from viewer.core.annotations import (
     Sizes,
     StudyAnnotations,
 )
+from viewer.core.cluster_metrics import cluster_metrics
 from viewer.core.geometry import Point, Spacing, SpacingSource
 from viewer.store import schema
 from viewer.store.errors import SidecarError
@@ -38,12 +39,6 @@ from viewer.store.errors import SidecarError
 SCHEMA_VERSION = 1
 PROGRAM_NAME = "mammo-viewer"
 
-# Integration point: cluster metrics (count, span, area) live in viewer.core.cluster_metrics,
-# written by another part of the program. The sidecar records them when that module exists.
-try:
-    from viewer.core.cluster_metrics import cluster_metrics as _cluster_metrics
-except ImportError:  # pragma: no cover - depends on which modules are installed
-    _cluster_metrics = None
 
 
 def _point(p: Point) -> list[float]:
@@ -97,9 +92,13 @@ def _calcification_to_dict(c: Calcification) -> dict[str, Any]:
 
 
 def _metrics(cluster: Cluster, image: ImageAnnotations) -> dict[str, Any] | None:
-    if _cluster_metrics is None:
+    # informational only (recomputed on load): a cluster that cannot be measured is still saved
+    if not cluster.member_ids:
         return None
-    result: dict[str, Any] = _cluster_metrics(cluster, image).to_dict()
+    try:
+        result: dict[str, Any] = cluster_metrics(cluster, image).to_dict()
+    except ValueError:
+        return None
     return result
 
 
