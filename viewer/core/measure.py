@@ -1,0 +1,405 @@
+"""One click -> the outline of the calcification under it, on the stored pixel values.
+
+The outline is found in a small window around the click (so the cost does not depend on
+the image size):
+
+1. Values are sign-normalised so that "shown brighter" is higher (MONOCHROME1 and
+   images where dense is low are negated); the stored values are segmented, never the
+   screen, so the result does not depend on the window the reader uses.
+2. The local tissue background is a morphological opening with a square larger than
+   the speck (a "top-hat"): it follows dense tissue, tissue gradients and the skin line
+   while removing anything smaller than the square.
+3. The speck under (or nearest to) the click is the bright maximum of the top-hat that
+   passes a noise test; it is separated from its background at half its contrast, and
+   the outline is the sub-pixel iso-contour at that level (marching squares), so the max
+   Feret diameter of the outline estimates the speck's physical size.
+4. Where nothing distinct is found (noise, smooth tissue, a structure larger than a
+   calcification) the result says so and carries no outline.
+
+Coordinates are ``(x, y)`` with x = column, y = row, pixel centres at integers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import ndimage
+
+from viewer.core.annotations import Intensity
+from viewer.core.geometry import Point, Spacing, polygon_centroid
+
+NOT_FOUND = "no calcification found here"
+DEFAULT_SCALE_MM = 0.07
+"""Pixel size assumed, for the scale of the search only, when the image is uncalibrated."""
+MAX_DIAMETER_MM = 3.0
+"""Largest speck taken for a calcification; bigger bright things are tissue or masses."""
+MIN_CONTRAST_SIGMAS = 5.0
+"""A speck must stand this many noise standard deviations above its background."""
+MAX_EDGE_WIDTH_PX = 5.0
+"""A calcification has a sharp edge; smooth tissue bumps have wide ones (in pixels)."""
+
+FloatArray = NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class OutlineResult:
+    """What a click found.
+
+    ``outline`` is a closed polygon of ``(x, y)`` pixel coordinates whose first vertex is
+    not repeated at the end; ``center`` is its area centroid. When ``found`` is false,
+    ``reason`` says why in words a reader understands and the other fields are ``None``.
+    """
+
+    found: bool
+    center: Point | None = None
+    outline: list[Point] | None = None
+    intensity: Intensity | None = None
+    reason: str | None = None
+
+    @classmethod
+    def not_found(cls, reason: str = NOT_FOUND) -> OutlineResult:
+        return cls(False, reason=reason)
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The part of the image processed for one click, with its offset and scale."""
+
+    values: FloatArray  # sign-normalised: brighter on screen is higher
+    x0: int
+    y0: int
+    mm_x: float  # mm per column
+    mm_y: float  # mm per row
+    sigma: float  # noise standard deviation of one pixel
+
+
+def _scale(spacing: Spacing) -> tuple[float, float]:
+    if spacing.row_mm is None or spacing.col_mm is None:
+        return (DEFAULT_SCALE_MM, DEFAULT_SCALE_MM)
+    return (spacing.col_mm, spacing.row_mm)
+
+
+def _noise_sigma(values: FloatArray) -> float:
+    """Pixel noise from the median absolute difference of neighbours (robust to edges)."""
+    dx = np.abs(np.diff(values, axis=1)).ravel()
+    dy = np.abs(np.diff(values, axis=0)).ravel()
+    mad = float(np.median(np.concatenate([dx, dy])))
+    return max(mad / (0.6745 * math.sqrt(2.0)), 0.5)
+
+
+def _window(image: NDArray[np.generic], x: float, y: float, spacing: Spacing,
+            bright_is_high: bool, search_radius_mm: float) -> _Window:
+    mm_x, mm_y = _scale(spacing)
+    reach_mm = search_radius_mm + MAX_DIAMETER_MM / 2 + 1.5
+    hx = int(math.ceil(reach_mm / mm_x)) + 2
+    hy = int(math.ceil(reach_mm / mm_y)) + 2
+    cx, cy = int(round(x)), int(round(y))
+    x0, x1 = max(cx - hx, 0), min(cx + hx + 1, image.shape[1])
+    y0, y1 = max(cy - hy, 0), min(cy + hy + 1, image.shape[0])
+    values = np.asarray(image[y0:y1, x0:x1], dtype=np.float32)
+    if not bright_is_high:
+        values = -values
+    return _Window(values, x0, y0, mm_x, mm_y, _noise_sigma(values))
+
+
+def _background(smooth: FloatArray, size_mm: float, win: _Window) -> FloatArray:
+    """Morphological opening with a square of ``size_mm``: tissue without the specks."""
+    size = (max(int(math.ceil(size_mm / win.mm_y)) | 1, 3),
+            max(int(math.ceil(size_mm / win.mm_x)) | 1, 3))
+    opened: FloatArray = ndimage.grey_opening(smooth, size=size, mode="nearest")
+    return opened
+
+
+def _distance_mm(win: _Window, px: float, py: float) -> NDArray[np.float64]:
+    """Distance in mm from window coordinates ``(px, py)`` to every window pixel."""
+    yy, xx = np.indices(win.values.shape, dtype=np.float64)
+    out: NDArray[np.float64] = np.hypot((xx - px) * win.mm_x, (yy - py) * win.mm_y)
+    return out
+
+
+def _hill_climb(smooth: FloatArray, px: int, py: int) -> tuple[int, int]:
+    """Follow the steepest ascent from ``(px, py)`` to a local maximum (8-neighbourhood)."""
+    h, w = smooth.shape
+    for _ in range(h * w):
+        ya, yb, xa, xb = max(py - 1, 0), min(py + 2, h), max(px - 1, 0), min(px + 2, w)
+        patch = smooth[ya:yb, xa:xb]
+        iy, ix = np.unravel_index(int(np.argmax(patch)), patch.shape)
+        ny, nx = ya + int(iy), xa + int(ix)
+        if (nx, ny) == (px, py) or smooth[ny, nx] <= smooth[py, px]:
+            return px, py
+        px, py = nx, ny
+    return px, py
+
+
+def _component(tophat: FloatArray, level: float, seed: tuple[int, int]) -> NDArray[np.bool_] | None:
+    """The 8-connected region above ``level`` holding the seed (or its brightest neighbour)."""
+    sx, sy = seed
+    above = tophat > level
+    h, w = above.shape
+    if not above[sy, sx]:
+        ya, yb, xa, xb = max(sy - 1, 0), min(sy + 2, h), max(sx - 1, 0), min(sx + 2, w)
+        patch = np.where(above[ya:yb, xa:xb], tophat[ya:yb, xa:xb], -np.inf)
+        if not np.isfinite(patch.max()):
+            return None
+        iy, ix = np.unravel_index(int(np.argmax(patch)), patch.shape)
+        sy, sx = ya + int(iy), xa + int(ix)
+    labels, _ = ndimage.label(above, structure=np.ones((3, 3), dtype=bool))
+    region: NDArray[np.bool_] = ndimage.binary_fill_holes(labels == labels[sy, sx])
+    return region
+
+
+@dataclass(frozen=True)
+class _Speck:
+    region: NDArray[np.bool_]
+    tophat: FloatArray  # raw values minus the tissue background at the speck's scale
+    level: float  # the contour level in top-hat units
+    contrast: float
+    baseline: float
+
+
+def _scales_mm(win: _Window) -> list[float]:
+    """Sides of the background squares tried, small to large (at least 5 pixels)."""
+    px = max(win.mm_x, win.mm_y)
+    sizes: list[float] = []
+    size = max(0.5, 5 * px)
+    while size < MAX_DIAMETER_MM + 0.5:
+        sizes.append(size)
+        size *= 1.45
+    sizes.append(MAX_DIAMETER_MM + 0.5)
+    return sizes
+
+
+def _segment(win: _Window, smooth: FloatArray, seed: tuple[int, int]) -> _Speck | None:
+    """Separate the speck at ``seed`` from its background at the speck's own scale.
+
+    The background square grows from small to large. A small square keeps the tissue
+    texture out of the speck but leaves only a rim of a larger speck; so a result is
+    taken once the next larger square gives the same region (the speck is whole), or
+    when every larger square fails. ``None`` when no scale gives a distinct, sharp,
+    compact speck.
+    """
+    dist = _distance_mm(win, seed[0], seed[1])
+    margin = 2.0 * max(win.mm_x, win.mm_y)
+    candidate: _Speck | None = None
+    for size_mm in _scales_mm(win):
+        tophat = win.values - _background(smooth, size_mm, win)
+        speck = _segment_at_scale(win, tophat, seed, dist)
+        if speck is None or not _is_speck(win, speck):
+            continue
+        if candidate is not None and _same_region(candidate, speck):
+            return candidate
+        if _extent_mm(win, speck.region) + margin > size_mm:
+            continue  # larger than the square: only part of it was separated
+        candidate = speck
+    return candidate
+
+
+def _extent_mm(win: _Window, region: NDArray[np.bool_]) -> float:
+    ys, xs = np.nonzero(region)
+    return float(max((xs.max() - xs.min() + 1) * win.mm_x, (ys.max() - ys.min() + 1) * win.mm_y))
+
+
+def _same_region(a: _Speck, b: _Speck) -> bool:
+    """Two scales agree: the regions overlap almost entirely (a few pixels of slack)."""
+    na, nb = int(np.count_nonzero(a.region)), int(np.count_nonzero(b.region))
+    common = int(np.count_nonzero(a.region & b.region))
+    slack = 3 + 0.2 * max(na, nb)
+    return bool(na - common <= slack and nb - common <= slack)
+
+
+def _segment_at_scale(win: _Window, tophat: FloatArray, seed: tuple[int, int],
+                      dist: NDArray[np.float64]) -> _Speck | None:
+    """Half-contrast region of the speck at ``seed`` in one top-hat image."""
+    region: NDArray[np.bool_] | None = None
+    contrast = baseline = 0.0
+    px = max(win.mm_x, win.mm_y)
+    for _ in range(2):
+        if region is None:
+            ring = (dist > 0.4) & (dist < 0.8)
+            peak = float(tophat[seed[1], seed[0]])
+        else:
+            reach = float(dist[region].max())
+            gap = max(0.3 * reach, 2.0 * px)
+            ring = (dist > reach + gap) & (dist < reach + gap + max(0.3, 4 * px))
+            peak = float(np.percentile(tophat[region], 95))
+        baseline = float(np.median(tophat[ring])) if ring.any() else float(np.median(tophat))
+        contrast = peak - baseline
+        if contrast < MIN_CONTRAST_SIGMAS * win.sigma:
+            return None
+        region = _component(tophat, baseline + contrast / 2, seed)
+        if region is None:
+            return None
+    assert region is not None
+    return _Speck(region, tophat, baseline + contrast / 2, contrast, baseline)
+
+
+def _is_speck(win: _Window, speck: _Speck) -> bool:
+    """A calcification: compact, small, inside the window, with a sharp edge."""
+    region = speck.region
+    if region[0, :].any() or region[-1, :].any() or region[:, 0].any() or region[:, -1].any():
+        return False
+    if _extent_mm(win, region) > MAX_DIAMETER_MM:
+        return False
+    # Edge width: contrast over the typical gradient of the stored values across the
+    # outline, in pixels. Raw values, not the top-hat: a fragment of a larger speck (the
+    # rim a too-small square leaves) has no edge on its inner side and fails here.
+    gy, gx = (np.asarray(g) for g in np.gradient(np.asarray(win.values, dtype=np.float64)))
+    border = region ^ ndimage.binary_erosion(region)
+    border |= ndimage.binary_dilation(region) & ~region
+    slope = float(np.median(np.hypot(gx[border], gy[border])))
+    edge = speck.contrast / max(slope, 1e-9)
+    radius = math.sqrt(float(np.count_nonzero(region)) / math.pi)
+    return edge <= max(MAX_EDGE_WIDTH_PX, 0.25 * radius)
+
+
+# Marching squares: corner bits tl=1, tr=2, br=4, bl=8; edges T, R, B, L. Saddles (5, 10)
+# join the two inside corners, matching the 8-connected region the contour follows.
+_SEGMENTS: dict[int, tuple[tuple[str, str], ...]] = {
+    1: (("T", "L"),), 2: (("T", "R"),), 3: (("L", "R"),), 4: (("R", "B"),),
+    5: (("T", "R"), ("L", "B")), 6: (("T", "B"),), 7: (("L", "B"),), 8: (("L", "B"),),
+    9: (("T", "B"),), 10: (("T", "L"), ("R", "B")), 11: (("R", "B"),), 12: (("L", "R"),),
+    13: (("T", "R"),), 14: (("T", "L"),),
+}
+
+
+def iso_contour(field: NDArray[np.floating], ) -> list[Point]:
+    """The longest closed iso-line ``field == 0`` around the region ``field > 0``.
+
+    Vertices are interpolated linearly between pixel centres; coordinates are ``(x, y)``
+    in the field's pixel frame. The first vertex is not repeated.
+    """
+    f = np.pad(np.asarray(field, dtype=np.float64), 1, constant_values=-1.0)
+    inside = f > 0
+    code = (inside[:-1, :-1] * 1 | inside[:-1, 1:] * 2 | inside[1:, 1:] * 4 | inside[1:, :-1] * 8)
+
+    def edge_key(i: int, j: int, side: str) -> tuple[int, int, int]:
+        if side == "T":
+            return (0, i, j)
+        if side == "B":
+            return (0, i + 1, j)
+        if side == "L":
+            return (1, i, j)
+        return (1, i, j + 1)
+
+    neighbours: dict[tuple[int, int, int], list[tuple[int, int, int]]] = {}
+    for i, j in zip(*np.nonzero((code > 0) & (code < 15)), strict=True):
+        for a, b in _SEGMENTS[int(code[i, j])]:
+            ka, kb = edge_key(int(i), int(j), a), edge_key(int(i), int(j), b)
+            neighbours.setdefault(ka, []).append(kb)
+            neighbours.setdefault(kb, []).append(ka)
+
+    def vertex(key: tuple[int, int, int]) -> Point:
+        kind, i, j = key
+        f0 = f[i, j]
+        f1 = f[i, j + 1] if kind == 0 else f[i + 1, j]
+        t = float(f0 / (f0 - f1))
+        return ((j + t - 1.0, i - 1.0) if kind == 0 else (j - 1.0, i + t - 1.0))
+
+    loops: list[list[Point]] = []
+    seen: set[tuple[int, int, int]] = set()
+    for start in neighbours:
+        if start in seen:
+            continue
+        loop = [start]
+        seen.add(start)
+        prev, cur = start, neighbours[start][0]
+        while cur != start and cur not in seen:
+            seen.add(cur)
+            loop.append(cur)
+            nxt = neighbours[cur]
+            step = nxt[0] if nxt[0] != prev else nxt[-1]
+            prev, cur = cur, step
+        loops.append([vertex(k) for k in loop])
+    if not loops:
+        return []
+    best = max(loops, key=len)
+    cleaned = [p for k, p in enumerate(best) if k == 0 or p != best[k - 1]]
+    if len(cleaned) > 1 and cleaned[0] == cleaned[-1]:
+        cleaned.pop()
+    return cleaned
+
+
+def _outline(win: _Window, speck: _Speck) -> list[Point]:
+    ys, xs = np.nonzero(speck.region)
+    ya, yb = max(int(ys.min()) - 1, 0), min(int(ys.max()) + 2, speck.region.shape[0])
+    xa, xb = max(int(xs.min()) - 1, 0), min(int(xs.max()) + 2, speck.region.shape[1])
+    field = speck.tophat[ya:yb, xa:xb] - speck.level
+    inside = speck.region[ya:yb, xa:xb]
+    # Only this speck: other specks above the level are pushed below it, filled holes above.
+    field = np.where(inside, np.maximum(field, 1e-3), np.minimum(field, -1e-3))
+    return [(px + xa + win.x0, py + ya + win.y0) for px, py in iso_contour(field)]
+
+
+def find_calcification(
+    image: NDArray[np.generic],
+    x: float,
+    y: float,
+    spacing: Spacing,
+    *,
+    bright_is_high: bool = True,
+    search_radius_mm: float = 1.0,
+) -> OutlineResult:
+    """Outline the calcification under or nearest to the click ``(x, y)``.
+
+    Parameters
+    ----------
+    image
+        Modality values of the stored pixel matrix (2-D), never screen values.
+    x, y
+        The click: x = column, y = row, pixel centres at integers.
+    spacing
+        The image's spacing; only the scale of the search depends on it (an
+        uncalibrated image is searched as if pixels were 0.07 mm).
+    bright_is_high
+        False for MONOCHROME1 (and any image where dense tissue has low values).
+    search_radius_mm
+        How far from the click a speck may be.
+
+    Returns
+    -------
+    OutlineResult
+        The outline (sub-pixel polygon), its centroid and grey-level statistics, or
+        ``found=False`` with a reason.
+    """
+    if image.ndim != 2:
+        raise ValueError(f"find_calcification needs a 2-D image, got shape {image.shape}")
+    if not (0 <= x <= image.shape[1] - 1 and 0 <= y <= image.shape[0] - 1):
+        return OutlineResult.not_found("the click is outside the image")
+    win = _window(image, x, y, spacing, bright_is_high, search_radius_mm)
+    smooth: FloatArray = ndimage.gaussian_filter(win.values, 0.7)
+    click = (int(round(x)) - win.x0, int(round(y)) - win.y0)
+
+    tophat0 = smooth - _background(smooth, MAX_DIAMETER_MM + 0.5, win)
+    dist = _distance_mm(win, x - win.x0, y - win.y0)
+    floor = float(np.median(tophat0))
+    maxima = (tophat0 == ndimage.maximum_filter(tophat0, size=3)) & (dist <= search_radius_mm)
+    maxima &= tophat0 - floor >= 0.5 * MIN_CONTRAST_SIGMAS * win.sigma
+    candidates = sorted(zip(*np.nonzero(maxima), strict=True),
+                        key=lambda rc: float(dist[rc[0], rc[1]]))
+    first = _hill_climb(smooth, *click)
+    seeds = [first] + [(int(c), int(r)) for r, c in candidates if (int(c), int(r)) != first]
+    for seed in seeds[:6]:
+        if dist[seed[1], seed[0]] > search_radius_mm:
+            continue
+        speck = _segment(win, smooth, seed)
+        if speck is None:
+            continue
+        outline = _outline(win, speck)
+        if len(outline) < 3:
+            continue
+        return OutlineResult(True, polygon_centroid(outline), outline,
+                             _intensity(win, speck, bright_is_high), None)
+    return OutlineResult.not_found()
+
+
+def _intensity(win: _Window, speck: _Speck, bright_is_high: bool) -> Intensity:
+    sign = 1.0 if bright_is_high else -1.0
+    inside = win.values[speck.region]
+    peak = float(inside.max())
+    mean = float(inside.mean())
+    background = float((win.values - speck.tophat)[speck.region].mean()) + speck.baseline
+    return Intensity(peak=sign * peak, mean=sign * mean, background=sign * background,
+                     contrast=mean - background)
