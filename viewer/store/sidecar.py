@@ -53,8 +53,11 @@ _MAX_PROBLEMS_SHOWN = 3
 
 
 def reader_slug(reader: str) -> str:
-    """The reader's name as it appears in file names: lower-case letters, digits and dashes."""
-    slug = re.sub(r"[^a-z0-9]+", "-", reader.strip().lower()).strip("-")
+    """The reader's name as it appears in file names: lower-case letters, digits and dashes.
+
+    Letters of any script are kept, so two readers' files differ as their names do.
+    """
+    slug = re.sub(r"[\W_]+", "-", reader.strip().lower()).strip("-")
     return slug[:60] or "anonymous"
 
 
