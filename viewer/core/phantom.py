@@ -160,7 +160,7 @@ def _tissue(rows: int, cols: int, laterality: str, view: str, dense: bool, pixel
     if view == "CC":
         yc, b, a = 0.5 * rows, 0.45 * rows, 0.68 * cols
     else:
-        yc, b, a = 0.56 * rows, 0.47 * rows, 0.72 * cols
+        yc, b, a = 0.45 * rows, 0.62 * rows, 0.72 * cols
     rho = np.sqrt((depth[None, :] / a) ** 2 + ((y[:, None] - yc) / b) ** 2)
     inside = rho < 1.0
     # Compression makes the breast flat in the middle; it thins only near the skin.

@@ -25,7 +25,7 @@ from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
 from viewer.core.phantom import CalcSpec, Phantom, breast_point, make_mammogram, patient_orientation
 
-DEMO_VERSION = "1"
+DEMO_VERSION = "2"
 """Bump when the pictures or the header change: :func:`ensure_demo_study` rewrites older files."""
 VERSION_MARKER = f"mammo-viewer synthetic demo v{DEMO_VERSION}"
 MG_FOR_PRESENTATION = UID("1.2.840.10008.5.1.4.1.1.1.2")
@@ -67,13 +67,16 @@ def _specs(laterality: str, view: str) -> list[CalcSpec]:
     return [at(0.3, 0.6, 0.6), at(0.45, 0.72, 1.5), at(0.2, 0.82, 0.35), at(0.55, 0.5, 0.9)]
 
 
+def demo_phantom(index: int) -> Phantom:
+    """One demo view, ``index`` into :data:`VIEWS`, with its calcifications' truth."""
+    lat, view = VIEWS[index]
+    return make_mammogram(ROWS, COLS, (SPACING_MM, SPACING_MM), lat, view, seed=101 + index,
+                          calcifications=_specs(lat, view))
+
+
 def demo_phantoms() -> list[Phantom]:
     """The four demo views RCC, LCC, RMLO, LMLO with their calcifications' truth."""
-    return [
-        make_mammogram(ROWS, COLS, (SPACING_MM, SPACING_MM), lat, view, seed=101 + i,
-                       calcifications=_specs(lat, view))
-        for i, (lat, view) in enumerate(VIEWS)
-    ]
+    return [demo_phantom(i) for i in range(len(VIEWS))]
 
 
 def demo_file_names() -> list[str]:
@@ -174,16 +177,17 @@ def write_demo_study(folder: Path) -> list[Path]:
 
     Each file is written to a temporary name and renamed, so a reader never sees half a file.
     """
-    folder = Path(folder)
+    return [_write_view(Path(folder), i) for i in range(len(VIEWS))]
+
+
+def _write_view(folder: Path, index: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    paths: list[Path] = []
-    for i, (phantom, name) in enumerate(zip(demo_phantoms(), demo_file_names(), strict=True)):
-        path = folder / name
-        tmp = folder / f".{name}.tmp"
-        demo_dataset(phantom, i + 1).save_as(tmp, enforce_file_format=True)
-        os.replace(tmp, path)
-        paths.append(path)
-    return paths
+    name = demo_file_names()[index]
+    path = folder / name
+    tmp = folder / f".{name}.tmp"
+    demo_dataset(demo_phantom(index), index + 1).save_as(tmp, enforce_file_format=True)
+    os.replace(tmp, path)
+    return path
 
 
 def _is_current(path: Path) -> bool:
@@ -196,9 +200,8 @@ def _is_current(path: Path) -> bool:
 
 
 def ensure_demo_study(folder: Path) -> list[Path]:
-    """The demo study's files in ``folder``, written only when missing or from an older version."""
+    """The demo study's files in ``folder``; a file is written only when missing, damaged
+    or from an older version, so this is fast when the study is there."""
     folder = Path(folder)
-    paths = [folder / name for name in demo_file_names()]
-    if all(_is_current(p) for p in paths):
-        return paths
-    return write_demo_study(folder)
+    return [path if _is_current(path) else _write_view(folder, i)
+            for i, path in enumerate(folder / name for name in demo_file_names())]
