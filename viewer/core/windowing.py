@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy import ndimage
 
 WINDOW_FUNCTIONS = ("LINEAR", "LINEAR_EXACT", "SIGMOID")
 """VOI LUT Function (0028,1056) values a window can use."""
@@ -288,56 +289,135 @@ def _otsu_threshold(sample: NDArray[np.float64], bins: int = 256) -> float:
 
 
 def _subsample(values: NDArray[Any], target: int = 1 << 20) -> NDArray[Any]:
-    """A regular subsample of a 2-D image with about ``target`` pixels."""
+    """A regular subsample of an image with about ``target`` pixels."""
     if values.ndim != 2:
         flat = values.reshape(-1)
-        step = max(1, flat.size // target)
-        return flat[::step]
+        return flat[:: max(1, flat.size // target)]
     step = max(1, int(np.sqrt(values.size / target)))
     return values[::step, ::step]
 
 
-def tissue_mask(values: ArrayLike) -> NDArray[np.bool_] | None:
-    """Pixels of the breast (True) versus background, on a subsample of a 2-D image.
+def _background_high_from_border(sub: NDArray[np.float64], threshold: float) -> bool | None:
+    """Whether the background is the bright class, judged by the image border.
 
-    The background of a mammogram (direct exposure, collimation, padding) is the
-    intensity class that covers most of the image border; it may be the bright or the
-    dark class (MONOCHROME1 vs MONOCHROME2, For Processing vs For Presentation), so the
-    border decides, not the sign. Returns None when no distinct background is found.
-    The mask is of ``values[::s, ::s]`` with the step ``s`` :func:`auto_window` uses.
+    Three of a mammogram's four edges are mostly background; None when the border is
+    as mixed as the image (no clear background).
+    """
+    if sub.ndim != 2 or min(sub.shape) < 8:
+        return None
+    high = sub >= threshold
+    border = float(np.concatenate([high[0, :], high[-1, :], high[:, 0], high[:, -1]]).mean())
+    if 0.35 < border < 0.65:
+        return None
+    return border >= 0.65
+
+
+def _background_edge(
+    sample: NDArray[np.float64], threshold: float, background_high: bool, bins: int = 128
+) -> float:
+    """Where the background mode ends, walking from its peak towards the tissue.
+
+    The background (direct exposure, or padding) is one tall, narrow histogram peak on
+    its side of Otsu's threshold; the tissue starts where the histogram falls below a
+    tenth of that peak. This keeps the faint skin line that Otsu would cut off.
+    """
+    hist, edges = np.histogram(sample, bins=bins)
+    if background_high:
+        hist, edges = hist[::-1], edges[::-1]
+    side = (edges[1:] <= threshold) if not background_high else (edges[1:] >= threshold)
+    candidates = np.flatnonzero(side)
+    if candidates.size == 0:
+        return threshold
+    peak = int(candidates[np.argmax(hist[candidates])])
+    for i in range(peak + 1, hist.shape[0]):
+        if hist[i] < 0.1 * hist[peak]:
+            return float(edges[i])
+    return threshold
+
+
+def tissue_mask(values: ArrayLike, background_high: bool | None = None) -> NDArray[np.bool_] | None:
+    """Pixels of the breast (True) versus background, on a subsample of an image.
+
+    Parameters
+    ----------
+    values
+        Modality values; 2-D for the border rule below.
+    background_high
+        True when the background (air, direct exposure) has the highest values, as on
+        MONOCHROME1 data; False when it has the lowest (MONOCHROME2). None: decided by
+        the image border, three of whose four edges are mostly background.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        A mask of ``values[::s, ::s]``, ``s`` chosen for about a million pixels; None
+        when no distinct background is found.
     """
     arr = np.asarray(values)
-    if arr.ndim != 2 or min(arr.shape) < 8:
+    if arr.size < 16:
         return None
     sub = _subsample(arr).astype(np.float64)
     lo, hi = float(sub.min()), float(sub.max())
     if hi <= lo:
         return None
-    threshold = _otsu_threshold(sub.reshape(-1))
-    high = sub >= threshold
-    border = np.concatenate([high[0, :], high[-1, :], high[:, 0], high[:, -1]])
-    border_high = float(border.mean())
-    if 0.35 < border_high < 0.65:
-        return None  # the border is as mixed as the image: no clear background
-    tissue = ~high if border_high >= 0.65 else high
+    # Padding and saturation sit exactly at the extremes: they would pull Otsu's cut.
+    inner = sub[(sub > lo) & (sub < hi)]
+    if inner.size < max(16, sub.size // 20):
+        inner = sub.reshape(-1)
+    threshold = _otsu_threshold(inner)
+    if background_high is None:
+        background_high = _background_high_from_border(sub, threshold)
+        if background_high is None:
+            return None
+    edge = _background_edge(sub.reshape(-1), threshold, background_high)
+    tissue = sub < edge if background_high else sub > edge
+    if tissue.ndim == 2:
+        # Noise in the air crosses the edge in isolated pixels; tissue is contiguous.
+        tissue = ndimage.binary_opening(tissue)
     fraction = float(tissue.mean())
     if fraction < 0.02 or fraction > 0.98:
         return None
     return tissue
 
 
-def auto_window(values: ArrayLike, low_pct: float = 1.0, high_pct: float = 99.5) -> tuple[
-    float, float
-]:
+def _trim_at_valleys(sample: NDArray[np.float64], lo: float, hi: float) -> tuple[float, float]:
+    """Narrow ``[lo, hi]`` to the histogram bulk around the median.
+
+    A separate bright or dark mode (a compression paddle, a marker, the film edge) is
+    cut off at the first nearly empty bin between it and the tissue.
+    """
+    if hi - lo < 2.0:
+        return lo, hi
+    hist, edges = np.histogram(sample, bins=128, range=(lo, hi))
+    floor = 0.0005 * sample.size
+    middle = int(np.clip(np.searchsorted(edges, np.median(sample)) - 1, 0, 127))
+    top = middle
+    while top + 1 < hist.shape[0] and hist[top + 1] >= floor:
+        top += 1
+    bottom = middle
+    while bottom - 1 >= 0 and hist[bottom - 1] >= floor:
+        bottom -= 1
+    return float(edges[bottom]), float(edges[top + 1])
+
+
+def auto_window(
+    values: ArrayLike,
+    background_high: bool | None = None,
+    low_pct: float = 0.5,
+    high_pct: float = 99.5,
+) -> tuple[float, float]:
     """A window (center, width) over the breast tissue of an image.
 
     Parameters
     ----------
     values
-        Modality values of the image (2-D for the background to be found; any shape
-        otherwise). Works for MONOCHROME1 and MONOCHROME2 data alike.
+        Modality values of the image (2-D for the border rule of :func:`tissue_mask`).
+    background_high
+        Which side the background is on (see :func:`tissue_mask`): True for
+        MONOCHROME1-like data, False for MONOCHROME2, None to judge by the border.
     low_pct, high_pct
-        Percentiles of the tissue histogram that become the window's edges.
+        Percentiles of the tissue histogram that bound the window, before separate
+        modes (paddles, markers) beyond a near-empty gap are cut off.
 
     Returns
     -------
@@ -347,15 +427,16 @@ def auto_window(values: ArrayLike, low_pct: float = 1.0, high_pct: float = 99.5)
     arr = np.asarray(values)
     if arr.size == 0:
         return (0.5, 1.0)
-    mask = tissue_mask(arr)
     sub = _subsample(arr).astype(np.float64)
+    mask = tissue_mask(sub, background_high)
     if mask is not None:
         sample = sub[mask]
     else:
         flat = sub.reshape(-1)
-        # Padding and saturation sit exactly at the extremes; drop them if present.
         inner = flat[(flat > flat.min()) & (flat < flat.max())]
         sample = inner if inner.size >= max(16, flat.size // 20) else flat
-    lo, hi = np.percentile(sample, [low_pct, high_pct])
-    width = max(float(hi - lo), 1.0)
-    return (float(lo + hi) / 2.0, width)
+    lo, hi = (float(v) for v in np.percentile(sample, [low_pct, high_pct]))
+    if sample.size >= 1000:
+        lo, hi = _trim_at_valleys(sample[(sample >= lo) & (sample <= hi)], lo, hi)
+    width = max(hi - lo, 1.0)
+    return ((lo + hi) / 2.0, width)

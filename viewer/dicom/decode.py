@@ -48,10 +48,20 @@ class DecodeError(Exception):
     """Pixel data that cannot be decoded; the message says why (no file name)."""
 
 
+# Syntaxes newer than the pydicom release in use: named so that messages stay readable.
+_NEWER_NAMES = {
+    "1.2.840.10008.1.2.4.110": "JPEG XL Lossless",
+    "1.2.840.10008.1.2.4.111": "JPEG XL JPEG Recompression",
+    "1.2.840.10008.1.2.4.112": "JPEG XL",
+}
+
+
 def transfer_syntax_name(uid: str) -> str:
     """The readable name of a transfer syntax UID, or the UID itself when unknown."""
     name = UID(uid).name
-    return name if name and name != uid else uid
+    if name and name != uid:
+        return str(name)
+    return _NEWER_NAMES.get(uid, uid)
 
 
 def decoder_problem(uid: str) -> str | None:

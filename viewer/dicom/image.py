@@ -135,6 +135,8 @@ class MammoImage:
         self.invert_default: bool = self.photometric == "MONOCHROME1" or shape == "INVERSE"
         decreasing = self.modality_lut.table is None and self.modality_lut.slope < 0
         self.bright_is_high: bool = (not self.invert_default) != decreasing
+        # Air displays black: in modality values it is high exactly when display inverts.
+        self.background_high: bool = self.invert_default
         if self.signed:
             low, high = -(2 ** (self.bits_stored - 1)), 2 ** (self.bits_stored - 1) - 1
         else:
@@ -256,7 +258,7 @@ class MammoImage:
         """A LINEAR window over the breast tissue's histogram (background excluded)."""
         preset = self._auto.get(frame)
         if preset is None:
-            center, width = auto_window(self._sample(frame))
+            center, width = auto_window(self._sample(frame), self.background_high)
             preset = VoiPreset.window(center, width, name="Auto (tissue)")
             self._auto[frame] = preset
         return preset
@@ -280,7 +282,7 @@ class MammoImage:
         if self.laterality is None:
             return False
         try:
-            mask = tissue_mask(self._sample(0))
+            mask = tissue_mask(self._sample(0), self.background_high)
         except DicomImageError:
             return False
         if mask is None:

@@ -120,7 +120,7 @@ def view_label(laterality: str | None, view: str | None) -> str:
 def mirror_from_orientation(
     laterality: str | None, orientation: tuple[str, str] | None
 ) -> bool | None:
-    """Whether to mirror for the hanging, from Patient Orientation; None when it cannot say.
+    """Whether to mirror for the hanging, from Patient Orientation; None when absent.
 
     The right breast needs its columns running towards Posterior (chest wall on the
     right of its cell), the left breast towards Anterior.
@@ -129,7 +129,9 @@ def mirror_from_orientation(
         return None
     toward = orientation[0][:1]
     if toward not in ("A", "P"):
-        return None
+        # Rows run head-foot or left-right: the image is turned a quarter, which a
+        # left-right mirror cannot put right; show it as stored.
+        return False
     wanted = "P" if laterality == "R" else "A"
     return toward != wanted
 

@@ -1,0 +1,245 @@
+"""Tests of viewer.core.windowing against pydicom's VOI implementation as the oracle."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydicom.dataset import Dataset
+from pydicom.pixels.processing import apply_modality_lut, apply_voi_lut
+
+from viewer.core.windowing import (
+    ModalityLut,
+    VoiPreset,
+    apply_linear,
+    apply_linear_exact,
+    apply_sigmoid,
+    auto_window,
+    display_lut,
+    tissue_mask,
+)
+
+
+def _oracle_grey(
+    stored: np.ndarray, ds: Dataset, index: int, prefer_lut: bool, invert: bool
+) -> np.ndarray:
+    """pydicom's modality + VOI output for ``stored``, scaled to 0..255 like display_lut."""
+    values = apply_modality_lut(stored, ds)
+    out = apply_voi_lut(values, ds, index=index, prefer_lut=prefer_lut).astype(np.float64)
+    if prefer_lut and "VOILUTSequence" in ds:
+        bits = int(ds.VOILUTSequence[index].LUTDescriptor[2])
+        grey = out / (2**bits - 1) * 255.0
+    else:
+        if "ModalityLUTSequence" in ds:
+            y_min, y_max = 0.0, 2.0 ** int(ds.ModalityLUTSequence[0].LUTDescriptor[2]) - 1
+        elif ds.PixelRepresentation == 0:
+            y_min, y_max = 0.0, 2.0**ds.BitsStored - 1
+        else:
+            y_min, y_max = -(2.0 ** (ds.BitsStored - 1)), 2.0 ** (ds.BitsStored - 1) - 1
+        if "RescaleSlope" in ds:
+            y_min = y_min * ds.RescaleSlope + ds.RescaleIntercept
+            y_max = y_max * ds.RescaleSlope + ds.RescaleIntercept
+        grey = (out - y_min) / (y_max - y_min) * 255.0
+    return 255.0 - grey if invert else grey
+
+
+def _window_dataset(
+    bits: int, signed: bool, slope: float, intercept: float, c: float, w: float, fn: str
+) -> Dataset:
+    ds = Dataset()
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.BitsStored = bits
+    ds.PixelRepresentation = int(signed)
+    ds.RescaleSlope = slope
+    ds.RescaleIntercept = intercept
+    ds.WindowCenter = c
+    ds.WindowWidth = w
+    ds.VOILUTFunction = fn
+    return ds
+
+
+class TestWindowFunctions:
+    """The three VOI LUT functions of PS3.3 C.11.2.1."""
+
+    def test_linear_edges(self) -> None:
+        """LINEAR puts c-0.5-(w-1)/2 at ymin and anything above c-0.5+(w-1)/2 at ymax."""
+        y = apply_linear(np.array([1.0, 1.5, 2.0, 1.0 + 1e-9, 2.0 + 1e-9]), 2.0, 2.0, 0, 255)
+        # c=2, w=2: lower edge 1.0 -> 0; upper edge 2.0 is still inside -> 255
+        np.testing.assert_allclose(y, [0.0, 127.5, 255.0, 255e-9, 255.0], atol=1e-6)
+
+    def test_linear_width_one_is_a_step(self) -> None:
+        """A LINEAR window of width 1 is a threshold at c - 0.5."""
+        y = apply_linear(np.array([9.0, 9.5, 9.6, 10.0]), 10.0, 1.0)
+        np.testing.assert_array_equal(y, [0.0, 0.0, 255.0, 255.0])
+
+    def test_linear_rejects_width_below_one(self) -> None:
+        """LINEAR needs width >= 1."""
+        with pytest.raises(ValueError, match=">= 1"):
+            apply_linear(np.zeros(3), 0.0, 0.5)
+
+    def test_linear_exact_edges(self) -> None:
+        """LINEAR_EXACT maps c - w/2 to ymin and c + w/2 to ymax exactly."""
+        y = apply_linear_exact(np.array([90.0, 100.0, 110.0, 111.0]), 100.0, 20.0, 0, 100)
+        np.testing.assert_allclose(y, [0.0, 50.0, 100.0, 100.0])
+
+    def test_sigmoid_midpoint_and_slope(self) -> None:
+        """SIGMOID is half way at the centre and 1/(1+e^-4) of the way at c + w."""
+        y = apply_sigmoid(np.array([50.0, 60.0]), 50.0, 10.0, 0.0, 1.0)
+        np.testing.assert_allclose(y, [0.5, 1.0 / (1.0 + np.exp(-4.0))])
+
+    def test_sigmoid_far_from_centre_does_not_overflow(self) -> None:
+        """Extreme inputs saturate without a floating point warning."""
+        y = apply_sigmoid(np.array([-1e9, 1e9]), 0.0, 1e-3)
+        np.testing.assert_allclose(y, [0.0, 255.0], atol=1e-12)
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        fn=st.sampled_from(["LINEAR", "LINEAR_EXACT", "SIGMOID"]),
+        bits=st.integers(8, 16),
+        signed=st.booleans(),
+        slope=st.sampled_from([1.0, 0.5, 2.0, -1.0]),
+        intercept=st.sampled_from([0.0, -1024.0, 100.5]),
+        cfrac=st.floats(0.0, 1.0),
+        wfrac=st.floats(0.001, 1.5),
+        invert=st.booleans(),
+    )
+    def test_display_lut_matches_pydicom(
+        self, fn: str, bits: int, signed: bool, slope: float, intercept: float,
+        cfrac: float, wfrac: float, invert: bool,
+    ) -> None:
+        """display_lut equals pydicom's apply_modality_lut + apply_voi_lut within 1 grey level."""
+        lo, hi = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+        m_lo, m_hi = sorted((lo * slope + intercept, hi * slope + intercept))
+        center = round(m_lo + cfrac * (m_hi - m_lo), 2)
+        width = round(max(1.0, wfrac * (m_hi - m_lo)), 2)
+        ds = _window_dataset(bits, signed, slope, intercept, center, width, fn)
+        stored = np.arange(lo, hi + 1, dtype=np.int32 if signed else np.uint32)
+        oracle = _oracle_grey(stored, ds, 0, False, invert)
+        lut = display_lut(lo, hi, ModalityLut(slope, intercept),
+                          VoiPreset.window(center, width, function=fn), invert)
+        assert lut.dtype == np.uint8 and lut.shape == (hi - lo + 1,)
+        assert np.abs(lut.astype(np.float64) - oracle).max() <= 1.0
+
+
+class TestTables:
+    """Modality LUT and VOI LUT tables."""
+
+    def _table_dataset(self, modality: bool) -> Dataset:
+        ds = Dataset()
+        ds.PhotometricInterpretation = "MONOCHROME1"
+        ds.BitsStored = 10
+        ds.PixelRepresentation = 0
+        item = Dataset()
+        if modality:
+            # 16 bits: pydicom's oracle cannot build a numpy dtype for 12-bit tables
+            item.LUTDescriptor = [512, 100, 16]
+            item.LUTData = [int(v) for v in np.linspace(0, 4095, 512)]
+            ds.ModalityLUTSequence = [item]
+            ds.WindowCenter = 2000
+            ds.WindowWidth = 1500
+        else:
+            # 12 bits: pydicom's oracle indexes an 8-bit table with uint8, wrapping past 255
+            item.LUTDescriptor = [700, 50, 12]
+            item.LUTData = [int(v) for v in (np.sin(np.linspace(0, 3, 700)) ** 2 * 4095)]
+            ds.VOILUTSequence = [item]
+        return ds
+
+    def test_modality_table_then_window(self) -> None:
+        """A Modality LUT Sequence table then a window equals pydicom's result."""
+        ds = self._table_dataset(modality=True)
+        item = ds.ModalityLUTSequence[0]
+        modality = ModalityLut(table=np.asarray(item.LUTData, dtype=np.uint16), first_mapped=100)
+        lut = display_lut(0, 1023, modality, VoiPreset.window(2000, 1500), invert=True)
+        oracle = _oracle_grey(np.arange(1024), ds, 0, False, invert=True)
+        assert np.abs(lut - oracle).max() <= 1.0
+
+    def test_voi_table_clamps_outside_its_range(self) -> None:
+        """A VOI LUT maps values below its first entry to entry 0 and above to the last."""
+        ds = self._table_dataset(modality=False)
+        item = ds.VOILUTSequence[0]
+        voi = VoiPreset.lut(np.asarray(item.LUTData, dtype=np.uint16), 50, 12, "curve")
+        lut = display_lut(0, 1023, ModalityLut(), voi, invert=False)
+        oracle = _oracle_grey(np.arange(1024, dtype=np.uint16), ds, 0, True, invert=False)
+        assert np.abs(lut - oracle).max() <= 1.0
+        assert lut[0] == lut[50] and lut[-1] == lut[749]
+
+    def test_lut_preset_window_covers_the_table(self) -> None:
+        """A table's center/width give a LINEAR window from its first to its last input."""
+        voi = VoiPreset.lut(np.arange(256, dtype=np.uint16), 1000, 8, "t")
+        linear = voi.with_window(voi.center or 0.0, voi.width or 1.0)
+        assert linear.function == "LINEAR" and linear.kind == "window"
+        grey = apply_linear(np.array([1000.0, 1255.0]), linear.center or 0, linear.width or 1)
+        np.testing.assert_allclose(grey, [0.0, 255.0])
+
+
+class TestVoiPreset:
+    """VoiPreset construction and dragging."""
+
+    @pytest.mark.parametrize("function", ["LINEAR", "LINEAR_EXACT", "SIGMOID"])
+    def test_with_window_keeps_the_function(self, function: str) -> None:
+        """Dragging window/level keeps the file's VOI function (a SIGMOID stays SIGMOID)."""
+        preset = VoiPreset.window(2000, 800, "NORMAL", function)
+        moved = preset.with_window(2100, 500)
+        assert (moved.function, moved.center, moved.width) == (function, 2100, 500)
+
+    def test_window_width_is_clamped_for_linear(self) -> None:
+        """VoiPreset.window never builds an invalid LINEAR window."""
+        assert VoiPreset.window(10, 0.2).width == 1.0
+
+    def test_invalid_presets_are_refused(self) -> None:
+        """The constructor names what is wrong."""
+        with pytest.raises(ValueError, match="width"):
+            VoiPreset("window", "w", 0.0, 0.0, "SIGMOID")
+        with pytest.raises(ValueError, match="function"):
+            VoiPreset("window", "w", 0.0, 10.0, "GAMMA")
+        with pytest.raises(ValueError, match="table"):
+            VoiPreset("lut", "t", None, None, "TABLE")
+
+
+def _synthetic_mammogram(bright_background: bool, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A 12-bit breast-like image: a half disc of tissue on the left, air elsewhere."""
+    rng = np.random.default_rng(seed)
+    rows, cols = 600, 400
+    y, x = np.mgrid[0:rows, 0:cols]
+    breast = ((y - rows / 2) / (rows * 0.42)) ** 2 + (x / (cols * 0.8)) ** 2 < 1.0
+    tissue = 1800 + 600 * np.exp(-x / 200.0) + rng.normal(0, 60, (rows, cols))
+    air = rng.normal(150, 20, (rows, cols))
+    image = np.where(breast, tissue, air)
+    if bright_background:
+        image = 4095 - image
+    return np.clip(image, 0, 4095), breast
+
+
+class TestAutoWindow:
+    """The window from the breast tissue's histogram."""
+
+    @pytest.mark.parametrize("bright_background", [False, True])
+    def test_window_covers_tissue_not_background(self, bright_background: bool) -> None:
+        """MONOCHROME1- and MONOCHROME2-like data: the window spans the tissue only."""
+        image, breast = _synthetic_mammogram(bright_background)
+        center, width = auto_window(image)
+        lo, hi = center - width / 2, center + width / 2
+        tissue = image[breast]
+        background = image[~breast]
+        assert np.mean((tissue >= lo) & (tissue <= hi)) > 0.95
+        assert np.mean((background >= lo) & (background <= hi)) < 0.01
+
+    def test_tissue_mask_finds_the_breast(self) -> None:
+        """The tissue mask agrees with the true breast region on almost every pixel."""
+        image, breast = _synthetic_mammogram(False)
+        mask = tissue_mask(image)
+        assert mask is not None and np.mean(mask == breast) > 0.99
+
+    def test_flat_and_tiny_images(self) -> None:
+        """A constant, a 1x2 and an empty image still give a valid window."""
+        assert auto_window(np.full((50, 50), 7.0))[1] >= 1.0
+        center, width = auto_window(np.array([[2316.0, 2322.0]]))
+        assert 2316.0 < center < 2322.0 and 5.0 < width <= 6.0
+        assert auto_window(np.zeros((0, 0))) == (0.5, 1.0)
+
+
+def test_display_lut_rejects_inverted_range() -> None:
+    """stored_max below stored_min is a programming error, said plainly."""
+    with pytest.raises(ValueError, match="stored_max"):
+        display_lut(10, 5, ModalityLut(), VoiPreset.window(0, 10), False)

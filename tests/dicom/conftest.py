@@ -1,0 +1,78 @@
+"""Synthetic DICOM files made in code, with known attributes and pixels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+MG_FOR_PRESENTATION = "1.2.840.10008.5.1.4.1.1.1.2"
+
+MakeDataset = Callable[..., Dataset]
+
+
+def make_dataset(
+    pixels: np.ndarray | None = None,
+    *,
+    photometric: str = "MONOCHROME2",
+    bits_stored: int = 12,
+    sop_class: str = MG_FOR_PRESENTATION,
+    transfer_syntax: str = ExplicitVRLittleEndian,
+    study_uid: str | None = None,
+    **attributes: Any,
+) -> Dataset:
+    """A grey-scale image dataset; ``pixels`` 2-D (one frame) or 3-D (frames, rows, cols)."""
+    if pixels is None:
+        pixels = (np.arange(64 * 48, dtype=np.uint16).reshape(64, 48) % (2**bits_stored))
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = sop_class
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = transfer_syntax
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID = sop_class
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID = study_uid or generate_uid()
+    ds.SeriesInstanceUID = generate_uid()
+    ds.Modality = "MG"
+    signed = pixels.dtype.kind == "i"
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = photometric
+    if pixels.ndim == 3:
+        ds.NumberOfFrames = pixels.shape[0]
+    ds.Rows, ds.Columns = pixels.shape[-2:]
+    ds.BitsAllocated = pixels.dtype.itemsize * 8
+    ds.BitsStored = bits_stored
+    ds.HighBit = bits_stored - 1
+    ds.PixelRepresentation = int(signed)
+    for key, value in attributes.items():
+        setattr(ds, key, value)
+    ds.PixelData = np.ascontiguousarray(pixels).tobytes()
+    return ds
+
+
+def write(ds: Dataset, path: Path) -> Path:
+    """Write ``ds`` as a DICOM file with preamble."""
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+@pytest.fixture
+def make_file(tmp_path: Path) -> Callable[..., Path]:
+    """Write a synthetic image file: ``make_file("name.dcm", pixels, **attributes)``."""
+
+    def _make(name: str = "image.dcm", pixels: np.ndarray | None = None, **kw: Any) -> Path:
+        return write(make_dataset(pixels, **kw), tmp_path / name)
+
+    return _make
+
+
+@pytest.fixture
+def make_ds() -> MakeDataset:
+    """The synthetic dataset factory: ``make_ds(pixels, **attributes)``."""
+    return make_dataset

@@ -1,0 +1,244 @@
+"""Tests of viewer.dicom.image: header attributes, display defaults, pixels, bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.encaps import encapsulate
+
+from viewer.core.geometry import SpacingSource
+from viewer.dicom.image import DicomImageError, MammoImage
+
+MakeFile = Callable[..., Path]
+
+
+class TestRealHeaders:
+    """Attributes read from the real files of ../shared/data."""
+
+    def test_ge_senographe(self, shared_data: Path) -> None:
+        """GE GH133: R MLO, For Presentation, 3 SIGMOID windows then 3 VOI LUT tables."""
+        image = MammoImage.open(shared_data / "fodicom_GH133_GE_SenographeEssential_MG.dcm")
+        assert (image.laterality, image.view, image.view_label) == ("R", "MLO", "RMLO")
+        assert (image.rows, image.columns, image.frames, image.bits_stored) == (3062, 2394, 1, 12)
+        assert image.presentation_intent == "FOR PRESENTATION" and not image.for_processing
+        assert image.transfer_syntax == "1.2.840.10008.1.2.4.70"
+        assert "JPEG Lossless" in image.transfer_syntax_name
+        assert [(p.kind, p.name, p.function) for p in image.voi_presets] == [
+            ("window", "NORMAL", "SIGMOID"), ("window", "HARDER", "SIGMOID"),
+            ("window", "SOFTER", "SIGMOID"), ("lut", "NORMAL", "TABLE"),
+            ("lut", "HARDER", "TABLE"), ("lut", "SOFTER", "TABLE"),
+        ]
+        assert image.default_voi() is image.voi_presets[0]
+        assert image.patient_orientation == ("P", "FL")
+        assert not image.invert_default and image.bright_is_high
+        assert image.stored_range == (0, 4095)
+
+    def test_siemens_view_from_position(self, shared_data: Path) -> None:
+        """Siemens: L CC, one LINEAR window named by its explanation."""
+        image = MammoImage.open(
+            shared_data / "fodicom_OutOfBoundsOverlay_Siemens_MammomatInspiration_MG.dcm")
+        assert image.view_label == "LCC"
+        assert image.spacing.source is SpacingSource.IMAGER_PIXEL_SPACING_ERMF
+        assert [(p.name, p.center, p.width, p.function) for p in image.voi_presets] == [
+            ("linear LUT", 2048.0, 4096.0, "LINEAR")]
+
+    def test_view_from_view_code_sequence(self, shared_data: Path) -> None:
+        """notzaki: no View Position, the View Code Sequence says cranio-caudal."""
+        image = MammoImage.open(shared_data / "notzaki_MG_Explicit_Little.dcm")
+        assert image.view_label == "RCC"
+
+    def test_monochrome1_cr(self, shared_data: Path) -> None:
+        """A MONOCHROME1 CR: inverted display, calcifications are low stored values."""
+        image = MammoImage.open(shared_data / "wg04_RG3_RLE.dcm")
+        assert image.invert_default and not image.bright_is_high
+        assert image.view is None and image.view_label == "R?"
+
+    def test_modality_lut_sequence(self, shared_data: Path) -> None:
+        """The CR with a Modality LUT Sequence carries its 1024-entry table."""
+        image = MammoImage.open(shared_data / "fodicom_CR-ModalitySequenceLUT.dcm")
+        assert image.modality_lut.table is not None
+        assert image.modality_lut.table.shape == (1024,)
+        assert image.voi_presets == [] and image.default_voi().name == "Auto (tissue)"
+
+
+class TestBadInput:
+    """Every problem is a DicomImageError naming the file and the reason."""
+
+    def test_not_dicom(self, tmp_path: Path) -> None:
+        """A text file is 'not a DICOM file'."""
+        path = tmp_path / "notes.dcm"
+        path.write_text("hello, this is not DICOM\n" * 20)
+        with pytest.raises(DicomImageError, match=r"^notes\.dcm: not a DICOM file$"):
+            MammoImage.open(path)
+
+    def test_missing_file(self, tmp_path: Path) -> None:
+        """A missing path says so."""
+        with pytest.raises(DicomImageError, match=r"gone\.dcm: file not found"):
+            MammoImage.open(tmp_path / "gone.dcm")
+
+    def test_no_pixel_data(self, shared_data: Path) -> None:
+        """The Hologic header without Pixel Data: 'no image data'."""
+        with pytest.raises(DicomImageError, match=r"PropProj\.dcm: this file has no image data"):
+            MammoImage.open(shared_data / "openrem_MG-Im-Hologic-PropProj.dcm")
+
+    def test_degenerate_image(self, shared_data: Path) -> None:
+        """The 1x2 openrem image is too small to show, and says its size."""
+        with pytest.raises(DicomImageError, match=r"only 1x2 pixels") as info:
+            MammoImage.open(shared_data / "openrem_MG-Im-GE_Seno_1_ForPresentation.dcm")
+        assert not info.value.not_an_image
+
+    def test_structured_report_is_not_an_image(self, shared_data: Path) -> None:
+        """An SR is flagged not_an_image (a note, not an error)."""
+        with pytest.raises(DicomImageError, match="not an image") as info:
+            MammoImage.open(shared_data / "dwv_tid1500_sr-ruler.dcm")
+        assert info.value.not_an_image
+
+    def test_undecodable_transfer_syntax(self, make_ds: Callable[..., Dataset],
+                                         tmp_path: Path) -> None:
+        """A syntax no decoder handles (MPEG-2 video) names the syntax and the reason."""
+        ds = make_ds(transfer_syntax="1.2.840.10008.1.2.4.100")
+        ds.PixelData = encapsulate([b"\x00\x00\x01\xb3" + b"\x00" * 64])
+        ds["PixelData"].VR = "OB"
+        path = tmp_path / "video.dcm"
+        ds.save_as(path, enforce_file_format=True)
+        with pytest.raises(DicomImageError) as info:
+            MammoImage.open(path)
+        assert str(info.value) == (
+            "video.dcm: cannot decode transfer syntax MPEG2 Main Profile / Main Level "
+            "(1.2.840.10008.1.2.4.100): no decoder exists for it in pydicom"
+        )
+
+    def test_missing_plugin_names_what_to_install(
+        self, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With the JPEG 2000 plugins gone, the message says what to pip install."""
+        from pydicom.pixels.decoders.base import Decoder
+
+        monkeypatch.setattr(Decoder, "is_available", property(lambda self: False))
+        with pytest.raises(DicomImageError) as info:
+            MammoImage.open(shared_data / "wg04_RG3_J2KR.dcm")
+        message = str(info.value)
+        assert message.startswith("wg04_RG3_J2KR.dcm: cannot decode transfer syntax JPEG 2000")
+        assert "1.2.840.10008.1.2.4.90" in message
+        assert "pip install pylibjpeg pylibjpeg-openjpeg" in message
+
+    def test_truncated_pixel_data(self, make_file: MakeFile) -> None:
+        """Pixel data shorter than the header promises fails on decode, with a reason."""
+        path = make_file("short.dcm")
+        ds = dcmread(path)
+        ds.PixelData = ds.PixelData[:100]
+        ds.save_as(path, enforce_file_format=True)
+        image = MammoImage.open(path)
+        with pytest.raises(DicomImageError, match=r"short\.dcm: cannot decode the image data"):
+            image.pixels()
+
+    def test_colour_image_refused(self, make_ds: Callable[..., Dataset]) -> None:
+        """An RGB image is refused with the reason."""
+        ds = make_ds(np.zeros((8, 8, 3), dtype=np.uint8).reshape(8, 24), bits_stored=8)
+        ds.PhotometricInterpretation = "RGB"
+        with pytest.raises(DicomImageError, match="colour images are not supported"):
+            MammoImage.from_dataset(ds)
+
+
+class TestPixels:
+    """Decoding, caching, frames."""
+
+    def test_pixels_are_read_only_and_cached(self, make_file: MakeFile) -> None:
+        """pixels() returns the same read-only array on the second call."""
+        truth = (np.arange(64 * 48).reshape(64, 48) * 3 % 4096).astype(np.uint16)
+        image = MammoImage.open(make_file("a.dcm", truth))
+        first = image.pixels()
+        np.testing.assert_array_equal(first, truth)
+        assert not first.flags.writeable and image.pixels() is first
+
+    def test_multi_frame(self, make_file: MakeFile) -> None:
+        """Each frame of a multi-frame image decodes to its own values."""
+        frames = np.stack([np.full((40, 30), 100 * (i + 1), np.uint16) for i in range(5)])
+        image = MammoImage.open(make_file("tomo.dcm", frames))
+        assert image.frames == 5
+        for i in range(5):
+            assert int(image.pixels(i)[0, 0]) == 100 * (i + 1)
+        with pytest.raises(DicomImageError, match="frame 6 does not exist"):
+            image.pixels(5)
+
+    def test_values_above_bits_stored_are_clipped(self, make_file: MakeFile) -> None:
+        """Stray high bits never index past the display table."""
+        data = np.array([[0, 4095], [5000, 65535]], dtype=np.uint16).repeat(4, 0).repeat(4, 1)
+        image = MammoImage.open(make_file("hi.dcm", data))
+        assert int(image.pixels().max()) == 4095
+
+    def test_signed_stored_range(self, make_file: MakeFile) -> None:
+        """Signed 12-bit data: stored range -2048..2047."""
+        data = np.arange(-100, 100, dtype=np.int16).reshape(10, 20)
+        image = MammoImage.open(make_file("s.dcm", data))
+        assert image.stored_range == (-2048, 2047)
+        np.testing.assert_array_equal(image.pixels(), data)
+
+    def test_modality_pixels(self, make_file: MakeFile) -> None:
+        """Modality values apply Rescale Slope/Intercept, as float32."""
+        data = np.full((8, 8), 1000, np.uint16)
+        image = MammoImage.open(make_file("r.dcm", data, RescaleSlope=0.5, RescaleIntercept=-10))
+        values = image.modality_pixels()
+        assert values.dtype == np.float32 and float(values[0, 0]) == 490.0
+
+
+class TestDisplayDefaults:
+    """Inversion, For Processing, hanging mirror."""
+
+    @pytest.mark.parametrize(
+        ("photometric", "shape", "inverted"),
+        [("MONOCHROME2", None, False), ("MONOCHROME1", None, True),
+         ("MONOCHROME1", "INVERSE", True), ("MONOCHROME2", "INVERSE", True),
+         ("MONOCHROME2", "IDENTITY", False)],
+    )
+    def test_invert_default(self, make_ds: Callable[..., Dataset], photometric: str,
+                            shape: str | None, inverted: bool) -> None:
+        """MONOCHROME1 and INVERSE each mean 'minimum is white'; together they do not cancel."""
+        extra = {} if shape is None else {"PresentationLUTShape": shape}
+        image = MammoImage.from_dataset(make_ds(photometric=photometric, **extra))
+        assert image.invert_default is inverted
+        assert image.bright_is_high is not inverted
+
+    def test_for_processing_uses_auto_window(self, make_ds: Callable[..., Dataset]) -> None:
+        """A For Processing image ignores its windows by default and says so."""
+        image = MammoImage.from_dataset(make_ds(
+            PresentationIntentType="FOR PROCESSING", WindowCenter=100, WindowWidth=50))
+        assert image.for_processing
+        assert image.default_voi().name == "Auto (tissue)"
+        assert image.voi_presets[0].center == 100.0
+
+    @pytest.mark.parametrize(
+        ("laterality", "orientation", "mirror"),
+        [("R", ["P", "L"], False), ("R", ["A", "R"], True), ("L", ["A", "F"], False),
+         ("L", ["P", "F"], True), ("L", ["R", "P"], False)],
+    )
+    def test_mirror_from_patient_orientation(
+        self, make_ds: Callable[..., Dataset], laterality: str, orientation: list[str],
+        mirror: bool,
+    ) -> None:
+        """Right breasts hang with columns towards P, left breasts towards A."""
+        image = MammoImage.from_dataset(
+            make_ds(ImageLaterality=laterality, PatientOrientation=orientation))
+        assert image.mirror_for_hanging is mirror
+
+    @pytest.mark.parametrize("laterality", ["R", "L"])
+    @pytest.mark.parametrize("chest_wall_left", [False, True])
+    def test_mirror_guessed_from_tissue(
+        self, make_ds: Callable[..., Dataset], laterality: str, chest_wall_left: bool
+    ) -> None:
+        """Without Patient Orientation, the side with the tissue is the chest wall."""
+        y, x = np.mgrid[0:200, 0:160]
+        breast = ((y - 100) / 90.0) ** 2 + ((x - 0) / 130.0) ** 2 < 1
+        rng = np.random.default_rng(1)
+        data = np.where(breast, 2500 + rng.normal(0, 50, breast.shape), 100).astype(np.uint16)
+        if not chest_wall_left:
+            data = data[:, ::-1]
+        image = MammoImage.from_dataset(make_ds(np.ascontiguousarray(data),
+                                                ImageLaterality=laterality))
+        wanted_on_right = laterality == "R"
+        assert image.mirror_for_hanging is (chest_wall_left == wanted_on_right)
