@@ -40,7 +40,7 @@ class TestWriteAtomic:
             raise OSError(errno.ENOSPC, "No space left on device")
 
         monkeypatch.setattr(atomic.os, "write", full)
-        with pytest.raises(SidecarError, match="the disk is full.*earlier version .* unchanged"):
+        with pytest.raises(SidecarError, match=r"the disk is full.*earlier version .* unchanged"):
             atomic.write_atomic(target, b"new content")
         assert target.read_bytes() == b"earlier"
         assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json"]

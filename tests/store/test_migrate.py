@@ -56,7 +56,7 @@ class TestV0:
         """A v0 file missing its marks is reported as corrupt, naming the file."""
         path = tmp_path / "old.json"
         path.write_bytes(b'{"version": 0, "reader": "x"}')
-        with pytest.raises(CorruptSidecarError, match="old.json .*version 0.* cannot be upgraded"):
+        with pytest.raises(CorruptSidecarError, match=r"old\.json .*version 0.* cannot be upgraded"):
             sidecar.load(path)
 
     def test_unknown_old_version(self) -> None:

@@ -93,5 +93,5 @@ class TestBadFiles:
 
     def test_unreadable(self, tmp_path: Path) -> None:
         """A missing file is a SidecarError naming it, not a traceback."""
-        with pytest.raises(SidecarError, match="cannot read .*nothing.json"):
+        with pytest.raises(SidecarError, match=r"cannot read .*nothing\.json"):
             sidecar.load(tmp_path / "nothing.json")
