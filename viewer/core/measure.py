@@ -66,14 +66,46 @@ class OutlineResult:
 
 @dataclass(frozen=True)
 class _Window:
-    """The part of the image processed for one click, with its offset and scale."""
+    """A part of the image, sign-normalised (brighter on screen is higher), with its place."""
 
-    values: FloatArray  # sign-normalised: brighter on screen is higher
+    values: FloatArray
+    smooth: FloatArray  # values after a light Gaussian: for seeds and backgrounds
     x0: int
     y0: int
     mm_x: float  # mm per column
     mm_y: float  # mm per row
     sigma: float  # noise standard deviation of one pixel
+
+    def crop(self, cx: int, cy: int, half_mm: float) -> _Window:
+        """The part within ``half_mm`` of window pixel ``(cx, cy)`` (a square in mm)."""
+        hx, hy = int(math.ceil(half_mm / self.mm_x)), int(math.ceil(half_mm / self.mm_y))
+        xa, ya = max(cx - hx, 0), max(cy - hy, 0)
+        xb, yb = min(cx + hx + 1, self.values.shape[1]), min(cy + hy + 1, self.values.shape[0])
+        return _Window(self.values[ya:yb, xa:xb], self.smooth[ya:yb, xa:xb], self.x0 + xa,
+                       self.y0 + ya, self.mm_x, self.mm_y, self.sigma)
+
+    def distance_mm(self, px: float, py: float) -> NDArray[np.float64]:
+        """Distance in mm from window coordinates ``(px, py)`` to every pixel."""
+        yy, xx = np.indices(self.values.shape, dtype=np.float64)
+        out: NDArray[np.float64] = np.hypot((xx - px) * self.mm_x, (yy - py) * self.mm_y)
+        return out
+
+    def background(self, size_mm: float) -> FloatArray:
+        """Morphological opening with a square of ``size_mm``: tissue without the specks.
+
+        A flat square follows tissue gradients and steps (the skin line) exactly and
+        removes anything the square does not fit into.
+        """
+        size = (max(int(math.ceil(size_mm / self.mm_y)) | 1, 3),
+                max(int(math.ceil(size_mm / self.mm_x)) | 1, 3))
+        opened: FloatArray = ndimage.grey_opening(self.smooth, size=size, mode="nearest")
+        return opened
+
+    def extent_mm(self, region: NDArray[np.bool_]) -> float:
+        """Largest bounding-box side of a region, in mm."""
+        ys, xs = np.nonzero(region)
+        return float(max((xs.max() - xs.min() + 1) * self.mm_x,
+                         (ys.max() - ys.min() + 1) * self.mm_y))
 
 
 def _scale(spacing: Spacing) -> tuple[float, float]:
@@ -102,22 +134,8 @@ def _window(image: NDArray[np.generic], x: float, y: float, spacing: Spacing,
     values = np.asarray(image[y0:y1, x0:x1], dtype=np.float32)
     if not bright_is_high:
         values = -values
-    return _Window(values, x0, y0, mm_x, mm_y, _noise_sigma(values))
-
-
-def _background(smooth: FloatArray, size_mm: float, win: _Window) -> FloatArray:
-    """Morphological opening with a square of ``size_mm``: tissue without the specks."""
-    size = (max(int(math.ceil(size_mm / win.mm_y)) | 1, 3),
-            max(int(math.ceil(size_mm / win.mm_x)) | 1, 3))
-    opened: FloatArray = ndimage.grey_opening(smooth, size=size, mode="nearest")
-    return opened
-
-
-def _distance_mm(win: _Window, px: float, py: float) -> NDArray[np.float64]:
-    """Distance in mm from window coordinates ``(px, py)`` to every window pixel."""
-    yy, xx = np.indices(win.values.shape, dtype=np.float64)
-    out: NDArray[np.float64] = np.hypot((xx - px) * win.mm_x, (yy - py) * win.mm_y)
-    return out
+    smooth: FloatArray = ndimage.gaussian_filter(values, 0.7)
+    return _Window(values, smooth, x0, y0, mm_x, mm_y, _noise_sigma(values))
 
 
 def _hill_climb(smooth: FloatArray, px: int, py: int) -> tuple[int, int]:
@@ -147,17 +165,27 @@ def _component(tophat: FloatArray, level: float, seed: tuple[int, int]) -> NDArr
         iy, ix = np.unravel_index(int(np.argmax(patch)), patch.shape)
         sy, sx = ya + int(iy), xa + int(ix)
     labels, _ = ndimage.label(above, structure=np.ones((3, 3), dtype=bool))
-    region: NDArray[np.bool_] = ndimage.binary_fill_holes(labels == labels[sy, sx])
+    region: NDArray[np.bool_] = labels == labels[sy, sx]
+    ys, xs = np.nonzero(region)
+    ya, yb, xa, xb = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+    region[ya:yb, xa:xb] = ndimage.binary_fill_holes(region[ya:yb, xa:xb])
     return region
 
 
 @dataclass(frozen=True)
 class _Speck:
+    win: _Window  # the crop the speck was separated in
     region: NDArray[np.bool_]
     tophat: FloatArray  # raw values minus the tissue background at the speck's scale
     level: float  # the contour level in top-hat units
     contrast: float
     baseline: float
+
+    def flat_indices(self, width: int) -> NDArray[np.int64]:
+        """Pixel indices in a frame ``width`` wide sharing the crops' origin."""
+        ys, xs = np.nonzero(self.region)
+        out: NDArray[np.int64] = (ys + self.win.y0) * width + (xs + self.win.x0)
+        return out
 
 
 def _scales_mm(win: _Window) -> list[float]:
@@ -172,7 +200,7 @@ def _scales_mm(win: _Window) -> list[float]:
     return sizes
 
 
-def _segment(win: _Window, smooth: FloatArray, seed: tuple[int, int]) -> _Speck | None:
+def _segment(win: _Window, seed: tuple[int, int]) -> _Speck | None:
     """Separate the speck at ``seed`` from its background at the speck's own scale.
 
     The background square grows from small to large. A small square keeps the tissue
@@ -181,38 +209,36 @@ def _segment(win: _Window, smooth: FloatArray, seed: tuple[int, int]) -> _Speck 
     when every larger square fails. ``None`` when no scale gives a distinct, sharp,
     compact speck.
     """
-    dist = _distance_mm(win, seed[0], seed[1])
     margin = 2.0 * max(win.mm_x, win.mm_y)
     candidate: _Speck | None = None
     for size_mm in _scales_mm(win):
-        tophat = win.values - _background(smooth, size_mm, win)
-        speck = _segment_at_scale(win, tophat, seed, dist)
-        if speck is None or not _is_speck(win, speck):
+        # The opening looks one square side around a pixel; the speck fits in the square.
+        sub = win.crop(seed[0], seed[1], 2.2 * size_mm + 0.5)
+        sseed = (seed[0] + win.x0 - sub.x0, seed[1] + win.y0 - sub.y0)
+        tophat = sub.values - sub.background(size_mm)
+        speck = _segment_at_scale(sub, tophat, sseed)
+        if speck is None or not _is_speck(speck):
             continue
         if candidate is not None and _same_region(candidate, speck):
             return candidate
-        if _extent_mm(win, speck.region) + margin > size_mm:
+        if sub.extent_mm(speck.region) + margin > size_mm:
             continue  # larger than the square: only part of it was separated
         candidate = speck
     return candidate
 
 
-def _extent_mm(win: _Window, region: NDArray[np.bool_]) -> float:
-    ys, xs = np.nonzero(region)
-    return float(max((xs.max() - xs.min() + 1) * win.mm_x, (ys.max() - ys.min() + 1) * win.mm_y))
-
-
 def _same_region(a: _Speck, b: _Speck) -> bool:
     """Two scales agree: the regions overlap almost entirely (a few pixels of slack)."""
-    na, nb = int(np.count_nonzero(a.region)), int(np.count_nonzero(b.region))
-    common = int(np.count_nonzero(a.region & b.region))
-    slack = 3 + 0.2 * max(na, nb)
-    return bool(na - common <= slack and nb - common <= slack)
+    width = 1 << 30
+    ia, ib = a.flat_indices(width), b.flat_indices(width)
+    common = int(np.intersect1d(ia, ib, assume_unique=True).size)
+    slack = 3 + 0.2 * max(ia.size, ib.size)
+    return bool(ia.size - common <= slack and ib.size - common <= slack)
 
 
-def _segment_at_scale(win: _Window, tophat: FloatArray, seed: tuple[int, int],
-                      dist: NDArray[np.float64]) -> _Speck | None:
+def _segment_at_scale(win: _Window, tophat: FloatArray, seed: tuple[int, int]) -> _Speck | None:
     """Half-contrast region of the speck at ``seed`` in one top-hat image."""
+    dist = win.distance_mm(seed[0], seed[1])
     region: NDArray[np.bool_] | None = None
     contrast = baseline = 0.0
     px = max(win.mm_x, win.mm_y)
@@ -233,25 +259,29 @@ def _segment_at_scale(win: _Window, tophat: FloatArray, seed: tuple[int, int],
         if region is None:
             return None
     assert region is not None
-    return _Speck(region, tophat, baseline + contrast / 2, contrast, baseline)
+    return _Speck(win, region, tophat, baseline + contrast / 2, contrast, baseline)
 
 
-def _is_speck(win: _Window, speck: _Speck) -> bool:
+def _is_speck(speck: _Speck) -> bool:
     """A calcification: compact, small, inside the window, with a sharp edge."""
-    region = speck.region
+    region, win = speck.region, speck.win
     if region[0, :].any() or region[-1, :].any() or region[:, 0].any() or region[:, -1].any():
         return False
-    if _extent_mm(win, region) > MAX_DIAMETER_MM:
+    if win.extent_mm(region) > MAX_DIAMETER_MM:
         return False
+    ys, xs = np.nonzero(region)
+    ya, yb = int(ys.min()) - 1, int(ys.max()) + 2  # inside the crop: the region is not at its edge
+    xa, xb = int(xs.min()) - 1, int(xs.max()) + 2
+    part = region[ya:yb, xa:xb]
     # Edge width: contrast over the typical gradient of the stored values across the
     # outline, in pixels. Raw values, not the top-hat: a fragment of a larger speck (the
     # rim a too-small square leaves) has no edge on its inner side and fails here.
-    gy, gx = (np.asarray(g) for g in np.gradient(np.asarray(win.values, dtype=np.float64)))
-    border = region ^ ndimage.binary_erosion(region)
-    border |= ndimage.binary_dilation(region) & ~region
+    gy, gx = (np.asarray(g) for g in np.gradient(np.asarray(win.values[ya:yb, xa:xb], np.float64)))
+    border = part ^ ndimage.binary_erosion(part)
+    border |= ndimage.binary_dilation(part) & ~part
     slope = float(np.median(np.hypot(gx[border], gy[border])))
     edge = speck.contrast / max(slope, 1e-9)
-    radius = math.sqrt(float(np.count_nonzero(region)) / math.pi)
+    radius = math.sqrt(float(np.count_nonzero(part)) / math.pi)
     return edge <= max(MAX_EDGE_WIDTH_PX, 0.25 * radius)
 
 
@@ -322,7 +352,7 @@ def iso_contour(field: NDArray[np.floating], ) -> list[Point]:
     return cleaned
 
 
-def _outline(win: _Window, speck: _Speck) -> list[Point]:
+def _outline(speck: _Speck) -> list[Point]:
     ys, xs = np.nonzero(speck.region)
     ya, yb = max(int(ys.min()) - 1, 0), min(int(ys.max()) + 2, speck.region.shape[0])
     xa, xb = max(int(xs.min()) - 1, 0), min(int(xs.max()) + 2, speck.region.shape[1])
@@ -330,7 +360,8 @@ def _outline(win: _Window, speck: _Speck) -> list[Point]:
     inside = speck.region[ya:yb, xa:xb]
     # Only this speck: other specks above the level are pushed below it, filled holes above.
     field = np.where(inside, np.maximum(field, 1e-3), np.minimum(field, -1e-3))
-    return [(px + xa + win.x0, py + ya + win.y0) for px, py in iso_contour(field)]
+    ox, oy = xa + speck.win.x0, ya + speck.win.y0
+    return [(px + ox, py + oy) for px, py in iso_contour(field)]
 
 
 def find_calcification(
@@ -369,37 +400,45 @@ def find_calcification(
     if not (0 <= x <= image.shape[1] - 1 and 0 <= y <= image.shape[0] - 1):
         return OutlineResult.not_found("the click is outside the image")
     win = _window(image, x, y, spacing, bright_is_high, search_radius_mm)
-    smooth: FloatArray = ndimage.gaussian_filter(win.values, 0.7)
-    click = (int(round(x)) - win.x0, int(round(y)) - win.y0)
-
-    tophat0 = smooth - _background(smooth, MAX_DIAMETER_MM + 0.5, win)
-    dist = _distance_mm(win, x - win.x0, y - win.y0)
-    floor = float(np.median(tophat0))
-    maxima = (tophat0 == ndimage.maximum_filter(tophat0, size=3)) & (dist <= search_radius_mm)
-    maxima &= tophat0 - floor >= 0.5 * MIN_CONTRAST_SIGMAS * win.sigma
-    candidates = sorted(zip(*np.nonzero(maxima), strict=True),
-                        key=lambda rc: float(dist[rc[0], rc[1]]))
-    first = _hill_climb(smooth, *click)
-    seeds = [first] + [(int(c), int(r)) for r, c in candidates if (int(c), int(r)) != first]
-    for seed in seeds[:6]:
-        if dist[seed[1], seed[0]] > search_radius_mm:
-            continue
-        speck = _segment(win, smooth, seed)
+    for seed in _seeds(win, x - win.x0, y - win.y0, search_radius_mm):
+        speck = _segment(win, seed)
         if speck is None:
             continue
-        outline = _outline(win, speck)
+        outline = _outline(speck)
         if len(outline) < 3:
             continue
         return OutlineResult(True, polygon_centroid(outline), outline,
-                             _intensity(win, speck, bright_is_high), None)
+                             _intensity(speck, bright_is_high), None)
     return OutlineResult.not_found()
 
 
-def _intensity(win: _Window, speck: _Speck, bright_is_high: bool) -> Intensity:
+MAX_SEEDS = 6
+"""Bright maxima tried per click, nearest first; bounds the time of a click on nothing."""
+
+
+def _seeds(win: _Window, cx: float, cy: float, radius_mm: float) -> list[tuple[int, int]]:
+    """Where to look: the maximum uphill of the click, then bright maxima by distance."""
+    smooth = win.smooth
+    tophat = smooth - win.background(MAX_DIAMETER_MM + 0.5)
+    dist = win.distance_mm(cx, cy)
+    floor = float(np.median(tophat))
+    maxima = (tophat == ndimage.maximum_filter(tophat, size=3)) & (dist <= radius_mm)
+    maxima &= tophat - floor >= 0.5 * MIN_CONTRAST_SIGMAS * win.sigma
+    rows, cols = np.nonzero(maxima)
+    order = np.argsort(dist[rows, cols], kind="stable")
+    first = _hill_climb(smooth, int(round(cx)), int(round(cy)))
+    seeds = [first] if dist[first[1], first[0]] <= radius_mm else []
+    seeds += [(int(cols[k]), int(rows[k])) for k in order if (int(cols[k]), int(rows[k])) != first]
+    return seeds[:MAX_SEEDS]
+
+
+def _intensity(speck: _Speck, bright_is_high: bool) -> Intensity:
+    """Peak, mean and background in modality values; contrast positive when brighter."""
     sign = 1.0 if bright_is_high else -1.0
-    inside = win.values[speck.region]
+    values = speck.win.values
+    inside = values[speck.region]
     peak = float(inside.max())
     mean = float(inside.mean())
-    background = float((win.values - speck.tophat)[speck.region].mean()) + speck.baseline
+    background = float((values - speck.tophat)[speck.region].mean()) + speck.baseline
     return Intensity(peak=sign * peak, mean=sign * mean, background=sign * background,
                      contrast=mean - background)
