@@ -15,7 +15,6 @@ from functools import cache
 from typing import Any
 
 import fastjsonschema
-import jsonschema
 import orjson
 
 from viewer.assets import resource_path
@@ -42,10 +41,12 @@ def schema() -> dict[str, Any]:
 
 
 @cache
-def _detailed() -> jsonschema.protocols.Validator:
+def _detailed() -> Any:
+    # jsonschema takes ~0.2 s to import; only the detailed report needs it
+    import jsonschema
+
     cls = jsonschema.validators.validator_for(schema())
-    validator: jsonschema.protocols.Validator = cls(schema())
-    return validator
+    return cls(schema())
 
 
 @cache

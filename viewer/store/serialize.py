@@ -31,7 +31,6 @@ from viewer.core.annotations import (
     Sizes,
     StudyAnnotations,
 )
-from viewer.core.cluster_metrics import cluster_metrics
 from viewer.core.geometry import Point, Spacing, SpacingSource
 from viewer.store import schema
 from viewer.store.errors import SidecarError
@@ -95,6 +94,9 @@ def _metrics(cluster: Cluster, image: ImageAnnotations) -> dict[str, Any] | None
     # informational only (recomputed on load): a cluster that cannot be measured is still saved
     if not cluster.member_ids:
         return None
+    # imported here: it pulls in scipy, which a process that only saves need not wait for
+    from viewer.core.cluster_metrics import cluster_metrics
+
     try:
         result: dict[str, Any] = cluster_metrics(cluster, image).to_dict()
     except ValueError:
