@@ -76,3 +76,40 @@ def make_file(tmp_path: Path) -> Callable[..., Path]:
 def make_ds() -> MakeDataset:
     """The synthetic dataset factory: ``make_ds(pixels, **attributes)``."""
     return make_dataset
+
+
+def oracle_grey(stored: np.ndarray, ds: Dataset, kind: str, index: int,
+                invert: bool) -> np.ndarray:
+    """pydicom's Modality LUT + VOI output for ``stored``, scaled to 0..255, then inverted.
+
+    The test oracle of the display pipeline: windows scale from pydicom's output range
+    (PS3.3 C.11.2.1.2: 0..2**BitsStored-1 through the rescale, or the Modality LUT's
+    range), tables from 0..2**bits-1 of their LUT Descriptor.
+    """
+    from pydicom.pixels.processing import apply_modality_lut, apply_voi_lut
+
+    values = apply_modality_lut(stored, ds)
+    if values.dtype.kind == "f" and np.array_equal(values, np.round(values)):
+        values = values.astype(np.int64)  # pydicom warns when a table is indexed by floats
+    out = apply_voi_lut(values, ds, index=index, prefer_lut=kind == "lut").astype(np.float64)
+    if kind == "lut":
+        bits = int(ds.VOILUTSequence[index].LUTDescriptor[2])
+        grey = out / (2**bits - 1) * 255.0
+    else:
+        if "ModalityLUTSequence" in ds:
+            y_min, y_max = 0.0, 2.0 ** int(ds.ModalityLUTSequence[0].LUTDescriptor[2]) - 1
+        elif ds.PixelRepresentation == 0:
+            y_min, y_max = 0.0, 2.0**ds.BitsStored - 1
+        else:
+            y_min, y_max = -(2.0 ** (ds.BitsStored - 1)), 2.0 ** (ds.BitsStored - 1) - 1
+        if "RescaleSlope" in ds and "RescaleIntercept" in ds and "ModalityLUTSequence" not in ds:
+            y_min = y_min * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
+            y_max = y_max * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
+        grey = (out - y_min) / (y_max - y_min) * 255.0
+    return 255.0 - grey if invert else grey
+
+
+@pytest.fixture
+def oracle() -> Callable[..., np.ndarray]:
+    """The pydicom display oracle: ``oracle(stored, ds, kind, index, invert)``."""
+    return oracle_grey

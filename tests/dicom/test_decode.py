@@ -1,0 +1,130 @@
+"""Tests of viewer.dicom.decode: codecs agree, reduced decoding, worker processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydicom import dcmread
+from pydicom.encaps import generate_frames
+
+from viewer.dicom.decode import (
+    DecodeError,
+    decode_frame,
+    decode_reduced,
+    decoder_problem,
+    transfer_syntax_name,
+)
+
+MakeFile = Callable[..., Path]
+
+
+def _jpeg_ls_near(path: Path) -> int:
+    """The NEAR parameter of a JPEG-LS codestream's first scan (0 = lossless)."""
+    ds = dcmread(path)
+    codestream = next(generate_frames(ds.PixelData, number_of_frames=1))
+    sos = codestream.index(b"\xff\xda")
+    components = codestream[sos + 4]
+    return int(codestream[sos + 5 + 2 * components])
+
+
+class TestCodecsAgree:
+    """The four RG3 files are one image in four codecs."""
+
+    def test_lossless_codecs_are_identical(self, shared_data: Path) -> None:
+        """JPEG 2000 lossless, JPEG Lossless and RLE decode to the same pixels."""
+        reference = decode_frame(shared_data / "wg04_RG3_RLE.dcm")
+        assert reference.shape == (1760, 1760)
+        for name in ("wg04_RG3_J2KR.dcm", "wg04_RG3_JPLL.dcm"):
+            np.testing.assert_array_equal(decode_frame(shared_data / name), reference)
+
+    def test_near_lossless_jpeg_ls_within_near(self, shared_data: Path) -> None:
+        """JLSN is JPEG-LS near-lossless: every pixel within its NEAR of the lossless ones."""
+        path = shared_data / "wg04_RG3_JLSN.dcm"
+        near = _jpeg_ls_near(path)
+        assert near == 4
+        diff = decode_frame(path).astype(int) - decode_frame(shared_data / "wg04_RG3_RLE.dcm")
+        assert int(np.abs(diff).max()) <= near
+        assert np.any(diff != 0)  # truly lossy: the tolerance is needed
+
+
+class TestReducedDecode:
+    """decode_reduced for a quick first paint."""
+
+    @pytest.mark.parametrize("level", [1, 2, 3])
+    def test_jpeg2000_lossless_reduced(self, shared_data: Path, level: int) -> None:
+        """A reduced J2K decode has the reduced shape and the full image's local means."""
+        path = shared_data / "wg04_RG3_J2KR.dcm"
+        full = decode_frame(path).astype(np.float64)
+        small = decode_reduced(path, 0, level)
+        step = 2**level
+        assert small.shape == (-(-1760 // step), -(-1760 // step))
+        assert small.dtype == np.uint16
+        # The low-pass band approximates block means of the full image.
+        means = full.reshape(1760 // step, step, 1760 // step, step).mean(axis=(1, 3))
+        assert float(np.abs(small.astype(np.float64) - means).mean()) < 0.02 * 1023
+
+    def test_other_syntaxes_are_subsampled(self, shared_data: Path) -> None:
+        """RLE has no resolution levels: the full decode, every 4th pixel."""
+        path = shared_data / "wg04_RG3_RLE.dcm"
+        np.testing.assert_array_equal(decode_reduced(path, 0, 2), decode_frame(path)[::4, ::4])
+
+    def test_lossy_jpeg2000_scaled_back_to_stored_bits(self, shared_data: Path) -> None:
+        """A 12-bit J2K image decoded reduced stays within 12 bits."""
+        small = decode_reduced(shared_data / "wg04_MG1_J2KI.dcm", 0, 3)
+        assert small.shape == (583, 383) and int(small.max()) <= 4095
+
+    def test_missing_frame(self, shared_data: Path) -> None:
+        """Asking for a frame that does not exist is a DecodeError."""
+        with pytest.raises(DecodeError, match="frame 3 does not exist"):
+            decode_reduced(shared_data / "wg04_RG3_J2KR.dcm", 3, 1)
+
+
+class TestWorkers:
+    """decode_frame runs in another process."""
+
+    def test_decode_in_a_spawned_process(self, make_file: MakeFile) -> None:
+        """A spawned worker decodes the same pixels as this process."""
+        truth = (np.arange(50 * 40).reshape(50, 40) % 4096).astype(np.uint16)
+        frames = np.stack([truth, truth[::-1]])
+        path = make_file("w.dcm", frames)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            result = pool.submit(decode_frame, path, 1).result(timeout=120)
+        np.testing.assert_array_equal(result, truth[::-1])
+
+
+class TestSyntaxes:
+    """Names and decoder availability."""
+
+    def test_names(self) -> None:
+        """Known syntaxes get pydicom's names; JPEG XL is named though pydicom lacks it."""
+        assert transfer_syntax_name("1.2.840.10008.1.2.5") == "RLE Lossless"
+        assert transfer_syntax_name("1.2.840.10008.1.2.4.110") == "JPEG XL Lossless"
+        assert transfer_syntax_name("1.2.3.4") == "1.2.3.4"
+
+    @pytest.mark.parametrize("uid", [
+        "1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2",
+        "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51",
+        "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.4.80",
+        "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91",
+        "1.2.840.10008.1.2.5",
+    ])
+    def test_installed_decoders(self, uid: str) -> None:
+        """Every syntax issue 3 lists decodes with the installed plugins."""
+        assert decoder_problem(uid) is None
+
+    def test_corrupt_codestream(self, shared_data: Path, tmp_path: Path) -> None:
+        """A damaged JPEG 2000 codestream raises DecodeError, not a bare exception."""
+        ds = dcmread(shared_data / "wg04_RG3_J2KR.dcm")
+        from pydicom.encaps import encapsulate
+
+        ds.PixelData = encapsulate([b"\xff\x4f\xff\x51" + b"\x00" * 200])
+        path = tmp_path / "broken.dcm"
+        ds.save_as(path)
+        with pytest.raises(DecodeError):
+            decode_frame(path)
