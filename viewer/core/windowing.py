@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -174,7 +174,8 @@ class VoiPreset:
         return VoiPreset.window(center, width, name="Custom", function=function)
 
 
-FloatArray = NDArray[np.float32] | NDArray[np.float64]
+FloatArray = NDArray[np.floating[Any]]
+"""float32 (the display path) or float64 (everything else) values."""
 
 
 def _as_float(x: ArrayLike) -> FloatArray:
@@ -213,7 +214,7 @@ def apply_linear(
     c = center - 0.5
     if width == 1.0:
         # The interval collapses to a step at c: below or at it ymin, above it ymax.
-        return np.where(xv <= c, ymin, ymax).astype(xv.dtype)
+        return cast(FloatArray, np.where(xv <= c, ymin, ymax).astype(xv.dtype))
     half = (width - 1.0) / 2.0
     return _ramp(xv, c - half, c + half, ymin, ymax)
 
@@ -271,9 +272,10 @@ def apply_voi(
         assert voi.table is not None and voi.table_bits is not None
         raw = _table_lookup(voi.table, voi.first_mapped, np.asarray(values))
         full = float(2**voi.table_bits - 1)
-        out = raw.astype(np.float32 if _is_float32(values) else np.float64)
-        out *= (ymax - ymin) / full
-        out += ymin
+        dtype = np.float32 if _is_float32(values) else np.float64
+        out = cast(FloatArray, raw.astype(dtype))
+        out *= dtype((ymax - ymin) / full)
+        out += dtype(ymin)
         return out
     assert voi.center is not None and voi.width is not None
     return _WINDOW_FUNCS[voi.function](values, voi.center, voi.width, ymin, ymax)
