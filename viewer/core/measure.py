@@ -244,14 +244,15 @@ def _segment_at_scale(win: _Window, tophat: FloatArray, seed: tuple[int, int]) -
     px = max(win.mm_x, win.mm_y)
     for _ in range(2):
         if region is None:
-            ring = (dist > 0.4) & (dist < 0.8)
+            # First guess: most of the crop is background, where the top-hat is ~0.
             peak = float(tophat[seed[1], seed[0]])
+            baseline = float(np.median(tophat))
         else:
             reach = float(dist[region].max())
             gap = max(0.3 * reach, 2.0 * px)
             ring = (dist > reach + gap) & (dist < reach + gap + max(0.3, 4 * px))
             peak = float(np.percentile(tophat[region], 95))
-        baseline = float(np.median(tophat[ring])) if ring.any() else float(np.median(tophat))
+            baseline = float(np.median(tophat[ring])) if ring.any() else float(np.median(tophat))
         contrast = peak - baseline
         if contrast < MIN_CONTRAST_SIGMAS * win.sigma:
             return None
