@@ -54,6 +54,7 @@ HEADER_TAGS = (
     "Laterality", "ViewPosition", "ViewCodeSequence", "Rows", "NumberOfFrames",
 )
 """The only tags read from each file (pydicom ``specific_tags``)."""
+DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
 HANGING_ORDER = ("RCC", "LCC", "RMLO", "LMLO")
 BATCH = 200
 """Rows written per transaction while indexing: partial work survives a cancel."""
@@ -153,6 +154,10 @@ def read_file_record(path: Path, stamp: Stamp) -> FileRecord:
             if fh.read(4) != b"DICM":
                 return FileRecord(*where, kind="other")
         ds = dcmread(path, stop_before_pixels=True, specific_tags=list(HEADER_TAGS))
+        if "SOPClassUID" not in ds and _meta_class(ds) != DICOMDIR_CLASS:
+            # pydicom stops quietly where a header breaks off: nothing past the file meta
+            return FileRecord(*where, kind="error",
+                              error="truncated or damaged DICOM header (no SOP Class UID)")
         if "Rows" not in ds:  # structured reports, presentation states, DICOMDIR
             return FileRecord(*where, kind="other", sop_uid=_text(ds, "SOPInstanceUID"))
         return FileRecord(
@@ -174,6 +179,11 @@ def read_file_record(path: Path, stamp: Stamp) -> FileRecord:
                           error=f"cannot read the file ({exc.strerror or exc})")
     except Exception as exc:  # pydicom raises many kinds on a damaged header
         return FileRecord(*where, kind="error", error=f"damaged DICOM header ({exc})")
+
+
+def _meta_class(ds: Dataset) -> str:
+    meta = getattr(ds, "file_meta", None)
+    return str(meta.get("MediaStorageSOPClassUID", "")) if meta is not None else ""
 
 
 def _text(ds: Dataset, keyword: str) -> str:
@@ -304,22 +314,31 @@ class Worklist:
             yield Progress(0, total, "reading")
             files: list[FileRecord] = []
             sidecars: list[SidecarRecord] = []
-            for done, (table, path, stamp) in enumerate(todo, start=1):
-                if table == "files":
-                    files.append(read_file_record(Path(path), stamp))
-                elif table == "sidecars":
-                    sidecars.append(read_sidecar_record(Path(path), stamp))
-                else:
-                    self._merge_status_file(conn, Path(path), stamp)
-                if len(files) + len(sidecars) >= BATCH or done == total:
-                    with conn:
-                        db.put_files(conn, files)
-                        db.put_sidecars(conn, sidecars)
-                    files, sidecars = [], []
-                yield Progress(done, total, "reading", path)
+            try:
+                for done, (table, path, stamp) in enumerate(todo, start=1):
+                    if table == "files":
+                        files.append(read_file_record(Path(path), stamp))
+                    elif table == "sidecars":
+                        sidecars.append(read_sidecar_record(Path(path), stamp))
+                    else:
+                        self._merge_status_file(conn, Path(path), stamp)
+                    if len(files) + len(sidecars) >= BATCH:
+                        self._store(conn, files, sidecars)
+                    yield Progress(done, total, "reading", path)
+            finally:  # also on a cancel: what was read is kept
+                self._store(conn, files, sidecars)
             yield Progress(total, total, "done")
         finally:
             conn.close()
+
+    @staticmethod
+    def _store(conn: sqlite3.Connection, files: list[FileRecord],
+               sidecars: list[SidecarRecord]) -> None:
+        with conn:
+            db.put_files(conn, files)
+            db.put_sidecars(conn, sidecars)
+        files.clear()
+        sidecars.clear()
 
     def _merge_status_file(self, conn: sqlite3.Connection, path: Path, stamp: Stamp) -> None:
         try:
