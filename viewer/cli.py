@@ -13,7 +13,10 @@ from collections.abc import Sequence
 from viewer import __version__
 
 # Headless subcommands: name -> module in viewer.headless with add_parser() and run().
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "validate": "viewer.headless.validate",
+    "export": "viewer.headless.export",
+}
 
 
 def _gui_parser() -> argparse.ArgumentParser:
