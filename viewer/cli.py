@@ -16,6 +16,8 @@ from viewer import __version__
 SUBCOMMANDS: dict[str, str] = {
     "validate": "viewer.headless.validate",
     "export": "viewer.headless.export",
+    "worklist": "viewer.headless.worklist",
+    "agreement": "viewer.headless.agreement",
 }
 
 

@@ -253,12 +253,19 @@ class TestCompareStudy:
         """Per-image scores and their sum; images of only one reader included."""
         a, b = self.two_readers()
         result = compare(a, b)
-        assert [i.key[0] for i in result.images] == ["1.1", "1.2", "1.3"]
+        assert [i.key[0] for i in result.images] == ["1.1", "1.2", "1.3"]  # LCC, then LMLO by UID
         assert [i.calcifications for i in result.images] == [
             Score(3, 4, 2), Score(1, 0, 0), Score(0, 1, 0)]
         assert result.calcifications == Score(4, 5, 2)
         assert result.calcifications.f1 == pytest.approx(4 / 9)
         assert (result.reader_a, result.reader_b) == ("alice", "bob")
+
+    def test_hanging_order(self) -> None:
+        """RCC, LCC, RMLO, LMLO come first whatever the order the marks were made in."""
+        imgs = [ImageAnnotations(f"2.{i}", laterality=lat, view=view) for i, (lat, view) in
+                enumerate([("L", "MLO"), (None, None), ("R", "MLO"), ("L", "CC"), ("R", "CC")])]
+        result = compare(study("a", *imgs[:3]), study("b", *imgs[3:]))
+        assert [i.key[0] for i in result.images] == ["2.4", "2.3", "2.2", "2.0", "2.1"]
 
     def test_restricted_to_given_images(self) -> None:
         """The images argument orders and filters the comparison."""

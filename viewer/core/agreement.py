@@ -26,7 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -373,10 +373,20 @@ def compare_images(a: ImageAnnotations | None, b: ImageAnnotations | None,
     )
 
 
-def _image_keys(a: StudyAnnotations, b: StudyAnnotations) -> Iterable[ImageKey]:
-    keys: dict[ImageKey, None] = dict.fromkeys(a.images)
-    keys.update(dict.fromkeys(b.images))
-    return keys
+HANGING_ORDER = ("RCC", "LCC", "RMLO", "LMLO")
+
+
+def _image_keys(a: StudyAnnotations, b: StudyAnnotations) -> list[ImageKey]:
+    """Every image either reader has: the four standard views first, then by UID and frame."""
+    found: dict[ImageKey, ImageAnnotations] = {**b.images, **a.images}
+
+    def order(key: ImageKey) -> tuple[int, str, int]:
+        img = found[key]
+        label = f"{img.laterality or '?'}{img.view or '?'}"
+        rank = HANGING_ORDER.index(label) if label in HANGING_ORDER else len(HANGING_ORDER)
+        return (rank, key[0], key[1])
+
+    return sorted(found, key=order)
 
 
 def compare(a: StudyAnnotations, b: StudyAnnotations,
@@ -384,10 +394,10 @@ def compare(a: StudyAnnotations, b: StudyAnnotations,
             images: Sequence[ImageKey] | None = None) -> StudyAgreement:
     """Compare reader ``a`` (reference) with reader ``b`` (test) on every image either has.
 
-    ``images`` restricts and orders the comparison (for example to the study's images in
-    hanging order); by default images come in the order A, then B, first recorded them.
+    ``images`` restricts and orders the comparison; by default every image either reader
+    has, RCC, LCC, RMLO, LMLO first, then the others by SOP Instance UID and frame.
     """
-    keys = list(images) if images is not None else list(_image_keys(a, b))
+    keys = list(images) if images is not None else _image_keys(a, b)
     results = tuple(compare_images(a.images.get(k), b.images.get(k), options)
                     for k in keys if k in a.images or k in b.images)
     return StudyAgreement(a.reader, b.reader, options, results)
