@@ -80,7 +80,7 @@ def _ratio(value: float | None) -> str:
 def _line(label: str, calcs: Score, clusters: Score, extra: str = "") -> str:
     return (f"{label:<24}{calcs.a:>5}{calcs.b:>5}{calcs.matched:>6}{_ratio(calcs.precision):>7}"
             f"{_ratio(calcs.recall):>7}{_ratio(calcs.f1):>7}   {clusters.a:>3}{clusters.b:>4}"
-            f"{clusters.matched:>4}{_ratio(clusters.f1):>7}  {extra}")
+            f"{clusters.matched:>4}{_ratio(clusters.f1):>7}  {extra}").rstrip()
 
 
 def _image_label(img: ImageAgreement) -> str:

@@ -16,6 +16,7 @@ readers (flagged if anyone flagged it, done when every reader who started is don
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -122,12 +123,17 @@ def run(args: argparse.Namespace) -> int:
         studies = worklist.studies(args.reader)
     if wanted is not None:
         studies = [s for s in studies if s.status in wanted]
-    if args.json:
-        sys.stdout.buffer.write(orjson.dumps([s.to_dict() for s in studies],
-                                             option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
-        sys.stdout.flush()
-    else:
-        print(_table(studies))
+    try:
+        if args.json:
+            sys.stdout.buffer.write(orjson.dumps(
+                [s.to_dict() for s in studies],
+                option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+            sys.stdout.flush()
+        else:
+            print(_table(studies), flush=True)
+    except BrokenPipeError:  # `... | head`: the reader has seen enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return code
     problems = worklist.problems()
     if problems and not args.quiet:
         path, reason = problems[0]
