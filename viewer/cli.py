@@ -18,6 +18,8 @@ SUBCOMMANDS: dict[str, str] = {
     "export": "viewer.headless.export",
     "worklist": "viewer.headless.worklist",
     "agreement": "viewer.headless.agreement",
+    "info": "viewer.headless.info",
+    "render": "viewer.headless.render",
 }
 
 

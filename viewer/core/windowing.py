@@ -491,3 +491,18 @@ def auto_window(
         lo, hi = _trim_at_valleys(sample[(sample >= lo) & (sample <= hi)], lo, hi)
     width = max(hi - lo, 1.0)
     return ((lo + hi) / 2.0, width)
+
+
+def apply_display_lut(
+    pixels: NDArray[Any], lut: NDArray[np.uint8], stored_min: int
+) -> NDArray[np.uint8]:
+    """Grey levels of stored ``pixels`` through a :func:`display_lut` table.
+
+    ``pixels`` may be any integer array (a full frame, a crop, a subsampled level); values
+    outside the table are clamped to its ends.
+    """
+    if pixels.dtype.kind == "u" and stored_min == 0 and int(pixels.max(initial=0)) < lut.size:
+        return cast(NDArray[np.uint8], lut[pixels])  # common case: index, no temporary
+    index = pixels.astype(np.int64) - stored_min
+    np.clip(index, 0, lut.size - 1, out=index)
+    return lut[index]

@@ -127,6 +127,23 @@ def _walk(folder: Path) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
+def expand_paths(
+    paths: Sequence[Path | str], problems: list[FileProblem]
+) -> Iterator[tuple[Path, bool]]:
+    """``(file, found_in_folder)`` for every file to try, each once.
+
+    Folders are walked recursively (sidecar JSON, images, text files and DICOMDIR
+    indexes left out); a DICOMDIR given by name yields the files it lists. A DICOMDIR
+    that cannot be read is appended to ``problems``.
+    """
+    seen: set[Path] = set()
+    for file, in_folder in _candidates([Path(p) for p in paths], problems):
+        key = file.resolve()
+        if key not in seen:
+            seen.add(key)
+            yield file, in_folder
+
+
 def _candidates(paths: Sequence[Path], problems: list[FileProblem]) -> Iterator[tuple[Path, bool]]:
     """``(file, found_in_folder)`` for every file to try."""
     for raw in paths:
@@ -166,12 +183,7 @@ def open_study(paths: Sequence[Path | str]) -> Study:
     """
     images: list[MammoImage] = []
     problems: list[FileProblem] = []
-    seen: set[Path] = set()
-    for file, in_folder in _candidates([Path(p) for p in paths], problems):
-        key = file.resolve()
-        if key in seen:
-            continue
-        seen.add(key)
+    for file, in_folder in expand_paths(paths, problems):
         try:
             images.append(MammoImage.open(file))
         except DicomImageError as exc:

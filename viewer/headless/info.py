@@ -1,0 +1,139 @@
+"""``mammo-viewer info PATH... [--json]``: what the viewer reads from each file.
+
+One record per file: identity, geometry, laterality and view, transfer syntax, the
+spacing used for millimetres and where it came from, the VOI presets, and ``error``
+(null, or why the file cannot be shown). Exit status 0 when every file can be shown,
+1 when at least one cannot (the report is complete either way).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from viewer.dicom.image import DicomImageError, MammoImage, read_header
+from viewer.dicom.study import FileProblem, expand_paths
+
+FIELDS = (
+    "path", "sop_instance_uid", "study_instance_uid", "series_instance_uid", "rows",
+    "columns", "frames", "bits_stored", "laterality", "view", "view_label", "photometric",
+    "transfer_syntax", "transfer_syntax_name", "presentation_intent", "for_processing",
+    "spacing_mm", "spacing_source", "spacing_label", "ermf", "calibration_type",
+    "voi_presets", "error", "skipped",
+)
+"""Keys of every record, in output order."""
+
+
+def add_parser(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``mammo-viewer info``."""
+    parser.description = (
+        "Describe DICOM files as the viewer reads them: view, spacing source, VOI presets, "
+        "problems. Exit status 1 when any file cannot be shown."
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="DICOM files, folders (searched recursively) or DICOMDIR files")
+    parser.add_argument("--json", action="store_true",
+                        help="print a JSON array, one object per file")
+
+
+def _empty(path: Path, error: str, skipped: bool) -> dict[str, Any]:
+    record: dict[str, Any] = dict.fromkeys(FIELDS)
+    record.update(path=str(path), voi_presets=[], error=error, skipped=skipped)
+    return record
+
+
+def describe(image: MammoImage) -> dict[str, Any]:
+    """The record of one image (``error`` from :meth:`MammoImage.problem`)."""
+    spacing = image.spacing
+    problem = image.problem()
+    return {
+        "path": str(image.path),
+        "sop_instance_uid": image.sop_instance_uid or None,
+        "study_instance_uid": image.study_instance_uid or None,
+        "series_instance_uid": image.series_instance_uid or None,
+        "rows": image.rows,
+        "columns": image.columns,
+        "frames": image.frames,
+        "bits_stored": image.bits_stored,
+        "laterality": image.laterality,
+        "view": image.view,
+        "view_label": image.view_label,
+        "photometric": image.photometric or None,
+        "transfer_syntax": image.transfer_syntax or None,
+        "transfer_syntax_name": image.transfer_syntax_name or None,
+        "presentation_intent": image.presentation_intent,
+        "for_processing": image.for_processing,
+        "spacing_mm": [spacing.row_mm, spacing.col_mm] if spacing.calibrated else None,
+        "spacing_source": spacing.source.value,
+        "spacing_label": spacing.label,
+        "ermf": spacing.ermf,
+        "calibration_type": spacing.calibration_type,
+        "voi_presets": [
+            {"kind": p.kind, "name": p.name, "center": p.center, "width": p.width,
+             "function": p.function}
+            for p in image.voi_presets
+        ],
+        "error": None if problem is None else f"{image.path.name}: {problem}",
+        "skipped": image.not_an_image,
+    }
+
+
+def collect(paths: list[str]) -> list[dict[str, Any]]:
+    """One record per file found under ``paths``, in argument order; never raises."""
+    records: list[dict[str, Any]] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            records.append(_empty(path, f"{path.name}: file not found", False))
+            continue
+        problems: list[FileProblem] = []
+        for file, in_folder in expand_paths([path], problems):
+            if file.resolve() in seen:
+                continue
+            seen.add(file.resolve())
+            records.append(_record(file, in_folder))
+        records.extend(_empty(p.path, p.message, p.skipped) for p in problems)
+    return records
+
+
+def _record(file: Path, in_folder: bool) -> dict[str, Any]:
+    try:
+        return describe(MammoImage(read_header(file), file))
+    except DicomImageError as exc:
+        stray = in_folder and exc.reason == "not a DICOM file"
+        return _empty(file, str(exc), exc.not_an_image or stray)
+    except Exception as exc:  # a header so odd that reading an attribute fails
+        return _empty(file, f"{file.name}: unreadable header ({exc})", False)
+
+
+def _line(record: dict[str, Any]) -> str:
+    name = Path(record["path"]).name
+    if not record["rows"]:
+        return f"{name}: {record['error']}"
+    spacing = record["spacing_mm"]
+    mm = f"{spacing[0]:.4g} x {spacing[1]:.4g} {record['spacing_label']}" if spacing else (
+        record["spacing_label"])
+    voi = ", ".join(p["name"] for p in record["voi_presets"]) or "none"
+    text = (f"{name}: {record['view_label']} {record['rows']}x{record['columns']}"
+            f"{'x' + str(record['frames']) if record['frames'] > 1 else ''} "
+            f"{record['photometric']} {record['transfer_syntax_name']}; {mm}; VOI: {voi}")
+    if record["error"]:
+        text += f"\n  problem: {record['error']}"
+    return text
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the records; 1 when a file cannot be shown."""
+    records = collect(args.paths)
+    if args.json:
+        json.dump(records, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for record in records:
+            print(_line(record))
+    failed = any(r["error"] and not r["skipped"] for r in records)
+    return 1 if failed else 0
