@@ -91,7 +91,9 @@ def oracle_grey(stored: np.ndarray, ds: Dataset, kind: str, index: int,
     values = apply_modality_lut(stored, ds)
     if values.dtype.kind == "f" and np.array_equal(values, np.round(values)):
         values = values.astype(np.int64)  # pydicom warns when a table is indexed by floats
-    out = apply_voi_lut(values, ds, index=index, prefer_lut=kind == "lut").astype(np.float64)
+    with np.errstate(over="ignore"):  # pydicom's sigmoid overflows exp() on narrow windows
+        out = apply_voi_lut(values, ds, index=index, prefer_lut=kind == "lut")
+    out = out.astype(np.float64)
     if kind == "lut":
         bits = int(ds.VOILUTSequence[index].LUTDescriptor[2])
         grey = out / (2**bits - 1) * 255.0
