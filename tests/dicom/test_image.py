@@ -242,3 +242,20 @@ class TestDisplayDefaults:
                                                 ImageLaterality=laterality))
         wanted_on_right = laterality == "R"
         assert image.mirror_for_hanging is (chest_wall_left == wanted_on_right)
+
+
+class TestStorePixels:
+    """Pixels decoded in a worker process join the cache."""
+
+    def test_adopted_pixels_are_returned(self, make_file: MakeFile) -> None:
+        """store_pixels makes the array read-only and pixels() returns it."""
+        image = MammoImage.open(make_file("w.dcm"))
+        decoded = np.full((64, 48), 7, np.uint16)
+        stored = image.store_pixels(0, decoded)
+        assert image.pixels() is stored and not stored.flags.writeable
+
+    def test_wrong_shape_is_refused(self, make_file: MakeFile) -> None:
+        """An array of another shape is a programming error, named."""
+        image = MammoImage.open(make_file("w.dcm"))
+        with pytest.raises(ValueError, match="shape"):
+            image.store_pixels(0, np.zeros((3, 3), np.uint16))

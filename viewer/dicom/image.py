@@ -232,15 +232,30 @@ class MammoImage:
                 f"decoded image is {arr.shape[0]}x{arr.shape[1]} pixels but the header "
                 f"says {self.rows}x{self.columns}",
             )
+        # Some encoders set bits above Bits Stored; store_pixels clips to the table's range.
+        return self.store_pixels(frame, arr)
+
+    def store_pixels(self, frame: int, pixels: NDArray[Any]) -> NDArray[Any]:
+        """Adopt stored values decoded elsewhere (a worker process) as ``frame``'s pixels.
+
+        The array must have the image's shape; it is clipped to :attr:`stored_range`,
+        made read-only, cached and returned, exactly as :meth:`pixels` would give it.
+        """
+        if not 0 <= frame < self.frames:
+            raise ValueError(f"frame {frame} out of range 0..{self.frames - 1}")
+        if pixels.shape != (self.rows, self.columns):
+            raise ValueError(
+                f"pixels of shape {pixels.shape} for an image of {self.rows}x{self.columns}"
+            )
         low, high = self.stored_range
-        if arr.size and (int(arr.min()) < low or int(arr.max()) > high):
-            # Some encoders set bits above Bits Stored; the display table ends at high.
-            arr = np.clip(arr, low, high)
-        arr.flags.writeable = False
-        self._frames[frame] = arr
+        if pixels.size and (int(pixels.min()) < low or int(pixels.max()) > high):
+            pixels = np.clip(pixels, low, high)
+        pixels.flags.writeable = False
+        self._frames[frame] = pixels
+        self._frames.move_to_end(frame)
         while len(self._frames) > _FRAME_CACHE:
             self._frames.popitem(last=False)
-        return arr
+        return pixels
 
     def modality_pixels(self, frame: int = 0) -> NDArray[np.float32]:
         """Modality values (after Rescale / Modality LUT) of ``frame`` as float32, for measuring."""
