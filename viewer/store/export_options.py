@@ -1,0 +1,65 @@
+"""What an export contains: de-identified by default, confirmed clusters by default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from viewer.core.annotations import Cluster, ClusterState, ImageAnnotations
+
+DEIDENTIFIED_NOTE = (
+    "De-identified export: images are identified by DICOM UIDs only; reader names are "
+    "replaced by reader-1, reader-2, ...; free-text notes and patient attributes are left out."
+)
+IDENTIFIED_NOTE = (
+    "Export keeps reader names, notes and (in DICOM SR) the source images' patient attributes."
+)
+
+
+@dataclass
+class ExportOptions:
+    """Choices shared by every export format.
+
+    Parameters
+    ----------
+    keep_identity
+        Keep reader names, notes and patient attributes (default: UIDs only).
+    include_suggested
+        Also export clusters the program suggested and no reader confirmed (the CSV always
+        lists every cluster with its state; rejected ones are never exported elsewhere).
+    """
+
+    keep_identity: bool = False
+    include_suggested: bool = False
+    _pseudonyms: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def note(self) -> str:
+        """What the export contains, in one sentence for the user and the file."""
+        return IDENTIFIED_NOTE if self.keep_identity else DEIDENTIFIED_NOTE
+
+    def reader(self, name: str) -> str:
+        """The reader as written: the name, or a stable pseudonym within this export."""
+        if self.keep_identity:
+            return name
+        if name not in self._pseudonyms:
+            self._pseudonyms[name] = f"reader-{len(self._pseudonyms) + 1}"
+        return self._pseudonyms[name]
+
+    def text(self, value: str | None) -> str:
+        """A free-text field as written: kept, or empty when de-identifying."""
+        return (value or "") if self.keep_identity else ""
+
+    def exports_cluster(self, cluster: Cluster) -> bool:
+        """Whether a cluster is a finding in exports other than CSV."""
+        if cluster.state is ClusterState.CONFIRMED:
+            return True
+        return cluster.state is ClusterState.SUGGESTED and self.include_suggested
+
+
+def image_file_name(img: ImageAnnotations) -> str:
+    """The de-identified name of an image in exports: ``<SOP Instance UID>.dcm``.
+
+    Frame N > 0 of a multi-frame image is ``<uid>_frame<N>.dcm``.
+    """
+    uid = img.sop_instance_uid
+    return f"{uid}.dcm" if img.frame == 0 else f"{uid}_frame{img.frame}.dcm"

@@ -1,0 +1,248 @@
+"""DICOM SR export: a TID 1500 Measurement Report per study and reader, built with highdicom.
+
+Each calcification is a planar ROI measurement group (finding "Individual Calcification",
+SCT 129770007) with its outline as a closed SCOORD POLYLINE (or a POINT for a point-only
+mark) on the referenced image, and its long axis (Length, SCT 410668003) and area (SCT
+42798000) in mm / mm2 when the image is calibrated. Each exported cluster is a group with
+finding "Calcification Cluster" (SCT 129769006), its outline, its span as a Length, its
+area and its number of calcifications (DCM 111038).
+
+SCOORD coordinates put the corner of the top-left pixel at (0, 0) (PS3.3 C.18.6.1.1), so
+every mammo-viewer point (pixel centres at integers) is shifted by +0.5.
+
+The source images' headers are read with pydicom from the study folder, matched by SOP
+Instance UID; marks on images not found there are left out, with a message. By default
+the SR is de-identified: the patient module and study identifiers copied from the source
+headers are emptied (only UIDs remain) and the reader is a pseudonym.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import highdicom as hd
+import numpy as np
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pydicom.sr.codedict import codes
+from pydicom.sr.coding import Code
+from pydicom.uid import generate_uid
+
+from viewer import __version__
+from viewer.core.annotations import Calcification, Cluster, ImageAnnotations
+from viewer.core.cluster_metrics import cluster_metrics
+from viewer.core.geometry import Point
+from viewer.store.export_options import ExportOptions
+from viewer.store.study_tree import AnnotatedStudy
+
+SCOORD_SHIFT = 0.5
+INDIVIDUAL_CALCIFICATION = codes.SCT.IndividualCalcification
+CALCIFICATION_CLUSTER = codes.SCT.CalcificationCluster
+NUMBER_OF_CALCIFICATIONS = codes.DCM.NumberOfCalcifications
+MAMMOGRAPHY = codes.SCT.Mammography
+NO_UNITS = Code("1", "UCUM", "no units")
+_NOT_DICOM = {".json", ".xml", ".csv", ".txt", ".md", ".png", ".jpg", ".jpeg", ".recovery",
+              ".lock", ".tmp"}
+# Attributes that identify the patient or the visit, emptied in a de-identified SR.
+_IDENTIFYING = ["PatientName", "PatientID", "PatientBirthDate", "PatientSex", "PatientAge",
+                "OtherPatientIDs", "IssuerOfPatientID", "AccessionNumber", "StudyID",
+                "ReferringPhysicianName", "StudyDate", "StudyTime", "InstitutionName",
+                "InstitutionAddress", "OperatorsName", "PerformingPhysicianName"]
+
+
+class SourceHeaders:
+    """DICOM headers of a study folder, found by SOP Instance UID (read once, lazily)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._by_uid: dict[str, Dataset] | None = None
+
+    def _scan(self) -> dict[str, Dataset]:
+        found: dict[str, Dataset] = {}
+        for root, dirs, files in os.walk(self.folder):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                path = Path(root) / name
+                if name.startswith(".") or path.suffix.lower() in _NOT_DICOM:
+                    continue
+                try:
+                    ds = pydicom.dcmread(path, stop_before_pixels=True)
+                except (InvalidDicomError, OSError, ValueError, EOFError):
+                    continue
+                uid = str(ds.get("SOPInstanceUID", ""))
+                if uid and "Rows" in ds:
+                    found.setdefault(uid, ds)
+        return found
+
+    def get(self, sop_instance_uid: str) -> Dataset | None:
+        if self._by_uid is None:
+            self._by_uid = self._scan()
+        return self._by_uid.get(sop_instance_uid)
+
+
+def _scoord(points: list[Point], close: bool) -> np.ndarray:
+    pts = list(points) + ([points[0]] if close else [])
+    return np.asarray(pts, dtype=np.float64) + SCOORD_SHIFT
+
+
+def _source(ds: Dataset, img: ImageAnnotations) -> hd.sr.SourceImageForRegion:
+    frames = [img.frame + 1] if int(ds.get("NumberOfFrames", 1) or 1) > 1 else None
+    return hd.sr.SourceImageForRegion(
+        referenced_sop_class_uid=ds.SOPClassUID,
+        referenced_sop_instance_uid=ds.SOPInstanceUID,
+        referenced_frame_numbers=frames,
+    )
+
+
+def _tracking(study: AnnotatedStudy, kind: str, ident: str) -> hd.sr.TrackingIdentifier:
+    # the same finding keeps its tracking UID across exports, as TID 1500 intends
+    uid = generate_uid(entropy_srcs=[study.model.study_instance_uid, study.model.reader, kind,
+                                     ident])
+    return hd.sr.TrackingIdentifier(uid=uid, identifier=f"{kind} {ident}")
+
+
+def _mm_measurements(length_mm: float | None, area_mm2: float | None) -> list[hd.sr.Measurement]:
+    out = []
+    if length_mm is not None:
+        out.append(hd.sr.Measurement(name=codes.SCT.Length, value=float(length_mm),
+                                     unit=codes.UCUM.Millimeter))
+    if area_mm2 is not None:
+        out.append(hd.sr.Measurement(name=codes.SCT.Area, value=float(area_mm2),
+                                     unit=codes.UCUM.SquareMillimeter))
+    return out
+
+
+def _calcification_group(
+    study: AnnotatedStudy, calc: Calcification, source: hd.sr.SourceImageForRegion,
+) -> hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations:
+    if calc.outline is None:
+        region = hd.sr.ImageRegion(graphic_type=hd.sr.GraphicTypeValues.POINT,
+                                   graphic_data=_scoord([calc.center], close=False),
+                                   source_image=source)
+        measurements: list[hd.sr.Measurement] = []
+    else:
+        region = hd.sr.ImageRegion(graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
+                                   graphic_data=_scoord(list(calc.outline), close=True),
+                                   source_image=source)
+        sizes = calc.sizes
+        measurements = _mm_measurements(sizes.long_axis_mm if sizes else None,
+                                        sizes.area_mm2 if sizes else None)
+    return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
+        tracking_identifier=_tracking(study, "calcification", calc.id),
+        referenced_region=region,
+        finding_type=INDIVIDUAL_CALCIFICATION,
+        measurements=measurements or None,
+    )
+
+
+def _cluster_group(
+    study: AnnotatedStudy, cluster: Cluster, img: ImageAnnotations,
+    source: hd.sr.SourceImageForRegion,
+) -> hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations | None:
+    m = cluster_metrics(cluster, img)
+    if len(m.outline) < 3:
+        return None
+    measurements = _mm_measurements(m.span_mm, m.area_mm2)
+    measurements.append(hd.sr.Measurement(name=NUMBER_OF_CALCIFICATIONS, value=float(m.count),
+                                          unit=NO_UNITS))
+    region = hd.sr.ImageRegion(graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
+                               graphic_data=_scoord(list(m.outline), close=True),
+                               source_image=source)
+    return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
+        tracking_identifier=_tracking(study, "cluster", cluster.id),
+        referenced_region=region,
+        finding_type=CALCIFICATION_CLUSTER,
+        measurements=measurements,
+    )
+
+
+def _evidence(ds: Dataset, options: ExportOptions) -> Dataset:
+    out = copy.deepcopy(ds)
+    if not options.keep_identity:
+        for keyword in _IDENTIFYING:
+            if keyword in out:
+                setattr(out, keyword, "")
+    return out
+
+
+def build_sr(study: AnnotatedStudy, headers: SourceHeaders,
+             options: ExportOptions) -> tuple[hd.sr.Comprehensive3DSR | None, list[str]]:
+    """The SR of one study and reader, and messages about what was left out.
+
+    Returns ``None`` for the SR when none of the annotated images is in the study folder.
+    """
+    messages: list[str] = []
+    groups: list[hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations] = []
+    evidence: list[Dataset] = []
+    for img in study.model.images.values():
+        if not img.calcifications and not img.clusters:
+            continue
+        ds = headers.get(img.sop_instance_uid)
+        if ds is None:
+            messages.append(f"{study.sidecar}: image {img.sop_instance_uid} is not in "
+                            f"{study.folder}; its marks are not in the SR")
+            continue
+        evidence.append(_evidence(ds, options))
+        source = _source(ds, img)
+        groups += [_calcification_group(study, c, source) for c in img.calcifications.values()]
+        for cluster in img.clusters.values():
+            if options.exports_cluster(cluster):
+                group = _cluster_group(study, cluster, img, source)
+                if group is not None:
+                    groups.append(group)
+    if not evidence:
+        return None, messages
+    name = options.reader(study.model.reader) or "reader"
+    if "^" not in name:
+        name += "^"  # a one-component person name (PS3.5 6.2.1.2), not a family name guess
+    observer = hd.sr.ObserverContext(
+        observer_type=codes.DCM.Person,
+        observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(name=name),
+    )
+    report = hd.sr.MeasurementReport(
+        observation_context=hd.sr.ObservationContext(observer_person_context=observer),
+        procedure_reported=MAMMOGRAPHY,
+        imaging_measurements=groups,
+    )
+    sr = hd.sr.Comprehensive3DSR(
+        evidence=evidence,
+        content=report,
+        series_instance_uid=hd.UID(),
+        series_number=9901,
+        sop_instance_uid=hd.UID(),
+        instance_number=1,
+        manufacturer="mammo-viewer",
+        series_description="mammo-viewer calcification annotations",
+        software_versions=__version__,
+    )
+    if not options.keep_identity:
+        sr.PatientIdentityRemoved = "YES"
+        sr.DeidentificationMethod = "mammo-viewer export: identifiers emptied, UIDs kept"
+    return sr, messages
+
+
+def export_sr(studies: Iterable[AnnotatedStudy], out: Path,
+              options: ExportOptions) -> tuple[list[Path], list[str]]:
+    """Write one SR file per study and reader into the folder ``out``.
+
+    Returns the files written and messages about marks left out.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    messages: list[str] = []
+    headers: dict[Path, SourceHeaders] = {}
+    for study in studies:
+        source = headers.setdefault(study.folder, SourceHeaders(study.folder))
+        sr, notes = build_sr(study, source, options)
+        messages += notes
+        if sr is None:
+            continue
+        name = f"{study.model.study_instance_uid or 'study'}.{options.reader(study.model.reader)}"
+        path = out / f"{name}.sr.dcm"
+        sr.save_as(path, enforce_file_format=True)
+        written.append(path)
+    return written, messages
