@@ -40,8 +40,26 @@ MIN_CONTRAST_SIGMAS = 5.0
 """A speck must stand this many noise standard deviations above its background."""
 MAX_EDGE_WIDTH_PX = 5.0
 """A calcification has a sharp edge; smooth tissue bumps have wide ones (in pixels)."""
+MIN_SMOOTH_SIGMAS = 8.0
+"""Peak of the lightly smoothed speck over its background, in units of the smoothed noise."""
+MIN_AREA_MM2 = 0.01
+MIN_PIXELS = 2
+"""Smallest half-contrast region taken for a speck (about 0.11 mm across, 2 pixels)."""
+SMOOTH_SIGMA_PX = 0.7
+"""Gaussian smoothing (pixels) for seeds, backgrounds and edges: tames noise, keeps specks."""
 
 FloatArray = NDArray[np.float32]
+
+
+def _smoothed_noise_factor(sigma_px: float) -> float:
+    """Noise standard deviation after the Gaussian, relative to white pixel noise."""
+    impulse = np.zeros(8 * int(math.ceil(sigma_px)) + 1)
+    impulse[impulse.size // 2] = 1.0
+    kernel = ndimage.gaussian_filter1d(impulse, sigma_px)
+    return float(np.sum(kernel**2))  # 2-D: the product of two 1-D factors sqrt(sum w^2)
+
+
+_SMOOTH_NOISE = _smoothed_noise_factor(SMOOTH_SIGMA_PX)
 
 
 @dataclass(frozen=True)
@@ -134,7 +152,7 @@ def _window(image: NDArray[np.generic], x: float, y: float, spacing: Spacing,
     values = np.asarray(image[y0:y1, x0:x1], dtype=np.float32)
     if not bright_is_high:
         values = -values
-    smooth: FloatArray = ndimage.gaussian_filter(values, 0.7)
+    smooth: FloatArray = ndimage.gaussian_filter(values, SMOOTH_SIGMA_PX)
     return _Window(values, smooth, x0, y0, mm_x, mm_y, _noise_sigma(values))
 
 
@@ -209,7 +227,6 @@ def _segment(win: _Window, seed: tuple[int, int]) -> _Speck | None:
     when every larger square fails. ``None`` when no scale gives a distinct, sharp,
     compact speck.
     """
-    margin = 2.0 * max(win.mm_x, win.mm_y)
     candidate: _Speck | None = None
     for size_mm in _scales_mm(win):
         # The opening looks one square side around a pixel; the speck fits in the square.
@@ -221,7 +238,7 @@ def _segment(win: _Window, seed: tuple[int, int]) -> _Speck | None:
             continue
         if candidate is not None and _same_region(candidate, speck):
             return candidate
-        if sub.extent_mm(speck.region) + margin > size_mm:
+        if sub.extent_mm(speck.region) > size_mm:
             continue  # larger than the square: only part of it was separated
         candidate = speck
     return candidate
@@ -274,16 +291,25 @@ def _is_speck(speck: _Speck) -> bool:
     ya, yb = int(ys.min()) - 1, int(ys.max()) + 2  # inside the crop: the region is not at its edge
     xa, xb = int(xs.min()) - 1, int(xs.max()) + 2
     part = region[ya:yb, xa:xb]
-    # Edge width: contrast over the typical gradient of the stored values across the
-    # outline, in pixels. Raw values, not the top-hat: a fragment of a larger speck (the
-    # rim a too-small square leaves) has no edge on its inner side and fails here.
-    gy, gx = (np.asarray(g) for g in np.gradient(np.asarray(win.values[ya:yb, xa:xb], np.float64)))
+    n = int(np.count_nonzero(part))
+    if n < max(MIN_PIXELS, MIN_AREA_MM2 / (win.mm_x * win.mm_y)):
+        return False  # a noise pixel or two, smaller than any visible calcification
+    # Significance on the lightly smoothed values: one noisy pixel is not a speck.
+    peak = float((speck.tophat + win.smooth - win.values)[region].max()) - speck.baseline
+    if peak < MIN_SMOOTH_SIGMAS * win.sigma * _SMOOTH_NOISE:
+        return False
+    # Edge width: contrast over the typical gradient across the outline, in pixels, on
+    # the smoothed values, not the top-hat: a fragment of a larger speck (the rim a
+    # too-small square leaves) has no edge on its inner side and fails here.
+    gy, gx = (np.asarray(g) for g in np.gradient(np.asarray(win.smooth[ya:yb, xa:xb], np.float64)))
     border = part ^ ndimage.binary_erosion(part)
     border |= ndimage.binary_dilation(part) & ~part
     slope = float(np.median(np.hypot(gx[border], gy[border])))
     edge = speck.contrast / max(slope, 1e-9)
-    radius = math.sqrt(float(np.count_nonzero(part)) / math.pi)
-    return edge <= max(MAX_EDGE_WIDTH_PX, 0.25 * radius)
+    # A faint speck must be sharp; a very bright one may be blurred by the modality's
+    # processing and still be unmistakable: allow up to twice the edge width for it.
+    boost = min(1.0, max(0.0, (peak / (win.sigma * _SMOOTH_NOISE) - 30.0) / 60.0))
+    return edge <= MAX_EDGE_WIDTH_PX * (1.0 + boost)
 
 
 # Marching squares: corner bits tl=1, tr=2, br=4, bl=8; edges T, R, B, L. Saddles (5, 10)

@@ -38,6 +38,8 @@ GLAND_GAIN = 850.0
 DENSE_GLAND_GAIN = 1500.0
 MUSCLE_GAIN = 900.0
 SKIN_GAIN = 140.0
+FINE_TEXTURE = 45.0
+"""Amplitude of the fine (sub-millimetre) mottle of the tissue, in stored units."""
 BLUR_PX = 0.5
 """Detector blur (Gaussian sigma in pixels) applied to calcifications."""
 
@@ -168,15 +170,17 @@ def _tissue(rows: int, cols: int, laterality: str, view: str, dense: bool, pixel
     skin_px = 0.03 * a
     skin = SKIN_GAIN * np.exp(-(((1.0 - rho) * a / skin_px) ** 2)) * inside
 
-    # Texture scales are physical (about 1.7 mm and 0.4 mm), whatever the pixel size.
+    # Texture scales are physical (about 1.7 mm and 0.4 mm), whatever the pixel size. The
+    # glandular pattern comes from the coarse field; the fine field only adds a soft
+    # mottle, so that nothing in the tissue has a calcification's small sharp edge.
     coarse = _smooth_field(rng, (rows, cols), max(round(0.56 / pixel_mm), 1), 3.0)
-    fine = _smooth_field(rng, (rows, cols), max(round(0.28 / pixel_mm), 1), 1.5)
-    texture = 0.75 * coarse + 0.45 * fine
+    fine = _smooth_field(rng, (rows, cols), max(round(0.28 / pixel_mm), 1), 2.0)
     # Glandular tissue concentrates behind the nipple, nearer the chest wall.
     bias = (1.4 if dense else 0.2) - 2.2 * rho
-    gland = 1.0 / (1.0 + np.exp(-1.5 * (texture + bias)))
+    gland = 1.0 / (1.0 + np.exp(-1.5 * (0.9 * coarse + bias)))
     gain = DENSE_GLAND_GAIN if dense else GLAND_GAIN
-    img = AIR_LEVEL + edge * (FAT_LEVEL - AIR_LEVEL + gain * gland) + skin
+    gland = gain * gland + FINE_TEXTURE * (0.5 + gland) * fine
+    img = AIR_LEVEL + edge * (FAT_LEVEL - AIR_LEVEL + gland) + skin
 
     if view == "MLO":
         # Pectoral muscle: a bright triangle in the upper chest-wall corner.
