@@ -259,3 +259,42 @@ class TestStorePixels:
         image = MammoImage.open(make_file("w.dcm"))
         with pytest.raises(ValueError, match="shape"):
             image.store_pixels(0, np.zeros((3, 3), np.uint16))
+
+
+class TestTransferSyntaxes:
+    """Synthetic images in every syntax that can be written here decode to their pixels."""
+
+    @pytest.mark.parametrize("syntax", [
+        "1.2.840.10008.1.2",       # implicit VR little endian
+        "1.2.840.10008.1.2.1",     # explicit VR little endian
+        "1.2.840.10008.1.2.2",     # explicit VR big endian (retired, still met)
+        "1.2.840.10008.1.2.1.99",  # deflated
+        "1.2.840.10008.1.2.5",     # RLE lossless
+        "1.2.840.10008.1.2.4.90",  # JPEG 2000 lossless
+    ])
+    def test_round_trip_with_a_full_voi_table(
+        self, make_ds: Callable[..., Dataset], tmp_path: Path, syntax: str
+    ) -> None:
+        """Pixels and a 65536-entry OW VOI LUT survive each syntax."""
+        truth = (np.arange(120 * 90).reshape(120, 90) * 7 % 4096).astype(np.uint16)
+        table = (np.arange(65536) // 16).astype(np.uint16)
+        big = syntax == "1.2.840.10008.1.2.2"
+        item = Dataset()
+        item.LUTDescriptor = [0, 0, 16]
+        item.add_new(0x00283006, "OW", table.astype(">u2" if big else "<u2").tobytes())
+        native = syntax in ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1",
+                            "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99")
+        ds = make_ds(truth, transfer_syntax=syntax if native else "1.2.840.10008.1.2.1",
+                     VOILUTSequence=[item])
+        if big:
+            ds.PixelData = truth.astype(">u2").tobytes()
+        if not native:
+            ds.compress(syntax, truth)
+        path = tmp_path / "syntax.dcm"
+        ds.save_as(path, enforce_file_format=True)
+        image = MammoImage.open(path)
+        assert image.transfer_syntax == syntax
+        np.testing.assert_array_equal(image.pixels(), truth)
+        lut = image.voi_presets[0]
+        assert lut.kind == "lut" and lut.table is not None
+        np.testing.assert_array_equal(lut.table, table)

@@ -44,6 +44,10 @@ _INSTALL_HINTS = {
 }
 
 
+DEFLATED = "1.2.840.10008.1.2.1.99"
+"""Deflated Explicit VR Little Endian: the whole dataset is zlib-compressed."""
+
+
 class DecodeError(Exception):
     """Pixel data that cannot be decoded; the message says why (no file name)."""
 
@@ -82,6 +86,16 @@ def decoder_problem(uid: str) -> str | None:
     return f"cannot decode transfer syntax {syntax}: decoder not installed: {hint}"
 
 
+def _is_deflated(path: str) -> bool:
+    from pydicom.filereader import read_file_meta_info
+
+    try:
+        meta = read_file_meta_info(path)
+    except Exception:  # not readable as DICOM: let pixel_array() give the reason
+        return False
+    return str(meta.get("TransferSyntaxUID", "")) == DEFLATED
+
+
 def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
     """Decode one frame of stored values (2-D, native dtype) from a file or dataset.
 
@@ -91,6 +105,11 @@ def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
     from pydicom.pixels.utils import pixel_array
 
     src: Any = str(source) if isinstance(source, Path) else source
+    if isinstance(src, str) and _is_deflated(src):
+        # pixel_array() reads frames straight from the file, which a deflated one is not.
+        from pydicom import dcmread
+
+        src = dcmread(src)
     try:
         with warnings.catch_warnings():
             # Decoders warn about header/codestream mismatches they already repair.

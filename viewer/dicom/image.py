@@ -22,7 +22,13 @@ from pydicom.uid import UID
 
 from viewer.core.geometry import Spacing
 from viewer.core.windowing import ModalityLut, VoiPreset, auto_window, tissue_mask
-from viewer.dicom.decode import DecodeError, decode_frame, decoder_problem, transfer_syntax_name
+from viewer.dicom.decode import (
+    DEFLATED,
+    DecodeError,
+    decode_frame,
+    decoder_problem,
+    transfer_syntax_name,
+)
 from viewer.dicom.spacing import resolve_spacing
 from viewer.dicom.views import (
     mirror_from_orientation,
@@ -64,7 +70,12 @@ def read_header(path: Path) -> Dataset:
     """Read a DICOM file without loading its pixel data; raise DicomImageError if it is not one."""
     try:
         # Large values (Pixel Data) are left on disk and read per frame when decoded.
-        return dcmread(path, defer_size="64 KB")
+        ds = dcmread(path, defer_size="64 KB")
+        if str(ds.file_meta.get("TransferSyntaxUID", "")) == DEFLATED:
+            # Deferred values are re-read from the file at their offset in the inflated
+            # stream, which the compressed file does not have: read everything now.
+            ds = dcmread(path)
+        return ds
     except InvalidDicomError:
         pass
     except FileNotFoundError as exc:
