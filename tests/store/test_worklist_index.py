@@ -210,6 +210,13 @@ class TestScan:
         assert list(worklist.scan())[-1].total == 2
         assert len(worklist.studies()) == 6
 
+    def test_natural_folder_order(self, tmp_path: Path) -> None:
+        """study-2 comes before study-10: numbers in folder names compare as numbers."""
+        for i in (10, 2, 1):
+            write_study(tmp_path / f"study-{i}", f"P{i}", views=(("R", "CC"),))
+        worklist, _ = indexed(tmp_path)
+        assert [s.path.name for s in worklist.studies()] == ["study-1", "study-2", "study-10"]
+
     def test_problems_reported(self, tmp_path: Path) -> None:
         """A damaged DICOM file is listed with its reason and does not stop the others."""
         write_study(tmp_path / "ok", "P", views=(("R", "CC"),))

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.store.worklist import StudyEntry, Worklist
+from viewer.store.worklist import StudyEntry, Worklist, natural_key
 from viewer.store.worklist_status import Status
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -63,6 +63,8 @@ class WorklistModel(QAbstractTableModel):
         super().__init__(parent)
         self.studies: list[StudyEntry] = []
         self.readers: list[str] = []
+        self.root: Path | None = None
+        """Folders are shown relative to this."""
 
     def set_studies(self, studies: list[StudyEntry]) -> None:
         self.beginResetModel()
@@ -115,7 +117,10 @@ class WorklistModel(QAbstractTableModel):
         if column == 5:
             return study.status.label, list(Status).index(study.status), ""
         if column == self.columnCount() - 1:
-            return str(study.path), str(study.path), str(study.path)
+            shown = str(study.path)
+            if self.root is not None and study.path.is_relative_to(self.root):
+                shown = str(study.path.relative_to(self.root)) or "."
+            return shown, natural_key(shown), str(study.path)
         reader = self.readers[(column - fixed) // 2]
         marks = study.readers.get(reader)
         if marks is None:
@@ -132,7 +137,8 @@ class WorklistModel(QAbstractTableModel):
         study = self.studies[index.row()]
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 5:
             return QBrush(QColor(STATUS_COLOURS[study.status]))
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 4:
+        if role == Qt.ItemDataRole.TextAlignmentRole and (
+                index.column() == 4 or len(FIXED_COLUMNS) <= index.column() < self.columnCount() - 1):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role not in (Qt.ItemDataRole.DisplayRole, SORT_ROLE, Qt.ItemDataRole.ToolTipRole):
             return None
@@ -301,6 +307,7 @@ class WorklistPanel(QWidget):
         """Show the studies under ``root``: cached ones at once, then index in the background."""
         self.cancel_indexing()
         self.worklist = Worklist(root, index_file)
+        self.model.root = self.worklist.root
         self._reload()
         self.refresh()
 

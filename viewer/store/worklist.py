@@ -17,6 +17,7 @@ and its status file live (as for :func:`viewer.dicom.study.open_study`).
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from collections import defaultdict
@@ -370,7 +371,10 @@ class Worklist:
 
     # -- reading the index ---------------------------------------------------------------
     def studies(self, reader: str | None = None) -> list[StudyEntry]:
-        """The indexed studies, by path; ``status`` is ``reader``'s, or the study's overall."""
+        """The indexed studies in folder order (numbers in names compare as numbers).
+
+        ``status`` is ``reader``'s, or the study's over all readers when ``reader`` is None.
+        """
         conn = db.connect(self.index_file)
         try:
             files = db.image_files(conn)
@@ -399,7 +403,7 @@ class Worklist:
             fallback = str(fallback_path(path, "x", uid).parent)
             marks += by_folder.get(fallback, [])
             entries.append(_entry(uid, path, records, marks, by_uid.get(uid, {}), reader))
-        entries.sort(key=lambda e: (str(e.path), e.study_instance_uid))
+        entries.sort(key=lambda e: (natural_key(str(e.path)), e.study_instance_uid))
         return entries
 
     def problems(self) -> list[tuple[Path, str]]:
@@ -433,6 +437,12 @@ class Worklist:
             return None
         finally:
             conn.close()
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key putting ``study-2`` before ``study-10`` (digit runs compare as numbers)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part.lower())
+                 for part in re.split(r"(\d+)", text) if part)
 
 
 def _common_folder(records: list[FileRecord]) -> Path:
