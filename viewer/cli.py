@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, str] = {
     "agreement": "viewer.headless.agreement",
     "info": "viewer.headless.info",
     "render": "viewer.headless.render",
+    "measure": "viewer.headless.measure",
 }
 
 
