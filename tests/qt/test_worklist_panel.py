@@ -1,4 +1,4 @@
-"""Tests of viewer.qt.worklist_panel: background indexing, table, filters, navigation, status."""
+"""Tests of viewer.qt.worklist_panel (and its model): indexing, table, filters, navigation."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from pytestqt.qtbot import QtBot
 
 from viewer.core.annotations import Calcification, ImageAnnotations, StudyAnnotations
 from viewer.core.geometry import Spacing
-from viewer.qt.worklist_panel import FIXED_COLUMNS, WorklistPanel
+from viewer.qt.worklist_model import FIXED_COLUMNS
+from viewer.qt.worklist_panel import WorklistPanel
 from viewer.store import sidecar
 from viewer.store.worklist_status import STATUS_FILE, Status
 

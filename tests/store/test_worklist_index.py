@@ -1,4 +1,4 @@
-"""Tests of viewer.store.worklist (with its SQLite cache): indexing a tree of studies."""
+"""Tests of viewer.store.worklist (with worklist_files and worklist_index): indexing a tree."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ from viewer.core.geometry import Spacing
 from viewer.store import sidecar
 from viewer.store import worklist_index as db
 from viewer.store.session import fallback_path
-from viewer.store.worklist import Progress, Worklist, read_file_record
+from viewer.store.worklist import Progress, Worklist
+from viewer.store.worklist_files import read_file_record
 from viewer.store.worklist_status import STATUS_FILE, Status, read_status_file
 
 MG = "1.2.840.10008.5.1.4.1.1.1.2"
