@@ -177,6 +177,8 @@ class ImageView(pg.GraphicsView):
 
     def resizeEvent(self, ev: object) -> None:  # type: ignore[override]
         super().resizeEvent(ev)
+        if not hasattr(self, "overlay_br"):  # pyqtgraph resizes during its own __init__
+            return
         self._place_overlays()
         self._schedule_render()
 
@@ -301,7 +303,7 @@ class ImageView(pg.GraphicsView):
         if self.image is None:
             return
         self.vb.setRange(QRectF(-0.5, -0.5, self.image.columns, self.image.rows), padding=0.01)
-        self._update_overlays()
+        self.render()
 
     def zoom_percent(self) -> float:
         """Screen pixels per image pixel, in percent (100 % = 1:1)."""

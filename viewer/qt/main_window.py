@@ -500,8 +500,7 @@ class MainWindow(QMainWindow):
         name = self.study.folder.name if self.study is not None else "no study"
         dirty = (not self.undo_stack.isClean()) or self._dirty_without_command_flag()
         ro = " [read-only]" if self.store is not None and self.store.read_only_reason else ""
-        self.setWindowTitle(f"{'*' if dirty else ''}{name}{ro} - mammo-viewer {__version__}"
-                            f" - reader {self.reader}")
+        self.setWindowTitle(f"{name}[*]{ro} - mammo-viewer {__version__} - reader {self.reader}")
         self.setWindowModified(dirty)
 
     def _ask_reader(self) -> None:
