@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from viewer.core.annotations import Calcification, Sizes
-from viewer.core.geometry import Spacing, SpacingSource, polygon_area
+from viewer.core.geometry import Spacing, SpacingSource, convex_hull, polygon_area
 from viewer.core.measure import NOT_FOUND, OutlineResult, find_calcification, iso_contour
 from viewer.core.phantom import (
     CalcSpec,
@@ -297,3 +298,54 @@ class TestIsoContour:
     def test_nothing_inside(self) -> None:
         """No positive value: no outline."""
         assert iso_contour(-np.ones((4, 4))) == []
+
+
+class TestRealMammograms:
+    """Clicks on visible calcifications of two real mammograms (located by eye on crops)."""
+
+    SIEMENS = "fodicom_OutOfBoundsOverlay_Siemens_MammomatInspiration_MG.dcm"
+    GE = "fodicom_GH133_GE_SenographeEssential_MG.dcm"
+
+    @staticmethod
+    def _open(folder: Path, name: str) -> tuple[np.ndarray, Spacing, bool]:
+        from viewer.dicom.image import MammoImage  # the DICOM layer, for real files only
+
+        image = MammoImage.open(folder / name)
+        return image.modality_pixels(), image.spacing, image.bright_is_high
+
+    @staticmethod
+    def _check_plausible(result: OutlineResult, click: tuple[float, float], spacing: Spacing,
+                         long_range: tuple[float, float]) -> None:
+        assert result.found, f"nothing found at {click}"
+        assert result.outline is not None and result.center is not None
+        sizes = Sizes.of_outline(result.outline, spacing)
+        assert math.dist(result.center, click) <= sizes.long_axis_px / 2 + 1.0  # under the click
+        assert sizes.long_axis_mm is not None
+        assert long_range[0] <= sizes.long_axis_mm <= long_range[1], (click, sizes.long_axis_mm)
+        hull = polygon_area(convex_hull(result.outline))
+        assert sizes.area_px / hull >= 0.8, f"ragged outline at {click}"
+
+    def test_siemens_cluster(self, shared_data: Path) -> None:
+        """The seven clear specks of the Siemens cluster get compact outlines of 0.2-0.7 mm."""
+        pixels, spacing, bright = self._open(shared_data, self.SIEMENS)
+        clicks = [(338, 580), (335, 570), (355, 569), (342, 559), (324, 579), (348, 570),
+                  (333, 592)]
+        for click in clicks:
+            result = find_calcification(pixels, *click, spacing, bright_is_high=bright)
+            self._check_plausible(result, click, spacing, (0.2, 0.7))
+
+    def test_ge_calcifications(self, shared_data: Path) -> None:
+        """Round calcifications of 0.3-1.7 mm on the GE image are outlined whole."""
+        pixels, spacing, bright = self._open(shared_data, self.GE)
+        for click, long_range in [((1790, 1958), (1.1, 1.8)), ((1821, 1712), (1.3, 2.0)),
+                                  ((1986, 1487), (0.45, 0.8)), ((2092, 1650), (0.2, 0.5))]:
+            result = find_calcification(pixels, *click, spacing, bright_is_high=bright)
+            self._check_plausible(result, click, spacing, long_range)
+
+    def test_real_non_calcifications(self, shared_data: Path) -> None:
+        """A burnt-in cross and fibrous strands are not calcifications."""
+        pixels, spacing, bright = self._open(shared_data, self.SIEMENS)
+        assert not find_calcification(pixels, 452, 754, spacing, bright_is_high=bright).found
+        pixels, spacing, bright = self._open(shared_data, self.GE)
+        for click in [(2263, 1529), (2121, 1603), (1678, 1999)]:
+            assert not find_calcification(pixels, *click, spacing, bright_is_high=bright).found

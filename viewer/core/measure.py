@@ -40,6 +40,8 @@ MIN_CONTRAST_SIGMAS = 5.0
 """A speck must stand this many noise standard deviations above its background."""
 MAX_EDGE_WIDTH_PX = 5.0
 """A calcification has a sharp edge; smooth tissue bumps have wide ones (in pixels)."""
+WEAK_EDGE_FACTOR = 1.6
+"""The weakest quarter of the outline may be this much blurrier than the typical edge."""
 MIN_SMOOTH_SIGMAS = 8.0
 """Peak of the lightly smoothed speck over its background, in units of the smoothed noise."""
 MIN_AREA_MM2 = 0.01
@@ -304,12 +306,16 @@ def _is_speck(speck: _Speck) -> bool:
     gy, gx = (np.asarray(g) for g in np.gradient(np.asarray(win.smooth[ya:yb, xa:xb], np.float64)))
     border = part ^ ndimage.binary_erosion(part)
     border |= ndimage.binary_dilation(part) & ~part
-    slope = float(np.median(np.hypot(gx[border], gy[border])))
-    edge = speck.contrast / max(slope, 1e-9)
+    slopes = np.hypot(gx[border], gy[border])
+    typical, weak = (float(v) for v in np.percentile(slopes, [50, 25]))
     # A faint speck must be sharp; a very bright one may be blurred by the modality's
     # processing and still be unmistakable: allow up to twice the edge width for it.
     boost = min(1.0, max(0.0, (peak / (win.sigma * _SMOOTH_NOISE) - 30.0) / 60.0))
-    return edge <= MAX_EDGE_WIDTH_PX * (1.0 + boost)
+    limit = MAX_EDGE_WIDTH_PX * (1.0 + boost)
+    # Most of the outline must be an edge: a piece of a larger bright structure (a
+    # marker, a vessel) has a quarter or more of its outline where the structure goes on.
+    return (speck.contrast <= limit * max(typical, 1e-9)
+            and speck.contrast <= WEAK_EDGE_FACTOR * limit * max(weak, 1e-9))
 
 
 # Marching squares: corner bits tl=1, tr=2, br=4, bl=8; edges T, R, B, L. Saddles (5, 10)

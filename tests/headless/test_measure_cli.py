@@ -1,4 +1,4 @@
-"""Tests for viewer.headless.measure: ``mammo-viewer measure FILE --at X,Y ... [--json] [--save]``."""
+"""Tests for viewer.headless.measure (named _cli: tests/core/test_measure.py holds the core tests)."""
 
 from __future__ import annotations
 
