@@ -31,6 +31,7 @@ class HangingView(QWidget):
         for i, name in enumerate(HANGING_ORDER):
             view = ImageView(name, self)
             view.setObjectName(f"view_{name}")
+            view.align = "right" if i % 2 == 0 else "left"  # chest walls meet in the middle
             view.activated.connect(self._activate)
             view.double_clicked.connect(self.toggle_maximise)
             grid.addWidget(view, i // 2, i % 2)
@@ -71,12 +72,14 @@ class HangingView(QWidget):
     def toggle_maximise(self, view: ImageView) -> None:
         """Show only ``view`` (or all four again when it is already maximised)."""
         if self.maximised is view:
-            for v in self.views.values():
+            for i, v in enumerate(self.views.values()):
                 v.show()
+                v.align = "right" if i % 2 == 0 else "left"
             self.maximised = None
         else:
             for v in self.views.values():
                 v.setVisible(v is view)
+            view.align = None
             self.maximised = view
         self._activate(view)
         for v in self.views.values():

@@ -125,6 +125,8 @@ class ImageView(pg.GraphicsView):
         self.voi: VoiPreset | None = None
         self.invert = False
         self.tool_handler: Callable[[ImageView, PointerEvent], bool] | None = None
+        self.align: str | None = None
+        """Screen side ("left"/"right") the image is pushed against when fitted, or centred."""
         self._pyramid: Pyramid | None = None
         self._lut: np.ndarray | None = None
         self._lut_offset = 0
@@ -157,10 +159,9 @@ class ImageView(pg.GraphicsView):
         self._render_timer.setInterval(0)
         self._render_timer.timeout.connect(self.render)
 
-        self.overlay_tl = self._make_overlay(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.overlay_tr = self._make_overlay(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-        self.overlay_bl = self._make_overlay(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
-        self.overlay_br = self._make_overlay(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom)
+        # Two text blocks on the cell's outer side (away from the chest wall, where tissue is).
+        self.overlay_top = self._make_overlay()
+        self.overlay_bottom = self._make_overlay()
         self.banner = QLabel(self)
         self.banner.setStyleSheet("color: #000; background: #ffb000; font-weight: bold; padding: 2px 6px;")
         self.banner.hide()
@@ -168,59 +169,64 @@ class ImageView(pg.GraphicsView):
         self._update_overlays()
 
     # -- overlays ------------------------------------------------------------------
-    def _make_overlay(self, align: Qt.AlignmentFlag) -> QLabel:
+    def _make_overlay(self) -> QLabel:
         label = QLabel(self)
         label.setStyleSheet(_OVERLAY_STYLE)
-        label.setAlignment(align)
         label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         return label
 
     def resizeEvent(self, ev: object) -> None:  # type: ignore[override]
         super().resizeEvent(ev)
-        if not hasattr(self, "overlay_br"):  # pyqtgraph resizes during its own __init__
+        if not hasattr(self, "overlay_bottom"):  # pyqtgraph resizes during its own __init__
             return
         self._place_overlays()
         self._schedule_render()
 
+    def _outer_side(self) -> str:
+        return "right" if self.align == "left" else "left"
+
     def _place_overlays(self) -> None:
         w, h, m = self.width(), self.height(), 6
-        for label in (self.overlay_tl, self.overlay_tr, self.overlay_bl, self.overlay_br):
+        side = self._outer_side()
+        align = Qt.AlignmentFlag.AlignRight if side == "right" else Qt.AlignmentFlag.AlignLeft
+        for label in (self.overlay_top, self.overlay_bottom):
+            label.setAlignment(align)
             label.adjustSize()
-        self.overlay_tl.move(m, m)
-        self.overlay_tr.move(w - self.overlay_tr.width() - m, m)
-        self.overlay_bl.move(m, h - self.overlay_bl.height() - m)
-        self.overlay_br.move(w - self.overlay_br.width() - m, h - self.overlay_br.height() - m)
+        def x_of(label: QLabel) -> int:
+            return w - label.width() - m if side == "right" else m
+        self.overlay_top.move(x_of(self.overlay_top), m)
+        self.overlay_bottom.move(x_of(self.overlay_bottom), h - self.overlay_bottom.height() - m)
         if self.banner.isVisible():
             self.banner.adjustSize()
             self.banner.move((w - self.banner.width()) // 2, m)
 
     def _update_overlays(self) -> None:
         if self.image is None:
-            self.overlay_tl.setText(f"<b>{self.cell_label}</b><br>not in this study"
-                                    if self.cell_label else "")
-            for label in (self.overlay_tr, self.overlay_bl, self.overlay_br):
-                label.setText("")
+            self.overlay_top.setText(f"<b style='font-size:14px'>{self.cell_label}</b>"
+                                     "<br>not in this study" if self.cell_label else "")
+            self.overlay_bottom.setText("")
             self.banner.hide()
             self._place_overlays()
             return
         img = self.image
-        self.overlay_tl.setText(f"<b style='font-size:14px'>{img.view_label}</b>")
         spacing = img.spacing
         if spacing.calibrated:
             sp = f"{spacing.col_mm:.4g} x {spacing.row_mm:.4g} mm/px<br>{spacing.label}"
         else:
             sp = spacing.label
-        self.overlay_tr.setText(sp)
+        self.overlay_top.setText(f"<b style='font-size:14px'>{img.view_label}</b><br>{sp}")
         voi = self.voi
         if voi is not None and voi.center is not None and voi.width is not None:
             wl = f"W {voi.width:.0f} L {voi.center:.0f} {voi.function.lower()}"
+            if voi.name:
+                wl = f"{voi.name}: {wl}"
         elif voi is not None:
             wl = voi.name
         else:
             wl = ""
         inv = " inverted" if self.invert else ""
-        self.overlay_bl.setText(f"{wl}{inv}")
-        self.overlay_br.setText(f"zoom {self.zoom_percent():.0f}%<br>{img.columns}x{img.rows}")
+        self.overlay_bottom.setText(f"{wl}{inv}<br>zoom {self.zoom_percent():.0f}%  "
+                                    f"{img.columns}x{img.rows}")
         if img.for_processing:
             self.banner.setText("FOR PROCESSING - not for diagnosis")
             self.banner.show()
@@ -303,6 +309,15 @@ class ImageView(pg.GraphicsView):
         if self.image is None:
             return
         self.vb.setRange(QRectF(-0.5, -0.5, self.image.columns, self.image.rows), padding=0.01)
+        if self.align in ("left", "right"):
+            # Hanging: push the image against the cell edge that faces the other breast.
+            rect = self.vb.viewRect()
+            extra = rect.width() - self.image.columns
+            if extra > 0:
+                inverted = bool(self.vb.state["xInverted"])
+                toward_low_x = (self.align == "right") == inverted
+                x0 = -0.5 if toward_low_x else -0.5 - extra
+                self.vb.setRange(QRectF(x0, rect.top(), rect.width(), rect.height()), padding=0)
         self.render()
 
     def zoom_percent(self) -> float:

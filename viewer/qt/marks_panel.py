@@ -123,7 +123,11 @@ class MarksPanel(QWidget):
         self._updating = True
         self.tree.clear()
         total_calcs = total_clusters = 0
-        for key, img in self.model.images.items():
+        order = {name: i for i, name in enumerate(("RCC", "LCC", "RMLO", "LMLO"))}
+        keys = sorted(self.model.images, key=lambda k: (order.get(self.view_names.get(k, ""), 9),
+                                                         self.view_names.get(k, k[0])))
+        for key in keys:
+            img = self.model.images[key]
             view = self.view_names.get(key, key[0][-8:])
             suggestions = self.suggestions_for(key) if self.suggestions_for else []
             clusters = [*img.clusters.values(), *suggestions]
