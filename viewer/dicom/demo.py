@@ -25,7 +25,7 @@ from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
 from viewer.core.phantom import CalcSpec, Phantom, breast_point, make_mammogram, patient_orientation
 
-DEMO_VERSION = "2"
+DEMO_VERSION = "3"
 """Bump when the pictures or the header change: :func:`ensure_demo_study` rewrites older files."""
 VERSION_MARKER = f"mammo-viewer synthetic demo v{DEMO_VERSION}"
 MG_FOR_PRESENTATION = UID("1.2.840.10008.5.1.4.1.1.1.2")
