@@ -22,3 +22,50 @@ def demo_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "demo-study"
     write_demo_study(folder)
     return folder
+
+
+class DialogLog:
+    """Modal dialogs asked during a test, with the answers the test chose."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+        self.answers: dict[str, object] = {}
+
+
+@pytest.fixture(autouse=True)
+def dialogs(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
+    """Never block on a modal dialog: record it and answer from ``dialogs.answers``.
+
+    Questions are answered "Discard"/"No" unless a test says otherwise; input dialogs
+    return the answer the test set under the dialog's title, else "cancelled".
+    """
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    log = DialogLog()
+    button = QMessageBox.StandardButton
+
+    def question(parent, title, text, *args, **kwargs):  # type: ignore[no-untyped-def]
+        log.asked.append((title, text))
+        default = button.Discard if "Save" in text else button.No
+        return log.answers.get(title, default)
+
+    def message(parent, title, text, *args, **kwargs):  # type: ignore[no-untyped-def]
+        log.asked.append((title, text))
+        return button.Ok
+
+    def get_value(kind: str):  # type: ignore[no-untyped-def]
+        def ask(parent, title, label, *args, **kwargs):  # type: ignore[no-untyped-def]
+            log.asked.append((title, label))
+            if title in log.answers:
+                return log.answers[title], True
+            return ({"int": 0, "double": 0.0, "text": ""}[kind], False)
+        return ask
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(QMessageBox, "warning", message)
+    monkeypatch.setattr(QMessageBox, "critical", message)
+    monkeypatch.setattr(QMessageBox, "information", message)
+    monkeypatch.setattr(QInputDialog, "getInt", get_value("int"))
+    monkeypatch.setattr(QInputDialog, "getDouble", get_value("double"))
+    monkeypatch.setattr(QInputDialog, "getText", get_value("text"))
+    return log

@@ -103,8 +103,11 @@ class TestVerticalSlice:
         tolerance = max(spacing.col_mm or 0, 0.1 * truth.diameter_mm)  # max(1 px, 10 %)
         assert abs(sizes.long_axis_mm - truth.diameter_mm) <= tolerance
         assert sizes.spacing.source.value == "imager_pixel_spacing_ermf"
-        assert "mm" in window.marks_panel.tree.topLevelItem(0).child(0).text(1) or \
-            window.marks_panel.summary.text().startswith("Study: 1")
+        row = window.marks_panel.item_for(marks[0].id)
+        assert row is not None
+        assert row.text(1) == f"{sizes.long_axis_mm:.2f} mm"
+        assert "ERMF" in row.text(5)
+        assert window.marks_panel.summary.text().startswith("Study: 1 calcification")
         assert window.isWindowModified()
 
         qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)

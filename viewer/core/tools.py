@@ -14,9 +14,9 @@ from typing import Protocol
 
 import numpy as np
 
-from viewer.core.annotations import Calcification, ImageKey
-from viewer.core.commands import AddCalcification, Command
-from viewer.core.geometry import Point, Spacing
+from viewer.core.annotations import Calcification, Calibration, ImageAnnotations, ImageKey, new_id, utc_now
+from viewer.core.commands import AddCalcification, Command, ReplaceCalcification, SetCalibration
+from viewer.core.geometry import Point, Spacing, polygon_area, polygon_centroid
 
 
 class EventKind(str, Enum):
@@ -59,6 +59,25 @@ class ToolContext(Protocol):
     def notify(self, message: str) -> None: ...
 
     def show_line(self, p1: Point, p2: Point | None, text: str) -> None: ...
+
+    @property
+    def annotations(self) -> ImageAnnotations: ...
+
+    @property
+    def selected_ids(self) -> set[str]: ...
+
+    @property
+    def pick_radius(self) -> float:
+        """How far (image pixels) from a point a press still grabs it: a few screen pixels."""
+        ...
+
+    def show_polygon(self, points: list[Point] | None, closed: bool = False) -> None: ...
+
+    def preview_outline(self, calc_id: str, outline: list[Point] | None) -> None: ...
+
+    def ask_length_mm(self, p1: Point, p2: Point) -> float | None: ...
+
+    def lasso_done(self, polygon: list[Point]) -> None: ...
 
 
 class Tool(Protocol):
@@ -132,5 +151,210 @@ class RulerTool:
             ctx.show_line(self.start, here, format_length(ctx.spacing, self.start, here))
             if event.kind is EventKind.RELEASE:
                 self.start = None
+            return True
+        return False
+
+
+def mark_at(ctx: ToolContext, x: float, y: float) -> Calcification | None:
+    """The mark whose outline holds (x, y), else the nearest centre within the pick radius."""
+    best: tuple[float, Calcification] | None = None
+    for calc in ctx.annotations.calcifications.values():
+        if calc.outline is not None and _inside(calc.outline, x, y):
+            return calc
+        d = float(np.hypot(calc.center[0] - x, calc.center[1] - y))
+        if d <= ctx.pick_radius and (best is None or d < best[0]):
+            best = (d, calc)
+    return best[1] if best else None
+
+
+def _inside(polygon: tuple[Point, ...] | list[Point], x: float, y: float) -> bool:
+    inside = False
+    n = len(polygon)
+    for i in range(n):
+        x1, y1 = polygon[i]
+        x2, y2 = polygon[(i + 1) % n]
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
+class EditTool:
+    """Drag a vertex of a mark's outline, or drag the mark to move it; one gesture, one undo.
+
+    The vertex wins when the press is within the pick radius of one of the marks'
+    vertices (selected marks first); otherwise a press inside a mark moves the whole mark.
+    """
+
+    name = "edit"
+
+    def __init__(self) -> None:
+        self._calc: Calcification | None = None
+        self._vertex: int | None = None
+        self._start: Point | None = None
+        self._outline: list[Point] | None = None
+        self._offset: Point = (0.0, 0.0)
+
+    def _grab(self, ctx: ToolContext, x: float, y: float) -> None:
+        marks = list(ctx.annotations.calcifications.values())
+        marks.sort(key=lambda c: c.id not in ctx.selected_ids)
+        best: tuple[float, Calcification, int] | None = None
+        for calc in marks:
+            for i, (vx, vy) in enumerate(calc.outline or ()):
+                d = float(np.hypot(vx - x, vy - y))
+                if d <= ctx.pick_radius and (best is None or d < best[0]):
+                    best = (d, calc, i)
+        if best is not None:
+            self._calc, self._vertex = best[1], best[2]
+        else:
+            self._calc, self._vertex = mark_at(ctx, x, y), None
+
+    def handle(self, event: PointerEvent, ctx: ToolContext) -> bool:
+        if event.button != "left":
+            return False
+        here = (event.x, event.y)
+        if event.kind is EventKind.PRESS:
+            self._grab(ctx, *here)
+            if self._calc is None:
+                return False  # nothing under the pointer: the view pans
+            self._start = here
+            self._outline = list(self._calc.outline) if self._calc.outline else None
+            return True
+        if self._calc is None or self._start is None:
+            return False
+        calc = self._calc
+        dx, dy = here[0] - self._start[0], here[1] - self._start[1]
+        if event.kind is EventKind.MOVE:
+            if self._vertex is not None and self._outline is not None:
+                self._outline[self._vertex] = here
+                ctx.preview_outline(calc.id, self._outline)
+            elif calc.outline is not None:
+                ctx.preview_outline(calc.id, [(px + dx, py + dy) for px, py in calc.outline])
+            else:
+                ctx.preview_outline(calc.id, [(calc.center[0] + dx, calc.center[1] + dy)])
+            return True
+        if event.kind is EventKind.RELEASE:
+            ctx.preview_outline(calc.id, None)
+            self._calc = None
+            if dx == 0 and dy == 0:
+                return True
+            if self._vertex is not None and self._outline is not None:
+                if polygon_area(self._outline) <= 0:
+                    ctx.notify("that outline has no area; the edit was not applied")
+                    return True
+                after = calc.with_outline(self._outline, ctx.spacing)
+                ctx.push(ReplaceCalcification(ctx.image_key, calc, after, text="edit outline"))
+            else:
+                ctx.push(ReplaceCalcification(ctx.image_key, calc, calc.moved(dx, dy),
+                                              text="move calcification"))
+            return True
+        return event.kind is EventKind.CLICK
+
+
+class _FreehandTool:
+    """Press, drag a closed freehand shape, release: subclasses decide what the shape means."""
+
+    name = "freehand"
+    min_vertices = 3
+
+    def __init__(self) -> None:
+        self._points: list[Point] = []
+
+    def handle(self, event: PointerEvent, ctx: ToolContext) -> bool:
+        if event.button != "left":
+            return False
+        here = (event.x, event.y)
+        if event.kind is EventKind.PRESS:
+            self._points = [here]
+            ctx.show_polygon(self._points)
+            return True
+        if not self._points:
+            return event.kind is EventKind.CLICK
+        if event.kind is EventKind.MOVE:
+            last = self._points[-1]
+            if np.hypot(here[0] - last[0], here[1] - last[1]) >= 0.5:
+                self._points.append(here)
+                ctx.show_polygon(self._points)
+            return True
+        if event.kind is EventKind.RELEASE:
+            points, self._points = self._points, []
+            ctx.show_polygon(None)
+            if len(points) < self.min_vertices or polygon_area(points) < 1.0:
+                ctx.notify("the drawn shape is too small")
+                return True
+            self.finish(points, ctx)
+            return True
+        return False
+
+    def finish(self, points: list[Point], ctx: ToolContext) -> None:
+        raise NotImplementedError
+
+
+class DrawOutlineTool(_FreehandTool):
+    """Redraw by hand: a shape around an existing mark's centre replaces its outline;
+    elsewhere it adds a mark with that outline."""
+
+    name = "draw"
+
+    def finish(self, points: list[Point], ctx: ToolContext) -> None:
+        inside = [c for c in ctx.annotations.calcifications.values()
+                  if _inside(points, *c.center)]
+        if len(inside) == 1:
+            calc = inside[0]
+            ctx.push(ReplaceCalcification(ctx.image_key, calc,
+                                          calc.with_outline(points, ctx.spacing),
+                                          text="redraw outline"))
+            return
+        if len(inside) > 1:
+            ctx.notify("the shape holds several marks; draw around one mark to redraw it")
+            return
+        center = polygon_centroid(points)
+        calc = Calcification.create(center, points, ctx.spacing, reader=ctx.reader)
+        ctx.push(AddCalcification(ctx.image_key, calc, text="add drawn calcification"))
+
+
+class LassoClusterTool(_FreehandTool):
+    """Draw a cluster by hand around any marks (the window makes the cluster command)."""
+
+    name = "lasso"
+
+    def finish(self, points: list[Point], ctx: ToolContext) -> None:
+        ctx.lasso_done(points)
+
+
+class CalibrateTool:
+    """Draw a line over an object of known length, type the length: a manual calibration."""
+
+    name = "calibrate"
+
+    def __init__(self) -> None:
+        self.start: Point | None = None
+
+    def handle(self, event: PointerEvent, ctx: ToolContext) -> bool:
+        if event.button != "left":
+            return False
+        here = (event.x, event.y)
+        if event.kind is EventKind.PRESS:
+            self.start = here
+            return True
+        if self.start is None:
+            return event.kind is EventKind.CLICK
+        if event.kind is EventKind.MOVE:
+            ctx.show_line(self.start, here, format_length(ctx.annotations.dicom_spacing,
+                                                          self.start, here))
+            return True
+        if event.kind is EventKind.RELEASE:
+            start, self.start = self.start, None
+            ctx.show_line(start, None, "")
+            if np.hypot(here[0] - start[0], here[1] - start[1]) < 2.0:
+                ctx.notify("draw the calibration line over an object of known length")
+                return True
+            length = ctx.ask_length_mm(start, here)
+            if length is None:
+                return True
+            if not (length > 0):
+                ctx.notify("the length must be a positive number of millimetres")
+                return True
+            calibration = Calibration(new_id(), start, here, float(length), ctx.reader, utc_now())
+            ctx.push(SetCalibration(ctx.image_key, calibration))
             return True
         return False

@@ -18,8 +18,8 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsLineItem, QLabel, QWidget
+from PySide6.QtGui import QColor, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsPathItem, QLabel, QWidget
 
 from viewer.core.pyramid import Pyramid
 from viewer.core.tools import EventKind, PointerEvent
@@ -50,6 +50,24 @@ _BUTTONS = {
     Qt.MouseButton.RightButton: "right",
     Qt.MouseButton.MiddleButton: "middle",
 }
+
+
+_LUT_BAND_ROWS = 64
+
+
+def _apply_lut(lut: np.ndarray, crop: np.ndarray, offset: int) -> np.ndarray:
+    """``lut[crop - offset]`` as a new contiguous array, in bands of rows.
+
+    numpy converts index arrays to intp (8 bytes a pixel) before a lookup; a band at a
+    time keeps that temporary in the CPU cache: 3-4x faster on a 10-megapixel crop.
+    """
+    out = np.empty(crop.shape, dtype=lut.dtype)
+    for r in range(0, crop.shape[0], _LUT_BAND_ROWS):
+        band = crop[r : r + _LUT_BAND_ROWS]
+        if offset:
+            band = band.astype(np.int32) - offset
+        np.take(lut, band, out=out[r : r + _LUT_BAND_ROWS])
+    return out
 
 
 class _MammoViewBox(pg.ViewBox):
@@ -128,6 +146,10 @@ class ImageView(pg.GraphicsView):
         self.align: str | None = None
         """Screen side ("left"/"right") the image is pushed against when fitted, or centred."""
         self._pyramid: Pyramid | None = None
+        self._level_offset = 0
+        """Pyramid level of ``_pyramid``'s level 0: > 0 while a reduced preview is shown."""
+        self._provisional_voi: VoiPreset | None = None
+        """The automatic window a preview got because the default needs the full pixels."""
         self._lut: np.ndarray | None = None
         self._lut_offset = 0
         self._rendered_key: tuple[object, ...] | None = None
@@ -153,6 +175,12 @@ class ImageView(pg.GraphicsView):
         self._ruler_text.setZValue(21)
         self._ruler_text.hide()
         self.vb.addItem(self._ruler_text, ignoreBounds=True)
+
+        self._sketch = QGraphicsPathItem()
+        self._sketch.setPen(pen)
+        self._sketch.setZValue(20)
+        self._sketch.hide()
+        self.vb.addItem(self._sketch, ignoreBounds=True)
 
         self._render_timer = QTimer(self)
         self._render_timer.setSingleShot(True)
@@ -246,6 +274,8 @@ class ImageView(pg.GraphicsView):
             self._update_overlays()
             return
         self._pyramid = Pyramid(image.pixels(frame))
+        self._level_offset = 0
+        self._provisional_voi = None
         coarse = self._pyramid.level(self._pyramid.max_level)
         values = image.modality_lut.apply(np.array([coarse.min(), coarse.max()]))
         self._value_range = (float(np.min(values)), float(np.max(values)))
@@ -262,6 +292,122 @@ class ImageView(pg.GraphicsView):
                           yMin=-0.5 - image.rows * 2, yMax=image.rows * 3)
         self.fit()
         self._update_overlays()
+
+    # -- progressive loading (viewer.qt.loader) -----------------------------------
+    def set_loading(self, image: MammoImage, frame: int = 0) -> None:
+        """Name the cell after ``image`` while its pixels are decoded elsewhere; nothing drawn.
+
+        Reads the header only: never decodes.
+        """
+        self.image = image
+        self.frame = frame
+        self._pyramid = None
+        self._level_offset = 0
+        self._rendered_key = None
+        self.voi = None
+        self._lut = None
+        self.item.clear()
+        self._update_overlays()
+
+    def set_preview(self, image: MammoImage, array: np.ndarray, level: int, frame: int = 0) -> None:
+        """Show a reduced-resolution picture of ``image`` until :meth:`set_full`.
+
+        ``array`` holds stored values at 1/2**level of the image's size (rounded up),
+        within the image's stored range. The window is the file's default, or an
+        automatic one from the preview when the default needs the full pixels; the
+        view is fitted. Never decodes.
+        """
+        from viewer.core.windowing import auto_window
+        from viewer.dicom.views import mirror_from_orientation
+
+        first = self.image is not image or self.frame != frame or self._pyramid is None
+        self._adopt_pyramid(image, Pyramid(array), max(0, int(level)))
+        if first:
+            self.image = image
+            self.frame = frame
+            self.invert = image.invert_default
+            if image.voi_presets and not image.for_processing:
+                self.voi = image.voi_presets[0]
+                self._provisional_voi = None
+            else:
+                modality = np.asarray(image.modality_lut.apply(array), dtype=np.float64)
+                center, width = auto_window(modality, image.background_high)
+                self.voi = VoiPreset.window(center, width, name="Auto (tissue)")
+                self._provisional_voi = self.voi
+            mirror = mirror_from_orientation(image.laterality, image.patient_orientation)
+            self._configure_geometry(image, bool(mirror) if mirror is not None
+                                     else self._guess_mirror(image, array))
+        self._rebuild_lut()
+        if first:
+            self.fit()
+        self._update_overlays()
+
+    def set_full(self, image: MammoImage, pyramid: Pyramid | None = None, frame: int = 0) -> None:
+        """Show ``image`` at full resolution (``pyramid``: its levels, built elsewhere).
+
+        After :meth:`set_preview` of the same image, zoom, pan and window stay as the user
+        left them (a provisional automatic window becomes the file's default); otherwise
+        this is :meth:`set_image` with the given levels. ``image.pixels(frame)`` should
+        be stored already (the loader does it): then nothing is decoded here.
+        """
+        if pyramid is None:
+            pyramid = Pyramid(image.pixels(frame))
+        swap = (self.image is image and self.frame == frame and self._pyramid is not None
+                and self._level_offset > 0)
+        self._adopt_pyramid(image, pyramid, 0)
+        if swap:
+            if self._provisional_voi is not None and self.voi is self._provisional_voi:
+                self.voi = image.default_voi(frame)  # the user has not changed it
+            self._provisional_voi = None
+            mirror = image.mirror_for_hanging
+            if mirror != bool(self.vb.state["xInverted"]):
+                self.vb.invertX(mirror)
+        else:
+            self.image = image
+            self.frame = frame
+            self.invert = image.invert_default
+            self.voi = image.default_voi(frame)
+            self._provisional_voi = None
+            self._configure_geometry(image, image.mirror_for_hanging)
+        self._rebuild_lut()
+        if not swap:
+            self.fit()
+        self._update_overlays()
+
+    def _adopt_pyramid(self, image: MammoImage, pyramid: Pyramid, offset: int) -> None:
+        self._pyramid = pyramid
+        self._level_offset = offset
+        self._rendered_key = None
+        coarse = pyramid.level(pyramid.max_level)
+        values = image.modality_lut.apply(np.array([coarse.min(), coarse.max()]))
+        self._value_range = (float(np.min(values)), float(np.max(values)))
+
+    def _configure_geometry(self, image: MammoImage, mirror: bool) -> None:
+        """Aspect ratio from the pixel spacing, hanging mirror, pan limits (as set_image)."""
+        spacing = image.spacing
+        ratio = 1.0
+        if spacing.row_mm is not None and spacing.col_mm is not None:
+            ratio = spacing.col_mm / spacing.row_mm
+        self.vb.setAspectLocked(True, ratio=ratio)
+        self.vb.invertX(mirror)
+        self.vb.setLimits(xMin=-0.5 - image.columns * 2, xMax=image.columns * 3,
+                          yMin=-0.5 - image.rows * 2, yMax=image.rows * 3)
+
+    @staticmethod
+    def _guess_mirror(image: MammoImage, array: np.ndarray) -> bool:
+        """The hanging mirror guessed from which side of the preview holds the tissue."""
+        from viewer.core.windowing import tissue_mask
+        from viewer.dicom.views import mirror_from_tissue
+
+        if image.laterality is None:
+            return False
+        mask = tissue_mask(np.asarray(image.modality_lut.apply(array), dtype=np.float64),
+                           image.background_high)
+        if mask is None:
+            return False
+        third = max(1, mask.shape[1] // 3)
+        return mirror_from_tissue(image.laterality, float(mask[:, :third].mean()),
+                                  float(mask[:, -third:].mean()))
 
     def set_voi(self, voi: VoiPreset, *, emit: bool = True) -> None:
         """Apply a VOI (preset or dragged window)."""
@@ -375,13 +521,14 @@ class ImageView(pg.GraphicsView):
 
     def render(self) -> None:  # type: ignore[override]
         """Window the visible crop of the matching resolution level and show it."""
-        if self.image is None or self._pyramid is None or self._lut is None:
-            return
+        if self.image is None or self._pyramid is None or self._lut is None or self.closed:
+            return  # closed: pyqtgraph's close() deleted the scene items, a resize still comes
         rect = self.vb.viewRect()
         width_px = max(1, self.vb.width())
         per_screen = rect.width() / width_px
-        level = min(Pyramid.level_for(per_screen), self._pyramid.max_level)
-        data = self._pyramid.level(level)
+        offset = self._level_offset
+        level = min(max(Pyramid.level_for(per_screen), offset), self._pyramid.max_level + offset)
+        data = self._pyramid.level(level - offset)
         scale = 2**level
         rows, cols = data.shape
         margin = 0.25
@@ -392,18 +539,33 @@ class ImageView(pg.GraphicsView):
         if c1 <= c0 or r1 <= r0:
             self.item.hide()
             return
-        key = (level, c0, c1, r0, r1, id(self._lut))
-        if key == self._rendered_key:
+        key = (level, c0, c1, r0, r1, id(self._lut), id(self._pyramid))
+        if key == self._rendered_key or self._still_covered(key, rect, scale, rows, cols):
+            # Panning within the margin rendered last time: the picture only moves.
             self._update_overlays()
             return
         self._rendered_key = key
         crop = data[r0:r1, c0:c1]
-        shown = self._lut[crop.astype(np.int32) - self._lut_offset] if self._lut_offset else self._lut[crop]
-        self.item.setImage(shown, autoLevels=False, levels=(0, 255))
+        shown = _apply_lut(self._lut, crop, self._lut_offset)
+        # levels=None: uint8 shown as it is (Grayscale8), no per-frame colour table.
+        self.item.setImage(shown, autoLevels=False, levels=None)
         self.item.setRect(QRectF(c0 * scale - 0.5, r0 * scale - 0.5,
                                  (c1 - c0) * scale, (r1 - r0) * scale))
         self.item.show()
         self._update_overlays()
+
+    def _still_covered(self, key: tuple[object, ...], rect: QRectF, scale: int,
+                       rows: int, cols: int) -> bool:
+        """True when the last render (same level, table, pixels) covers the visible rect."""
+        last = self._rendered_key
+        if last is None or last[0] != key[0] or last[5:] != key[5:]:
+            return False
+        _, c0, c1, r0, r1 = last[:5]
+        v_c0 = max(0, int(math.floor(rect.left() / scale)))
+        v_c1 = min(cols, int(math.ceil(rect.right() / scale)) + 1)
+        v_r0 = max(0, int(math.floor(rect.top() / scale)))
+        v_r1 = min(rows, int(math.ceil(rect.bottom() / scale)) + 1)
+        return bool(c0 <= v_c0 and v_c1 <= c1 and r0 <= v_r0 and v_r1 <= r1)  # type: ignore[operator]
 
     def displayed_image(self) -> np.ndarray | None:
         """The uint8 picture currently on screen (for tests and exports)."""
@@ -463,6 +625,18 @@ class ImageView(pg.GraphicsView):
         self._ruler_text.setText(text)
         self._ruler_text.setPos(p2[0], p2[1])
         self._ruler_text.show()
+
+    def show_polygon(self, points: list[tuple[float, float]] | None) -> None:
+        """Draw the freehand shape being drawn (``None`` hides it)."""
+        if not points:
+            self._sketch.hide()
+            return
+        path = QPainterPath()
+        path.moveTo(*points[0])
+        for p in points[1:]:
+            path.lineTo(*p)
+        self._sketch.setPath(path)
+        self._sketch.show()
 
     def clear_ruler(self) -> None:
         self._ruler.hide()

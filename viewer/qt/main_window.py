@@ -21,21 +21,35 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QTextEdit,
     QToolBar,
+    QWidget,
 )
 
 from viewer import __version__
 from viewer.core.annotations import (
     Calcification,
-    Cluster,
     ImageAnnotations,
     ImageKey,
     StudyAnnotations,
 )
-from viewer.core.commands import Command, RemoveCalcifications
+from viewer.core.cluster import ClusterRule
+from viewer.core.commands import Batch, Command, RemoveCalcifications, ReplaceCalcification, SetCalibration
 from viewer.core.geometry import Point, Spacing
-from viewer.core.tools import CalcificationTool, PointerEvent, RulerTool, Tool
+from viewer.core.lexicon import OVERRIDE_NAME, Lexicon
+from viewer.core.quick_entry import DescriptorEntry
+from viewer.core.tools import (
+    CalcificationTool,
+    CalibrateTool,
+    DrawOutlineTool,
+    EditTool,
+    LassoClusterTool,
+    PointerEvent,
+    RulerTool,
+    Tool,
+)
 from viewer.dicom.image import MammoImage
 from viewer.dicom.study import Study, open_study
+from viewer.qt.annotation_controller import AnnotationController
+from viewer.qt.describe_panel import DescribePanel
 from viewer.qt.hanging import HANGING_ORDER, HangingView
 from viewer.qt.image_view import ImageView
 from viewer.qt.loupe import Loupe
@@ -44,6 +58,7 @@ from viewer.qt.marks_panel import MarksPanel
 from viewer.qt.persistence import BackgroundWriter
 from viewer.qt.settings import Preferences
 from viewer.qt.undo import ModelCommand
+from viewer.store.locations import user_data_dir
 from viewer.store.serialize import serialize
 from viewer.store.session import AnnotationStore
 
@@ -91,6 +106,33 @@ class _ViewContext:
     def show_line(self, p1: Point, p2: Point | None, text: str) -> None:
         self._view.show_line(p1, p2, text)
 
+    @property
+    def annotations(self) -> ImageAnnotations:
+        return self._window.model.image(self.image_key)
+
+    @property
+    def selected_ids(self) -> set[str]:
+        ctl = self._window.controller
+        return set(ctl.calc_ids) if ctl.key == self.image_key else set()
+
+    @property
+    def pick_radius(self) -> float:
+        return 8.0 / max(self._view.zoom_percent() / 100.0, 1e-6)
+
+    def show_polygon(self, points: list[Point] | None, closed: bool = False) -> None:
+        self._view.show_polygon(points)
+
+    def preview_outline(self, calc_id: str, outline: list[Point] | None) -> None:
+        layer = self._window.layer_for(self.image_key)
+        if layer is not None:
+            layer.preview_outline(calc_id, outline)
+
+    def ask_length_mm(self, p1: Point, p2: Point) -> float | None:
+        return self._window.ask_calibration_length(self.image_key, p1, p2)
+
+    def lasso_done(self, polygon: list[Point]) -> None:
+        self._window.controller.lasso(self.image_key, polygon)
+
 
 class MainWindow(QMainWindow):
     """mammo-viewer's main window."""
@@ -104,7 +146,12 @@ class MainWindow(QMainWindow):
         self.model = StudyAnnotations(self.reader)
         self.undo_stack = QUndoStack(self)
         self.layers: dict[str, MarksLayer] = {}
-        self.tools: dict[str, Tool] = {"calcification": CalcificationTool(), "ruler": RulerTool()}
+        self.tools: dict[str, Tool] = {
+            "calcification": CalcificationTool(), "edit": EditTool(), "draw": DrawOutlineTool(),
+            "ruler": RulerTool(), "calibrate": CalibrateTool(), "lasso": LassoClusterTool()}
+        self.controller = AnnotationController(self.push, self.notify, lambda: self.reader)
+        self.lexicon, lexicon_problem = Lexicon.load_preferred(user_data_dir() / OVERRIDE_NAME)
+        self._entry: DescriptorEntry | None = None
         self.tool: Tool | None = None
         self.writer = BackgroundWriter(self)
         self.writer.finished.connect(self._write_finished)
@@ -127,10 +174,21 @@ class MainWindow(QMainWindow):
 
         self.marks_panel = MarksPanel()
         self.marks_panel.mark_activated.connect(self.reveal_mark)
+        self.marks_panel.selection_changed.connect(self.controller.select)
+        self.marks_panel.suggestions_for = self.controller.suggestions_for
+        self.controller.selection_changed.connect(self._selection_changed)
+        self.controller.suggestions_changed.connect(self._suggestions_changed)
+        self.describe_panel = DescribePanel(self.lexicon)
+        self.describe_panel.morphology_chosen.connect(self.controller.set_morphology)
+        self.describe_panel.cluster_field_chosen.connect(self.controller.set_cluster_field)
         dock = QDockWidget("Marks", self)
         dock.setObjectName("marks_dock")
         dock.setWidget(self.marks_panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        describe_dock = QDockWidget("Describe", self)
+        describe_dock.setObjectName("describe_dock")
+        describe_dock.setWidget(self.describe_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, describe_dock)
         self.problems = QListWidget()
         self.problems_dock = QDockWidget("Files with problems", self)
         self.problems_dock.setObjectName("problems_dock")
@@ -148,6 +206,8 @@ class MainWindow(QMainWindow):
         self.undo_stack.indexChanged.connect(self._edited)
 
         self._build_actions()
+        if lexicon_problem:
+            self.notify(lexicon_problem)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -193,13 +253,45 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addAction(self._action("&Delete selected marks", self.delete_selected,
                                          QKeySequence.StandardKey.Delete))
+        edit_menu.addAction(self._action("Make selected marks &point-only", self.make_point_only,
+                                         "Ctrl+P", tip="keep a mark without an outline: its "
+                                         "size is 'not measured'"))
+        edit_menu.addAction(self._action("Remove &manual calibration", self.remove_calibration))
+
+        cluster_menu = menu.addMenu("&Clusters")
+        ctl = self.controller
+        for text, slot, key in (
+                ("&Confirm suggested cluster", ctl.confirm_selected, "Ctrl+Return"),
+                ("&Group selected marks into a cluster", ctl.group_selected_marks, "Ctrl+G"),
+                ("&Merge selected clusters", ctl.merge_selected, "Ctrl+Shift+M"),
+                ("&Add selected marks to the selected cluster", ctl.add_selected_marks_to_cluster,
+                 "Ctrl+Alt+A"),
+                ("&Remove selected marks from their cluster", ctl.remove_selected_marks_from_cluster,
+                 "Ctrl+Alt+R"),
+                ("&Split selected marks off into a new cluster", ctl.split_selected, "Ctrl+Alt+S"),
+                ("&Dissolve cluster (not a cluster)", ctl.dissolve_selected, "Ctrl+Shift+G")):
+            cluster_menu.addAction(self._action(text, slot, key))
+        cluster_menu.addSeparator()
+        cluster_menu.addAction(self._action("Grouping &rule...", self._ask_rule))
+
+        describe_menu = menu.addMenu("&Describe")
+        for set_name, key in (("morphology", "Shift+M"), ("distribution", "Shift+D"),
+                              ("assessment", "Shift+A"), ("recommendation", "Shift+R")):
+            describe_menu.addAction(self._action(
+                f"{set_name.capitalize()}: type its key...",
+                lambda _=False, n=set_name: self.start_entry(n), key))
+        describe_menu.addAction(self._action("Cluster &note...", self._ask_note, "Shift+N"))
 
         tools_menu = menu.addMenu("&Tools")
         group = QActionGroup(self)
         self.tool_actions: dict[str, QAction] = {}
-        for name, text, key in (("pan", "&Pan / window", "Escape"),
-                                ("calcification", "&Calcification", "C"),
-                                ("ruler", "&Ruler", "R")):
+        for name, text, key in (("pan", "&Pan / select", "Escape"),
+                                ("calcification", "&Calcification (click)", "C"),
+                                ("edit", "&Edit outline / move mark", "E"),
+                                ("draw", "&Draw outline by hand", "D"),
+                                ("lasso", "Draw a cluster (&lasso)", "G"),
+                                ("ruler", "&Ruler", "R"),
+                                ("calibrate", "Cali&brate (line of known length)", "K")):
             action = self._action(text, lambda _=False, n=name: self.set_tool(n), key, checkable=True)
             group.addAction(action)
             tools_menu.addAction(action)
@@ -231,7 +323,7 @@ class MainWindow(QMainWindow):
 
         bar = QToolBar("Tools", self)
         bar.setObjectName("tools_toolbar")
-        for name in ("pan", "calcification", "ruler"):
+        for name in ("pan", "calcification", "edit", "draw", "lasso", "ruler", "calibrate"):
             bar.addAction(self.tool_actions[name])
         bar.addSeparator()
         self.loupe_action = self._action("&Magnifier (hold M)", self._loupe_toggled, checkable=True,
@@ -332,11 +424,12 @@ class MainWindow(QMainWindow):
                 dicom_spacing=img.spacing))
             names[key] = img.view_label
         self.model = model
-        model.subscribe(self._model_changed)
+        self.controller.set_model(model, self._rule())
         for name, view in self.hanging.views.items():
             if view.image is not None:
                 layer = MarksLayer(view, model, image_key(view.image, view.frame))
                 layer.set_show_labels(self.labels_action.isChecked())
+                layer.set_suggestions(self.controller.suggestions_for(layer.key))
                 self.layers[name] = layer
         self.marks_panel.set_model(model, names)
         self._dirty_without_command = False
@@ -379,14 +472,118 @@ class MainWindow(QMainWindow):
         if self.store is not None and self.store.read_only_reason is None:
             self.autosave_timer.start()
 
-    def _model_changed(self, change: object) -> None:
-        self._refresh_suggestions()
+    def layer_for(self, key: ImageKey) -> MarksLayer | None:
+        return next((layer for layer in self.layers.values() if layer.key == key), None)
 
-    def _refresh_suggestions(self) -> None:
-        """Hook for program-suggested clusters (recomputed after each change)."""
+    def _suggestions_changed(self, key: ImageKey) -> None:
+        layer = self.layer_for(key)
+        if layer is not None:
+            layer.set_suggestions(self.controller.suggestions_for(key))
+        self.marks_panel.refresh()
 
-    def suggestions_for(self, key: ImageKey) -> list[Cluster]:
-        return []
+    def _selection_changed(self) -> None:
+        ctl = self.controller
+        for layer in self.layers.values():
+            mine = layer.key == ctl.key
+            layer.set_selected(ctl.calc_ids if mine else set())
+            layer.set_selected_clusters(ctl.cluster_ids if mine else set())
+        self.marks_panel.select_ids(ctl.calc_ids, ctl.cluster_ids)
+        clusters = ctl.selected_clusters()
+        cluster = clusters[0] if len(clusters) == 1 else None
+        self.describe_panel.show_selection(ctl.selected_calcs(), cluster,
+                                           ctl.metrics(cluster) if cluster else None)
+
+    def _rule(self) -> ClusterRule:
+        try:
+            return ClusterRule(self.prefs.cluster_min_count, self.prefs.cluster_max_distance_mm)
+        except ValueError:
+            return ClusterRule()
+
+    def _ask_rule(self) -> None:
+        rule = self._rule()
+        count, ok = QInputDialog.getInt(self, "Grouping rule", "At least this many calcifications:",
+                                        rule.min_count, 2, 100)
+        if not ok:
+            return
+        dist, ok = QInputDialog.getDouble(self, "Grouping rule",
+                                          "each within this distance of another (mm):",
+                                          rule.max_distance_mm, 0.5, 100.0, 1)
+        if not ok:
+            return
+        self.prefs.cluster_min_count = count
+        self.prefs.cluster_max_distance_mm = dist
+        self.controller.set_rule(self._rule())
+        self.notify(f"Grouping: at least {count} calcifications within {dist:g} mm")
+
+    def _ask_note(self) -> None:
+        target = self.controller.selected_clusters()
+        if len(target) != 1:
+            self.notify("select a cluster first (in the marks list)")
+            return
+        text, ok = QInputDialog.getText(self, "Cluster note", "Note:", text=target[0].note)
+        if ok:
+            self.controller.set_cluster_field("note", text)
+
+    def start_entry(self, set_name: str) -> None:
+        """Quick keyboard entry: the next keys pick a label of ``set_name`` by its key."""
+        label_set = getattr(self.lexicon, set_name)
+        self._entry = DescriptorEntry(set_name, label_set)
+        choices = ", ".join(f"{lab.key} {lab.text}" for lab in label_set)
+        self.notify(f"{set_name.capitalize()}: type a key ({choices}); Esc cancels")
+
+    def _entry_key(self, text: str, key: int) -> bool:
+        """Feed a key to the quick entry; True when it was used."""
+        entry = self._entry
+        if entry is None:
+            return False
+        if key == Qt.Key.Key_Escape:
+            self._entry = None
+            self.notify("cancelled")
+            return True
+        if not text or not text.isprintable():
+            return False
+        result = entry.feed(text)
+        if result is DescriptorEntry.WAIT:
+            return True
+        self._entry = None
+        if result is None:
+            self.notify(f"no {entry.set_name} label has the key '{entry.typed}'")
+            return True
+        if entry.set_name == "morphology":
+            self.controller.set_morphology(result.id)
+        else:
+            self.controller.set_cluster_field(entry.set_name, result.id)
+        self.notify(f"{entry.set_name}: {result.text}")
+        return True
+
+    def make_point_only(self) -> None:
+        calcs = [c for c in self.controller.selected_calcs() if c.outline is not None]
+        key = self.controller.key
+        if not calcs or key is None:
+            self.notify("select outlined marks to keep as points")
+            return
+        spacing = self.model.image(key).spacing
+        self.push(Batch([ReplaceCalcification(key, c, c.with_outline(None, spacing)) for c in calcs],
+                        "make point-only"))
+
+    def remove_calibration(self) -> None:
+        view = self.hanging.active
+        if view.image is None:
+            return
+        key = image_key(view.image, view.frame)
+        if self.model.image(key).calibration is None:
+            self.notify("this image has no manual calibration")
+            return
+        self.push(SetCalibration(key, None, text="remove calibration"))
+        self.notify(f"calibration removed: sizes use {self.model.image(key).spacing.label}")
+
+    def ask_calibration_length(self, key: ImageKey, p1: Point, p2: Point) -> float | None:
+        current = self.model.image(key).dicom_spacing.distance_mm(p1, p2)
+        hint = f" (the file's spacing says {current:.2f} mm)" if current is not None else ""
+        value, ok = QInputDialog.getDouble(
+            self, "Calibrate", f"True length of the line in mm{hint}:",
+            current or 10.0, 0.01, 10000.0, 2)
+        return float(value) if ok else None
 
     def _dirty_without_command_flag(self) -> bool:
         return self._dirty_without_command
@@ -396,10 +593,7 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def delete_selected(self) -> None:
-        ids = self.marks_panel.selected_ids()
-        if not ids:
-            for layer in self.layers.values():
-                ids |= layer.selected
+        ids = set(self.controller.calc_ids)
         by_image: dict[ImageKey, list[str]] = {}
         for key, calc in self.model.iter_calcifications():
             if calc.id in ids:
@@ -420,11 +614,11 @@ class MainWindow(QMainWindow):
     def _dispatch(self, view: ImageView, event: PointerEvent) -> bool:
         if self.tool is None or view.image is None:
             if event.kind.value == "click" and view.image is not None:
-                self._select_at(view, event.x, event.y)
+                self._select_at(view, event.x, event.y, "ctrl" in event.modifiers)
             return False
         return self.tool.handle(event, _ViewContext(self, view))
 
-    def _select_at(self, view: ImageView, x: float, y: float) -> None:
+    def _select_at(self, view: ImageView, x: float, y: float, toggle: bool = False) -> None:
         """Pan tool click: select the mark under the pointer (or clear the selection)."""
         assert view.image is not None
         img = self.model.images.get(image_key(view.image, view.frame))
@@ -436,22 +630,19 @@ class MainWindow(QMainWindow):
             d = float(np.hypot(calc.center[0] - x, calc.center[1] - y))
             if d <= tolerance and (best is None or d < best[0]):
                 best = (d, calc)
+        key = image_key(view.image, view.frame)
         ids = {best[1].id} if best else set()
-        for layer in self.layers.values():
-            layer.set_selected(ids if layer.view is view else set())
-        self.marks_panel.select_ids(ids)
+        if toggle and self.controller.key == key:
+            ids = self.controller.calc_ids ^ ids
+        self.controller.select(key if ids else None, ids, set())
 
     def reveal_mark(self, key: ImageKey, calc_id: str) -> None:
         """Select a mark and centre it in its view (from the marks panel)."""
-        for layer in self.layers.values():
-            if layer.key == key:
-                layer.set_selected({calc_id})
-                calc = self.model.image(key).calcifications.get(calc_id)
-                if calc is not None:
-                    zoom = max(layer.view.zoom_percent() / 100.0, 1.0)
-                    layer.view.center_on(calc.center[0], calc.center[1], zoom)
-            else:
-                layer.set_selected(set())
+        layer = self.layer_for(key)
+        calc = self.model.image(key).calcifications.get(calc_id)
+        if layer is not None and calc is not None:
+            zoom = max(layer.view.zoom_percent() / 100.0, 1.0)
+            layer.view.center_on(calc.center[0], calc.center[1], zoom)
 
     # -- saving ------------------------------------------------------------------------------
     def save(self, wait: bool = False) -> bool:
@@ -609,6 +800,15 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Hold M anywhere in the window for the magnifier; wheel under it changes its power."""
         etype = event.type()
+        if (self._entry is not None
+                and etype in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+                and isinstance(watched, QWidget) and watched.window() is self):
+            # While a descriptor is being typed, its keys are not shortcuts.
+            if etype == QEvent.Type.ShortcutOverride:
+                event.accept()
+                return True
+            if self._entry_key(event.text(), event.key()):  # type: ignore[attr-defined]
+                return True
         if etype in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
             key_event = event  # QKeyEvent
             typing = isinstance(QApplication.focusWidget(), QLineEdit | QTextEdit | QPlainTextEdit)

@@ -16,6 +16,7 @@ from viewer.core.annotations import (
     Change,
     ChangeKind,
     Cluster,
+    ClusterState,
     ImageKey,
     StudyAnnotations,
 )
@@ -62,6 +63,12 @@ class MarksLayer:
         self.key = key
         self.show_labels = True
         self.selected: set[str] = set()
+        self.selected_clusters: set[str] = set()
+        self._preview = QGraphicsPathItem()
+        self._preview.setPen(_pen(SELECTED_COLOR, 1.5, Qt.PenStyle.DashLine))
+        self._preview.setZValue(12)
+        self._preview.hide()
+        view.vb.addItem(self._preview, ignoreBounds=True)
         self._calc_items: dict[str, tuple[QGraphicsPathItem, pg.TextItem]] = {}
         self._cluster_items: dict[str, tuple[QGraphicsPathItem, pg.TextItem]] = {}
         self.suggestions: list[Cluster] = []
@@ -70,6 +77,7 @@ class MarksLayer:
 
     def detach(self) -> None:
         self.model.unsubscribe(self._on_change)
+        self.view.vb.removeItem(self._preview)
         for cid in list(self._calc_items):
             self._remove_calc(cid)
         for cid in list(self._cluster_items):
@@ -152,6 +160,29 @@ class MarksLayer:
             if cid in img.calcifications:
                 self._draw_calc(img.calcifications[cid])
 
+    def set_selected_clusters(self, ids: set[str]) -> None:
+        if ids != self.selected_clusters:
+            self.selected_clusters = set(ids)
+            self._redraw_clusters()
+
+    def preview_outline(self, calc_id: str, outline: list[tuple[float, float]] | None) -> None:
+        """Show a mark's outline (or centre) where a drag would put it; ``None`` hides it."""
+        items = self._calc_items.get(calc_id)
+        if outline is None:
+            self._preview.hide()
+            if items:
+                items[0].show()
+            return
+        if items:
+            items[0].hide()
+        if len(outline) >= 3:
+            path = _polygon_path(outline)
+        else:
+            path = QPainterPath()
+            path.addEllipse(QPointF(*outline[0]), 3.0, 3.0)
+        self._preview.setPath(path)
+        self._preview.show()
+
     def set_show_labels(self, on: bool) -> None:
         self.show_labels = on
         for _, text in self._calc_items.values():
@@ -169,7 +200,8 @@ class MarksLayer:
         if img is None:
             return
         for cluster in [*img.clusters.values(), *self.suggestions]:
-            self._draw_cluster(cluster)
+            if cluster.state is not ClusterState.REJECTED:
+                self._draw_cluster(cluster)
 
     def _draw_cluster(self, cluster: Cluster) -> None:
         img = self.model.image(self.key)
@@ -192,6 +224,8 @@ class MarksLayer:
             outline = hull + vec / norm * 12.0
         confirmed = cluster.confirmed
         color = CONFIRMED_CLUSTER_COLOR if confirmed else SUGGESTED_CLUSTER_COLOR
+        if cluster.id in self.selected_clusters:
+            color = SELECTED_COLOR
         style = Qt.PenStyle.SolidLine if confirmed else Qt.PenStyle.DashLine
         item = QGraphicsPathItem(_polygon_path(outline))
         item.setPen(_pen(color, 1.5, style))

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.core.annotations import Calcification, Change, ImageKey, StudyAnnotations
+from viewer.core.annotations import Calcification, Change, ClusterState, ImageKey, StudyAnnotations
 from viewer.core.geometry import Spacing
 from viewer.qt.marks_layer import size_label
 
@@ -57,6 +57,7 @@ class MarksPanel(QWidget):
 
     mark_activated = Signal(object, str)
     cluster_activated = Signal(object, str)
+    selection_changed = Signal(object, object, object)  # image key | None, calc ids, cluster ids
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +81,7 @@ class MarksPanel(QWidget):
         self.tree.setRootIsDecorated(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.tree, 1)
         self.summary = QLabel()
@@ -130,7 +132,8 @@ class MarksPanel(QWidget):
             img = self.model.images[key]
             view = self.view_names.get(key, key[0][-8:])
             suggestions = self.suggestions_for(key) if self.suggestions_for else []
-            clusters = [*img.clusters.values(), *suggestions]
+            clusters = [c for c in (*img.clusters.values(), *suggestions)
+                        if c.state is not ClusterState.REJECTED]
             n_clusters = len([c for c in clusters if c.confirmed])
             image_item = QTreeWidgetItem([f"{view}: {len(img.calcifications)} marks, "
                                           f"{len(clusters)} clusters"])
@@ -185,15 +188,27 @@ class MarksPanel(QWidget):
         return {str(item.data(0, ROLE_ID)) for item in self.tree.selectedItems()
                 if item.data(0, ROLE_KIND) == "calcification"}
 
-    def select_ids(self, ids: set[str], *, emit: bool = False) -> None:
+    def selected_cluster_ids(self) -> set[str]:
+        return {str(item.data(0, ROLE_ID)) for item in self.tree.selectedItems()
+                if item.data(0, ROLE_KIND) == "cluster"}
+
+    def select_ids(self, ids: set[str], cluster_ids: set[str] | None = None, *,
+                   emit: bool = False) -> None:
+        """Select the rows of these marks (and clusters) without echoing back by default."""
+        cluster_ids = cluster_ids or set()
         self._updating = not emit
         self.tree.clearSelection()
-        it = self._iter_items()
-        for item in it:
-            if item.data(0, ROLE_KIND) == "calcification" and item.data(0, ROLE_ID) in ids:
+        for item in self._iter_items():
+            kind = item.data(0, ROLE_KIND)
+            if (kind == "calcification" and item.data(0, ROLE_ID) in ids) or (
+                    kind == "cluster" and item.data(0, ROLE_ID) in cluster_ids):
                 item.setSelected(True)
                 self.tree.scrollToItem(item)
         self._updating = False
+
+    def item_for(self, item_id: str) -> QTreeWidgetItem | None:
+        """The row of a mark or cluster, if shown."""
+        return next((i for i in self._iter_items() if i.data(0, ROLE_ID) == item_id), None)
 
     def _iter_items(self) -> list[QTreeWidgetItem]:
         out: list[QTreeWidgetItem] = []
@@ -208,6 +223,10 @@ class MarksPanel(QWidget):
         if self._updating:
             return
         items = self.tree.selectedItems()
+        keys = {item.data(0, ROLE_KEY) for item in items if item.data(0, ROLE_KIND) != "image"}
+        key = keys.pop() if len(keys) == 1 else None
+        self.selection_changed.emit(key, self.selected_ids() if key else set(),
+                                    self.selected_cluster_ids() if key else set())
         if len(items) != 1:
             return
         item = items[0]
