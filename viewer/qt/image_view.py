@@ -21,6 +21,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsPathItem, QLabel, QWidget
 
+from viewer.core.annotations import ImageKey
 from viewer.core.pyramid import Pyramid
 from viewer.core.tools import EventKind, PointerEvent
 from viewer.core.windowing import VoiPreset, display_lut
@@ -32,6 +33,11 @@ _OVERLAY_STYLE = (
     "color: #f0f0f0; background: transparent; font-size: 11px;"
     "font-family: 'DejaVu Sans Mono', monospace;"
 )
+
+
+def image_key(image: MammoImage, frame: int = 0) -> ImageKey:
+    """The annotation key of one frame of an image: (SOP Instance UID, frame)."""
+    return (image.sop_instance_uid, frame)
 
 
 def _modifier_names(mods: Qt.KeyboardModifier) -> frozenset[str]:

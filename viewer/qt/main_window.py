@@ -13,13 +13,9 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QInputDialog,
-    QLabel,
-    QLineEdit,
     QListWidget,
     QMainWindow,
     QMessageBox,
-    QPlainTextEdit,
-    QTextEdit,
     QToolBar,
     QWidget,
 )
@@ -46,92 +42,23 @@ from viewer.core.tools import (
     RulerTool,
     Tool,
 )
-from viewer.dicom.image import MammoImage
 from viewer.dicom.study import Study, open_study
 from viewer.qt.annotation_controller import AnnotationController
 from viewer.qt.describe_panel import DescribePanel
-from viewer.qt.hanging import HANGING_ORDER, HangingView
-from viewer.qt.image_view import ImageView
-from viewer.qt.loupe import Loupe
+from viewer.qt.hanging import HangingView
+from viewer.qt.image_view import ImageView, image_key
 from viewer.qt.marks_layer import MarksLayer
 from viewer.qt.marks_panel import MarksPanel
 from viewer.qt.persistence import BackgroundWriter
 from viewer.qt.settings import Preferences
+from viewer.qt.tool_context import ViewToolContext
 from viewer.qt.undo import ModelCommand
+from viewer.qt.view_controls import ViewControls
 from viewer.store.locations import user_data_dir
 from viewer.store.serialize import serialize
 from viewer.store.session import AnnotationStore
 
 AUTOSAVE_DELAY_MS = 1500
-
-
-def image_key(image: MammoImage, frame: int = 0) -> ImageKey:
-    return (image.sop_instance_uid, frame)
-
-
-class _ViewContext:
-    """What a tool sees of one view (implements :class:`viewer.core.tools.ToolContext`)."""
-
-    def __init__(self, window: MainWindow, view: ImageView) -> None:
-        self._window = window
-        self._view = view
-        assert view.image is not None
-        self._image = view.image
-
-    @property
-    def image_key(self) -> ImageKey:
-        return image_key(self._image, self._view.frame)
-
-    @property
-    def spacing(self) -> Spacing:
-        return self._window.model.image(self.image_key).spacing
-
-    @property
-    def bright_is_high(self) -> bool:
-        return self._image.bright_is_high
-
-    @property
-    def reader(self) -> str:
-        return self._window.reader
-
-    def modality_pixels(self) -> np.ndarray:
-        return self._image.modality_pixels(self._view.frame)
-
-    def push(self, command: Command) -> None:
-        self._window.push(command)
-
-    def notify(self, message: str) -> None:
-        self._window.notify(message)
-
-    def show_line(self, p1: Point, p2: Point | None, text: str) -> None:
-        self._view.show_line(p1, p2, text)
-
-    @property
-    def annotations(self) -> ImageAnnotations:
-        return self._window.model.image(self.image_key)
-
-    @property
-    def selected_ids(self) -> set[str]:
-        ctl = self._window.controller
-        return set(ctl.calc_ids) if ctl.key == self.image_key else set()
-
-    @property
-    def pick_radius(self) -> float:
-        return 8.0 / max(self._view.zoom_percent() / 100.0, 1e-6)
-
-    def show_polygon(self, points: list[Point] | None, closed: bool = False) -> None:
-        self._view.show_polygon(points)
-
-    def preview_outline(self, calc_id: str, outline: list[Point] | None) -> None:
-        layer = self._window.layer_for(self.image_key)
-        if layer is not None:
-            layer.preview_outline(calc_id, outline)
-
-    def ask_length_mm(self, p1: Point, p2: Point) -> float | None:
-        return self._window.ask_calibration_length(self.image_key, p1, p2)
-
-    def lasso_done(self, polygon: list[Point]) -> None:
-        self._window.controller.lasso(self.image_key, polygon)
 
 
 class MainWindow(QMainWindow):
@@ -158,19 +85,12 @@ class MainWindow(QMainWindow):
         self.last_message = ""
         self._dirty_without_command = False
         self._save_clean_index = -1
-        self._linking = False
-        self._linking_range = False
 
         self.hanging = HangingView(self)
         self.setCentralWidget(self.hanging)
         for view in self.hanging.views.values():
             view.tool_handler = self._dispatch
-            view.cursor_moved.connect(self._cursor_moved)
-            view.window_changed.connect(self._window_changed)
-            view.user_changed_range.connect(self._range_changed)
-        self.hanging.active_changed.connect(self._active_changed)
-        self.loupes = {name: Loupe(view) for name, view in self.hanging.views.items()}
-        self._loupe_held = False
+        self.view_controls = ViewControls(self, self.hanging, self.prefs, self._spacing_of)
 
         self.marks_panel = MarksPanel()
         self.marks_panel.mark_activated.connect(self.reveal_mark)
@@ -196,8 +116,6 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.problems_dock)
         self.problems_dock.hide()
 
-        self.cursor_label = QLabel()
-        self.statusBar().addPermanentWidget(self.cursor_label)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
@@ -298,58 +216,20 @@ class MainWindow(QMainWindow):
             self.tool_actions[name] = action
         self.tool_actions["pan"].setChecked(True)
 
-        view_menu = menu.addMenu("&View")
-        view_menu.addAction(self._action("&Fit to window", self._fit, "F"))
-        view_menu.addAction(self._action("&1:1 pixels", lambda: self._each_view("one_to_one"), "Z"))
-        view_menu.addAction(self._action("&True size (mm on screen)",
-                                         lambda: self._each_view("true_size"), "T"))
-        view_menu.addSeparator()
-        for i, name in enumerate(HANGING_ORDER):
-            view_menu.addAction(self._action(f"Maximise {name} / back", lambda _=False, k=i:
-                                             self.hanging.maximise_index(k), str(i + 1)))
-        view_menu.addSeparator()
+        self.view_controls.build_menus(menu)
         self.labels_action = self._action("Size &labels", self._toggle_labels, "L", checkable=True)
         self.labels_action.setChecked(self.prefs.show_size_labels)
-        view_menu.addAction(self.labels_action)
-        self.link_zoom_action = self._action("Link zoom/pan", self._toggle_link_zoom, checkable=True)
-        self.link_zoom_action.setChecked(self.prefs.link_views)
-        view_menu.addAction(self.link_zoom_action)
-        self.link_wl_action = self._action("Link window/level", self._toggle_link_wl, checkable=True)
-        self.link_wl_action.setChecked(self.prefs.link_windowing)
-        view_menu.addAction(self.link_wl_action)
-
-        self.window_menu = menu.addMenu("&Window")
-        self._rebuild_window_menu()
+        self.view_controls.view_menu.addAction(self.labels_action)
 
         bar = QToolBar("Tools", self)
         bar.setObjectName("tools_toolbar")
         for name in ("pan", "calcification", "edit", "draw", "lasso", "ruler", "calibrate"):
             bar.addAction(self.tool_actions[name])
         bar.addSeparator()
-        self.loupe_action = self._action("&Magnifier (hold M)", self._loupe_toggled, checkable=True,
-                                         tip="A lens with full-resolution pixels under the cursor; "
-                                             "wheel changes its magnification")
-        bar.addAction(self.loupe_action)
-        view_menu.addAction(self.loupe_action)
+        bar.addAction(self.view_controls.loupe_action)
         bar.addSeparator()
         bar.addAction(self.save_action)
         self.addToolBar(bar)
-
-    def _rebuild_window_menu(self) -> None:
-        self.window_menu.clear()
-        self.window_menu.addAction(self._action("&Reset to the file's window", self._reset_window, "W"))
-        self.window_menu.addAction(self._action("&Automatic (tissue histogram)", self._auto_window, "A"))
-        self.window_menu.addAction(self._action("&Invert", self._toggle_invert, "I"))
-        view = self.hanging.active
-        if view.image is None:
-            return
-        self.window_menu.addSeparator()
-        for i, preset in enumerate(view.image.voi_presets):
-            shortcut = f"Ctrl+{i + 1}" if i < 9 else None
-            desc = (f" (C {preset.center:g}, W {preset.width:g}, {preset.function})"
-                    if preset.center is not None and preset.width is not None else "")
-            self.window_menu.addAction(self._action(
-                f"{preset.name}{desc}", lambda _=False, p=preset: self._apply_preset(p), shortcut))
 
     # -- opening -------------------------------------------------------------------------
     def _open_files_dialog(self) -> None:
@@ -402,7 +282,7 @@ class MainWindow(QMainWindow):
             else:
                 self.store.discard_recovery()
         self.prefs.add_recent_path(str(study.folder))
-        self._rebuild_window_menu()
+        self.view_controls.rebuild_presets()
         self._update_title()
         return True
 
@@ -616,7 +496,7 @@ class MainWindow(QMainWindow):
             if event.kind.value == "click" and view.image is not None:
                 self._select_at(view, event.x, event.y, "ctrl" in event.modifiers)
             return False
-        return self.tool.handle(event, _ViewContext(self, view))
+        return self.tool.handle(event, ViewToolContext(self, view))
 
     def _select_at(self, view: ImageView, x: float, y: float, toggle: bool = False) -> None:
         """Pan tool click: select the mark under the pointer (or clear the selection)."""
@@ -706,72 +586,10 @@ class MainWindow(QMainWindow):
         self.last_message = message
         self.statusBar().showMessage(message, 8000)
 
-    # -- view commands -----------------------------------------------------------------------
-    def _views(self) -> list[ImageView]:
-        return self.hanging.loaded_views()
-
-    def _each_view(self, method: str) -> None:
-        targets = self._views() if self.link_zoom_action.isChecked() else [self.hanging.active]
-        for view in targets:
-            getattr(view, method)()
-
-    def _fit(self) -> None:
-        for view in self._views():
-            view.fit()
-
-    def _window_targets(self) -> list[ImageView]:
-        return self._views() if self.link_wl_action.isChecked() else [self.hanging.active]
-
-    def _reset_window(self) -> None:
-        for view in self._window_targets():
-            view.reset_window()
-
-    def _auto_window(self) -> None:
-        for view in self._window_targets():
-            view.auto_window()
-
-    def _toggle_invert(self) -> None:
-        for view in self._window_targets():
-            view.set_invert(not view.invert)
-
-    def _apply_preset(self, preset: object) -> None:
-        self.hanging.active.set_voi(preset)  # type: ignore[arg-type]
-
-    def _window_changed(self, source: ImageView) -> None:
-        """Linked window/level: other views take the same change relative to their default."""
-        if not self.link_wl_action.isChecked() or self._linking:
-            return
-        if source.voi is None or source.image is None:
-            return
-        self._linking = True
-        try:
-            base = source.image.default_voi(source.frame)
-            if base.center is None or base.width is None or source.voi.center is None \
-                    or source.voi.width is None:
-                return
-            dc = source.voi.center - base.center
-            fw = source.voi.width / max(base.width, 1e-6)
-            for view in self._views():
-                if view is source or view.image is None:
-                    continue
-                own = view.image.default_voi(view.frame)
-                if own.center is None or own.width is None:
-                    continue
-                view.set_voi(own.with_window(own.center + dc, max(1.0, own.width * fw)), emit=False)
-        finally:
-            self._linking = False
-
-    def _range_changed(self, source: ImageView) -> None:
-        if not self.link_zoom_action.isChecked() or self._linking_range:
-            return
-        self._linking_range = True
-        try:
-            zoom = source.zoom_percent() / 100.0
-            for view in self._views():
-                if view is not source:
-                    view.set_zoom(zoom)
-        finally:
-            self._linking_range = False
+    def _spacing_of(self, view: ImageView) -> Spacing:
+        assert view.image is not None
+        key = image_key(view.image, view.frame)
+        return self.model.images[key].spacing if key in self.model.images else view.image.spacing
 
     def _toggle_labels(self) -> None:
         on = self.labels_action.isChecked()
@@ -779,26 +597,8 @@ class MainWindow(QMainWindow):
         for layer in self.layers.values():
             layer.set_show_labels(on)
 
-    def _toggle_link_zoom(self) -> None:
-        self.prefs.link_views = self.link_zoom_action.isChecked()
-
-    def _toggle_link_wl(self) -> None:
-        self.prefs.link_windowing = self.link_wl_action.isChecked()
-
-    def _active_changed(self, view: ImageView) -> None:
-        self._rebuild_window_menu()
-
-    # -- magnifier ----------------------------------------------------------------------------
-    def loupe_active(self) -> bool:
-        return self._loupe_held or self.loupe_action.isChecked()
-
-    def _loupe_toggled(self) -> None:
-        if not self.loupe_active():
-            for loupe in self.loupes.values():
-                loupe.hide()
-
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Hold M anywhere in the window for the magnifier; wheel under it changes its power."""
+        """Descriptor quick entry takes keys first; then the magnifier's M and wheel."""
         etype = event.type()
         if (self._entry is not None
                 and etype in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
@@ -809,59 +609,9 @@ class MainWindow(QMainWindow):
                 return True
             if self._entry_key(event.text(), event.key()):  # type: ignore[attr-defined]
                 return True
-        if etype in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            key_event = event  # QKeyEvent
-            typing = isinstance(QApplication.focusWidget(), QLineEdit | QTextEdit | QPlainTextEdit)
-            if key_event.key() == Qt.Key.Key_M and not key_event.isAutoRepeat() \
-                    and not typing and not key_event.modifiers():  # type: ignore[attr-defined]
-                self._loupe_held = etype == QEvent.Type.KeyPress
-                if self._loupe_held:
-                    self._show_loupe_under_cursor()
-                else:
-                    self._loupe_toggled()
-                return True
-        elif etype == QEvent.Type.Wheel and self.loupe_active():
-            for loupe in self.loupes.values():
-                if loupe.isVisible():
-                    delta = event.angleDelta().y()  # type: ignore[attr-defined]
-                    loupe.change_factor(1 if delta > 0 else -1)
-                    return True
-        return False
-
-    def _show_loupe_under_cursor(self) -> None:
-        from PySide6.QtGui import QCursor
-
-        for name, view in self.hanging.views.items():
-            if view.image is None or not view.isVisible():
-                continue
-            local = view.mapFromGlobal(QCursor.pos())
-            if view.rect().contains(local):
-                p = view.vb.mapSceneToView(view.mapToScene(local))
-                self.loupes[name].show_at(p.x(), p.y())
-                return
-
-    def _cursor_moved(self, view: ImageView, x: float, y: float) -> None:
-        img = view.image
-        if img is None:
-            return
-        if self.loupe_active():
-            for name, other in self.hanging.views.items():
-                if other is view:
-                    self.loupes[name].show_at(x, y)
-                else:
-                    self.loupes[name].hide()
-        col, row = int(round(x)), int(round(y))
-        if not (0 <= col < img.columns and 0 <= row < img.rows):
-            self.cursor_label.setText(f"{img.view_label}  outside the image")
-            return
-        value = img.pixels(view.frame)[row, col]
-        spacing = self.model.images[image_key(img, view.frame)].spacing \
-            if image_key(img, view.frame) in self.model.images else img.spacing
-        where = ""
-        if spacing.calibrated:
-            mx, my = spacing.to_mm((col, row))
-            where = f"  ({mx:.1f}, {my:.1f}) mm"
-        self.cursor_label.setText(f"{img.view_label}  x {col}  y {row}  value {value}{where}")
+        if isinstance(watched, QWidget) and watched.window() is not self:
+            return False
+        return self.view_controls.handle_event(event)
 
     # -- closing ------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
