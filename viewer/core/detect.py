@@ -21,7 +21,8 @@ A classical detector at the calcification scale in mm (issue 7):
    local pixel noise (MAD of neighbour differences in 5 mm blocks), is the candidate's
    ``score``; it must reach :attr:`DetectorSettings.min_score`. A speck is brighter than
    its surround in every direction; an edge (skin line, pectoral muscle) or a ridge
-   leaves half of the rays without contrast. Objects longer than
+   leaves half of the rays without contrast, and a point on a ridge has two opposite
+   rays that never fall to half contrast; both are rejected. Objects longer than
    :attr:`DetectorSettings.max_long_axis_mm` are left to the reader.
 
 Coordinates are ``(x, y)`` pixels, x = column, y = row, pixel centres at integers.
@@ -363,6 +364,7 @@ class _Star:
 
     prof: NDArray[np.float64]
     first: NDArray[np.intp]
+    crossed: NDArray[np.bool_]
     surround_ray: NDArray[np.float64]
     surround: float
     outline: NDArray[np.float64]
@@ -401,7 +403,7 @@ def _star(smooth: Array, cy: float, cx: float, top: float, reach: float) -> _Sta
     radius = np.where(crossed, np.minimum(radius, cap), cap)
     first = np.minimum(first, np.ceil(radius / _STEP_PX).astype(np.intp))
     outline = np.column_stack([cx + _COS * radius, cy + _SIN * radius])
-    return _Star(prof, first, surround_ray, surround, outline, radius)
+    return _Star(prof, first, crossed, surround_ray, surround, outline, radius)
 
 
 def _measure(
@@ -437,6 +439,10 @@ def _measure(
             return None
         top = max(top, float(ndimage.map_coordinates(smooth, [[cy], [cx]], order=1)[0]))
     assert star is not None
+    # Two opposite rays that never fall to half contrast: a ridge runs through the point
+    # (a vessel, a fibre, the skin line), not a speck.
+    if (~star.crossed & ~np.roll(star.crossed, _RAYS // 2)).any():
+        return None
     long_px = feret(star.outline).long_axis
     row_mm, col_mm = pixel_mm
     long_mm = feret(star.outline * [col_mm, row_mm]).long_axis
