@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +54,7 @@ from viewer.qt.settings import Preferences
 from viewer.qt.tool_context import ViewToolContext
 from viewer.qt.undo import ModelCommand
 from viewer.qt.view_controls import ViewControls
+from viewer.qt.workflow import Workflow
 from viewer.store.locations import user_data_dir
 from viewer.store.serialize import serialize
 from viewer.store.session import AnnotationStore
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         for view in self.hanging.views.values():
             view.tool_handler = self._dispatch
         self.view_controls = ViewControls(self, self.hanging, self.prefs, self._spacing_of)
+        self.workflow = Workflow(self)
 
         self.marks_panel = MarksPanel()
         self.marks_panel.mark_activated.connect(self.reveal_mark)
@@ -133,31 +135,33 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     # -- actions and menus -------------------------------------------------------------
-    def _action(self, text: str, slot: object, shortcut: str | QKeySequence | None = None,
-                checkable: bool = False, tip: str = "") -> QAction:
+    def make_action(self, text: str, slot: Callable[[], object],
+                    shortcut: str | QKeySequence | None = None, checkable: bool = False,
+                    tip: str = "") -> QAction:
+        """A window-wide action (its key works wherever the focus is in this window)."""
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         action.setCheckable(checkable)
         if tip:
             action.setStatusTip(tip)
-        action.triggered.connect(slot)  # type: ignore[arg-type]
+        action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)
         return action
 
     def _build_actions(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        file_menu.addAction(self._action("Open &files...", self._open_files_dialog,
+        file_menu.addAction(self.make_action("Open &files...", self._open_files_dialog,
                                          QKeySequence.StandardKey.Open))
-        file_menu.addAction(self._action("Open f&older...", self._open_folder_dialog, "Ctrl+Shift+O"))
-        self.save_action = self._action("&Save annotations", self.save, QKeySequence.StandardKey.Save,
+        file_menu.addAction(self.make_action("Open f&older...", self._open_folder_dialog, "Ctrl+Shift+O"))
+        self.save_action = self.make_action("&Save annotations", self.save, QKeySequence.StandardKey.Save,
                                         tip="Save the marks as JSON beside the study's DICOM files")
         file_menu.addAction(self.save_action)
         file_menu.addSeparator()
-        file_menu.addAction(self._action("Reader &name...", self._ask_reader))
+        file_menu.addAction(self.make_action("Reader &name...", self._ask_reader))
         file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+        file_menu.addAction(self.make_action("&Quit", self.close, QKeySequence.StandardKey.Quit))
 
         edit_menu = menu.addMenu("&Edit")
         undo = self.undo_stack.createUndoAction(self, "&Undo")
@@ -169,12 +173,12 @@ class MainWindow(QMainWindow):
         self.addAction(undo)
         self.addAction(redo)
         edit_menu.addSeparator()
-        edit_menu.addAction(self._action("&Delete selected marks", self.delete_selected,
+        edit_menu.addAction(self.make_action("&Delete selected marks", self.delete_selected,
                                          QKeySequence.StandardKey.Delete))
-        edit_menu.addAction(self._action("Make selected marks &point-only", self.make_point_only,
+        edit_menu.addAction(self.make_action("Make selected marks &point-only", self.make_point_only,
                                          "Ctrl+P", tip="keep a mark without an outline: its "
                                          "size is 'not measured'"))
-        edit_menu.addAction(self._action("Remove &manual calibration", self.remove_calibration))
+        edit_menu.addAction(self.make_action("Remove &manual calibration", self.remove_calibration))
 
         cluster_menu = menu.addMenu("&Clusters")
         ctl = self.controller
@@ -188,17 +192,17 @@ class MainWindow(QMainWindow):
                  "Ctrl+Alt+R"),
                 ("&Split selected marks off into a new cluster", ctl.split_selected, "Ctrl+Alt+S"),
                 ("&Dissolve cluster (not a cluster)", ctl.dissolve_selected, "Ctrl+Shift+G")):
-            cluster_menu.addAction(self._action(text, slot, key))
+            cluster_menu.addAction(self.make_action(text, slot, key))
         cluster_menu.addSeparator()
-        cluster_menu.addAction(self._action("Grouping &rule...", self._ask_rule))
+        cluster_menu.addAction(self.make_action("Grouping &rule...", self._ask_rule))
 
         describe_menu = menu.addMenu("&Describe")
         for set_name, key in (("morphology", "Shift+M"), ("distribution", "Shift+D"),
                               ("assessment", "Shift+A"), ("recommendation", "Shift+R")):
-            describe_menu.addAction(self._action(
+            describe_menu.addAction(self.make_action(
                 f"{set_name.capitalize()}: type its key...",
-                lambda _=False, n=set_name: self.start_entry(n), key))
-        describe_menu.addAction(self._action("Cluster &note...", self._ask_note, "Shift+N"))
+                lambda n=set_name: self.start_entry(n), key))
+        describe_menu.addAction(self.make_action("Cluster &note...", self._ask_note, "Shift+N"))
 
         tools_menu = menu.addMenu("&Tools")
         group = QActionGroup(self)
@@ -210,14 +214,15 @@ class MainWindow(QMainWindow):
                                 ("lasso", "Draw a cluster (&lasso)", "G"),
                                 ("ruler", "&Ruler", "R"),
                                 ("calibrate", "Cali&brate (line of known length)", "K")):
-            action = self._action(text, lambda _=False, n=name: self.set_tool(n), key, checkable=True)
+            action = self.make_action(text, lambda n=name: self.set_tool(n), key, checkable=True)
             group.addAction(action)
             tools_menu.addAction(action)
             self.tool_actions[name] = action
         self.tool_actions["pan"].setChecked(True)
 
         self.view_controls.build_menus(menu)
-        self.labels_action = self._action("Size &labels", self._toggle_labels, "L", checkable=True)
+        self.workflow.build_menus(menu, file_menu)
+        self.labels_action = self.make_action("Size &labels", self._toggle_labels, "L", checkable=True)
         self.labels_action.setChecked(self.prefs.show_size_labels)
         self.view_controls.view_menu.addAction(self.labels_action)
 
@@ -336,6 +341,8 @@ class MainWindow(QMainWindow):
             if answer == QMessageBox.StandardButton.Save and not self.save(wait=True):
                 return False
         self.writer.wait()
+        self.workflow.clear_other_readers()
+        self.workflow.candidates.clear()
         if self.store is not None:
             if self.undo_stack.isClean():
                 self.store.discard_recovery()

@@ -57,11 +57,13 @@ def size_label(calc: Calcification) -> str:
 class MarksLayer:
     """Draws the calcifications and clusters of one image into an :class:`ImageView`."""
 
-    def __init__(self, view: ImageView, model: StudyAnnotations, key: ImageKey) -> None:
+    def __init__(self, view: ImageView, model: StudyAnnotations, key: ImageKey,
+                 color: QColor = CALC_COLOR) -> None:
         self.view = view
         self.model = model
         self.key = key
         self.show_labels = True
+        self.color = color
         self.selected: set[str] = set()
         self.selected_clusters: set[str] = set()
         self._preview = QGraphicsPathItem()
@@ -74,6 +76,11 @@ class MarksLayer:
         self.suggestions: list[Cluster] = []
         model.subscribe(self._on_change)
         self.rebuild()
+
+    @property
+    def drawn_ids(self) -> set[str]:
+        """The marks this layer draws now."""
+        return set(self._calc_items)
 
     def detach(self) -> None:
         self.model.unsubscribe(self._on_change)
@@ -126,7 +133,7 @@ class MarksLayer:
             self._calc_items[calc.id] = (path_item, text)
         else:
             path_item, text = existing
-        color = SELECTED_COLOR if calc.id in self.selected else CALC_COLOR
+        color = SELECTED_COLOR if calc.id in self.selected else self.color
         if calc.outline is not None:
             path = _polygon_path(calc.outline)
             xs = [p[0] for p in calc.outline]

@@ -1,0 +1,138 @@
+"""The session flow through the real window: candidates, views, worklist, other readers, export, help."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from viewer.core.phantom import Phantom
+from viewer.qt.main_window import MainWindow
+from viewer.store import sidecar
+
+from qt_driving import click_on, open_window, view_name
+
+
+@pytest.fixture
+def window(qtbot, demo_folder: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+    return open_window(qtbot, demo_folder)
+
+
+class TestCandidates:
+    def test_find_accept_reject(self, qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
+                                demo_truth: list[Phantom]) -> None:
+        """Ctrl+F finds the demo's specks; Y outlines the current one as a mark, X drops one."""
+        view = window.hanging.views[view_name(demo_truth[1])]
+        window.hanging.active = view
+        qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+        review = window.workflow.candidates
+        qtbot.waitUntil(lambda: not review.busy, timeout=60000)
+        found = len(review.candidates)
+        truth = [c.center for c in demo_truth[1].truth if c.diameter_mm >= 0.4]
+        near = sum(any(abs(c.center[0] - x) + abs(c.center[1] - y) < 6 for c in review.candidates)
+                   for x, y in truth)
+        assert near >= 0.9 * len(truth), (near, len(truth))
+        current = review.current
+        assert current is not None
+        qtbot.keyClick(window, Qt.Key.Key_Y)
+        marks = [c for _, c in window.model.iter_calcifications()]
+        assert len(marks) == 1
+        assert abs(marks[0].center[0] - current.center[0]) < 3
+        assert len(review.candidates) == found - 1
+        qtbot.keyClick(window, Qt.Key.Key_X)
+        assert len(review.candidates) == found - 2
+        assert window.model.count()[0] == 1  # rejected candidates are never marks
+        qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        assert window.model.count()[0] == 0
+
+
+class TestViewsAndHelp:
+    def test_next_view_key_cycles_active_view(self, qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+        """']' walks RCC -> LCC -> RMLO -> LMLO -> RCC."""
+        window.hanging.active = window.hanging.views["RCC"]
+        seen = []
+        for _ in range(4):
+            qtbot.keyClick(window, Qt.Key.Key_BracketRight)
+            seen.append(window.hanging.active.cell_label)
+        assert seen == ["LCC", "RMLO", "LMLO", "RCC"]
+
+    def test_f1_help_lists_the_real_shortcuts(self, qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+        """F1 opens the help; it names the keys of the menus' actions."""
+        qtbot.keyClick(window, Qt.Key.Key_F1)
+        dialog = window.workflow.help_dialog
+        assert dialog.isVisible()
+        text = dialog.findChild(type(dialog.layout().itemAt(0).widget()), "help_text").toPlainText()
+        for expected in ("Calcification (click)", "Ctrl+S", "Next unfinished study", "Accept candidate"):
+            assert expected in text
+        dialog.close()
+
+
+class TestOtherReaderAndExport:
+    def test_other_reader_marks_shown_read_only(self, qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                demo_truth: list[Phantom]) -> None:
+        """Another reader's file is drawn in its own layer; the current reader's model is untouched."""
+        phantom = demo_truth[1]
+        view = window.hanging.views[view_name(phantom)]
+        window.set_tool("calcification")
+        click_on(qtbot, view, *phantom.truth[0].center)
+        other = sidecar.from_dict(sidecar.to_dict(window.model))
+        other.reader = "second reader"
+        assert window.study is not None
+        sidecar.save(other, sidecar.sidecar_path(window.study.folder, "second reader"))
+        window.workflow.show_other_reader("second reader", other)
+        ((key, mark),) = list(window.model.iter_calcifications())
+        layers = [layer for layer in window.workflow.other_layers if layer.key == key]
+        assert len(layers) == 1 and layers[0].drawn_ids == {mark.id}
+        assert layers[0].color != window.layer_for(key).color  # type: ignore[union-attr]
+        assert window.model.count()[0] == 1
+
+    def test_export_csv_from_menu_code(self, qtbot, window: MainWindow, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                       demo_truth: list[Phantom]) -> None:
+        """Export saves pending marks first, then writes one CSV row per calcification."""
+        phantom = demo_truth[1]
+        view = window.hanging.views[view_name(phantom)]
+        window.set_tool("calcification")
+        for truth in phantom.truth[:2]:
+            click_on(qtbot, view, *truth.center)
+        assert window.save(wait=True)
+        out = tmp_path / "marks.csv"
+        assert window.workflow.export_to("csv", out)
+        with out.open(newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+        calcs = [r for r in rows if r["row_type"] == "calcification"]
+        assert len(calcs) == 2
+        assert all(r["spacing_source"] == "imager_pixel_spacing_ermf" for r in calcs)
+
+
+class TestWorklist:
+    def test_next_study_saves_and_opens(self, qtbot, demo_folder: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                        demo_truth: list[Phantom], shared_data: Path) -> None:
+        """From a worklist of two studies, Ctrl+Alt+Down saves the marks and opens the next study."""
+        root = tmp_path / "tree"
+        shutil.copytree(demo_folder, root / "a")
+        (root / "b").mkdir()
+        name = "fodicom_OutOfBoundsOverlay_Siemens_MammomatInspiration_MG.dcm"
+        shutil.copy(shared_data / name, root / "b" / name)
+        window = open_window(qtbot, root / "a")
+        window.workflow.open_worklist(root)
+        panel = window.workflow.worklist
+        qtbot.waitUntil(lambda: len(panel.visible_studies()) == 2 and not panel.indexing,
+                        timeout=30000)
+        assert panel.select_study(root / "a")
+        phantom = demo_truth[1]
+        window.set_tool("calcification")
+        click_on(qtbot, window.hanging.views[view_name(phantom)], *phantom.truth[0].center)
+        assert window.model.count()[0] == 1
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+        qtbot.keyClick(window, Qt.Key.Key_Down,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: window.study is not None and window.study.folder == root / "b",
+                        timeout=10000)
+        saved = sidecar.load(sidecar.sidecar_path(root / "a", "tester"))
+        assert saved.count()[0] == 1
+        assert window.model.count()[0] == 0

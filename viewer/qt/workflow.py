@@ -1,0 +1,308 @@
+"""The curator's and reader's session flow: worklist, study navigation, candidates, other
+readers, agreement, exports and the F1 help, all reachable from the keyboard.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QFileDialog,
+    QMenu,
+    QMessageBox,
+    QTextBrowser,
+    QVBoxLayout,
+)
+
+from viewer.core.annotations import StudyAnnotations
+from viewer.qt.agreement_dialog import AgreementDialog, load_study_readers
+from viewer.qt.candidates import CandidateReview
+from viewer.qt.hanging import HANGING_ORDER
+from viewer.qt.image_view import image_key
+from viewer.qt.marks_layer import MarksLayer
+from viewer.qt.worklist_panel import WorklistPanel
+from viewer.store.errors import SidecarError
+from viewer.store.export_options import ExportOptions
+from viewer.store.exports import FORMATS, SINGLE_FILE_DEFAULTS, NothingToExportError, export_path
+from viewer.store.worklist import Status
+
+if TYPE_CHECKING:
+    from viewer.qt.main_window import MainWindow
+
+OTHER_READER_COLOR = QColor(190, 120, 255)
+
+
+class Workflow(QObject):
+    """Worklist, navigation, detection review, other readers, agreement, export, help."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.worklist = WorklistPanel(window.reader)
+        for action in self.worklist.actions_by_name.values():
+            action.setShortcut(QKeySequence())  # the window-wide actions below own the keys
+        self.worklist.study_chosen.connect(self._open_from_worklist)
+        self.worklist.notice.connect(window.notify)
+        self.worklist_dock = QDockWidget("Worklist", window)
+        self.worklist_dock.setObjectName("worklist_dock")
+        self.worklist_dock.setWidget(self.worklist)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.worklist_dock)
+        self.worklist_dock.hide()
+        self.candidates = CandidateReview(window.push, window.notify,
+                                          lambda v: window.model.image(image_key(v.image, v.frame)),
+                                          lambda: window.reader)
+        self.other_layers: list[MarksLayer] = []
+        self.other_models: dict[str, StudyAnnotations] = {}
+
+    # -- menus -------------------------------------------------------------------------
+    def build_menus(self, menubar: object, file_menu: QMenu) -> None:
+        act = self.window.make_action  # one place makes window-wide actions
+        export_menu = QMenu("&Export annotations", self.window)
+        for fmt, text in FORMATS.items():
+            export_menu.addAction(act(text, lambda _=False, f=fmt: self.export(f)))
+        file_menu.insertMenu(file_menu.actions()[3], export_menu)
+        file_menu.insertAction(file_menu.actions()[3], act(
+            "Open &worklist folder...", self._open_worklist_dialog, "Ctrl+Shift+W"))
+
+        study_menu: QMenu = menubar.addMenu("&Study")  # type: ignore[attr-defined]
+        for text, slot, key in (
+                ("&Next study", lambda: self._go(self.worklist.next_study), "Ctrl+Alt+Down"),
+                ("&Previous study", lambda: self._go(self.worklist.previous_study), "Ctrl+Alt+Up"),
+                ("Next &unfinished study", lambda: self._go(self.worklist.next_unfinished),
+                 "Ctrl+Alt+N"),
+                ("Mark study &done", lambda: self._status(Status.DONE), "Ctrl+Alt+D"),
+                ("&Flag study", lambda: self._status(Status.FLAGGED), "Ctrl+Alt+F"),
+                ("Mark study &in progress", lambda: self._status(Status.IN_PROGRESS), "Ctrl+Alt+I")):
+            study_menu.addAction(act(text, slot, key))
+        study_menu.addSeparator()
+        study_menu.addAction(act("&Next view", lambda: self.step_view(1), "]"))
+        study_menu.addAction(act("P&revious view", lambda: self.step_view(-1), "["))
+        study_menu.addSeparator()
+        self.others_menu = study_menu.addMenu("Show &another reader's marks")
+        self.others_menu.aboutToShow.connect(self._fill_others_menu)
+        study_menu.addAction(act("Reader a&greement...", self.show_agreement))
+
+        detect_menu: QMenu = menubar.addMenu("De&tect")  # type: ignore[attr-defined]
+        for text, slot, key in (
+                ("&Find candidates on the active view", self.find_candidates, "Ctrl+F"),
+                ("&Next candidate", lambda: self.candidates.step(1), "N"),
+                ("&Previous candidate", lambda: self.candidates.step(-1), "P"),
+                ("&Accept candidate (outline it)", self.candidates.accept, "Y"),
+                ("&Reject candidate", self.candidates.reject, "X")):
+            detect_menu.addAction(act(text, slot, key))
+
+        help_menu: QMenu = menubar.addMenu("&Help")  # type: ignore[attr-defined]
+        help_menu.addAction(act("&Keys and actions", self.show_help, "F1"))
+
+    # -- worklist ----------------------------------------------------------------------
+    def _open_worklist_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self.window, "Open a folder tree of studies")
+        if folder:
+            self.open_worklist(Path(folder))
+
+    def open_worklist(self, root: Path) -> None:
+        self.worklist.set_reader(self.window.reader)
+        self.worklist.open_root(root)
+        self.worklist_dock.show()
+
+    def _open_from_worklist(self, path: Path) -> None:
+        if self.window.study is not None and self.window.study.folder == Path(path):
+            return
+        self._save_before_leaving()
+        self.window.open_paths([Path(path)])
+
+    def _save_before_leaving(self) -> None:
+        """Keyboard flow: moving to another study saves this one instead of asking."""
+        window = self.window
+        if window.store is not None and not window.undo_stack.isClean() \
+                and window.store.read_only_reason is None:
+            window.save(wait=True)
+
+    def _go(self, move: object) -> None:
+        if not self.worklist.visible_studies():
+            self.window.notify("no worklist: File > Open worklist folder (Ctrl+Shift+W)")
+            return
+        entry = move()  # type: ignore[operator]
+        if entry is None:
+            self.window.notify("no more studies that way")
+
+    def _status(self, status: Status) -> None:
+        if self.window.study is None:
+            return
+        if self.worklist.visible_studies() and self.worklist.select_study(self.window.study.folder):
+            self.worklist.set_status(status)
+        else:
+            self.window.notify("open the study from a worklist to set its status")
+            return
+        self.window.notify(f"study marked {status.value}")
+
+    # -- views -------------------------------------------------------------------------
+    def step_view(self, delta: int) -> None:
+        """Make the next (previous) loaded view active; follow it when one view is maximised."""
+        hanging = self.window.hanging
+        loaded = [hanging.views[n] for n in HANGING_ORDER if hanging.views[n].image is not None]
+        if not loaded:
+            return
+        index = loaded.index(hanging.active) if hanging.active in loaded else -1
+        view = loaded[(index + delta) % len(loaded)]
+        if hanging.maximised is not None and hanging.maximised is not view:
+            hanging.toggle_maximise(hanging.maximised)
+            hanging.toggle_maximise(view)
+        hanging.active = view
+        hanging.active_changed.emit(view)
+        label = view.image.view_label if view.image is not None else ""
+        self.window.notify(f"active view: {label}")
+
+    # -- candidates --------------------------------------------------------------------
+    def find_candidates(self) -> None:
+        view = self.window.hanging.active
+        if view.image is None:
+            self.window.notify("no image in the active view")
+            return
+        self.candidates.find(view)
+
+    # -- other readers -------------------------------------------------------------------
+    def _fill_others_menu(self) -> None:
+        self.others_menu.clear()
+        window = self.window
+        if window.study is None:
+            return
+        models, problems = load_study_readers(window.study.folder, window.study.study_instance_uid)
+        for problem in problems:
+            window.notify(problem)
+        others = {n: m for n, m in models.items() if n != window.reader}
+        if not others:
+            action = self.others_menu.addAction("(no other reader's file in this study)")
+            action.setEnabled(False)
+        for name, model in others.items():
+            action = QAction(name, self.others_menu)
+            action.setCheckable(True)
+            action.setChecked(name in self.other_models)
+            action.toggled.connect(lambda on, n=name, m=model: self.show_other_reader(n, m, on))
+            self.others_menu.addAction(action)
+
+    def show_other_reader(self, name: str, model: StudyAnnotations, on: bool = True) -> None:
+        """Draw another reader's marks read-only, in their own colour (or hide them)."""
+        for layer in self.other_layers:
+            layer.detach()
+        self.other_layers = []
+        if on:
+            self.other_models = {name: model}
+        else:
+            self.other_models.pop(name, None)
+        for other in self.other_models.values():
+            for view in self.window.hanging.loaded_views():
+                key = image_key(view.image, view.frame)  # type: ignore[arg-type]
+                if key in other.images:
+                    layer = MarksLayer(view, other, key, color=OTHER_READER_COLOR)
+                    layer.set_show_labels(False)
+                    self.other_layers.append(layer)
+        if on:
+            self.window.notify(f"showing {name}'s marks (read-only, violet)")
+
+    def clear_other_readers(self) -> None:
+        for layer in self.other_layers:
+            layer.detach()
+        self.other_layers, self.other_models = [], {}
+
+    def show_agreement(self) -> None:
+        window = self.window
+        if window.study is None:
+            return
+        dialog = AgreementDialog.for_study(window.study.folder, window.study.study_instance_uid,
+                                           window.model, window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    # -- export ---------------------------------------------------------------------------
+    def export(self, fmt: str) -> None:
+        window = self.window
+        if window.study is None:
+            window.notify("open a study first")
+            return
+        if not window.undo_stack.isClean() and not window.save(wait=True):
+            return
+        folder = window.study.folder
+        if fmt in SINGLE_FILE_DEFAULTS:
+            out, _ = QFileDialog.getSaveFileName(window, "Export annotations",
+                                                 str(folder / SINGLE_FILE_DEFAULTS[fmt]))
+        else:
+            out = QFileDialog.getExistingDirectory(window, "Export annotations into a folder")
+        if not out:
+            return
+        self.export_to(fmt, Path(out))
+
+    def export_to(self, fmt: str, out: Path) -> bool:
+        window = self.window
+        assert window.study is not None
+        source = window.store.path if window.store is not None else window.study.folder
+        options = ExportOptions()
+        try:
+            result = export_path(source, fmt, out, options)
+        except (NothingToExportError, SidecarError, OSError, ValueError) as exc:
+            QMessageBox.warning(window, "Export failed", str(exc))
+            return False
+        message = (f"Exported {result.calcifications} calcifications to {len(result.written)} "
+                   f"file(s) in {out}. {options.note}")
+        if result.messages:
+            message += "\n" + "\n".join(result.messages)
+        window.notify(message.splitlines()[0])
+        return True
+
+    # -- help ------------------------------------------------------------------------------
+    def show_help(self) -> None:
+        dialog = QDialog(self.window)
+        dialog.setWindowTitle("mammo-viewer: keys and actions")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        layout = QVBoxLayout(dialog)
+        browser = QTextBrowser()
+        browser.setObjectName("help_text")
+        browser.setHtml(help_html(self.window))
+        layout.addWidget(browser)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.close)
+        layout.addWidget(buttons)
+        dialog.resize(760, 820)
+        dialog.show()
+        self.help_dialog = dialog
+
+
+def help_html(window: MainWindow) -> str:
+    """Every menu action with its key, read from the menus themselves (so it is always true)."""
+    mouse = ("<h3>Mouse</h3><ul><li>right-drag: window/level (horizontal width, vertical level)</li>"
+             "<li>wheel: zoom about the cursor; middle-drag or left-drag (pan tool): pan</li>"
+             "<li>double click: maximise a view and back</li>"
+             "<li>hold <b>M</b>: magnifier under the cursor (wheel: its power)</li></ul>")
+    parts = ["<h2>Keys and actions</h2>", mouse]
+    for menu_action in window.menuBar().actions():
+        menu = menu_action.menu()
+        if menu is None:
+            continue
+        rows = []
+        for action in _actions(menu):
+            key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            text = action.text().replace("&", "")
+            rows.append(f"<tr><td><b>{key}</b></td><td>{text}</td></tr>" if key else
+                        f"<tr><td></td><td>{text}</td></tr>")
+        parts.append(f"<h3>{menu_action.text().replace('&', '')}</h3><table cellpadding=2>"
+                     + "".join(rows) + "</table>")
+    return "".join(parts)
+
+
+def _actions(menu: QMenu) -> list[QAction]:
+    out: list[QAction] = []
+    for action in menu.actions():
+        if action.isSeparator():
+            continue
+        sub = action.menu()
+        if isinstance(sub, QMenu):
+            out.extend(_actions(sub))
+        elif action.text():
+            out.append(action)
+    return out

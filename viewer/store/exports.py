@@ -1,0 +1,70 @@
+"""One entry point for every export format, shared by the ``export`` command and the GUI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from viewer.store.export_coco import export_coco
+from viewer.store.export_csv import export_csv
+from viewer.store.export_inbreast import export_inbreast
+from viewer.store.export_options import ExportOptions
+from viewer.store.export_sr import export_sr
+from viewer.store.study_tree import load_studies
+
+FORMATS: dict[str, str] = {
+    "csv": "CSV (one row per calcification and per cluster)",
+    "coco": "COCO detection JSON",
+    "inbreast": "INbreast / OsiriX ROI XML (one file per image)",
+    "sr": "DICOM SR TID 1500 measurement report (one per study and reader)",
+}
+"""Format name -> what a user reads in a menu."""
+
+SINGLE_FILE_DEFAULTS = {"csv": "annotations.csv", "coco": "annotations.coco.json"}
+"""Formats written to one file, and the file name used when the output is a folder."""
+
+
+@dataclass
+class ExportResult:
+    written: list[Path]
+    calcifications: int
+    annotation_files: int
+    messages: list[str] = field(default_factory=list)
+
+
+class NothingToExportError(Exception):
+    """No annotation file was found under the path."""
+
+
+def output_file(out: Path, fmt: str) -> Path:
+    """The file a single-file format writes: ``out`` itself, or a default name inside a folder."""
+    if out.is_dir() or not out.suffix:
+        out.mkdir(parents=True, exist_ok=True)
+        return out / SINGLE_FILE_DEFAULTS[fmt]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def export_path(path: Path, fmt: str, out: Path, options: ExportOptions) -> ExportResult:
+    """Export every annotation file under ``path`` (a study folder, a tree, or one file).
+
+    Raises NothingToExportError when there is none, SidecarError/OSError on failure.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    studies, problems = load_studies(path)
+    if not studies:
+        raise NothingToExportError(
+            f"no annotation files (mammo-annotations.*.json) in {path}")
+    messages = list(problems)
+    if fmt == "csv":
+        written = export_csv(studies, output_file(out, fmt), options)
+    elif fmt == "coco":
+        written = export_coco(studies, output_file(out, fmt), options)
+    elif fmt == "inbreast":
+        written = export_inbreast(studies, out, options)
+    else:
+        written, sr_messages = export_sr(studies, out, options)
+        messages += sr_messages
+    marks = sum(s.model.count()[0] for s in studies)
+    return ExportResult(written, marks, len(studies), messages)
