@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QInputDialog
 
 from viewer.qt.main_window import MainWindow
+from viewer.qt.settings import Preferences
 
 
 def demo_study_folder() -> Path:
@@ -49,7 +50,16 @@ def take_screenshot(window: MainWindow, out: Path) -> bool:
 def run_gui(paths: Sequence[str], screenshot: str | None = None, reader: str | None = None) -> int:
     """Open the viewer on ``paths`` (the demo study when empty); return the exit status."""
     app = _application()
-    window = MainWindow(reader=reader)
+    prefs = Preferences()
+    if reader:
+        prefs.reader = reader
+    elif not prefs.reader_was_set and not screenshot:
+        name, ok = QInputDialog.getText(
+            None, "mammo-viewer", "Your name as a reader (recorded with every mark; asked once):",
+            text=prefs.reader)
+        if ok and name.strip():
+            prefs.reader = name.strip()
+    window = MainWindow(prefs)
     folders = [Path(p) for p in paths] if paths else [demo_study_folder()]
     window.show()
     opened = window.open_paths(folders)

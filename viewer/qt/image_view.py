@@ -259,8 +259,9 @@ class ImageView(pg.GraphicsView):
         else:
             wl = ""
         inv = " inverted" if self.invert else ""
+        frame = f"  frame {self.frame + 1}/{img.frames} (PgUp/PgDn)" if img.frames > 1 else ""
         self.overlay_bottom.setText(f"{wl}{inv}<br>zoom {self.zoom_percent():.0f}%  "
-                                    f"{img.columns}x{img.rows}")
+                                    f"{img.columns}x{img.rows}{frame}")
         if img.for_processing:
             self.banner.setText("FOR PROCESSING - not for diagnosis")
             self.banner.show()
@@ -414,6 +415,15 @@ class ImageView(pg.GraphicsView):
         third = max(1, mask.shape[1] // 3)
         return mirror_from_tissue(image.laterality, float(mask[:, :third].mean()),
                                   float(mask[:, -third:].mean()))
+
+    def set_frame(self, frame: int) -> None:
+        """Show another frame of the same image, keeping zoom, pan and window."""
+        if self.image is None:
+            return
+        self.frame = frame
+        self._pyramid = Pyramid(self.image.pixels(frame))
+        self._rendered_key = None
+        self.render()
 
     def set_voi(self, voi: VoiPreset, *, emit: bool = True) -> None:
         """Apply a VOI (preset or dragged window)."""

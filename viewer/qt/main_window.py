@@ -42,6 +42,7 @@ from viewer.core.tools import (
     RulerTool,
     Tool,
 )
+from viewer.dicom.image import MammoImage
 from viewer.dicom.study import Study, open_study
 from viewer.qt.annotation_controller import AnnotationController
 from viewer.qt.describe_panel import DescribePanel
@@ -60,6 +61,20 @@ from viewer.store.serialize import serialize
 from viewer.store.session import AnnotationStore
 
 AUTOSAVE_DELAY_MS = 1500
+
+
+def annotation_entry(image: MammoImage, frame: int) -> ImageAnnotations:
+    """The (empty) annotation record of one frame of an image, with its header facts."""
+    return ImageAnnotations(
+        sop_instance_uid=image.sop_instance_uid, frame=frame,
+        study_instance_uid=image.study_instance_uid,
+        series_instance_uid=image.series_instance_uid,
+        rows=image.rows, columns=image.columns, laterality=image.laterality, view=image.view,
+        dicom_spacing=image.spacing)
+
+
+def frame_label(image: MammoImage, frame: int) -> str:
+    return image.view_label if image.frames <= 1 else f"{image.view_label} frame {frame + 1}"
 
 
 class MainWindow(QMainWindow):
@@ -179,6 +194,9 @@ class MainWindow(QMainWindow):
                                          "Ctrl+P", tip="keep a mark without an outline: its "
                                          "size is 'not measured'"))
         edit_menu.addAction(self.make_action("Remove &manual calibration", self.remove_calibration))
+        self.frame_actions = [
+            self.make_action("Next frame", lambda: self._step_frame(1), "PgDown"),
+            self.make_action("Previous frame", lambda: self._step_frame(-1), "PgUp")]
 
         cluster_menu = menu.addMenu("&Clusters")
         ctl = self.controller
@@ -225,6 +243,9 @@ class MainWindow(QMainWindow):
         self.labels_action = self.make_action("Size &labels", self._toggle_labels, "L", checkable=True)
         self.labels_action.setChecked(self.prefs.show_size_labels)
         self.view_controls.view_menu.addAction(self.labels_action)
+        self.view_controls.view_menu.addSeparator()
+        for action in self.frame_actions:
+            self.view_controls.view_menu.addAction(action)
 
         bar = QToolBar("Tools", self)
         bar.setObjectName("tools_toolbar")
@@ -300,14 +321,9 @@ class MainWindow(QMainWindow):
         model.study_instance_uid = model.study_instance_uid or study.study_instance_uid
         names: dict[ImageKey, str] = {}
         for img in study.images:
-            key = image_key(img)
-            model.ensure_image(ImageAnnotations(
-                sop_instance_uid=img.sop_instance_uid, frame=0,
-                study_instance_uid=img.study_instance_uid,
-                series_instance_uid=img.series_instance_uid,
-                rows=img.rows, columns=img.columns, laterality=img.laterality, view=img.view,
-                dicom_spacing=img.spacing))
-            names[key] = img.view_label
+            for frame in {0, *(f for (uid, f) in model.images if uid == img.sop_instance_uid)}:
+                model.ensure_image(annotation_entry(img, frame))
+                names[image_key(img, frame)] = frame_label(img, frame)
         self.model = model
         self.controller.set_model(model, self._rule())
         for name, view in self.hanging.views.items():
@@ -318,6 +334,34 @@ class MainWindow(QMainWindow):
                 self.layers[name] = layer
         self.marks_panel.set_model(model, names)
         self._dirty_without_command = False
+
+    def set_frame(self, view: ImageView, frame: int) -> None:
+        """Show another frame of a multi-frame image (tomosynthesis) in ``view``."""
+        image = view.image
+        if image is None or image.frames <= 1:
+            self.notify("this image has a single frame")
+            return
+        frame %= image.frames
+        key = image_key(image, frame)
+        if key not in self.model.images:
+            self.model.ensure_image(annotation_entry(image, frame))
+            self.marks_panel.view_names[key] = frame_label(image, frame)
+            self.marks_panel.refresh()
+        view.set_frame(frame)
+        for name, v in self.hanging.views.items():
+            if v is view:
+                old = self.layers.pop(name, None)
+                if old is not None:
+                    old.detach()
+                layer = MarksLayer(view, self.model, key)
+                layer.set_show_labels(self.labels_action.isChecked())
+                layer.set_suggestions(self.controller.suggestions_for(key))
+                self.layers[name] = layer
+
+    def _step_frame(self, delta: int) -> None:
+        view = self.hanging.active
+        if view.image is not None:
+            self.set_frame(view, view.frame + delta)
 
     def _show_problems(self, study: Study) -> None:
         self.problems.clear()
