@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "info": "viewer.headless.info",
     "render": "viewer.headless.render",
     "measure": "viewer.headless.measure",
+    "detect": "viewer.headless.detect",
 }
 
 
