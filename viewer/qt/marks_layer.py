@@ -27,6 +27,8 @@ CALC_COLOR = QColor(0, 230, 255)
 SELECTED_COLOR = QColor(255, 140, 0)
 CONFIRMED_CLUSTER_COLOR = QColor(255, 60, 200)
 SUGGESTED_CLUSTER_COLOR = QColor(255, 255, 255)
+LABEL_MIN_ZOOM_PERCENT = 35.0
+"""Below this zoom only selected marks carry their size label (the others would pile up)."""
 
 
 def _pen(color: QColor, width: float = 1.5, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
@@ -74,8 +76,41 @@ class MarksLayer:
         self._calc_items: dict[str, tuple[QGraphicsPathItem, pg.TextItem]] = {}
         self._cluster_items: dict[str, tuple[QGraphicsPathItem, pg.TextItem]] = {}
         self.suggestions: list[Cluster] = []
+        self._zoomed_in = self._zoom_allows_labels()
+        # Fixed-size rings so that marks stay visible when the whole breast is on screen.
+        self._dots = pg.ScatterPlotItem(pxMode=True, size=11, symbol="o",
+                                        brush=QBrush(Qt.BrushStyle.NoBrush))
+        self._dots.setZValue(10)
+        self._dots.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        view.vb.addItem(self._dots, ignoreBounds=True)
         model.subscribe(self._on_change)
+        view.vb.sigRangeChanged.connect(self._range_changed)
         self.rebuild()
+
+    def _zoom_allows_labels(self) -> bool:
+        """Size labels only where marks are big enough on screen not to pile up."""
+        return self.view.zoom_percent() >= LABEL_MIN_ZOOM_PERCENT
+
+    def _label_visible(self, calc_id: str) -> bool:
+        return self.show_labels and (self._zoomed_in or calc_id in self.selected)
+
+    def _range_changed(self) -> None:
+        zoomed_in = self._zoom_allows_labels()
+        if zoomed_in != self._zoomed_in:
+            self._zoomed_in = zoomed_in
+            for cid, (_, text) in self._calc_items.items():
+                text.setVisible(self._label_visible(cid))
+            self._update_dots()
+
+    def _update_dots(self) -> None:
+        img = self.model.images.get(self.key)
+        if img is None or self._zoomed_in or not img.calcifications:
+            self._dots.setData([])
+            return
+        calcs = list(img.calcifications.values())
+        self._dots.setData(
+            x=[c.center[0] for c in calcs], y=[c.center[1] for c in calcs],
+            pen=[_pen(SELECTED_COLOR if c.id in self.selected else self.color, 1.5) for c in calcs])
 
     @property
     def drawn_ids(self) -> set[str]:
@@ -84,7 +119,9 @@ class MarksLayer:
 
     def detach(self) -> None:
         self.model.unsubscribe(self._on_change)
+        self.view.vb.sigRangeChanged.disconnect(self._range_changed)
         self.view.vb.removeItem(self._preview)
+        self.view.vb.removeItem(self._dots)
         for cid in list(self._calc_items):
             self._remove_calc(cid)
         for cid in list(self._cluster_items):
@@ -97,6 +134,7 @@ class MarksLayer:
             return
         if change.image != self.key:
             return
+        self._update_dots()
         if change.kind in (ChangeKind.CALCIFICATION_ADDED, ChangeKind.CALCIFICATION_CHANGED):
             assert change.item_id is not None
             self._draw_calc(self.model.image(self.key).calcifications[change.item_id])
@@ -119,6 +157,7 @@ class MarksLayer:
         for calc in self.model.image(self.key).calcifications.values():
             self._draw_calc(calc)
         self._redraw_clusters()
+        self._update_dots()
 
     # -- calcifications --------------------------------------------------------------
     def _draw_calc(self, calc: Calcification) -> None:
@@ -126,7 +165,7 @@ class MarksLayer:
         if existing is None:
             path_item = QGraphicsPathItem()
             path_item.setZValue(10)
-            text = pg.TextItem(anchor=(0, 0.5))
+            text = pg.TextItem(anchor=(0, 0.5), fill=(0, 0, 0, 150))
             text.setZValue(11)
             self.view.vb.addItem(path_item, ignoreBounds=True)
             self.view.vb.addItem(text, ignoreBounds=True)
@@ -146,10 +185,10 @@ class MarksLayer:
             right = calc.center[0] + (-r if self.view.vb.state["xInverted"] else r)
         path_item.setPath(path)
         path_item.setPen(_pen(color, 2.0 if calc.id in self.selected else 1.3))
-        text.setText(size_label(calc), color=color)
-        gap = 4.0 * (-1 if self.view.vb.state["xInverted"] else 1)
-        text.setPos(right + gap, calc.center[1])
-        text.setVisible(self.show_labels)
+        # the leading spaces keep a gap of constant screen size between outline and label
+        text.setText("  " + size_label(calc), color=color)
+        text.setPos(right, calc.center[1])
+        text.setVisible(self._label_visible(calc.id))
 
     def _remove_calc(self, calc_id: str) -> None:
         items = self._calc_items.pop(calc_id, None)
@@ -166,6 +205,8 @@ class MarksLayer:
         for cid in changed:
             if cid in img.calcifications:
                 self._draw_calc(img.calcifications[cid])
+        if changed:
+            self._update_dots()
 
     def set_selected_clusters(self, ids: set[str]) -> None:
         if ids != self.selected_clusters:
@@ -192,8 +233,8 @@ class MarksLayer:
 
     def set_show_labels(self, on: bool) -> None:
         self.show_labels = on
-        for _, text in self._calc_items.values():
-            text.setVisible(on)
+        for cid, (_, text) in self._calc_items.items():
+            text.setVisible(self._label_visible(cid))
 
     # -- clusters --------------------------------------------------------------------
     def set_suggestions(self, suggestions: list[Cluster]) -> None:
