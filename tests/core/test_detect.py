@@ -140,6 +140,12 @@ class TestWhatIsNotACandidate:
         img[:, 99:102] += 300.0
         assert find_candidates(img, MM_007, settings=EVERYWHERE) == []
 
+    def test_end_of_a_rod(self) -> None:
+        """The end of a 1 mm wide bright rod is bright on three sides only: rejected."""
+        img, _ = flat_image([], shape=(200, 400))
+        img[93:107, 100:] += 300.0
+        assert find_candidates(img, MM_007, settings=EVERYWHERE) == []
+
     def test_too_large(self) -> None:
         """A 3 mm disc is larger than max_long_axis_mm and left to the reader."""
         img, _ = flat_image([CalcSpec((100.0, 100.0), 3.0)], shape=(200, 200))
