@@ -12,7 +12,7 @@ from typing import Final
 from viewer.core.lexicon import Label, LabelSet
 
 
-class _Wait:
+class Waiting:
     def __repr__(self) -> str:
         return "WAIT"
 
@@ -20,14 +20,14 @@ class _Wait:
 class DescriptorEntry:
     """Collects typed characters until they name a label of ``label_set``."""
 
-    WAIT: Final = _Wait()
+    WAIT: Final = Waiting()
 
     def __init__(self, set_name: str, label_set: LabelSet) -> None:
         self.set_name = set_name
         self.label_set = label_set
         self.typed = ""
 
-    def feed(self, char: str) -> Label | _Wait | None:
+    def feed(self, char: str) -> Label | Waiting | None:
         """Add a character: the label it completes, ``WAIT`` for more, or ``None`` (no match)."""
         self.typed += char.lower()
         label = self.label_set.by_key(self.typed)

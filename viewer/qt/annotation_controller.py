@@ -194,7 +194,7 @@ class AnnotationController(QObject):
         if getattr(cluster, name) == value:
             return True
         base = confirm(cluster, self._reader()) if cluster.state is ClusterState.SUGGESTED else cluster
-        updated = replace(base, **{name: value, "modified": utc_now()})
+        updated = replace(base, **{name: value, "modified": utc_now()})  # type: ignore[arg-type]
         edit = ClusterEdit.resolve(self.model.image(key), [updated])
         self._push(edit.command(key, f"set cluster {name}"))
         self.select(key, set(), {updated.id})

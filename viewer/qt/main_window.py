@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,7 @@ from viewer.core.cluster import ClusterRule
 from viewer.core.commands import Batch, Command, RemoveCalcifications, ReplaceCalcification, SetCalibration
 from viewer.core.geometry import Point, Spacing
 from viewer.core.lexicon import OVERRIDE_NAME, Lexicon
-from viewer.core.quick_entry import DescriptorEntry
+from viewer.core.quick_entry import DescriptorEntry, Waiting
 from viewer.core.tools import (
     CalcificationTool,
     CalibrateTool,
@@ -151,7 +152,8 @@ class MainWindow(QMainWindow):
 
     # -- actions and menus -------------------------------------------------------------
     def make_action(self, text: str, slot: Callable[[], object],
-                    shortcut: str | QKeySequence | None = None, checkable: bool = False,
+                    shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None,
+                    checkable: bool = False,
                     tip: str = "") -> QAction:
         """A window-wide action (its key works wherever the focus is in this window)."""
         action = QAction(text, self)
@@ -182,7 +184,7 @@ class MainWindow(QMainWindow):
         undo = self.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = self.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)])
         edit_menu.addAction(undo)
         edit_menu.addAction(redo)
         self.addAction(undo)
@@ -219,7 +221,7 @@ class MainWindow(QMainWindow):
                               ("assessment", "Shift+A"), ("recommendation", "Shift+R")):
             describe_menu.addAction(self.make_action(
                 f"{set_name.capitalize()}: type its key...",
-                lambda n=set_name: self.start_entry(n), key))
+                partial(self.start_entry, set_name), key))
         describe_menu.addAction(self.make_action("Cluster &note...", self._ask_note, "Shift+N"))
 
         tools_menu = menu.addMenu("&Tools")
@@ -232,7 +234,7 @@ class MainWindow(QMainWindow):
                                 ("lasso", "Draw a cluster (&lasso)", "G"),
                                 ("ruler", "&Ruler", "R"),
                                 ("calibrate", "Cali&brate (line of known length)", "K")):
-            action = self.make_action(text, lambda n=name: self.set_tool(n), key, checkable=True)
+            action = self.make_action(text, partial(self.set_tool, name), key, checkable=True)
             group.addAction(action)
             tools_menu.addAction(action)
             self.tool_actions[name] = action
@@ -474,7 +476,7 @@ class MainWindow(QMainWindow):
         if not text or not text.isprintable():
             return False
         result = entry.feed(text)
-        if result is DescriptorEntry.WAIT:
+        if isinstance(result, Waiting):
             return True
         self._entry = None
         if result is None:

@@ -19,7 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewer.core.annotations import Calcification, Change, ClusterState, ImageKey, StudyAnnotations
+from viewer.core.annotations import (
+    Calcification,
+    Change,
+    Cluster,
+    ClusterState,
+    ImageKey,
+    StudyAnnotations,
+)
 from viewer.core.geometry import Spacing
 from viewer.qt.marks_layer import size_label
 
@@ -64,7 +71,7 @@ class MarksPanel(QWidget):
         self.model: StudyAnnotations | None = None
         self.view_names: dict[ImageKey, str] = {}
         self.spacings: dict[ImageKey, Spacing] = {}
-        self.suggestions_for: Callable[[ImageKey], list] | None = None
+        self.suggestions_for: Callable[[ImageKey], list[Cluster]] | None = None
         self._updating = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -212,11 +219,13 @@ class MarksPanel(QWidget):
 
     def _iter_items(self) -> list[QTreeWidgetItem]:
         out: list[QTreeWidgetItem] = []
-        stack = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        top = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        stack = [item for item in top if item is not None]
         while stack:
             item = stack.pop()
             out.append(item)
-            stack.extend(item.child(i) for i in range(item.childCount()))
+            children = (item.child(i) for i in range(item.childCount()))
+            stack.extend(child for child in children if child is not None)
         return out
 
     def _selection_changed(self) -> None:

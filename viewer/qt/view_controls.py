@@ -7,6 +7,7 @@ never touches annotations.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QCursor, QKeySequence
@@ -72,7 +73,7 @@ class ViewControls(QObject):
         view_menu.addSeparator()
         for i, name in enumerate(HANGING_ORDER):
             view_menu.addAction(self._action(f"Maximise {name} / back",
-                                             lambda k=i: self.hanging.maximise_index(k), str(i + 1)))
+                                             partial(self.hanging.maximise_index, i), str(i + 1)))
         view_menu.addSeparator()
         self.link_zoom_action = self._action("Link zoom/pan", self._store_links, checkable=True)
         self.link_zoom_action.setChecked(self.prefs.link_views)
@@ -107,7 +108,7 @@ class ViewControls(QObject):
         for i, preset in enumerate(view.image.voi_presets):
             desc = (f" (C {preset.center:g}, W {preset.width:g}, {preset.function})"
                     if preset.center is not None and preset.width is not None else "")
-            action = self._action(f"{preset.name}{desc}", lambda p=preset: self.apply_preset(p),
+            action = self._action(f"{preset.name}{desc}", partial(self.apply_preset, preset),
                                   f"Ctrl+{i + 1}" if i < 9 else None)
             self.window_menu.addAction(action)
             self._preset_actions.append(action)

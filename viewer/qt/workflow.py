@@ -4,6 +4,7 @@ readers, agreement, exports and the F1 help, all reachable from the keyboard.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,17 +21,17 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from viewer.core.annotations import StudyAnnotations
+from viewer.core.annotations import ImageAnnotations, StudyAnnotations
 from viewer.qt.agreement_dialog import AgreementDialog, load_study_readers
 from viewer.qt.candidates import CandidateReview
 from viewer.qt.hanging import HANGING_ORDER
-from viewer.qt.image_view import image_key
+from viewer.qt.image_view import ImageView, image_key
 from viewer.qt.marks_layer import MarksLayer
 from viewer.qt.worklist_panel import WorklistPanel
 from viewer.store.errors import SidecarError
 from viewer.store.export_options import ExportOptions
 from viewer.store.exports import FORMATS, SINGLE_FILE_DEFAULTS, NothingToExportError, export_path
-from viewer.store.worklist import Status
+from viewer.store.worklist_status import Status
 
 if TYPE_CHECKING:
     from viewer.qt.main_window import MainWindow
@@ -54,18 +55,21 @@ class Workflow(QObject):
         self.worklist_dock.setWidget(self.worklist)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.worklist_dock)
         self.worklist_dock.hide()
-        self.candidates = CandidateReview(window.push, window.notify,
-                                          lambda v: window.model.image(image_key(v.image, v.frame)),
+        self.candidates = CandidateReview(window.push, window.notify, self._annotations_of,
                                           lambda: window.reader)
         self.other_layers: list[MarksLayer] = []
         self.other_models: dict[str, StudyAnnotations] = {}
+
+    def _annotations_of(self, view: ImageView) -> ImageAnnotations:
+        assert view.image is not None
+        return self.window.model.image(image_key(view.image, view.frame))
 
     # -- menus -------------------------------------------------------------------------
     def build_menus(self, menubar: object, file_menu: QMenu) -> None:
         act = self.window.make_action  # one place makes window-wide actions
         export_menu = QMenu("&Export annotations", self.window)
         for fmt, text in FORMATS.items():
-            export_menu.addAction(act(text, lambda _=False, f=fmt: self.export(f)))
+            export_menu.addAction(act(text, partial(self.export, fmt)))
         file_menu.insertMenu(file_menu.actions()[3], export_menu)
         file_menu.insertAction(file_menu.actions()[3], act(
             "Open &worklist folder...", self._open_worklist_dialog, "Ctrl+Shift+W"))
@@ -282,7 +286,7 @@ def help_html(window: MainWindow) -> str:
     parts = ["<h2>Keys and actions</h2>", mouse]
     for menu_action in window.menuBar().actions():
         menu = menu_action.menu()
-        if menu is None:
+        if not isinstance(menu, QMenu):
             continue
         rows = []
         for action in _actions(menu):
