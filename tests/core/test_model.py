@@ -1,0 +1,148 @@
+"""The annotation model: spacing, sizes in mm with their source, commands and undo."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from viewer.core.annotations import (
+    Calcification,
+    Calibration,
+    ChangeKind,
+    Cluster,
+    ClusterState,
+    ImageAnnotations,
+    StudyAnnotations,
+)
+from viewer.core.commands import (
+    AddCalcification,
+    CommandStack,
+    PutCluster,
+    RemoveCalcifications,
+    ReplaceCalcification,
+    SetCalibration,
+)
+from viewer.core.geometry import Spacing, SpacingSource, feret
+
+KEY = ("1.2.3", 0)
+ERMF = Spacing(0.1 / 1.1, 0.1 / 1.1, SpacingSource.IMAGER_PIXEL_SPACING_ERMF,
+               "mm at the breast plane (ERMF 1.1)", ermf=1.1)
+
+
+def disc(cx: float, cy: float, r: float, n: int = 64) -> list[tuple[float, float]]:
+    return [(cx + r * math.cos(2 * math.pi * k / n), cy + r * math.sin(2 * math.pi * k / n))
+            for k in range(n)]
+
+
+class TestSpacing:
+    def test_anisotropic_lengths_in_mm(self) -> None:
+        """A step along x uses the column spacing, along y the row spacing (DICOM order)."""
+        s = Spacing(0.2, 0.1, SpacingSource.PIXEL_SPACING, "mm calibrated")
+        assert s.distance_mm((0, 0), (10, 0)) == pytest.approx(1.0)
+        assert s.distance_mm((0, 0), (0, 10)) == pytest.approx(2.0)
+        assert s.area_mm2(100.0) == pytest.approx(2.0)
+
+    def test_uncalibrated_has_no_mm(self) -> None:
+        """Without spacing there is no mm, only pixels, and the label says so."""
+        s = Spacing.uncalibrated()
+        assert s.distance_mm((0, 0), (3, 4)) is None
+        assert s.format_length(None, 5.0) == "5.0 px"
+        assert s.short_label == "uncalibrated"
+
+    def test_rejects_half_a_spacing(self) -> None:
+        """Constructors name the bad argument."""
+        with pytest.raises(ValueError, match="row_mm"):
+            Spacing(0.1, None, SpacingSource.PIXEL_SPACING, "x")
+        with pytest.raises(ValueError, match="positive"):
+            Spacing(-0.1, 0.1, SpacingSource.PIXEL_SPACING, "x")
+
+    def test_round_trip(self) -> None:
+        assert Spacing.from_dict(ERMF.to_dict()) == ERMF
+
+
+class TestSizes:
+    @given(st.floats(2.0, 40.0), st.floats(0.03, 0.2), st.floats(0.5, 2.0))
+    def test_disc_long_axis(self, radius_px: float, col_mm: float, aspect: float) -> None:
+        """A circle of r pixels has long axis 2r px; in mm the longer pixel side wins."""
+        spacing = Spacing(col_mm * aspect, col_mm, SpacingSource.PIXEL_SPACING, "mm")
+        calc = Calcification.create((50, 50), disc(50, 50, radius_px), spacing)
+        assert calc.sizes is not None and calc.sizes.long_axis_mm is not None
+        assert calc.sizes.long_axis_px == pytest.approx(2 * radius_px, rel=0.01)
+        expected_mm = 2 * radius_px * max(col_mm, col_mm * aspect)
+        assert calc.sizes.long_axis_mm == pytest.approx(expected_mm, rel=0.01)
+        assert calc.sizes.spacing is spacing
+
+    def test_feret_of_rectangle(self) -> None:
+        """Long axis of a 30 x 40 rectangle is its diagonal (50); the extent perpendicular to
+        it spans the two other corners, each 30*40/50 = 24 from the diagonal: 48."""
+        f = feret([(0, 0), (30, 0), (30, 40), (0, 40)])
+        assert f.long_axis == pytest.approx(50.0)
+        assert f.short_axis == pytest.approx(48.0)
+
+    def test_point_mark_not_measured(self) -> None:
+        """A point-only mark has no sizes (never 0)."""
+        calc = Calcification.create((1, 2), None, ERMF)
+        assert calc.sizes is None and not calc.measured
+
+
+class TestCommands:
+    def make(self) -> tuple[StudyAnnotations, CommandStack, list[ChangeKind]]:
+        model = StudyAnnotations("r")
+        model.ensure_image(ImageAnnotations(KEY[0], dicom_spacing=ERMF))
+        seen: list[ChangeKind] = []
+        model.subscribe(lambda change: seen.append(change.kind))
+        return model, CommandStack(model), seen
+
+    def test_add_replace_remove_undo(self) -> None:
+        """Every edit undoes to the exact previous state and is announced."""
+        model, stack, seen = self.make()
+        calc = Calcification.create((10, 10), disc(10, 10, 3), ERMF)
+        stack.push(AddCalcification(KEY, calc))
+        moved = calc.moved(5, 0)
+        stack.push(ReplaceCalcification(KEY, calc, moved))
+        assert model.image(KEY).calcifications[calc.id].center == (15, 10)
+        stack.undo()
+        assert model.image(KEY).calcifications[calc.id] == calc
+        stack.push(RemoveCalcifications(KEY, [calc.id]))
+        assert model.count() == (0, 0)
+        stack.undo()
+        assert model.image(KEY).calcifications[calc.id] == calc
+        assert ChangeKind.CALCIFICATION_ADDED in seen and ChangeKind.CALCIFICATION_REMOVED in seen
+
+    def test_deleting_a_member_shrinks_its_cluster_and_undo_restores(self) -> None:
+        """A cluster loses a deleted member; undo brings both back."""
+        model, stack, _ = self.make()
+        calcs = [Calcification.create((10 * i, 10), disc(10 * i, 10, 2), ERMF) for i in range(1, 4)]
+        for c in calcs:
+            stack.push(AddCalcification(KEY, c))
+        cluster = Cluster("c1", tuple(c.id for c in calcs), ClusterState.CONFIRMED)
+        stack.push(PutCluster(KEY, cluster))
+        stack.push(RemoveCalcifications(KEY, [calcs[0].id]))
+        assert model.image(KEY).clusters["c1"].member_ids == (calcs[1].id, calcs[2].id)
+        stack.undo()
+        assert model.image(KEY).clusters["c1"] == cluster
+
+    def test_calibration_remeasures_and_undoes(self) -> None:
+        """A manual calibration changes every size and its source; undo restores them."""
+        model, stack, _ = self.make()
+        calc = Calcification.create((10, 10), disc(10, 10, 5), ERMF)
+        stack.push(AddCalcification(KEY, calc))
+        cal = Calibration("k", (0, 0), (100, 0), 5.0)
+        stack.push(SetCalibration(KEY, cal))
+        after = model.image(KEY).calcifications[calc.id]
+        assert after.sizes is not None and after.sizes.long_axis_mm == pytest.approx(0.5, rel=0.01)
+        assert after.sizes.spacing.source is SpacingSource.MANUAL
+        stack.undo()
+        assert model.image(KEY).calcifications[calc.id].sizes == calc.sizes
+
+    def test_clean_state(self) -> None:
+        """The stack knows when it is back at the saved state."""
+        model, stack, _ = self.make()
+        stack.set_clean()
+        stack.push(AddCalcification(KEY, Calcification.create((1, 1), None, ERMF)))
+        assert not stack.clean
+        stack.undo()
+        assert stack.clean
