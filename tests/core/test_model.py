@@ -140,7 +140,7 @@ class TestCommands:
 
     def test_clean_state(self) -> None:
         """The stack knows when it is back at the saved state."""
-        model, stack, _ = self.make()
+        _, stack, _ = self.make()
         stack.set_clean()
         stack.push(AddCalcification(KEY, Calcification.create((1, 1), None, ERMF)))
         assert not stack.clean
