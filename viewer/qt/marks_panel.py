@@ -37,6 +37,10 @@ ROLE_KIND = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Mark", "Long axis", "Short axis", "Area", "Morphology", "Spacing source")
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _area_text(calc: Calcification) -> str:
     if calc.sizes is None:
         return "not measured"
@@ -131,7 +135,7 @@ class MarksPanel(QWidget):
         selected = self.selected_ids()
         self._updating = True
         self.tree.clear()
-        total_calcs = total_clusters = 0
+        total_calcs = total_clusters = total_suggested = 0
         order = {name: i for i, name in enumerate(("RCC", "LCC", "RMLO", "LMLO"))}
         keys = sorted(self.model.images, key=lambda k: (order.get(self.view_names.get(k, ""), 9),
                                                          self.view_names.get(k, k[0])))
@@ -142,13 +146,14 @@ class MarksPanel(QWidget):
             clusters = [c for c in (*img.clusters.values(), *suggestions)
                         if c.state is not ClusterState.REJECTED]
             n_clusters = len([c for c in clusters if c.confirmed])
-            image_item = QTreeWidgetItem([f"{view}: {len(img.calcifications)} marks, "
-                                          f"{len(clusters)} clusters"])
+            image_item = QTreeWidgetItem([f"{view}: {_count(len(img.calcifications), 'mark')}, "
+                                          f"{_count(len(clusters), 'cluster')}"])
             image_item.setFirstColumnSpanned(True)
             image_item.setData(0, ROLE_KEY, key)
             image_item.setData(0, ROLE_KIND, "image")
             total_calcs += len(img.calcifications)
             total_clusters += n_clusters
+            total_suggested += len(clusters) - n_clusters
             placed: set[str] = set()
             for number, cluster in enumerate(clusters, start=1):
                 state = "cluster" if cluster.confirmed else "suggested cluster"
@@ -173,7 +178,9 @@ class MarksPanel(QWidget):
             image_item.setExpanded(True)
         for i in range(len(COLUMNS)):
             self.tree.resizeColumnToContents(i)
-        self.summary.setText(f"Study: {total_calcs} calcifications, {total_clusters} clusters")
+        self.summary.setText(f"Study: {_count(total_calcs, 'calcification')}, "
+                             f"{_count(total_clusters, 'confirmed cluster')}, "
+                             f"{total_suggested} suggested")
         self._updating = False
         self.select_ids(selected, emit=False)
 
