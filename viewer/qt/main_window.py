@@ -398,7 +398,14 @@ class MainWindow(QMainWindow):
 
     # -- editing ---------------------------------------------------------------------------
     def push(self, command: Command) -> None:
-        """Every edit goes through here: onto the undo stack, then autosave."""
+        """Every edit goes through here: onto the undo stack, then autosave.
+
+        A study whose annotation file is read-only for this reader (held by another
+        instance, corrupt, or written by a newer version) takes no edits.
+        """
+        if self.store is not None and self.store.read_only_reason:
+            self.notify(f"read-only: {self.store.read_only_reason}")
+            return
         self.undo_stack.push(ModelCommand(self.model, command))
 
     def _edited(self) -> None:
