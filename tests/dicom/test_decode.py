@@ -12,11 +12,16 @@ import pytest
 from pydicom import dcmread
 from pydicom.encaps import generate_frames
 
+from viewer.core.pyramid import build_levels
 from viewer.dicom.decode import (
     DecodeError,
     decode_frame,
+    decode_preview,
+    decode_pyramid,
     decode_reduced,
     decoder_problem,
+    pyramid_layout,
+    pyramid_views,
     transfer_syntax_name,
 )
 
@@ -128,3 +133,60 @@ class TestSyntaxes:
         ds.save_as(path)
         with pytest.raises(DecodeError):
             decode_frame(path)
+
+
+class TestWorkerJobs:
+    """The loader's worker jobs: a frame and its display levels, into a shared block."""
+
+    def test_levels_returned(self, make_file: MakeFile) -> None:
+        """Without a block the levels come back, clipped to the stored range given."""
+        truth = (np.arange(600 * 520).reshape(600, 520) % 4096).astype(np.uint16)
+        path = make_file("p.dcm", truth)
+        levels = decode_pyramid(str(path), 0, (100, 3000), "<u2")
+        assert isinstance(levels, list)
+        expected = build_levels(np.clip(truth, 100, 3000))
+        assert len(levels) == len(expected) == 2
+        for got, want in zip(levels, expected, strict=True):
+            np.testing.assert_array_equal(got, want)
+
+    def test_levels_written_into_a_block(self, make_file: MakeFile, tmp_path: Path) -> None:
+        """With a block of the layout's size the levels are written there, the shape returned."""
+        truth = (np.arange(530 * 700).reshape(530, 700) % 4096).astype(np.uint16)
+        path = make_file("b.dcm", truth)
+        dtype = np.dtype("<u2")
+        _, size = pyramid_layout(truth.shape, dtype)
+        block = tmp_path / "block"
+        block.write_bytes(bytes(size))
+        assert decode_pyramid(str(path), 0, (0, 4095), "<u2", str(block)) == truth.shape
+        levels = pyramid_views(bytearray(block.read_bytes()), truth.shape, dtype)
+        for got, want in zip(levels, build_levels(truth), strict=True):
+            np.testing.assert_array_equal(got, want)
+
+    def test_block_of_the_wrong_size(self, make_file: MakeFile, tmp_path: Path) -> None:
+        """A block sized for another shape is refused and left untouched."""
+        path = make_file("s.dcm", np.ones((64, 48), dtype=np.uint16))
+        block = tmp_path / "block"
+        block.write_bytes(bytes(1000))
+        with pytest.raises(DecodeError, match="64x48"):
+            decode_pyramid(str(path), 0, (0, 4095), "<u2", str(block))
+        assert block.read_bytes() == bytes(1000)
+
+    def test_never_writes_into_a_file_that_is_not_the_named_block(
+            self, make_file: MakeFile, tmp_path: Path) -> None:
+        """A target that is not the named memory block (a reused descriptor) is not written."""
+        truth = np.ones((64, 48), dtype=np.uint16)
+        path = make_file("n.dcm", truth)
+        _, size = pyramid_layout(truth.shape, np.dtype("<u2"))
+        victim = tmp_path / "victim.dcm"
+        victim.write_bytes(b"\x07" * size)
+        with pytest.raises(DecodeError, match="closed"):
+            decode_pyramid(str(path), 0, (0, 4095), "<u2", str(victim),
+                           block_name="mammo-viewer-1-1")
+        assert victim.read_bytes() == b"\x07" * size
+
+    def test_preview_clipped(self, make_file: MakeFile) -> None:
+        """The preview job subsamples and clips to the stored range."""
+        truth = (np.arange(40 * 40).reshape(40, 40) % 4096).astype(np.uint16)
+        path = make_file("v.dcm", truth)
+        preview = decode_preview(str(path), 0, 2, (0, 1000))
+        np.testing.assert_array_equal(preview, np.minimum(truth[::4, ::4], 1000))

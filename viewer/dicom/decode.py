@@ -3,11 +3,19 @@
 :func:`decode_frame` takes only a path and a frame number, so it can run in a worker
 process (decoders hold the GIL; threads do not help). :func:`decode_reduced` decodes a
 JPEG 2000 frame at a reduced resolution for a quick first paint.
+
+The worker-process jobs of :class:`viewer.qt.loader.StudyLoader` are here too (this
+module imports no Qt): :func:`decode_preview` and :func:`decode_pyramid`, which writes a
+frame and its display levels straight into a shared memory block laid out by
+:func:`pyramid_layout`, so that the result reaches the UI process without a copy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import mmap
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -16,6 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
+
+from viewer.core.pyramid import build_levels, level_shapes
 
 JPEG2000_SYNTAXES = frozenset(
     {
@@ -160,7 +170,7 @@ def decode_reduced(path: Path | str, frame: int = 0, level: int = 2) -> NDArray[
                 break
         reduced = _pillow_reduced(codestream, level)
         if reduced is not None:
-            return reduced.astype(_stored_dtype(ds), copy=False)
+            return reduced.astype(stored_dtype(ds), copy=False)
     full = decode_frame(ds, frame)
     return full[::step, ::step]
 
@@ -192,8 +202,115 @@ def _pillow_reduced(codestream: bytes, level: int) -> NDArray[Any] | None:
     return arr
 
 
-def _stored_dtype(ds: Dataset) -> np.dtype[Any]:
+def stored_dtype(ds: Dataset) -> np.dtype[Any]:
     """The dtype pydicom gives stored values of ``ds`` (signed / unsigned, 8 or 16 bits)."""
     signed = int(ds.get("PixelRepresentation", 0) or 0) == 1
     bits = int(ds.get("BitsAllocated", 16) or 16)
     return np.dtype(f"{'i' if signed else 'u'}{max(1, bits // 8)}")
+
+
+# -- worker-process jobs ------------------------------------------------------------------
+
+_ALIGN = 64
+
+
+def warm_up() -> None:
+    """Import the decoders now: run once as a worker process starts, before any image waits."""
+    from pydicom.pixels.decoders.base import get_decoder
+    from pydicom.pixels.utils import pixel_array  # noqa: F401
+
+    # Asking whether a decoder is available imports its plugins (pylibjpeg, openjpeg...);
+    # an optional decoder that fails here fails later on its files, with a clear message.
+    for uid in ("1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.5"):
+        with contextlib.suppress(Exception):
+            _ = get_decoder(uid).is_available
+    with contextlib.suppress(ImportError):
+        from PIL import Jpeg2KImagePlugin  # noqa: F401
+
+
+def pyramid_layout(
+    shape: tuple[int, int], dtype: np.dtype[Any], min_size: int = 256
+) -> tuple[list[tuple[int, tuple[int, int]]], int]:
+    """Where the levels of a frame's pyramid go in one buffer.
+
+    Returns ``[(byte offset, (rows, columns)), ...]`` for levels 0 .. max_level
+    (:func:`viewer.core.pyramid.level_shapes`) and the buffer size in bytes.
+    """
+    layout = []
+    offset = 0
+    for level in level_shapes(shape, min_size):
+        layout.append((offset, level))
+        size = level[0] * level[1] * dtype.itemsize
+        offset += (size + _ALIGN - 1) // _ALIGN * _ALIGN
+    return layout, max(offset, 1)
+
+
+def pyramid_views(
+    buffer: Any, shape: tuple[int, int], dtype: np.dtype[Any], min_size: int = 256
+) -> list[NDArray[Any]]:
+    """Arrays on ``buffer`` (an mmap, bytearray...) for the levels of :func:`pyramid_layout`."""
+    layout, _ = pyramid_layout(shape, dtype, min_size)
+    return [
+        np.frombuffer(buffer, dtype=dtype, count=rows * cols, offset=offset).reshape(rows, cols)
+        for offset, (rows, cols) in layout
+    ]
+
+
+def _clipped(arr: NDArray[Any], stored_range: tuple[int, int]) -> NDArray[Any]:
+    low, high = stored_range
+    if arr.size and (int(arr.min()) < low or int(arr.max()) > high):
+        return np.asarray(np.clip(arr, low, high))
+    return arr
+
+
+def decode_preview(
+    path: str, frame: int, level: int, stored_range: tuple[int, int]
+) -> NDArray[Any]:
+    """Worker job: :func:`decode_reduced`, clipped to the stored range (a display table's size)."""
+    return _clipped(decode_reduced(path, frame, level), stored_range)
+
+
+def decode_pyramid(
+    path: str,
+    frame: int,
+    stored_range: tuple[int, int],
+    dtype: str,
+    target: str | None = None,
+    min_size: int = 256,
+    block_name: str | None = None,
+) -> list[NDArray[Any]] | tuple[int, int]:
+    """Worker job: decode ``frame``, clip it to ``stored_range``, build its display levels.
+
+    With ``target`` (the path of a file or shared memory block of the size
+    :func:`pyramid_layout` gives for the frame's shape and ``dtype``), the levels are
+    written there and only the decoded shape is returned; otherwise the levels are
+    returned. ``block_name``: ``target`` is a link to the Linux memfd of that name, and
+    nothing is written unless it is (a closed and reused descriptor number must never
+    lead to writing into another file). A decoded shape other than the block's raises
+    :class:`DecodeError`.
+    """
+    arr = _clipped(decode_frame(path, frame), stored_range)
+    kind = np.dtype(dtype)
+    if target is None:
+        return build_levels(arr.astype(kind, copy=False), min_size)
+    shape = (int(arr.shape[0]), int(arr.shape[1]))
+    with open(target, "r+b") as fh:
+        if block_name is not None:
+            link = os.readlink(f"/proc/self/fd/{fh.fileno()}")
+            if not link.startswith(f"/memfd:{block_name}"):
+                raise DecodeError("the image was closed while it was being decoded")
+        size = fh.seek(0, io.SEEK_END)
+        if pyramid_layout(shape, kind, min_size)[1] != size:
+            raise DecodeError(
+                f"decoded image is {shape[0]}x{shape[1]} pixels, not the size the header gives"
+            )
+        block = mmap.mmap(fh.fileno(), size)
+    try:
+        levels = pyramid_views(block, shape, kind, min_size)
+        np.copyto(levels[0], arr, casting="unsafe")  # clipped: the values fit
+        del arr
+        build_levels(levels[0], min_size, out=levels[1:])
+        del levels
+    finally:
+        block.close()
+    return shape

@@ -1,0 +1,665 @@
+"""The performance suite: display and opening speed of a 4-view study, beside the baseline.
+
+Run ``python benchmarks/run.py [--json] [--quick]`` (Qt offscreen). It builds (once,
+then cached) a realistic 4-view study of 4096x5120 12-bit synthetic mammograms, in JPEG
+2000 lossless and uncompressed, and measures in one run (issue 3, "Speed"):
+
+- ``wl_frame_ms``: a window/level drag step on one 1920x1080 view, until it is painted;
+- ``wl_frame_4view_ms``: the same with four linked views (2x2 in 1920x1080);
+- ``pan_frame_ms``: a pan step at 1:1 zoom (every screen pixel a stored pixel);
+- ``open_first_paint_s`` / ``open_full_s``: from asking to open the J2K study until all
+  four views show a picture / the full-resolution pixels;
+- ``max_ui_stall_ms``: the longest gap of a 5 ms timer while opening;
+- ``memory_ratio``: memory the open study takes / the raw pixel bytes.
+
+The baseline is what a user of the plain libraries gets: pyqtgraph ImageItem with the
+uint16 image and ``setLevels`` per step, sequential ``pydicom`` decoding. A frame is
+timed from the change to the end of the paint it causes (Qt paint events counted on
+the viewports), so it is what the user waits for. Medians unless said otherwise.
+
+The other engineers' benchmarks (``measure_bench``, ``cluster_bench``, ``store_bench``,
+``worklist_bench`` in this folder) are run too when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import itertools
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROWS, COLS = 5120, 4096
+SCREEN = (1920, 1080)
+STUDY_VERSION = "mammo-viewer benchmark study v1"
+VIEWS = (("R", "CC"), ("L", "CC"), ("R", "MLO"), ("L", "MLO"))
+TARGETS: dict[str, tuple[str, float]] = {
+    "wl_frame_ms": ("<= 8 ms median", 8.0),
+    "wl_frame_4view_ms": ("<= 12 ms", 12.0),
+    "pan_frame_ms": ("<= 8 ms", 8.0),
+    "open_first_paint_s": ("<= 0.6 s", 0.6),
+    "open_full_s": ("<= 4.5 s", 4.5),
+    "max_ui_stall_ms": ("<= 50 ms", 50.0),
+    "memory_ratio": ("<= 1.6", 1.6),
+}
+OTHER_BENCHES = ("measure_bench", "cluster_bench", "store_bench", "worklist_bench")
+
+
+# -- the study -----------------------------------------------------------------------------
+
+def _write_view(folder: str, index: int) -> list[str]:
+    """Make view ``index`` and write it uncompressed and in JPEG 2000 lossless (a worker job)."""
+    from pydicom.uid import JPEG2000Lossless, generate_uid
+
+    from viewer.core.phantom import make_mammogram
+    from viewer.dicom.demo import demo_dataset
+
+    lat, view = VIEWS[index]
+    phantom = make_mammogram(ROWS, COLS, (0.07, 0.07), lat, view, seed=200 + index)
+    ds = demo_dataset(phantom, index + 1)
+    study = generate_uid(entropy_srcs=[STUDY_VERSION])
+    ds.StudyInstanceUID = study
+    ds.SeriesInstanceUID = generate_uid(entropy_srcs=[STUDY_VERSION, lat, view])
+    ds.ImageComments = STUDY_VERSION
+    paths = []
+    for kind in ("raw", "j2k"):
+        uid = generate_uid(entropy_srcs=[STUDY_VERSION, lat, view, kind])
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = uid
+        if kind == "j2k":
+            ds.compress(JPEG2000Lossless, encoding_plugin="pylibjpeg")
+        path = Path(folder) / kind / f"{lat}{view}.dcm"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        ds.save_as(tmp, enforce_file_format=True)
+        os.replace(tmp, path)
+        paths.append(str(path))
+    return paths
+
+
+def _is_current(path: Path) -> bool:
+    from pydicom import dcmread
+
+    try:
+        ds = dcmread(path, stop_before_pixels=True, specific_tags=["ImageComments"])
+    except Exception:  # missing or half-written: make it again
+        return False
+    return ds.get("ImageComments") == STUDY_VERSION
+
+
+def ensure_study(cache: Path) -> dict[str, list[Path]]:
+    """The benchmark study's files, ``{"raw": [...], "j2k": [...]}`` in RCC, LCC, RMLO, LMLO order.
+
+    Made on the first run (about half a minute, two processes) and reused afterwards.
+    """
+    names = [f"{lat}{view}.dcm" for lat, view in VIEWS]
+    files = {kind: [cache / kind / n for n in names] for kind in ("raw", "j2k")}
+    missing = [i for i, n in enumerate(names)
+               if not all(_is_current(files[k][i]) for k in files)]
+    if missing:
+        print(f"making the benchmark study in {cache} (once) ...", file=sys.stderr)
+        import multiprocessing
+
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+            list(pool.map(_write_view, [str(cache)] * len(missing), missing))
+    return files
+
+
+# -- measuring ------------------------------------------------------------------------------
+
+def _rss() -> dict[str, int]:
+    """This process's resident memory in bytes by kind (Linux), empty elsewhere."""
+    return _rss_of(os.getpid())
+
+
+def _rss_of(pid: int) -> dict[str, int]:
+    found: dict[str, int] = {}
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+                    found[key] = int(value.split()[0]) * 1024
+    except OSError:
+        pass
+    return found
+
+
+class PaintWatch:
+    """Counts paint events of widgets' viewports, to wait for the paint a change causes."""
+
+    def __init__(self, widgets: Iterable[Any]) -> None:
+        from PySide6.QtCore import QEvent, QObject
+
+        watch = self
+
+        class _Filter(QObject):
+            def eventFilter(self, obj: Any, event: Any) -> bool:
+                if event.type() == QEvent.Type.Paint:
+                    watch.counts[obj] = watch.counts.get(obj, 0) + 1
+                    watch.last_paint[obj] = time.perf_counter()
+                return False
+
+        self._filter = _Filter()
+        self.counts: dict[Any, int] = {}
+        self.last_paint: dict[Any, float] = {}
+        self.viewports = [w.viewport() for w in widgets]
+        for viewport in self.viewports:
+            viewport.installEventFilter(self._filter)
+
+    def snapshot(self) -> list[int]:
+        return [self.counts.get(v, 0) for v in self.viewports]
+
+    def frame(self, app: Any, change: Callable[[], None], busy: Callable[[], bool]) -> float:
+        """Milliseconds from ``change()`` until every viewport has painted and ``busy()`` is over."""
+        before = self.snapshot()
+        t0 = time.perf_counter()
+        change()
+        for _ in range(1000):
+            app.processEvents()
+            if not busy() and all(a > b for a, b in zip(self.snapshot(), before, strict=True)):
+                break
+        return (time.perf_counter() - t0) * 1000.0
+
+
+def _decode_all(paths: list[Path]) -> list[Any]:
+    from viewer.dicom.image import MammoImage
+
+    images = [MammoImage.open(p) for p in paths]
+    for image in images:
+        image.pixels()
+    return images
+
+
+def _drag_steps(n: int) -> list[tuple[float, float]]:
+    """Window (centre, width) offsets of a right-button drag: a slow zig-zag."""
+    return [(((i * 7) % 40) - 20.0, ((i * 13) % 60) - 30.0) for i in range(n)]
+
+
+def bench_display(app: Any, paths: list[Path], frames: int) -> dict[str, Any]:
+    """Window/level and pan frames of the viewer and of the plain pyqtgraph baseline."""
+    import numpy as np
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QGridLayout, QWidget
+
+    from viewer.core.pyramid import Pyramid
+    from viewer.qt.hanging import HangingView
+    from viewer.qt.image_view import ImageView
+
+    images = _decode_all(paths)
+    steps = _drag_steps(frames)
+    out: dict[str, Any] = {}
+
+    # viewer, one view
+    view = ImageView("RCC")
+    view.resize(*SCREEN)
+    view.show()
+    view.set_full(images[0], Pyramid(images[0].pixels()))
+    watch = PaintWatch([view])
+    for _ in range(3):
+        app.processEvents()
+    base = view.voi
+
+    def busy_one() -> bool:
+        return bool(view._render_timer.isActive())
+
+    def wl(target: Any, dc: float, dw: float) -> Callable[[], None]:
+        return lambda: target.set_voi(base.with_window(base.center + dc, base.width + dw))
+
+    times = [watch.frame(app, wl(view, dc, dw), busy_one) for dc, dw in steps]
+    out["wl_viewer"] = times
+    # pan at 1:1 and zoom steps from fit to 1:1
+    view.set_zoom(1.0, (COLS / 2, ROWS / 2))
+    for _ in range(3):
+        app.processEvents()
+    pans = []
+    for i in range(frames):
+        dx = 8.0 if (i // 20) % 2 == 0 else -8.0
+        pans.append(watch.frame(app, lambda dx=dx: view.vb.translateBy(x=dx, y=dx / 2), busy_one))
+    out["pan_viewer"] = pans
+    zooms = []
+    for i in range(min(frames, 40)):
+        if i % 20 == 0:
+            view.fit()
+            app.processEvents()
+        zooms.append(watch.frame(app, lambda: view.vb.scaleBy((1 / 1.12, 1 / 1.12)), busy_one))
+    out["zoom_viewer"] = zooms
+    view.close()
+
+    # viewer, 4 linked views (what MainWindow's linked window/level does: set_voi on each)
+    hanging = HangingView()
+    hanging.resize(*SCREEN)
+    hanging.show()
+    for name, image in zip(("RCC", "LCC", "RMLO", "LMLO"), images, strict=True):
+        hanging.views[name].set_full(image, Pyramid(image.pixels()))
+    views = list(hanging.views.values())
+    watch4 = PaintWatch(views)
+    for _ in range(3):
+        app.processEvents()
+    bases = [v.voi for v in views]
+
+    def wl4(dc: float, dw: float) -> Callable[[], None]:
+        def change() -> None:
+            for v, b in zip(views, bases, strict=True):
+                v.set_voi(b.with_window(b.center + dc, b.width + dw), emit=False)
+        return change
+
+    out["wl4_viewer"] = [watch4.frame(app, wl4(dc, dw), lambda: any(
+        v._render_timer.isActive() for v in views)) for dc, dw in steps]
+    hanging.close()
+
+    # baseline: ImageItem with the uint16 image, setLevels per step
+    def baseline_view() -> tuple[Any, Any]:
+        gv = pg.GraphicsView(background="k")
+        vb = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        gv.setCentralItem(vb)
+        item = pg.ImageItem(axisOrder="row-major")
+        vb.addItem(item)
+        return gv, (vb, item)
+
+    gv, (vb, item) = baseline_view()
+    gv.resize(*SCREEN)
+    gv.show()
+    item.setImage(np.asarray(images[0].pixels()), levels=_levels(base))
+    vb.autoRange(padding=0.01)
+    watchb = PaintWatch([gv])
+    for _ in range(3):
+        app.processEvents()
+    out["wl_baseline"] = [watchb.frame(app, lambda dc=dc, dw=dw: item.setLevels(
+        _levels(base.with_window(base.center + dc, base.width + dw))), lambda: False)
+        for dc, dw in steps]
+    vb.setRange(xRange=(COLS / 2 - SCREEN[0] / 2, COLS / 2 + SCREEN[0] / 2),
+                yRange=(ROWS / 2 - SCREEN[1] / 2, ROWS / 2 + SCREEN[1] / 2), padding=0)
+    app.processEvents()
+    out["pan_baseline"] = [watchb.frame(app, lambda i=i: vb.translateBy(
+        x=8.0 if (i // 20) % 2 == 0 else -8.0), lambda: False) for i in range(frames)]
+    gv.close()
+
+    grid = QWidget()
+    layout = QGridLayout(grid)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    cells = []
+    for i, image in enumerate(images):
+        gv_i, (vb_i, item_i) = baseline_view()
+        item_i.setImage(np.asarray(image.pixels()), levels=_levels(image.default_voi()))
+        layout.addWidget(gv_i, i // 2, i % 2)
+        cells.append((gv_i, vb_i, item_i, image.default_voi()))
+    grid.resize(*SCREEN)
+    grid.show()
+    for _, vb_i, _, _ in cells:
+        vb_i.autoRange(padding=0.01)
+    watchb4 = PaintWatch([c[0] for c in cells])
+    for _ in range(3):
+        app.processEvents()
+
+    def wl4b(dc: float, dw: float) -> Callable[[], None]:
+        def change() -> None:
+            for _, _, item_i, b in cells:
+                item_i.setLevels(_levels(b.with_window(b.center + dc, b.width + dw)))
+        return change
+
+    out["wl4_baseline"] = [watchb4.frame(app, wl4b(dc, dw), lambda: False) for dc, dw in steps]
+    grid.close()
+    return out
+
+
+def _levels(voi: Any) -> tuple[float, float]:
+    return (voi.center - voi.width / 2.0, voi.center + voi.width / 2.0)
+
+
+def bench_open_viewer(app: Any, paths: list[Path]) -> dict[str, float]:
+    """Open the study as the main window does with the loader; times from the request."""
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+
+    from viewer.dicom.decode import pyramid_layout, stored_dtype
+    from viewer.dicom.study import open_study
+    from viewer.qt.hanging import HangingView
+    from viewer.qt.loader import StudyLoader, preview_level
+
+    hanging = HangingView()
+    hanging.resize(*SCREEN)
+    hanging.show()
+    app.processEvents()
+    loader = StudyLoader()
+    loader.start()
+    if not loader.wait_ready(60.0):
+        raise RuntimeError("the decoding processes did not start")
+    watch = PaintWatch(hanging.views.values())
+    gc.collect()
+    rss_before = _rss()
+    workers_before = sum(_rss_of(pid).get("VmRSS", 0) for pid in loader.worker_pids())
+    marks: dict[str, float] = {}
+    ticks: list[float] = []
+    shown: dict[str, list[Any]] = {"preview": [], "full": []}
+    loop = QEventLoop()
+    study_holder: list[Any] = []
+
+    def tick() -> None:
+        ticks.append(time.perf_counter())
+
+    def view_of(image: Any) -> Any:
+        return next(v for v in hanging.views.values() if v.image is image)
+
+    def on_preview(image: Any, array: Any, level: int) -> None:
+        view_of(image).set_preview(image, array, level)
+        shown["preview"].append(view_of(image).viewport())
+
+    def on_full(image: Any) -> None:
+        view_of(image).set_full(image, loader.pyramid(image))
+        shown["full"].append(view_of(image).viewport())
+
+    def on_failed(image: Any, message: str) -> None:
+        raise RuntimeError(message)
+
+    def open_it() -> None:
+        marks["t0"] = time.perf_counter()
+        study = open_study(paths)
+        study_holder.append(study)
+        by_view = study.by_view()
+        for name, view in hanging.views.items():
+            view.set_loading(by_view[name])
+        cell = hanging.views["RCC"]
+        level = preview_level((ROWS, COLS), (cell.width(), cell.height()))
+        loader.load(list(by_view.values()), preview_level=level)
+
+    def check() -> None:
+        # a picture is on screen once its viewport painted after it was set
+        for kind in ("preview", "full"):
+            key = f"{kind}_painted"
+            if key not in marks and len(shown[kind]) == 4 and all(
+                    watch.last_paint.get(v, 0.0) > marks["t0"] for v in shown[kind]):
+                marks[key] = time.perf_counter()
+        if "full_painted" in marks:
+            loop.quit()
+
+    loader.preview_ready.connect(on_preview)
+    loader.image_ready.connect(on_full)
+    loader.failed.connect(on_failed)
+    stall = QTimer()
+    stall.setTimerType(Qt.TimerType.PreciseTimer)
+    stall.setInterval(5)
+    stall.timeout.connect(tick)
+    stall.timeout.connect(check)
+    stall.start()
+    QTimer.singleShot(0, open_it)
+    QTimer.singleShot(120_000, loop.quit)
+    loop.exec()
+    stall.stop()
+    if "full_painted" not in marks:
+        raise RuntimeError("the study did not open within two minutes")
+    for _ in range(3):
+        app.processEvents()
+    gc.collect()
+    rss_after = _rss()
+    images = study_holder[0].images
+    shared = sum(pyramid_layout((i.rows, i.columns), stored_dtype(i.dataset))[1] for i in images)
+    raw_bytes = sum(i.rows * i.columns * 2 for i in images)
+    t0 = marks["t0"]
+    during = [t for t in ticks if t >= t0 - 0.005 and t <= marks["full_painted"] + 0.005]
+    gaps = [(b - a) * 1000.0 for a, b in itertools.pairwise(during)]
+    result = {
+        "first_paint_s": marks.get("preview_painted", marks["full_painted"]) - t0,
+        "full_s": marks["full_painted"] - t0,
+        "max_stall_ms": max(gaps) if gaps else float("nan"),
+        "memory_ratio": float("nan"),
+        "worker_rss_growth_mb": float("nan"),
+    }
+    if rss_before and rss_after:
+        # Shared blocks are fully resident (the workers wrote them) but count in this
+        # process's RSS only where touched: count them whole, and the rest of the growth.
+        grown = (rss_after["VmRSS"] - rss_before["VmRSS"]) \
+            - (rss_after["RssShmem"] - rss_before["RssShmem"])
+        result["memory_ratio"] = (grown + (shared if loader.uses_shared_memory else 0)) / raw_bytes
+        workers_after = sum(_rss_of(pid).get("VmRSS", 0) for pid in loader.worker_pids())
+        result["worker_rss_growth_mb"] = (workers_after - workers_before) / 1e6
+    loader.preview_ready.disconnect(on_preview)
+    loader.image_ready.disconnect(on_full)
+    loader.failed.disconnect(on_failed)
+    hanging.close()
+    hanging.deleteLater()
+    return result
+
+
+def bench_open_baseline(app: Any, paths: list[Path]) -> dict[str, float]:
+    """Sequential pydicom decoding into four ImageItems; every view shown as it is decoded."""
+    import numpy as np
+    import pydicom
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QGridLayout, QWidget
+
+    grid = QWidget()
+    layout = QGridLayout(grid)
+    cells = []
+    for i in range(4):
+        gv = pg.GraphicsView(background="k")
+        vb = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        gv.setCentralItem(vb)
+        item = pg.ImageItem(axisOrder="row-major")
+        vb.addItem(item)
+        layout.addWidget(gv, i // 2, i % 2)
+        cells.append((gv, vb, item))
+    grid.resize(*SCREEN)
+    grid.show()
+    app.processEvents()
+    watch = PaintWatch([c[0] for c in cells])
+    t0 = time.perf_counter()
+    longest = 0.0
+    for path, (_, vb, item) in zip(paths, cells, strict=True):
+        t1 = time.perf_counter()
+        ds = pydicom.dcmread(path)
+        arr = ds.pixel_array
+        center, width = float(ds.WindowCenter[0]), float(ds.WindowWidth[0])
+        item.setImage(np.asarray(arr), levels=(center - width / 2, center + width / 2))
+        vb.autoRange(padding=0.01)
+        longest = max(longest, (time.perf_counter() - t1) * 1000.0)
+        app.processEvents()
+    before = [0] * 4
+    for _ in range(100):
+        app.processEvents()
+        if all(a > b for a, b in zip(watch.snapshot(), before, strict=True)):
+            break
+    done = time.perf_counter() - t0
+    grid.close()
+    return {"first_paint_s": done, "full_s": done, "max_stall_ms": longest}
+
+
+def bench_raw_inprocess(paths: list[Path]) -> float:
+    """Milliseconds to decode one uncompressed view and build its levels on the UI thread."""
+    from viewer.core.pyramid import build_levels
+    from viewer.dicom.decode import decode_frame
+
+    times = []
+    for path in paths:
+        t0 = time.perf_counter()
+        build_levels(decode_frame(path))
+        times.append((time.perf_counter() - t0) * 1000.0)
+    return statistics.median(times)
+
+
+# -- the other benchmarks ----------------------------------------------------------------------
+
+def run_others(quick: bool) -> tuple[dict[str, Any], list[str]]:
+    """Results of the other benchmark modules found in this folder, and the names missing."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    results: dict[str, Any] = {}
+    missing = []
+    calls: dict[str, Callable[[Any], Any]] = {
+        "measure_bench": lambda m: m.run(count=20) if quick else m.run(),
+        "store_bench": lambda m: m.bench_save(2000 if quick else 10000),
+        "worklist_bench": lambda m: m.bench_worklist(100 if quick else 1000),
+    }
+    for name in OTHER_BENCHES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+            continue
+        call = calls.get(name) or _generic_call
+        try:
+            results[name] = call(module)
+        except Exception as exc:  # one broken benchmark must not lose the others' numbers
+            results[name] = {"error": f"{type(exc).__name__}: {exc}"}
+    return results, missing
+
+
+def _generic_call(module: Any) -> Any:
+    for attr in ("run", *sorted(a for a in dir(module) if a.startswith("bench_"))):
+        fn = getattr(module, attr, None)
+        if callable(fn):
+            return fn()
+    return {"error": "no run() or bench_*() function"}
+
+
+# -- report ------------------------------------------------------------------------------------
+
+def _median(values: list[float]) -> float:
+    return float(statistics.median(values)) if values else float("nan")
+
+
+def _p90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[int(0.9 * (len(ordered) - 1))] if ordered else float("nan")
+
+
+def collect(quick: bool, cache: Path, others: bool) -> dict[str, Any]:
+    from PySide6.QtWidgets import QApplication
+
+    from viewer.qt.loader import shutdown_decode_pool
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    files = ensure_study(cache)
+    frames = 30 if quick else 120
+    display = bench_display(app, files["raw"], frames)
+    opens = [bench_open_viewer(app, files["j2k"]) for _ in range(1 if quick else 3)]
+    raw_open = bench_open_viewer(app, files["raw"])
+    baseline = bench_open_baseline(app, files["j2k"])
+    raw_baseline = bench_open_baseline(app, files["raw"])
+    raw_inprocess = bench_raw_inprocess(files["raw"][:2])
+    shutdown_decode_pool()
+
+    def pick(key: str) -> float:
+        return _median([o[key] for o in opens])
+
+    result: dict[str, Any] = {
+        "wl_frame_ms": {"viewer": _median(display["wl_viewer"]),
+                        "baseline": _median(display["wl_baseline"])},
+        "wl_frame_4view_ms": {"viewer": _median(display["wl4_viewer"]),
+                              "baseline": _median(display["wl4_baseline"])},
+        "pan_frame_ms": _median(display["pan_viewer"]),
+        "open_first_paint_s": {"viewer": pick("first_paint_s"),
+                               "baseline": baseline["first_paint_s"]},
+        "open_full_s": {"viewer": pick("full_s"), "baseline": baseline["full_s"]},
+        "max_ui_stall_ms": max(o["max_stall_ms"] for o in opens),
+        "memory_ratio": max(o["memory_ratio"] for o in opens),
+        "details": {
+            "wl_frame_p90_ms": {"viewer": _p90(display["wl_viewer"]),
+                                "baseline": _p90(display["wl_baseline"])},
+            "wl_frame_4view_p90_ms": {"viewer": _p90(display["wl4_viewer"]),
+                                      "baseline": _p90(display["wl4_baseline"])},
+            "pan_frame_p90_ms": _p90(display["pan_viewer"]),
+            "pan_frame_baseline_ms": _median(display["pan_baseline"]),
+            "zoom_frame_ms": _median(display["zoom_viewer"]),
+            "zoom_frame_p90_ms": _p90(display["zoom_viewer"]),
+            "open_runs": opens,
+            "max_ui_stall_baseline_ms": baseline["max_stall_ms"],
+            "worker_rss_growth_mb": max(o["worker_rss_growth_mb"] for o in opens),
+            "open_full_uncompressed_s": {"viewer": raw_open["full_s"],
+                                         "baseline": raw_baseline["full_s"]},
+            "max_ui_stall_uncompressed_ms": {"viewer": raw_open["max_stall_ms"],
+                                             "baseline": raw_baseline["max_stall_ms"]},
+            "uncompressed_decode_on_ui_thread_ms": raw_inprocess,
+            "frames_per_figure": frames,
+        },
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform(), "qpa": os.environ.get("QT_QPA_PLATFORM")},
+    }
+    if others:
+        found, missing = run_others(quick)
+        result["others"] = found
+        result["others_missing"] = missing
+    return result
+
+
+def _fmt(value: Any, unit: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "n/a"
+    digits = 2 if unit in ("s", "") else 1
+    return f"{value:.{digits}f}{(' ' + unit) if unit else ''}"
+
+
+def table(result: dict[str, Any]) -> str:
+    """The Markdown table: figure | target | viewer | baseline."""
+    lines = ["| figure | target | viewer | baseline |", "|---|---|---|---|"]
+    for key, (target, _) in TARGETS.items():
+        unit = "ms" if key.endswith("_ms") else "s" if key.endswith("_s") else ""
+        value = result[key]
+        viewer, base = (value["viewer"], value["baseline"]) if isinstance(value, dict) \
+            else (value, None)
+        if key == "max_ui_stall_ms":
+            base = result["details"]["max_ui_stall_baseline_ms"]
+        if key == "pan_frame_ms":
+            base = result["details"]["pan_frame_baseline_ms"]
+        lines.append(f"| `{key}` | {target} | {_fmt(viewer, unit)} | {_fmt(base, unit)} |")
+    return "\n".join(lines)
+
+
+def verdicts(result: dict[str, Any]) -> dict[str, bool]:
+    """Whether each figure meets its target."""
+    out = {}
+    for key, (_, limit) in TARGETS.items():
+        value = result[key]
+        viewer = value["viewer"] if isinstance(value, dict) else value
+        out[key] = bool(viewer <= limit)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer frames, one open, smaller runs of the other benchmarks")
+    parser.add_argument("--cache", type=Path,
+                        default=Path(tempfile.gettempdir()) / "mammo-viewer-benchmark",
+                        help="folder of the generated study (default: in the temp folder)")
+    parser.add_argument("--no-others", action="store_true",
+                        help="skip the other engineers' benchmarks")
+    args = parser.parse_args(argv)
+    result = collect(args.quick, args.cache, not args.no_others)
+    result["meets_target"] = verdicts(result)
+    if args.json:
+        print(json.dumps(result, indent=2, default=float))
+        return 0
+    print(table(result))
+    details = result["details"]
+    print()
+    print(f"zoom frame {_fmt(details['zoom_frame_ms'], 'ms')}, pan p90 "
+          f"{_fmt(details['pan_frame_p90_ms'], 'ms')}, uncompressed open "
+          f"{_fmt(details['open_full_uncompressed_s']['viewer'], 's')} (baseline "
+          f"{_fmt(details['open_full_uncompressed_s']['baseline'], 's')}), uncompressed "
+          f"decode on the UI thread would stall "
+          f"{_fmt(details['uncompressed_decode_on_ui_thread_ms'], 'ms')}, worker memory growth "
+          f"{_fmt(details['worker_rss_growth_mb'], '')} MB")
+    if "others" in result:
+        for name, numbers in result["others"].items():
+            print(f"{name}: {json.dumps(numbers, default=float)}")
+        if result["others_missing"]:
+            print("not found: " + ", ".join(result["others_missing"]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
