@@ -73,6 +73,13 @@ class TestReducedDecode:
         means = full.reshape(1760 // step, step, 1760 // step, step).mean(axis=(1, 3))
         assert float(np.abs(small.astype(np.float64) - means).mean()) < 0.02 * 1023
 
+    def test_more_levels_than_the_codestream_holds(self, shared_data: Path) -> None:
+        """Past the codestream's 5 decomposition levels: its coarsest, subsampled, still fast."""
+        path = shared_data / "wg04_RG3_J2KR.dcm"
+        small = decode_reduced(path, 0, 7)
+        assert small.shape == (-(-1760 // 128), -(-1760 // 128))
+        np.testing.assert_array_equal(small, decode_reduced(path, 0, 5)[::4, ::4])
+
     def test_other_syntaxes_are_subsampled(self, shared_data: Path) -> None:
         """RLE has no resolution levels: the full decode, every 4th pixel."""
         path = shared_data / "wg04_RG3_RLE.dcm"

@@ -175,11 +175,35 @@ def decode_reduced(path: Path | str, frame: int = 0, level: int = 2) -> NDArray[
     return full[::step, ::step]
 
 
+def _j2k_decomposition_levels(codestream: bytes) -> int | None:
+    """Wavelet decomposition levels of a J2K codestream (its COD marker), None if not found."""
+    i = 2  # after SOC
+    while i + 4 <= len(codestream) and codestream[i] == 0xFF:
+        marker = codestream[i + 1]
+        if marker == 0x90:  # SOT: the main header is over
+            return None
+        if marker == 0x52 and i + 9 < len(codestream):  # COD: Lcod, Scod, SGcod (4), SPcod
+            return codestream[i + 9]
+        i += 2 + int.from_bytes(codestream[i + 2 : i + 4], "big")
+    return None
+
+
 def _pillow_reduced(codestream: bytes, level: int) -> NDArray[Any] | None:
-    """Pillow's reduced-resolution decode, scaled back to stored values; None if unsupported."""
+    """Pillow's reduced-resolution decode, scaled back to stored values; None if unsupported.
+
+    A codestream with fewer decomposition levels than asked is decoded at its coarsest
+    and subsampled the rest of the way (asking OpenJPEG for more fails).
+    """
     precision = _j2k_precision(codestream)
     if precision is None or precision[1] or precision[0] > 16:
         return None  # signed or odd codestreams: the full decoder handles them
+    available = _j2k_decomposition_levels(codestream)
+    if available is not None and available < level:
+        reduced = _pillow_reduced(codestream, available) if available > 0 else None
+        if reduced is None:
+            return None
+        step = 2 ** (level - available)
+        return reduced[::step, ::step]
     try:
         from PIL import Image
     except ImportError:
