@@ -219,21 +219,27 @@ def bench_display(app: Any, paths: list[Path], frames: int) -> dict[str, Any]:
 
     times = [watch.frame(app, wl(view, dc, dw), busy_one) for dc, dw in steps]
     out["wl_viewer"] = times
-    # pan at 1:1 and zoom steps from fit to 1:1
+    # pan at 1:1: a steady drag of 12 screen pixels a frame, turning at the image's edges
     view.set_zoom(1.0, (COLS / 2, ROWS / 2))
     for _ in range(3):
         app.processEvents()
     pans = []
-    for i in range(frames):
-        dx = 8.0 if (i // 20) % 2 == 0 else -8.0
-        pans.append(watch.frame(app, lambda dx=dx: view.vb.translateBy(x=dx, y=dx / 2), busy_one))
+    direction = 1.0
+    for _ in range(frames):
+        rect = view.vb.viewRect()
+        if (direction > 0 and rect.right() + 12 > COLS) or (direction < 0 and rect.left() < 12):
+            direction = -direction
+        pans.append(watch.frame(app, lambda d=direction: view.vb.translateBy(x=12.0 * d, y=3.0 * d),
+                                busy_one))
     out["pan_viewer"] = pans
+    # wheel zoom: 12 % steps from fit to beyond 1:1 and back, about the centre
     zooms = []
-    for i in range(min(frames, 40)):
-        if i % 20 == 0:
+    for i in range(frames):
+        if i % 30 == 0:
             view.fit()
             app.processEvents()
-        zooms.append(watch.frame(app, lambda: view.vb.scaleBy((1 / 1.12, 1 / 1.12)), busy_one))
+        factor = 1 / 1.12 if i % 30 < 15 else 1.12
+        zooms.append(watch.frame(app, lambda f=factor: view.vb.scaleBy((f, f)), busy_one))
     out["zoom_viewer"] = zooms
     view.close()
 
@@ -428,7 +434,6 @@ def bench_open_viewer(app: Any, paths: list[Path]) -> dict[str, float]:
     loader.image_ready.disconnect(on_full)
     loader.failed.disconnect(on_failed)
     hanging.close()
-    hanging.deleteLater()
     return result
 
 
@@ -473,6 +478,15 @@ def bench_open_baseline(app: Any, paths: list[Path]) -> dict[str, float]:
     done = time.perf_counter() - t0
     grid.close()
     return {"first_paint_s": done, "full_s": done, "max_stall_ms": longest}
+
+
+def bench_decode_one_j2k(path: Path) -> float:
+    """Seconds one full JPEG 2000 view takes to decode, here, on one core."""
+    from viewer.dicom.decode import decode_frame
+
+    t0 = time.perf_counter()
+    decode_frame(path)
+    return time.perf_counter() - t0
 
 
 def bench_raw_inprocess(paths: list[Path]) -> float:
@@ -538,8 +552,9 @@ def _p90(values: list[float]) -> float:
 def collect(quick: bool, cache: Path, others: bool) -> dict[str, Any]:
     from PySide6.QtWidgets import QApplication
 
-    from viewer.qt.loader import shutdown_decode_pool
+    from viewer.qt.loader import default_workers, shutdown_decode_pool
 
+    load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
     app = QApplication.instance() or QApplication(sys.argv[:1])
     files = ensure_study(cache)
     frames = 30 if quick else 120
@@ -549,6 +564,8 @@ def collect(quick: bool, cache: Path, others: bool) -> dict[str, Any]:
     baseline = bench_open_baseline(app, files["j2k"])
     raw_baseline = bench_open_baseline(app, files["raw"])
     raw_inprocess = bench_raw_inprocess(files["raw"][:2])
+    one_view = bench_decode_one_j2k(files["j2k"][0])
+    workers = default_workers()
     shutdown_decode_pool()
 
     def pick(key: str) -> float:
@@ -559,7 +576,7 @@ def collect(quick: bool, cache: Path, others: bool) -> dict[str, Any]:
                         "baseline": _median(display["wl_baseline"])},
         "wl_frame_4view_ms": {"viewer": _median(display["wl4_viewer"]),
                               "baseline": _median(display["wl4_baseline"])},
-        "pan_frame_ms": _median(display["pan_viewer"]),
+        "pan_frame_ms": _median(display["pan_viewer"] + display["zoom_viewer"]),
         "open_first_paint_s": {"viewer": pick("first_paint_s"),
                                "baseline": baseline["first_paint_s"]},
         "open_full_s": {"viewer": pick("full_s"), "baseline": baseline["full_s"]},
@@ -570,10 +587,14 @@ def collect(quick: bool, cache: Path, others: bool) -> dict[str, Any]:
                                 "baseline": _p90(display["wl_baseline"])},
             "wl_frame_4view_p90_ms": {"viewer": _p90(display["wl4_viewer"]),
                                       "baseline": _p90(display["wl4_baseline"])},
-            "pan_frame_p90_ms": _p90(display["pan_viewer"]),
+            "pan_only_frame_ms": _median(display["pan_viewer"]),
+            "pan_frame_p90_ms": _p90(display["pan_viewer"] + display["zoom_viewer"]),
+            "pan_frame_max_ms": max(display["pan_viewer"] + display["zoom_viewer"]),
             "pan_frame_baseline_ms": _median(display["pan_baseline"]),
             "zoom_frame_ms": _median(display["zoom_viewer"]),
             "zoom_frame_p90_ms": _p90(display["zoom_viewer"]),
+            "wl_frame_max_ms": {"viewer": max(display["wl_viewer"]),
+                                "baseline": max(display["wl_baseline"])},
             "open_runs": opens,
             "max_ui_stall_baseline_ms": baseline["max_stall_ms"],
             "worker_rss_growth_mb": max(o["worker_rss_growth_mb"] for o in opens),
@@ -582,9 +603,14 @@ def collect(quick: bool, cache: Path, others: bool) -> dict[str, Any]:
             "max_ui_stall_uncompressed_ms": {"viewer": raw_open["max_stall_ms"],
                                              "baseline": raw_baseline["max_stall_ms"]},
             "uncompressed_decode_on_ui_thread_ms": raw_inprocess,
+            "j2k_decode_one_view_s": one_view,
+            "open_full_floor_s": 4 * one_view / min(4, workers),
+            "decode_workers": workers,
             "frames_per_figure": frames,
         },
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "load_average_before_after": [
+                        load_before, os.getloadavg() if hasattr(os, "getloadavg") else None],
                     "platform": platform.platform(), "qpa": os.environ.get("QT_QPA_PLATFORM")},
     }
     if others:
@@ -646,8 +672,13 @@ def main(argv: list[str] | None = None) -> int:
     print(table(result))
     details = result["details"]
     print()
-    print(f"zoom frame {_fmt(details['zoom_frame_ms'], 'ms')}, pan p90 "
-          f"{_fmt(details['pan_frame_p90_ms'], 'ms')}, uncompressed open "
+    print(f"pan frame {_fmt(details['pan_only_frame_ms'], 'ms')}, zoom frame "
+          f"{_fmt(details['zoom_frame_ms'], 'ms')} (pan/zoom p90 "
+          f"{_fmt(details['pan_frame_p90_ms'], 'ms')}, max {_fmt(details['pan_frame_max_ms'], 'ms')}); "
+          f"one J2K view decodes in {_fmt(details['j2k_decode_one_view_s'], 's')} on one core, so "
+          f"{details['decode_workers']} workers need >= {_fmt(details['open_full_floor_s'], 's')} "
+          f"for four; load average before/after {result['machine']['load_average_before_after']}")
+    print(f"uncompressed open "
           f"{_fmt(details['open_full_uncompressed_s']['viewer'], 's')} (baseline "
           f"{_fmt(details['open_full_uncompressed_s']['baseline'], 's')}), uncompressed "
           f"decode on the UI thread would stall "

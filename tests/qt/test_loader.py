@@ -230,8 +230,10 @@ class TestProgressiveView:
         view.show()
         view.set_loading(image)
         assert view.image is image and view.displayed_image() is None
+        assert not view.pixels_ready
         preview = decode_reduced(path, 0, 2)
         view.set_preview(image, preview, 2)
+        assert not view.pixels_ready
         shown = view.displayed_image()
         assert shown is not None and shown.shape[0] <= preview.shape[0]
         view.set_zoom(2.0, (260.0, 300.0))
@@ -241,6 +243,7 @@ class TestProgressiveView:
         rec = run(qtbot, loader, [image], preview_level=None)
         assert rec.of("full")
         view.set_full(image, loader.pyramid(image))
+        assert view.pixels_ready
         assert view.voi is dragged
         assert view.view_state() == pytest.approx(state)
         view.render()

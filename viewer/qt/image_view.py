@@ -315,6 +315,14 @@ class ImageView(pg.GraphicsView):
         self._lut = None
         self.item.clear()
         self._update_overlays()
+        self.overlay_bottom.setText("decoding...")
+        self._place_overlays()
+
+    @property
+    def pixels_ready(self) -> bool:
+        """True when the full-resolution pixels are shown (not loading, not a preview):
+        ``image.pixels(frame)`` then returns without decoding."""
+        return self.image is not None and self._pyramid is not None and self._level_offset == 0
 
     def set_preview(self, image: MammoImage, array: np.ndarray, level: int, frame: int = 0) -> None:
         """Show a reduced-resolution picture of ``image`` until :meth:`set_full`.
