@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,18 @@ def demo_truth() -> list[Phantom]:
     return demo_phantoms()
 
 
-@pytest.fixture
-def demo_folder(tmp_path: Path) -> Path:
-    """A fresh copy of the built-in demo study in a private folder."""
-    folder = tmp_path / "demo-study"
+@pytest.fixture(scope="session")
+def _demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo-master") / "demo-study"
     write_demo_study(folder)
+    return folder
+
+
+@pytest.fixture
+def demo_folder(_demo_master: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the built-in demo study in a private folder (written once per run)."""
+    folder = tmp_path / "demo-study"
+    shutil.copytree(_demo_master, folder)
     return folder
 
 
