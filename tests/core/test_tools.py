@@ -199,3 +199,12 @@ class TestDrawAndCalibrate:
         tool.handle(ev(EventKind.PRESS, 0, 0), ctx)
         tool.handle(ev(EventKind.RELEASE, 30, 40), ctx)
         assert ctx.lines[-1][2] == "3.50 mm"
+
+
+def test_second_click_on_a_marked_speck_adds_nothing(ctx: FakeContext) -> None:
+    """Clicking an already marked calcification again does not duplicate it."""
+    tool = CalcificationTool()
+    tool.handle(ev(EventKind.CLICK, 150, 200), ctx)
+    tool.handle(ev(EventKind.CLICK, 151, 200), ctx)
+    assert len(marks(ctx)) == 1
+    assert "already marked" in ctx.messages[-1]

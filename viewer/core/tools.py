@@ -112,6 +112,10 @@ class CalcificationTool:
         if not result.found or result.outline is None or result.center is None:
             ctx.notify(result.reason or "no calcification found here")
             return True
+        existing = mark_at(ctx, *result.center)
+        if existing is not None:
+            ctx.notify("this calcification is already marked (E edits its outline)")
+            return True
         calc = Calcification.create(
             result.center, result.outline, spacing, intensity=result.intensity, reader=ctx.reader
         )

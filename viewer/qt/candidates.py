@@ -88,7 +88,14 @@ class CandidateReview(QObject):
             return
         self.view = view
         marked = self._marked_centres(view)
-        self.candidates = [c for c in found if not self._near_mark(c, marked)]
+        kept: list[Candidate] = []
+        for cand in found:  # best first: a weaker twin of a kept candidate is the same speck
+            if self._near_mark(cand, marked):
+                continue
+            twins = np.array([k.center for k in kept], dtype=np.float64).reshape(-1, 2)
+            if not self._near_mark(cand, twins):
+                kept.append(cand)
+        self.candidates = kept
         self.index = -1
         self._draw()
         label = view.image.view_label if view.image is not None else ""
