@@ -269,7 +269,9 @@ class MarksLayer:
             # Pad the hull so it surrounds the marks instead of cutting through them.
             vec = hull - centre
             norm = np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-9)
-            outline = hull + vec / norm * 12.0
+            spacing = img.spacing
+            pad = 0.4 / spacing.col_mm if spacing.col_mm else 6.0  # 0.4 mm around the marks
+            outline = hull + vec / norm * pad
         confirmed = cluster.confirmed
         color = CONFIRMED_CLUSTER_COLOR if confirmed else SUGGESTED_CLUSTER_COLOR
         if cluster.id in self.selected_clusters:
