@@ -154,7 +154,7 @@ def _shared_memory_works() -> bool:
 class _Job:
     image: MammoImage
     frame: int
-    kind: str  # "preview" or "full"
+    kind: str  # "preview", "full" (worker process) or "local" (decoded here)
     future: Future[Any]
     block: _SharedBlock | None = None
     dtype: np.dtype[Any] = field(default_factory=lambda: np.dtype(np.uint16))
