@@ -44,6 +44,7 @@ def close_up(folder: Path, out: Path) -> None:
     window.resize(1500, 950)
     window.show()
     window.open_paths([folder])
+    window.wait_until_loaded()
     key = next(k for k in window.model.images if window.controller.suggestions_for(k))
     cluster = window.controller.suggestions_for(key)[0]
     window.controller.select(key, set(), {cluster.id})

@@ -41,6 +41,7 @@ def open_window(qtbot, folder: Path, reader: str = "tester") -> MainWindow:  # t
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)  # so key shortcuts work
     assert window.open_paths([folder])
+    qtbot.waitUntil(window.images_ready, timeout=60000)  # decoded in worker processes
     return window
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog
 
+from viewer.qt.loader import shutdown_decode_pool
 from viewer.qt.main_window import MainWindow
 from viewer.qt.settings import Preferences
 
@@ -67,7 +68,14 @@ def run_gui(paths: Sequence[str], screenshot: str | None = None, reader: str | N
         out = Path(screenshot)
         status: list[int] = [1]
 
+        waited = [0]
+
         def shoot() -> None:
+            # wait (up to a minute) until every image shows its full-resolution pixels
+            if not window.images_ready() and waited[0] < 600:
+                waited[0] += 1
+                QTimer.singleShot(100, shoot)
+                return
             ok = take_screenshot(window, out)
             status[0] = 0 if ok and opened else 1
             if not ok:
@@ -79,5 +87,8 @@ def run_gui(paths: Sequence[str], screenshot: str | None = None, reader: str | N
 
         QTimer.singleShot(300, shoot)
         app.exec()
+        shutdown_decode_pool()
         return status[0]
-    return int(app.exec())
+    code = int(app.exec())
+    shutdown_decode_pool()
+    return code

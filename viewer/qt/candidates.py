@@ -71,6 +71,9 @@ class CandidateReview(QObject):
         """Look for candidates on ``view``'s image in the background."""
         if view.image is None or self.busy:
             return
+        if not view.pixels_ready:
+            self._notify("the image is still being decoded; one moment")
+            return
         self.clear()
         self.busy = True
         self._notify(f"Finding candidate calcifications on {view.image.view_label}...")

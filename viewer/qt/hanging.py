@@ -40,11 +40,13 @@ class HangingView(QWidget):
         self.active: ImageView = self.views[HANGING_ORDER[0]]
         self.maximised: ImageView | None = None
 
-    def show_study(self, images: dict[str, MammoImage], extra: list[MammoImage]) -> list[MammoImage]:
+    def show_study(self, images: dict[str, MammoImage], extra: list[MammoImage],
+                   loading: bool = False) -> list[MammoImage]:
         """Hang the four standard views; images that fit no cell are returned (shown elsewhere).
 
         When the study has none of the standard views (e.g. a single secondary capture),
-        its images fill the cells in order so that they are still seen.
+        its images fill the cells in order so that they are still seen. With ``loading``
+        the cells are named but their pixels come later (:mod:`viewer.qt.loader`).
         """
         leftovers = list(extra)
         placed = dict(images)
@@ -53,7 +55,11 @@ class HangingView(QWidget):
                 if leftovers:
                     placed[name] = leftovers.pop(0)
         for name in HANGING_ORDER:
-            self.views[name].set_image(placed.get(name))
+            image = placed.get(name)
+            if loading and image is not None:
+                self.views[name].set_loading(image)
+            else:
+                self.views[name].set_image(image)
         first = next((self.views[n] for n in HANGING_ORDER if placed.get(n) is not None), None)
         self.active = first or self.views[HANGING_ORDER[0]]
         if self.maximised is not None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -47,8 +48,9 @@ from viewer.dicom.image import MammoImage
 from viewer.dicom.study import Study, open_study
 from viewer.qt.annotation_controller import AnnotationController
 from viewer.qt.describe_panel import DescribePanel
-from viewer.qt.hanging import HangingView
+from viewer.qt.hanging import HANGING_ORDER, HangingView
 from viewer.qt.image_view import ImageView, image_key
+from viewer.qt.loader import StudyLoader, preview_level
 from viewer.qt.marks_layer import MarksLayer
 from viewer.qt.marks_panel import MarksPanel
 from viewer.qt.persistence import BackgroundWriter
@@ -108,6 +110,14 @@ class MainWindow(QMainWindow):
         for view in self.hanging.views.values():
             view.tool_handler = self._dispatch
         self.view_controls = ViewControls(self, self.hanging, self.prefs, self._spacing_of)
+        # Decoding runs in worker processes: the window paints a preview at once and stays
+        # responsive while full-resolution pixels arrive (issue 3 speed targets).
+        self.background_decoding = True
+        self.loader = StudyLoader(self)
+        self.loader.preview_ready.connect(self._preview_ready)
+        self.loader.image_ready.connect(self._image_ready)
+        self.loader.failed.connect(self._image_failed)
+        self.loader.start()
         self.workflow = Workflow(self)
 
         self.marks_panel = MarksPanel()
@@ -284,7 +294,12 @@ class MainWindow(QMainWindow):
         by_view = study.by_view()
         hung = set(id(img) for img in by_view.values())
         extra = [img for img in study.images if id(img) not in hung]
-        self.hanging.show_study(by_view, extra)
+        self.hanging.show_study(by_view, extra, loading=self.background_decoding)
+        if self.background_decoding:
+            shown = [v.image for v in self.hanging.loaded_views() if v.image is not None]
+            cell = self.hanging.views[HANGING_ORDER[0]]
+            level = preview_level((shown[0].rows, shown[0].columns), (cell.width(), cell.height()))
+            self.loader.load(shown, preview_level=level)
 
         self.store = AnnotationStore.open(study.folder, self.reader, study.study_instance_uid)
         try:
@@ -337,6 +352,41 @@ class MainWindow(QMainWindow):
         self.marks_panel.set_model(model, names)
         self._dirty_without_command = False
 
+    # -- progressive loading -----------------------------------------------------------
+    def _views_of(self, image: MammoImage) -> list[ImageView]:
+        return [v for v in self.hanging.views.values() if v.image is image]
+
+    def _preview_ready(self, image: MammoImage, array: np.ndarray, level: int) -> None:
+        for view in self._views_of(image):
+            if not view.pixels_ready:
+                view.set_preview(image, array, level, view.frame)
+
+    def _image_ready(self, image: MammoImage) -> None:
+        for view in self._views_of(image):
+            view.set_full(image, self.loader.pyramid(image), view.frame)
+        if self.hanging.active.image is image:
+            self.view_controls.rebuild_presets()
+
+    def _image_failed(self, image: MammoImage, message: str) -> None:
+        self.problems.addItem(f"cannot show: {message}")
+        self.problems_dock.show()
+        for view in self._views_of(image):
+            view.set_image(None)
+        self.notify(message)
+
+    def images_ready(self) -> bool:
+        """True when every hung image shows its full-resolution pixels (or failed)."""
+        return all(v.pixels_ready for v in self.hanging.loaded_views())
+
+    def wait_until_loaded(self, timeout_s: float = 60.0) -> bool:
+        """Run the event loop until :meth:`images_ready` (for scripts and --screenshot)."""
+        loop = QEventLoop()
+        deadline = time.monotonic() + timeout_s
+        while not self.images_ready() and time.monotonic() < deadline:
+            loop.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            time.sleep(0.005)
+        return self.images_ready()
+
     def set_frame(self, view: ImageView, frame: int) -> None:
         """Show another frame of a multi-frame image (tomosynthesis) in ``view``."""
         image = view.image
@@ -387,6 +437,7 @@ class MainWindow(QMainWindow):
             if answer == QMessageBox.StandardButton.Save and not self.save(wait=True):
                 return False
         self.writer.wait()
+        self.loader.cancel()
         self.workflow.clear_other_readers()
         self.workflow.candidates.clear()
         if self.store is not None:
@@ -552,6 +603,10 @@ class MainWindow(QMainWindow):
             view.setCursor(Qt.CursorShape.CrossCursor if self.tool else Qt.CursorShape.ArrowCursor)
 
     def _dispatch(self, view: ImageView, event: PointerEvent) -> bool:
+        if view.image is not None and not view.pixels_ready:
+            if event.kind.value == "click":
+                self.notify("the image is still being decoded; one moment")
+            return False
         if self.tool is None or view.image is None:
             if event.kind.value == "click" and view.image is not None:
                 self._select_at(view, event.x, event.y, "ctrl" in event.modifiers)

@@ -140,7 +140,8 @@ class ViewControls(QObject):
 
     # -- window / level -------------------------------------------------------------------
     def _window_targets(self) -> list[ImageView]:
-        return self.views() if self.link_wl_action.isChecked() else [self.hanging.active]
+        views = self.views() if self.link_wl_action.isChecked() else [self.hanging.active]
+        return [v for v in views if v.pixels_ready]
 
     def reset_window(self) -> None:
         for view in self._window_targets():
@@ -174,7 +175,7 @@ class ViewControls(QObject):
         self._linking = True
         try:
             for view in self.views():
-                if view is source or view.image is None:
+                if view is source or view.image is None or not view.pixels_ready:
                     continue
                 own = view.image.default_voi(view.frame)
                 if own.center is None or own.width is None:
@@ -220,7 +221,7 @@ class ViewControls(QObject):
 
     def _show_loupe_under_cursor(self) -> None:
         for name, view in self.hanging.views.items():
-            if view.image is None or not view.isVisible():
+            if view.image is None or not view.isVisible() or not view.pixels_ready:
                 continue
             local = view.mapFromGlobal(QCursor.pos())
             if view.rect().contains(local):
@@ -231,7 +232,7 @@ class ViewControls(QObject):
     # -- read-out ------------------------------------------------------------------------------
     def _cursor_moved(self, view: ImageView, x: float, y: float) -> None:
         img = view.image
-        if img is None:
+        if img is None or not view.pixels_ready:
             return
         if self.loupe_active():
             for name, other in self.hanging.views.items():
