@@ -135,3 +135,26 @@ class TestWorklist:
         saved = sidecar.load(sidecar.sidecar_path(root / "a", "tester"))
         assert saved.count()[0] == 1
         assert window.model.count()[0] == 0
+
+
+class TestStudyContents:
+    def test_two_studies_in_a_folder_are_not_mixed(self, qtbot, demo_folder: Path,  # type: ignore[no-untyped-def]
+                                                   shared_data: Path) -> None:
+        """A folder holding two studies shows one of them and says how to reach the other."""
+        name = "fodicom_GH133_GE_SenographeEssential_MG.dcm"
+        shutil.copy(shared_data / name, demo_folder / name)
+        window = open_window(qtbot, demo_folder)
+        assert window.study is not None
+        uids = {v.image.study_instance_uid for v in window.hanging.loaded_views() if v.image}
+        assert len(uids) == 1
+        assert "2 studies found" in window.last_message
+
+    def test_any_image_can_be_hung_in_the_active_cell(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+        """Study > Images in this study puts another image of the study in the active cell."""
+        window = open_window(qtbot, demo_folder)
+        assert window.study is not None
+        rmlo = next(i for i in window.study.images if i.view_label == "RMLO")
+        window.hanging.active = window.hanging.views["RCC"]
+        window.show_in_active_cell(rmlo)
+        assert window.hanging.views["RCC"].image is rmlo
+        assert window.layer_for((rmlo.sop_instance_uid, 0)) is not None

@@ -45,7 +45,7 @@ from viewer.core.tools import (
     Tool,
 )
 from viewer.dicom.image import MammoImage
-from viewer.dicom.study import Study, open_study
+from viewer.dicom.study import Study, open_studies
 from viewer.qt.annotation_controller import AnnotationController
 from viewer.qt.describe_panel import DescribePanel
 from viewer.qt.hanging import HANGING_ORDER, HangingView
@@ -284,7 +284,8 @@ class MainWindow(QMainWindow):
         """Open a study; per-file problems are listed, the rest of the study opens."""
         if not self.close_study():
             return False
-        study = open_study([Path(p) for p in paths])
+        studies = open_studies([Path(p) for p in paths])
+        study = studies[0]
         self.study = study
         self._show_problems(study)
         if not study.images:
@@ -294,7 +295,7 @@ class MainWindow(QMainWindow):
         by_view = study.by_view()
         hung = set(id(img) for img in by_view.values())
         extra = [img for img in study.images if id(img) not in hung]
-        self.hanging.show_study(by_view, extra, loading=self.background_decoding)
+        leftovers = self.hanging.show_study(by_view, extra, loading=self.background_decoding)
         if self.background_decoding:
             shown = [v.image for v in self.hanging.loaded_views() if v.image is not None]
             cell = self.hanging.views[HANGING_ORDER[0]]
@@ -324,6 +325,11 @@ class MainWindow(QMainWindow):
                 self._mark_dirty_without_command()
             else:
                 self.store.discard_recovery()
+        if leftovers:
+            self.notify(f"{len(leftovers)} more image(s) in this study: Study > Images in this study")
+        if len(studies) > 1:
+            self.notify(f"{len(studies)} studies found; showing {study.folder.name}. "
+                        "Open the folder as a worklist (Ctrl+Shift+W) to go through them.")
         self.prefs.add_recent_path(str(study.folder))
         self.view_controls.rebuild_presets()
         self._update_title()
@@ -409,6 +415,22 @@ class MainWindow(QMainWindow):
                 layer.set_show_labels(self.labels_action.isChecked())
                 layer.set_suggestions(self.controller.suggestions_for(key))
                 self.layers[name] = layer
+
+    def show_in_active_cell(self, image: MammoImage) -> None:
+        """Hang any image of the study (another series, a magnification view) in the active cell."""
+        view = self.hanging.active
+        for name, v in self.hanging.views.items():
+            if v is view:
+                old = self.layers.pop(name, None)
+                if old is not None:
+                    old.detach()
+                view.set_image(image)
+                layer = MarksLayer(view, self.model, image_key(image))
+                layer.set_show_labels(self.labels_action.isChecked())
+                layer.set_suggestions(self.controller.suggestions_for(layer.key))
+                self.layers[name] = layer
+        self.view_controls.rebuild_presets()
+        self.notify(f"{image.view_label} ({image.path.name}) in the active cell")
 
     def _step_frame(self, delta: int) -> None:
         view = self.hanging.active

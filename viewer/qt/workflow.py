@@ -88,6 +88,8 @@ class Workflow(QObject):
         study_menu.addAction(act("&Next view", lambda: self.step_view(1), "]"))
         study_menu.addAction(act("P&revious view", lambda: self.step_view(-1), "["))
         study_menu.addSeparator()
+        self.images_menu = study_menu.addMenu("&Images in this study")
+        self.images_menu.aboutToShow.connect(self._fill_images_menu)
         self.others_menu = study_menu.addMenu("Show &another reader's marks")
         self.others_menu.aboutToShow.connect(self._fill_others_menu)
         study_menu.addAction(act("Reader a&greement...", self.show_agreement))
@@ -170,6 +172,19 @@ class Workflow(QObject):
             self.window.notify("no image in the active view")
             return
         self.candidates.find(view)
+
+    def _fill_images_menu(self) -> None:
+        """Every image of the open study; choosing one hangs it in the active cell."""
+        self.images_menu.clear()
+        study = self.window.study
+        if study is None:
+            return
+        shown = {id(v.image) for v in self.window.hanging.loaded_views()}
+        for image in study.images:
+            extra = ", ".join(image.view_modifiers)
+            text = f"{image.view_label}  {image.path.name}" + (f"  ({extra})" if extra else "")
+            action = self.images_menu.addAction(("* " if id(image) in shown else "  ") + text)
+            action.triggered.connect(partial(self.window.show_in_active_cell, image))
 
     # -- other readers -------------------------------------------------------------------
     def _fill_others_menu(self) -> None:
