@@ -42,6 +42,7 @@ class TestSuggestedClusters:
         assert len(suggestions) == 1
         assert len(suggestions[0].member_ids) == GROUP_SIZE
         assert suggestions[0].state is ClusterState.SUGGESTED
+        qtbot.waitUntil(lambda: window.marks_panel.item_for(suggestions[0].id) is not None)
         row = window.marks_panel.item_for(suggestions[0].id)
         assert row is not None and row.text(0).startswith("suggested cluster")
         del key
@@ -52,6 +53,7 @@ class TestSuggestedClusters:
         mark_group(qtbot, window, demo_truth[1])
         key = next(k for k in window.model.images if window.controller.suggestions_for(k))
         suggestion = window.controller.suggestions_for(key)[0]
+        qtbot.waitUntil(lambda: window.marks_panel.item_for(suggestion.id) is not None)
         row = window.marks_panel.item_for(suggestion.id)
         assert row is not None
         window.marks_panel.tree.setCurrentItem(row)
@@ -165,6 +167,7 @@ class TestCorrections:
         click_on(qtbot, view, *phantom.truth[0].center, Qt.KeyboardModifier.ShiftModifier)
         ((_, calc),) = list(window.model.iter_calcifications())
         assert calc.outline is None and calc.sizes is None
+        qtbot.waitUntil(lambda: window.marks_panel.item_for(calc.id) is not None)
         row = window.marks_panel.item_for(calc.id)
         assert row is not None and row.text(1) == "not measured"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -77,6 +77,10 @@ class MarksPanel(QWidget):
         self.spacings: dict[ImageKey, Spacing] = {}
         self.suggestions_for: Callable[[ImageKey], list[Cluster]] | None = None
         self._updating = False
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self.refresh)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
@@ -108,7 +112,8 @@ class MarksPanel(QWidget):
         self.refresh()
 
     def _on_change(self, change: Change) -> None:
-        self.refresh()
+        # One rebuild per event-loop turn, however many changes a command made.
+        self._refresh_timer.start()
 
     # -- filtering -------------------------------------------------------------------
     def _matches(self, calc: Calcification, view: str) -> bool:
@@ -130,6 +135,8 @@ class MarksPanel(QWidget):
 
     # -- building the tree -------------------------------------------------------------
     def refresh(self) -> None:
+        """Rebuild the tree from the model (keeping the selection)."""
+        self._refresh_timer.stop()
         if self.model is None:
             return
         selected = self.selected_ids()
