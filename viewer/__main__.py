@@ -2,4 +2,5 @@
 
 from viewer.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # decoding worker processes are spawned and re-import this module
+    raise SystemExit(main())
