@@ -1,8 +1,9 @@
 """The magnifier loupe: a square lens over the view showing full-resolution pixels near the cursor.
 
-Radiologists hold it over a group of specks to judge their shape. It magnifies the
-stored image (level 0, the view's current lookup table) by ``factor`` relative to the
-view's zoom, so what it shows is never an upscaled screen image.
+Radiologists hold it over a group of specks to judge their shape. It has its own zoom
+(screen pixels per image pixel, 2 by default, whatever the view's zoom) and draws the
+stored image at full resolution with the view's lookup table, so what it shows is never
+an upscaled screen image.
 """
 
 from __future__ import annotations
@@ -15,25 +16,27 @@ from PySide6.QtWidgets import QLabel
 from viewer.qt.image_view import ImageView
 
 LOUPE_SIZE = 280
-MIN_FACTOR, MAX_FACTOR = 1.5, 16.0
+MIN_ZOOM, MAX_ZOOM = 0.5, 16.0
+"""The loupe's own zoom range, in screen pixels per image pixel."""
 
 
 class Loupe(QLabel):
     """A magnifying lens child widget of one :class:`ImageView`."""
 
-    def __init__(self, view: ImageView, factor: float = 3.0) -> None:
+    def __init__(self, view: ImageView, zoom: float = 2.0) -> None:
         super().__init__(view)
         self.view = view
-        self.factor = factor
+        self.zoom = zoom
+        """Screen pixels per image pixel inside the lens, whatever the view's zoom."""
         self.setFixedSize(LOUPE_SIZE, LOUPE_SIZE)
         self.setStyleSheet("border: 2px solid #ffb000; background: black;")
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.hide()
         self.last_center: tuple[float, float] | None = None
 
-    def change_factor(self, steps: int) -> None:
+    def change_zoom(self, steps: int) -> None:
         """Wheel while the loupe is up: 25 % more or less magnification per step."""
-        self.factor = float(np.clip(self.factor * (1.25**steps), MIN_FACTOR, MAX_FACTOR))
+        self.zoom = float(np.clip(self.zoom * (1.25**steps), MIN_ZOOM, MAX_ZOOM))
         if self.last_center is not None:
             self.show_at(*self.last_center)
 
@@ -46,7 +49,7 @@ class Loupe(QLabel):
             self.hide()
             return
         self.last_center = (x, y)
-        zoom = max(view.zoom_percent() / 100.0, 1e-6) * self.factor  # screen px per image px
+        zoom = self.zoom
         half = max(2, int(np.ceil(LOUPE_SIZE / zoom / 2)))
         cx, cy = int(round(x)), int(round(y))
         pixels = image.pixels(view.frame)

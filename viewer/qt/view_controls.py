@@ -215,7 +215,7 @@ class ViewControls(QObject):
             for loupe in self.loupes.values():
                 if loupe.isVisible():
                     delta = event.angleDelta().y()  # type: ignore[attr-defined]
-                    loupe.change_factor(1 if delta > 0 else -1)
+                    loupe.change_zoom(1 if delta > 0 else -1)
                     return True
         return False
 

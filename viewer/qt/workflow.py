@@ -304,9 +304,9 @@ def help_html(window: MainWindow) -> str:
         if not isinstance(menu, QMenu):
             continue
         rows = []
-        for action in _actions(menu):
+        for prefix, action in _actions(menu):
             key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            text = action.text().replace("&", "")
+            text = prefix + action.text().replace("&", "")
             rows.append(f"<tr><td><b>{key}</b></td><td>{text}</td></tr>" if key else
                         f"<tr><td></td><td>{text}</td></tr>")
         parts.append(f"<h3>{menu_action.text().replace('&', '')}</h3><table cellpadding=2>"
@@ -314,14 +314,15 @@ def help_html(window: MainWindow) -> str:
     return "".join(parts)
 
 
-def _actions(menu: QMenu) -> list[QAction]:
-    out: list[QAction] = []
+def _actions(menu: QMenu, prefix: str = "") -> list[tuple[str, QAction]]:
+    """The menu's actions, those of submenus prefixed with the submenu's title."""
+    out: list[tuple[str, QAction]] = []
     for action in menu.actions():
         if action.isSeparator():
             continue
         sub = action.menu()
         if isinstance(sub, QMenu):
-            out.extend(_actions(sub))
+            out.extend(_actions(sub, prefix + sub.title().replace("&", "") + ": "))
         elif action.text():
-            out.append(action)
+            out.append((prefix, action))
     return out
