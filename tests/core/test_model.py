@@ -146,3 +146,17 @@ class TestCommands:
         assert not stack.clean
         stack.undo()
         assert stack.clean
+
+
+def test_snapshot_is_not_changed_by_later_edits() -> None:
+    """A snapshot (what a background save writes) keeps the state of the moment it was taken."""
+    model = StudyAnnotations("r")
+    model.ensure_image(ImageAnnotations(KEY[0], dicom_spacing=ERMF))
+    stack = CommandStack(model)
+    first = Calcification.create((10, 10), disc(10, 10, 3), ERMF)
+    stack.push(AddCalcification(KEY, first))
+    snap = model.snapshot()
+    stack.push(AddCalcification(KEY, Calcification.create((40, 10), None, ERMF)))
+    stack.push(RemoveCalcifications(KEY, [first.id]))
+    assert list(snap.image(KEY).calcifications.values()) == [first]
+    assert snap.image(KEY).dicom_spacing == ERMF

@@ -410,6 +410,20 @@ class StudyAnnotations:
             for calc in img.calcifications.values():
                 yield key, calc
 
+    def snapshot(self) -> StudyAnnotations:
+        """A copy that later edits leave alone, for saving on another thread.
+
+        Marks, clusters and calibrations are immutable, so only the containers are copied
+        (about a millisecond for 10,000 marks). The copy has no listeners.
+        """
+        copy = StudyAnnotations(self.reader, self.study_instance_uid)
+        copy.created, copy.modified = self.created, self.modified
+        copy.images = {
+            key: replace(img, calcifications=dict(img.calcifications), clusters=dict(img.clusters))
+            for key, img in self.images.items()
+        }
+        return copy
+
     def count(self) -> tuple[int, int]:
         """(calcifications, clusters) over the whole study; rejected groups are not clusters."""
         return (sum(len(i.calcifications) for i in self.images.values()),

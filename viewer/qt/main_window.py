@@ -670,9 +670,9 @@ class MainWindow(QMainWindow):
         if self.store.read_only_reason:
             QMessageBox.warning(self, "Cannot save", self.store.read_only_reason)
             return False
-        data = serialize(self.model)
+        snapshot, store = self.model.snapshot(), self.store
         self._save_clean_index = self.undo_stack.index()
-        self.writer.submit("save", self.store.save_bytes, data)
+        self.writer.submit("save", lambda: store.save_bytes(serialize(snapshot)))
         if wait:
             self.writer.wait()
             from PySide6.QtCore import QCoreApplication
@@ -684,7 +684,8 @@ class MainWindow(QMainWindow):
     def autosave(self) -> None:
         if self.store is None or self.store.read_only_reason or self.undo_stack.isClean():
             return
-        self.writer.submit("autosave", self.store.autosave_bytes, serialize(self.model))
+        snapshot, store = self.model.snapshot(), self.store
+        self.writer.submit("autosave", lambda: store.autosave_bytes(serialize(snapshot)))
 
     def _write_finished(self, kind: str, error: str) -> None:
         if kind == "save":

@@ -1,8 +1,8 @@
-"""Saving the annotations off the UI thread: serialise on the UI thread, write in a worker.
+"""Saving the annotations off the UI thread.
 
-Serialising is fast (orjson) and reads the model, so it stays on the UI thread where the
-model lives; the atomic write with its fsyncs goes to a QThreadPool worker. Saves are
-serialised by a lock in the store, and the last request wins.
+The UI thread only takes a snapshot of the model (its marks are immutable, so that is a
+copy of a few dictionaries); serialising, checking against the schema and the atomic
+write with its fsyncs run on one worker thread, one job after the other.
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ class _Signals(QObject):
 
 
 class _WriteJob(QRunnable):
-    def __init__(self, kind: str, write: Callable[[bytes], None], data: bytes,
-                 signals: _Signals) -> None:
+    def __init__(self, kind: str, job: Callable[[], None], signals: _Signals) -> None:
         super().__init__()
-        self.kind, self.write, self.data, self.signals = kind, write, data, signals
+        self.kind, self.job, self.signals = kind, job, signals
 
     def run(self) -> None:
         try:
-            self.write(self.data)
+            self.job()
         except Exception as exc:
             self.signals.finished.emit(self.kind, str(exc) or exc.__class__.__name__)
         else:
@@ -44,9 +43,10 @@ class BackgroundWriter(QObject):
         self._signals.finished.connect(self._done)
         self.pending = 0
 
-    def submit(self, kind: str, write: Callable[[bytes], None], data: bytes) -> None:
+    def submit(self, kind: str, job: Callable[[], None]) -> None:
+        """Run ``job`` (serialise and write) on the writer thread; report through ``finished``."""
         self.pending += 1
-        self._pool.start(_WriteJob(kind, write, data, self._signals))
+        self._pool.start(_WriteJob(kind, job, self._signals))
 
     def _done(self, kind: str, error: str) -> None:
         self.pending -= 1
