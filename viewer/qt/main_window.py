@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         self.tools: dict[str, Tool] = {
             "calcification": CalcificationTool(), "edit": EditTool(), "draw": DrawOutlineTool(),
             "ruler": RulerTool(), "calibrate": CalibrateTool(), "lasso": LassoClusterTool()}
-        self.controller = AnnotationController(self.push, self.notify, lambda: self.reader)
+        self.controller = AnnotationController(self.push, self.notify, lambda: self.mark_reader)
         self.lexicon, lexicon_problem = Lexicon.load_preferred(user_data_dir() / OVERRIDE_NAME)
         self._entry: DescriptorEntry | None = None
         self.tool: Tool | None = None
@@ -709,15 +709,24 @@ class MainWindow(QMainWindow):
         name = self.study.folder.name if self.study is not None else "no study"
         dirty = (not self.undo_stack.isClean()) or self._dirty_without_command_flag()
         ro = " [read-only]" if self.store is not None and self.store.read_only_reason else ""
-        self.setWindowTitle(f"{name}[*]{ro} - mammo-viewer {__version__} - reader {self.reader}")
+        self.setWindowTitle(f"{name}[*]{ro} - mammo-viewer {__version__} - reader {self.mark_reader}")
         self.setWindowModified(dirty)
+
+    @property
+    def mark_reader(self) -> str:
+        """Who new marks belong to: the reader whose file the open study writes."""
+        return self.model.reader or self.reader
 
     def _ask_reader(self) -> None:
         name, ok = QInputDialog.getText(self, "Reader", "Your name (recorded with every mark):",
                                         text=self.reader)
         if ok and name.strip():
+            # The open study's file belongs to the reader who opened it; the new name
+            # takes effect (its own file, lock and marks) when a study is opened next.
             self.prefs.reader = name.strip()
-            self.notify("The new reader name applies to the next study you open")
+            self.reader = name.strip()
+            self.workflow.worklist.set_reader(self.reader)
+            self.notify(f"Reader is now {self.reader}; it applies to the next study you open")
 
     # -- messages ----------------------------------------------------------------------------
     def notify(self, message: str) -> None:

@@ -38,7 +38,7 @@ class ViewToolContext:
 
     @property
     def reader(self) -> str:
-        return self._window.reader
+        return self._window.mark_reader
 
     def modality_pixels(self) -> np.ndarray:
         return self._image.modality_pixels(self._view.frame)

@@ -56,7 +56,7 @@ class Workflow(QObject):
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.worklist_dock)
         self.worklist_dock.hide()
         self.candidates = CandidateReview(window.push, window.notify, self._annotations_of,
-                                          lambda: window.reader)
+                                          lambda: window.mark_reader)
         self.other_layers: list[MarksLayer] = []
         self.other_models: dict[str, StudyAnnotations] = {}
 
@@ -195,7 +195,7 @@ class Workflow(QObject):
         models, problems = load_study_readers(window.study.folder, window.study.study_instance_uid)
         for problem in problems:
             window.notify(problem)
-        others = {n: m for n, m in models.items() if n != window.reader}
+        others = {n: m for n, m in models.items() if n != window.mark_reader}
         if not others:
             action = self.others_menu.addAction("(no other reader's file in this study)")
             action.setEnabled(False)
