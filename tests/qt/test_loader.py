@@ -175,7 +175,9 @@ class TestStudyLoader:
         message = failed[0][2]
         assert message.startswith("damaged.dcm: ") and "JPEG 2000" in message
         assert "Traceback" not in message
-        assert [e[1] for e in rec.of("full")] == [images[0], images[2]]
+        full = [e[1] for e in rec.of("full")]
+        # two worker processes: the good files may finish in either order
+        assert len(full) == 2 and {id(i) for i in full} == {id(images[0]), id(images[2])}
 
     def test_new_load_cancels_the_previous_one(self, qtbot: Any, loader: StudyLoader,
                                                make_study: MakeStudy) -> None:
