@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from qt_driving import click_on, open_window
 
 from viewer.dicom.demo import demo_dataset, demo_phantom
 from viewer.qt.main_window import MainWindow
+
+from qt_driving import click_on, open_window
 
 FRAMES = 3
 

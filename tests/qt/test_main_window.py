@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from qt_driving import click_on, grab_grey, open_window, pick, view_name
 
 from viewer.core.phantom import Phantom
+
+from qt_driving import click_on, grab_grey, open_window, pick, view_name
 
 
 class TestVerticalSlice:

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
-from qt_driving import click_on, open_window, view_name
 
 from viewer.core.phantom import Phantom
 from viewer.qt.main_window import MainWindow
 from viewer.store import sidecar
+
+from qt_driving import click_on, open_window, view_name
 
 
 @pytest.fixture

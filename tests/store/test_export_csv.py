@@ -8,11 +8,12 @@ import math
 from pathlib import Path
 
 import pytest
-from synthetic_study import write_study
 
 from viewer.store.export_csv import COLUMNS, export_csv
 from viewer.store.export_options import ExportOptions
 from viewer.store.study_tree import AnnotatedStudy, load_studies
+
+from synthetic_study import write_study
 
 
 @pytest.fixture

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from synthetic_study import COLUMNS, ROWS, write_study
 
 from viewer.store.export_inbreast import TYPE_CONTOUR, TYPE_POINT, export_inbreast
 from viewer.store.export_options import ExportOptions
 from viewer.store.study_tree import AnnotatedStudy, load_studies
+
+from synthetic_study import COLUMNS, ROWS, write_study
 
 
 @pytest.fixture

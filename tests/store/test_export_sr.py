@@ -10,7 +10,6 @@ import highdicom as hd
 import numpy as np
 import pydicom
 import pytest
-from synthetic_study import write_study
 
 from viewer.store.export_options import ExportOptions
 from viewer.store.export_sr import (
@@ -20,6 +19,8 @@ from viewer.store.export_sr import (
     export_sr,
 )
 from viewer.store.study_tree import AnnotatedStudy, load_studies
+
+from synthetic_study import write_study
 
 
 @pytest.fixture

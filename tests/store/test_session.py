@@ -12,7 +12,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-from annotation_strategies import model_state
 
 from viewer.assets import resource_path
 from viewer.core.annotations import Calcification, ImageAnnotations, StudyAnnotations
@@ -21,6 +20,8 @@ from viewer.store import session, sidecar
 from viewer.store.errors import SidecarError
 from viewer.store.locations import user_data_dir
 from viewer.store.serialize import serialize
+
+from annotation_strategies import model_state
 
 STUDY = "1.2.3"
 SPACING = Spacing(0.07, 0.07, SpacingSource.IMAGER_PIXEL_SPACING, "mm at the detector")

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import orjson
 import pytest
-from annotation_strategies import model_state, studies
 from hypothesis import HealthCheck, given, settings
 
 from viewer.assets import resource_path
 from viewer.store import sidecar
 from viewer.store.errors import CorruptSidecarError, NewerSidecarError, SidecarError
+
+from annotation_strategies import model_state, studies
 
 
 class TestNames:
