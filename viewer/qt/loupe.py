@@ -24,7 +24,9 @@ class Loupe(QLabel):
     """A magnifying lens child widget of one :class:`ImageView`."""
 
     def __init__(self, view: ImageView, zoom: float = 2.0) -> None:
-        super().__init__(view)
+        # A child of the whole hanging (not of the cell) so that the lens is not cut off
+        # where the cell ends, near the chest wall where calcifications often are.
+        super().__init__(view.parentWidget() or view)
         self.view = view
         self.zoom = zoom
         """Screen pixels per image pixel inside the lens, whatever the view's zoom."""
@@ -73,6 +75,9 @@ class Loupe(QLabel):
             Qt.TransformationMode.FastTransformation)
         self.setPixmap(pixmap)
         where = view.mapFromScene(view.vb.mapViewToScene(QPointF(x, y)))
+        parent = self.parentWidget()
+        if parent is not None and parent is not view:
+            where = view.mapTo(parent, where)
         self.move(where - QPoint(LOUPE_SIZE // 2, LOUPE_SIZE // 2))
         self.show()
         self.raise_()
