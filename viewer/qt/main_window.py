@@ -756,13 +756,16 @@ class MainWindow(QMainWindow):
                 return True
             if self._entry_key(event.text(), event.key()):  # type: ignore[attr-defined]
                 return True
-        if isinstance(watched, QWidget) and watched.window() is not self:
-            return False
-        return self.view_controls.handle_event(event)
+        mine = (watched.window() is self if isinstance(watched, QWidget)
+                else watched is self.windowHandle())
+        return mine and self.view_controls.handle_event(event)
 
     # -- closing ------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.close_study():
+            app = QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self)
             event.accept()
         else:
             event.ignore()
