@@ -20,6 +20,7 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID
 
+from viewer.core.annotations import ImageAnnotations
 from viewer.core.geometry import Spacing
 from viewer.core.windowing import ModalityLut, VoiPreset, auto_window, tissue_mask
 from viewer.dicom.decode import (
@@ -214,6 +215,19 @@ class MammoImage:
         return None
 
     # -- pixels ---------------------------------------------------------------------
+
+    def annotation_record(self, frame: int = 0) -> ImageAnnotations:
+        """The empty annotation record of one frame of this image, with its header facts.
+
+        The GUI and the headless commands both register images through this, so a mark
+        saved by either is filed the same way.
+        """
+        return ImageAnnotations(
+            sop_instance_uid=self.sop_instance_uid, frame=frame,
+            study_instance_uid=self.study_instance_uid,
+            series_instance_uid=self.series_instance_uid,
+            rows=self.rows, columns=self.columns, laterality=self.laterality, view=self.view,
+            dicom_spacing=self.spacing)
 
     def pixels(self, frame: int = 0) -> NDArray[Any]:
         """Stored values of ``frame`` as a read-only 2-D array (rows, columns).

@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from viewer.core.annotations import Calcification, ImageAnnotations, StudyAnnotations
+from viewer.core.annotations import Calcification, StudyAnnotations
 from viewer.core.cluster_metrics import clusters_for_marks
 from viewer.core.commands import AddCalcification
 from viewer.core.geometry import Point, Spacing
@@ -87,16 +87,6 @@ def default_reader() -> str:
         return getpass.getuser() or "reader"
     except (KeyError, OSError):
         return "reader"
-
-
-def _image_annotations(image: MammoImage, frame: int) -> ImageAnnotations:
-    """The model's record of an image, as the GUI registers it when a study opens."""
-    return ImageAnnotations(
-        sop_instance_uid=image.sop_instance_uid, frame=frame,
-        study_instance_uid=image.study_instance_uid,
-        series_instance_uid=image.series_instance_uid,
-        rows=image.rows, columns=image.columns, laterality=image.laterality, view=image.view,
-        dicom_spacing=image.spacing)
 
 
 def _peek_model(folder: Path, reader: str, study_uid: str) -> StudyAnnotations:
@@ -221,7 +211,7 @@ def run(args: argparse.Namespace) -> int:
         model = _peek_model(folder, reader, image.study_instance_uid)
     model.reader = model.reader or reader
     model.study_instance_uid = model.study_instance_uid or image.study_instance_uid
-    model.ensure_image(_image_annotations(image, args.frame))
+    model.ensure_image(image.annotation_record(args.frame))
     spacing = model.image(key).spacing  # a manual calibration in the sidecar wins, as in the GUI
     results, calcs = measure_clicks(pixels, args.at, spacing, image.bright_is_high, reader)
     doc = report(path, spacing, results, calcs)

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 from viewer import __version__
 from viewer.core.annotations import (
     Calcification,
-    ImageAnnotations,
     ImageKey,
     StudyAnnotations,
 )
@@ -64,16 +63,6 @@ from viewer.store.serialize import serialize
 from viewer.store.session import AnnotationStore
 
 AUTOSAVE_DELAY_MS = 1500
-
-
-def annotation_entry(image: MammoImage, frame: int) -> ImageAnnotations:
-    """The (empty) annotation record of one frame of an image, with its header facts."""
-    return ImageAnnotations(
-        sop_instance_uid=image.sop_instance_uid, frame=frame,
-        study_instance_uid=image.study_instance_uid,
-        series_instance_uid=image.series_instance_uid,
-        rows=image.rows, columns=image.columns, laterality=image.laterality, view=image.view,
-        dicom_spacing=image.spacing)
 
 
 def frame_label(image: MammoImage, frame: int) -> str:
@@ -345,7 +334,7 @@ class MainWindow(QMainWindow):
         names: dict[ImageKey, str] = {}
         for img in study.images:
             for frame in {0, *(f for (uid, f) in model.images if uid == img.sop_instance_uid)}:
-                model.ensure_image(annotation_entry(img, frame))
+                model.ensure_image(img.annotation_record(frame))
                 names[image_key(img, frame)] = frame_label(img, frame)
         self.model = model
         self.controller.set_model(model, self._rule())
@@ -402,7 +391,7 @@ class MainWindow(QMainWindow):
         frame %= image.frames
         key = image_key(image, frame)
         if key not in self.model.images:
-            self.model.ensure_image(annotation_entry(image, frame))
+            self.model.ensure_image(image.annotation_record(frame))
             self.marks_panel.view_names[key] = frame_label(image, frame)
             self.marks_panel.refresh()
         view.set_frame(frame)
