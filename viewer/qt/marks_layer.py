@@ -207,10 +207,15 @@ class MarksLayer:
             path.addEllipse(QPointF(*calc.center), 3.0, 3.0)
         path_item.setPath(path)
         path_item.setPen(_pen(color, 2.0 if calc.id in self.selected else 1.3))
-        self._place_label(calc)
+        self._place_label(calc, changed=True)
 
-    def _place_label(self, calc: Calcification) -> None:
-        """The size label beside the outline; made on first need (thousands of labels are slow)."""
+    def _place_label(self, calc: Calcification, changed: bool = False) -> None:
+        """Show or hide the size label beside the outline.
+
+        Labels are made on first need (thousands of labels are slow to make) and their
+        text and place are set only when made or when the mark ``changed``: this runs for
+        every mark on each pan or zoom step.
+        """
         path_item, text = self._calc_items[calc.id]
         visible = self._label_visible(calc)
         if text is None:
@@ -220,20 +225,19 @@ class MarksLayer:
             text.setZValue(11)
             self.view.vb.addItem(text, ignoreBounds=True)
             self._calc_items[calc.id] = (path_item, text)
-        if not visible:
-            text.setVisible(False)
-            return
-        inverted = self.view.vb.state["xInverted"]
-        if calc.outline is not None:
-            xs = [p[0] for p in calc.outline]
-            right = min(xs) if inverted else max(xs)
-        else:
-            right = calc.center[0] + (-3.0 if inverted else 3.0)
-        color = SELECTED_COLOR if calc.id in self.selected else self.color
-        # the leading spaces keep a gap of constant screen size between outline and label
-        text.setText("  " + size_label(calc), color=color)
-        text.setPos(right, calc.center[1])
-        text.setVisible(True)
+            changed = True
+        if changed:
+            inverted = self.view.vb.state["xInverted"]
+            if calc.outline is not None:
+                xs = [p[0] for p in calc.outline]
+                right = min(xs) if inverted else max(xs)
+            else:
+                right = calc.center[0] + (-3.0 if inverted else 3.0)
+            color = SELECTED_COLOR if calc.id in self.selected else self.color
+            # the leading spaces keep a gap of constant screen size between outline and label
+            text.setText("  " + size_label(calc), color=color)
+            text.setPos(right, calc.center[1])
+        text.setVisible(visible)
 
     def _remove_calc(self, calc_id: str) -> None:
         items = self._calc_items.pop(calc_id, None)
