@@ -10,7 +10,7 @@ from pathlib import Path
 import viewer
 
 PACKAGE_ROOT = Path(viewer.__file__).resolve().parent
-QT_FREE = ("core", "dicom", "store", "headless")
+QT_FREE = ("core", "dicom", "store", "interop", "sources", "session", "headless")
 
 
 def test_qt_free_packages_import_without_pyside6_and_pyqtgraph() -> None:

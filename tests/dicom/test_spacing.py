@@ -38,6 +38,8 @@ REAL_FILES = {
     "wg04_RG3_RLE.dcm": (SpacingSource.NONE, None, "px (uncalibrated)"),
     "pydicomdata_vlut_04.dcm": (SpacingSource.NONE, None, "px (uncalibrated)"),
     "dwv_tid1500_sr-ruler.dcm": (SpacingSource.NONE, None, "px (uncalibrated)"),
+    # a CR with Pixel Spacing only: nothing to compare it with, so it is taken as written
+    "wg04_RG2_JPLY.dcm": (SpacingSource.PIXEL_SPACING, 0.2, "mm (Pixel Spacing)"),
 }
 
 

@@ -13,8 +13,8 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 from viewer.cli import main
 from viewer.core.annotations import Calcification, ImageAnnotations, StudyAnnotations
 from viewer.core.geometry import Spacing
+from viewer.sources.worklist_status import STATUS_FILE
 from viewer.store import sidecar
-from viewer.store.worklist_status import STATUS_FILE
 
 MG = "1.2.840.10008.5.1.4.1.1.1.2"
 

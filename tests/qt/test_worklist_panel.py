@@ -17,8 +17,8 @@ from viewer.core.annotations import Calcification, ImageAnnotations, StudyAnnota
 from viewer.core.geometry import Spacing
 from viewer.qt.worklist_model import FIXED_COLUMNS
 from viewer.qt.worklist_panel import WorklistPanel
+from viewer.sources.worklist_status import STATUS_FILE, Status
 from viewer.store import sidecar
-from viewer.store.worklist_status import STATUS_FILE, Status
 
 MG = "1.2.840.10008.5.1.4.1.1.1.2"
 VIEWS = (("R", "CC"), ("L", "CC"), ("R", "MLO"), ("L", "MLO"))

@@ -213,7 +213,7 @@ class TestRecovery:
         """An autosave newer than the last save, left by a killed process, is offered."""
         code = f"""
 import sys, time
-sys.path.insert(0, {str(Path(__file__).parent)!r})
+sys.path.insert(0, {str(Path(__file__).parents[1])!r})
 from test_session import _add_mark
 from viewer.store.serialize import serialize
 from viewer.store.session import AnnotationStore

@@ -11,9 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from viewer.interop.exports import FORMATS, NothingToExportError, export_path
+from viewer.interop.options import ExportOptions
 from viewer.store.errors import SidecarError
-from viewer.store.export_options import ExportOptions
-from viewer.store.exports import FORMATS, NothingToExportError, export_path
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:

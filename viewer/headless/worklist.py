@@ -23,8 +23,8 @@ from pathlib import Path
 
 import orjson
 
-from viewer.store.worklist import Progress, StudyEntry, Worklist
-from viewer.store.worklist_status import Status
+from viewer.sources.worklist import Progress, StudyEntry, Worklist
+from viewer.sources.worklist_status import Status
 
 UNFINISHED = "unfinished"
 

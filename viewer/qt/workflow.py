@@ -22,16 +22,16 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.core.annotations import ImageAnnotations, StudyAnnotations
+from viewer.interop.exports import FORMATS, SINGLE_FILE_DEFAULTS, NothingToExportError, export_path
+from viewer.interop.options import ExportOptions
 from viewer.qt.agreement_dialog import AgreementDialog, load_study_readers
 from viewer.qt.candidates import CandidateReview
 from viewer.qt.hanging import HANGING_ORDER
 from viewer.qt.image_view import ImageView, image_key
 from viewer.qt.marks_layer import MarksLayer
 from viewer.qt.worklist_panel import WorklistPanel
+from viewer.sources.worklist_status import Status
 from viewer.store.errors import SidecarError
-from viewer.store.export_options import ExportOptions
-from viewer.store.exports import FORMATS, SINGLE_FILE_DEFAULTS, NothingToExportError, export_path
-from viewer.store.worklist_status import Status
 
 if TYPE_CHECKING:
     from viewer.qt.main_window import MainWindow

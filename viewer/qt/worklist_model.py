@@ -21,8 +21,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from viewer.store.worklist import StudyEntry, natural_key
-from viewer.store.worklist_status import Status
+from viewer.sources.worklist import StudyEntry, natural_key
+from viewer.sources.worklist_status import Status
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 FIXED_COLUMNS = ("Patient", "Study ID", "Date", "Views", "Images", "Status")

@@ -1,6 +1,6 @@
 """The worklist panel: the studies of a folder tree, their status and marks, and the way through them.
 
-Indexing (:class:`viewer.store.worklist.Worklist`) runs on a QThread with a progress bar;
+Indexing (:class:`viewer.sources.worklist.Worklist`) runs on a QThread with a progress bar;
 studies already indexed appear while it runs. The table sorts on any column and filters
 by a search text and a status. Keys are QActions (``panel.actions_by_name``) active while
 the panel has focus; the main window may put the same actions in its menus and give them
@@ -39,8 +39,8 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.qt.worklist_model import STATUS_FILTERS, WorklistFilter, WorklistModel
-from viewer.store.worklist import StudyEntry, Worklist
-from viewer.store.worklist_status import Status
+from viewer.sources.worklist import StudyEntry, Worklist
+from viewer.sources.worklist_status import Status
 
 RELOAD_EVERY_S = 1.5
 """While indexing, how often the table shows the studies found so far."""

@@ -1,4 +1,4 @@
-"""Tests of viewer.store.export_coco."""
+"""Tests of viewer.interop.coco."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import orjson
 import pytest
 
 from viewer.core.annotations import Cluster, ClusterState
-from viewer.store.export_coco import CALCIFICATION_CATEGORY, CLUSTER_CATEGORY, export_coco, to_coco
-from viewer.store.export_options import ExportOptions
+from viewer.interop.coco import CALCIFICATION_CATEGORY, CLUSTER_CATEGORY, export_coco, to_coco
+from viewer.interop.options import ExportOptions
 from viewer.store.study_tree import AnnotatedStudy, load_studies
 
 from synthetic_study import write_study

@@ -15,8 +15,8 @@ from typing import Any
 
 from viewer.core.annotations import Calcification, Cluster, ImageAnnotations
 from viewer.core.cluster_metrics import cluster_metrics
+from viewer.interop.options import ExportOptions
 from viewer.store.atomic import write_atomic
-from viewer.store.export_options import ExportOptions
 from viewer.store.study_tree import AnnotatedStudy
 
 COLUMNS = [

@@ -20,10 +20,10 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 
 from viewer.dicom.views import read_laterality, read_view
+from viewer.sources.worklist_index import FileRecord, SidecarRecord, Stamp
+from viewer.sources.worklist_status import STATUS_FILE
 from viewer.store import sidecar
 from viewer.store.errors import SidecarError
-from viewer.store.worklist_index import FileRecord, SidecarRecord, Stamp
-from viewer.store.worklist_status import STATUS_FILE
 
 HEADER_TAGS = (
     "SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID", "PatientID",

@@ -21,8 +21,8 @@ from typing import Any
 from viewer.core.annotations import Calcification, Cluster, ImageAnnotations
 from viewer.core.cluster_metrics import cluster_metrics
 from viewer.core.geometry import Point, Spacing, polygon_area, polygon_centroid
+from viewer.interop.options import ExportOptions, image_file_name
 from viewer.store.atomic import write_atomic
-from viewer.store.export_options import ExportOptions, image_file_name
 from viewer.store.study_tree import AnnotatedStudy
 
 TYPE_POINT = 19

@@ -30,9 +30,9 @@ from typing import Any
 
 import orjson
 
+from viewer.sources.worklist_index import StatusRecord
 from viewer.store.atomic import write_atomic
 from viewer.store.sidecar import reader_slug
-from viewer.store.worklist_index import StatusRecord
 
 STATUS_FILE = "mammo-status.json"
 FORMAT_NAME = "mammo-viewer study status"

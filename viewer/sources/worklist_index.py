@@ -4,7 +4,7 @@ The cache remembers, per file, its modification time and size and what its heade
 that reopening a tree of a thousand studies only stats the files and re-reads the few that
 changed. It also holds each reader's study status (new, in progress, done, flagged): the
 index is the working copy and ``mammo-status.json`` in the study folder its mirror that
-travels with the data (:mod:`viewer.store.worklist`).
+travels with the data (:mod:`viewer.sources.worklist`).
 
 Everything but the ``statuses`` table can be rebuilt from the files, so a cache written by
 another version of this module is simply dropped and rebuilt; the statuses then come back

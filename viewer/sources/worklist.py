@@ -2,11 +2,11 @@
 
 A :class:`Worklist` indexes a tree of studies (a thousand or more) without keeping any image
 in memory: each DICOM file's header is read once (tags only, pixels never), grouped by
-Study Instance UID, and cached in SQLite (:mod:`viewer.store.worklist_index`). Reopening
+Study Instance UID, and cached in SQLite (:mod:`viewer.sources.worklist_index`). Reopening
 stats the files and reads again only those whose modification time or size changed, plus
 changed annotation files (``mammo-annotations.<reader>.json``, counted per reader) and
-status files (:mod:`viewer.store.worklist_status`). What is read from each file is in
-:mod:`viewer.store.worklist_files`.
+status files (:mod:`viewer.sources.worklist_status`). What is read from each file is in
+:mod:`viewer.sources.worklist_files`.
 
 Indexing is a generator of :class:`Progress` so that a GUI can run it on a worker thread
 and show a progress bar; it opens its own database connection in the thread that runs it.
@@ -28,13 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from viewer.dicom.views import view_label
-from viewer.store import worklist_index as db
-from viewer.store.errors import SidecarError
-from viewer.store.locations import user_data_dir
-from viewer.store.session import FALLBACK_FOLDER, fallback_path
-from viewer.store.worklist_files import Listing, list_folder, read_file_record, read_sidecar_record
-from viewer.store.worklist_index import FileRecord, SidecarRecord, Stamp, StatusRecord
-from viewer.store.worklist_status import (
+from viewer.sources import worklist_index as db
+from viewer.sources.worklist_files import Listing, list_folder, read_file_record, read_sidecar_record
+from viewer.sources.worklist_index import FileRecord, SidecarRecord, Stamp, StatusRecord
+from viewer.sources.worklist_status import (
     Status,
     StatusFileError,
     is_newer,
@@ -45,6 +42,9 @@ from viewer.store.worklist_status import (
     timestamp,
     write_status_file,
 )
+from viewer.store.errors import SidecarError
+from viewer.store.locations import user_data_dir
+from viewer.store.session import FALLBACK_FOLDER, fallback_path
 
 HANGING_ORDER = ("RCC", "LCC", "RMLO", "LMLO")
 BATCH = 200

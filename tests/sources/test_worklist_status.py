@@ -1,4 +1,4 @@
-"""Tests of viewer.store.worklist_status: status values, their rules and the mirror file."""
+"""Tests of viewer.sources.worklist_status: status values, their rules and the mirror file."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from viewer.store.errors import SidecarError
-from viewer.store.worklist_index import StatusRecord
-from viewer.store.worklist_status import (
+from viewer.sources.worklist_index import StatusRecord
+from viewer.sources.worklist_status import (
     STATUS_FILE,
     Status,
     StatusFileError,
@@ -23,6 +22,7 @@ from viewer.store.worklist_status import (
     timestamp,
     write_status_file,
 )
+from viewer.store.errors import SidecarError
 
 
 class TestStatus:

@@ -1,4 +1,4 @@
-"""Tests of viewer.store.export_sr: TID 1500 reports that reload and validate with highdicom."""
+"""Tests of viewer.interop.sr: TID 1500 reports that reload and validate with highdicom."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import numpy as np
 import pydicom
 import pytest
 
-from viewer.store.export_options import ExportOptions
-from viewer.store.export_sr import (
+from viewer.interop.options import ExportOptions
+from viewer.interop.sr import (
     CALCIFICATION_CLUSTER,
     INDIVIDUAL_CALCIFICATION,
     SourceHeaders,

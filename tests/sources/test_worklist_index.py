@@ -1,4 +1,4 @@
-"""Tests of viewer.store.worklist (with worklist_files and worklist_index): indexing a tree."""
+"""Tests of viewer.sources.worklist (with worklist_files and worklist_index): indexing a tree."""
 
 from __future__ import annotations
 
@@ -21,12 +21,12 @@ from viewer.core.annotations import (
     StudyAnnotations,
 )
 from viewer.core.geometry import Spacing
+from viewer.sources import worklist_index as db
+from viewer.sources.worklist import Progress, Worklist
+from viewer.sources.worklist_files import read_file_record
+from viewer.sources.worklist_status import STATUS_FILE, Status, read_status_file
 from viewer.store import sidecar
-from viewer.store import worklist_index as db
 from viewer.store.session import fallback_path
-from viewer.store.worklist import Progress, Worklist
-from viewer.store.worklist_files import read_file_record
-from viewer.store.worklist_status import STATUS_FILE, Status, read_status_file
 
 MG = "1.2.840.10008.5.1.4.1.1.1.2"
 SR = "1.2.840.10008.5.1.4.1.1.88.22"

@@ -1,4 +1,4 @@
-"""Tests of viewer.store.export_csv."""
+"""Tests of viewer.interop.csv_export."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from viewer.store.export_csv import COLUMNS, export_csv
-from viewer.store.export_options import ExportOptions
+from viewer.interop.csv_export import COLUMNS, export_csv
+from viewer.interop.options import ExportOptions
 from viewer.store.study_tree import AnnotatedStudy, load_studies
 
 from synthetic_study import write_study

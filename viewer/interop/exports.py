@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from viewer.store.export_coco import export_coco
-from viewer.store.export_csv import export_csv
-from viewer.store.export_inbreast import export_inbreast
-from viewer.store.export_options import ExportOptions
-from viewer.store.export_sr import export_sr
+from viewer.interop.coco import export_coco
+from viewer.interop.csv_export import export_csv
+from viewer.interop.inbreast import export_inbreast
+from viewer.interop.options import ExportOptions
+from viewer.interop.sr import export_sr
 from viewer.store.study_tree import load_studies
 
 FORMATS: dict[str, str] = {

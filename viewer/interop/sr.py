@@ -36,7 +36,7 @@ from viewer import __version__
 from viewer.core.annotations import Calcification, Cluster, ImageAnnotations
 from viewer.core.cluster_metrics import cluster_metrics
 from viewer.core.geometry import Point
-from viewer.store.export_options import ExportOptions
+from viewer.interop.options import ExportOptions
 from viewer.store.study_tree import AnnotatedStudy
 
 SCOORD_SHIFT = 0.5

@@ -22,8 +22,8 @@ from viewer import __version__
 from viewer.core.annotations import Calcification, Cluster, ImageAnnotations, utc_now
 from viewer.core.cluster_metrics import cluster_metrics
 from viewer.core.geometry import Point, polygon_area
+from viewer.interop.options import ExportOptions, image_file_name
 from viewer.store.atomic import write_atomic
-from viewer.store.export_options import ExportOptions, image_file_name
 from viewer.store.study_tree import AnnotatedStudy
 
 CALCIFICATION_CATEGORY = 1

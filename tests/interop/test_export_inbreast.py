@@ -1,4 +1,4 @@
-"""Tests of viewer.store.export_inbreast, read back the way public INbreast parsers read it."""
+"""Tests of viewer.interop.inbreast, read back the way public INbreast parsers read it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from viewer.store.export_inbreast import TYPE_CONTOUR, TYPE_POINT, export_inbreast
-from viewer.store.export_options import ExportOptions
+from viewer.interop.inbreast import TYPE_CONTOUR, TYPE_POINT, export_inbreast
+from viewer.interop.options import ExportOptions
 from viewer.store.study_tree import AnnotatedStudy, load_studies
 
 from synthetic_study import COLUMNS, ROWS, write_study
