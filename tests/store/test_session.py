@@ -214,6 +214,7 @@ class TestRecovery:
         code = f"""
 import sys, time
 sys.path.insert(0, {str(Path(__file__).parents[1])!r})
+sys.path.insert(0, {str(Path(__file__).parent)!r})
 from test_session import _add_mark
 from viewer.store.serialize import serialize
 from viewer.store.session import AnnotationStore
