@@ -58,8 +58,9 @@ def _marks(layout: str, n: int, seed: int) -> ImageAnnotations:
         pts = rng.uniform(0, size, (n, 2))
     img = ImageAnnotations("bench", rows=4096, columns=3328, dicom_spacing=SPACING)
     for i, (x, y) in enumerate(pts):
-        img.calcifications[f"m{i:05d}"] = Calcification(f"m{i:05d}", (float(x), float(y)),
-                                                        created="2024-01-01T00:00:00Z")
+        img.calcifications[f"m{i:05d}"] = Calcification(
+            f"m{i:05d}", (float(x), float(y)), created="2024-01-01T00:00:00Z"
+        )
     return img
 
 
@@ -88,7 +89,8 @@ def bench_regroup(n: int = 10000, edits: int = 200, seed: int = 3) -> dict[str, 
                 cid = ids[int(rng.integers(len(ids)))]
                 if cid in img.calcifications:
                     img.calcifications[cid] = img.calcifications[cid].moved(
-                        float(rng.normal(0, 40)), float(rng.normal(0, 40)))
+                        float(rng.normal(0, 40)), float(rng.normal(0, 40))
+                    )
             elif kind == "add":
                 cid = f"new{i}"
                 img.calcifications[cid] = Calcification(cid, tuple(rng.uniform(0, 3328, 2)))
@@ -103,8 +105,7 @@ def bench_regroup(n: int = 10000, edits: int = 200, seed: int = 3) -> dict[str, 
                 if small is not None and len(small.member_ids) <= 50:
                     decided = confirm(small)
                 else:
-                    free = [c for c in ids if c in img.calcifications
-                            and img.cluster_of(c) is None][:2000]
+                    free = [c for c in ids if c in img.calcifications and img.cluster_of(c) is None][:2000]
                     anchor = img.calcifications[free[int(rng.integers(len(free)))]].center
                     free.sort(key=lambda c: math.dist(img.calcifications[c].center, anchor))
                     decided = Cluster(new_id(), tuple(free[:8]), ClusterState.CONFIRMED)
@@ -128,8 +129,7 @@ def _scattered(seed: int, laterality: str, count: int) -> list[CalcSpec]:
     rng = np.random.default_rng(seed)
     specs: list[CalcSpec] = []
     while len(specs) < count:
-        p = breast_point(2400, 1900, laterality, float(rng.uniform(0.05, 0.55)),
-                         float(rng.uniform(0.2, 0.8)))
+        p = breast_point(2400, 1900, laterality, float(rng.uniform(0.05, 0.55)), float(rng.uniform(0.2, 0.8)))
         if all(math.dist(p, s.center) > 57 for s in specs):
             specs.append(CalcSpec(p, float(np.exp(rng.uniform(np.log(0.4), np.log(2.0))))))
     return specs
@@ -149,21 +149,30 @@ def bench_detect(images: int = 8, seed: int = 10) -> dict[str, Any]:
     size_errors = []
     for i in range(images):
         laterality, view, dense = ("L", "R")[i % 2], ("CC", "MLO")[(i // 2) % 2], i >= images // 2
-        ph = make_mammogram(seed=seed + i, laterality=laterality, view=view, dense=dense,
-                            calcifications=_scattered(seed + i, laterality, 30))
+        ph = make_mammogram(
+            seed=seed + i,
+            laterality=laterality,
+            view=view,
+            dense=dense,
+            calcifications=_scattered(seed + i, laterality, 30),
+        )
         candidates = find_candidates(ph.pixels, SPACING)
         false = 0
         for c in candidates:
-            near = [t for t in ph.truth
-                    if math.dist(c.center, t.center) <= max(0.5 / 0.07, t.diameter_px_x / 2 + 2)]
+            near = [
+                t
+                for t in ph.truth
+                if math.dist(c.center, t.center) <= max(0.5 / 0.07, t.diameter_px_x / 2 + 2)
+            ]
             if not near:
                 false += 1
             elif c.long_axis_mm is not None:
                 size_errors.append(abs(c.long_axis_mm / near[0].diameter_mm - 1.0))
         for t in ph.truth:
             wanted += 1
-            hits += any(math.dist(c.center, t.center) <= max(0.5 / 0.07, t.diameter_px_x / 2 + 2)
-                        for c in candidates)
+            hits += any(
+                math.dist(c.center, t.center) <= max(0.5 / 0.07, t.diameter_px_x / 2 + 2) for c in candidates
+            )
         false_per_image.append(false)
     return {
         "detect_3000x2400_s": statistics.median(times),
@@ -181,9 +190,11 @@ def bench_real_files() -> dict[str, Any]:
 
     folder = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
     out: dict[str, Any] = {}
-    for name in ("fodicom_GH133_GE_SenographeEssential_MG.dcm",
-                 "fodicom_OutOfBoundsOverlay_Siemens_MammomatInspiration_MG.dcm",
-                 "wg04_MG1_J2KI.dcm"):
+    for name in (
+        "fodicom_GH133_GE_SenographeEssential_MG.dcm",
+        "fodicom_OutOfBoundsOverlay_Siemens_MammomatInspiration_MG.dcm",
+        "wg04_MG1_J2KI.dcm",
+    ):
         try:
             image = MammoImage.open(folder / name)
             pixels = image.modality_pixels(0)
@@ -217,8 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in results.items():
         text = f"{value:.3f}" if isinstance(value, float) else str(value)
         print(f"{key:<{width}}  {text}")
-    ok = all(results[f"regroup_{k}_edit_median_ms"] <= TARGET_REGROUP_MS
-             for k in ("clustered", "uniform"))
+    ok = all(results[f"regroup_{k}_edit_median_ms"] <= TARGET_REGROUP_MS for k in ("clustered", "uniform"))
     print(f"regroup after an edit <= {TARGET_REGROUP_MS:g} ms: {'yes' if ok else 'NO'}")
     return 0
 

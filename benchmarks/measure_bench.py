@@ -34,12 +34,12 @@ def _phantom(count: int, seed: int) -> tuple[Any, list[CalcSpec]]:
     rng = np.random.default_rng(seed)
     specs = []
     for i in range(count):
-        p = breast_point(ROWS, COLS, "L", 0.05 + 0.45 * ((i * 7) % count) / count,
-                         0.25 + 0.5 * i / count)
+        p = breast_point(ROWS, COLS, "L", 0.05 + 0.45 * ((i * 7) % count) / count, 0.25 + 0.5 * i / count)
         d = float(np.exp(rng.uniform(np.log(0.2), np.log(2.0))))
         specs.append(CalcSpec(p, d))
-    return make_mammogram(ROWS, COLS, (SPACING_MM, SPACING_MM), "L", "CC", seed=seed,
-                          calcifications=specs), specs
+    return make_mammogram(
+        ROWS, COLS, (SPACING_MM, SPACING_MM), "L", "CC", seed=seed, calcifications=specs
+    ), specs
 
 
 def _click(pixels: Any, x: float, y: float, spacing: Spacing) -> tuple[float, bool]:
@@ -60,8 +60,9 @@ def run(count: int = 60, seed: int = 1) -> dict[str, float]:
     on_calc = []
     found = 0
     for t in phantom.truth:
-        ms, ok = _click(phantom.pixels, t.center[0] + rng.uniform(-1, 1),
-                        t.center[1] + rng.uniform(-1, 1), spacing)
+        ms, ok = _click(
+            phantom.pixels, t.center[0] + rng.uniform(-1, 1), t.center[1] + rng.uniform(-1, 1), spacing
+        )
         on_calc.append(ms)
         found += ok
     on_tissue = []

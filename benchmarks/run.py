@@ -59,6 +59,7 @@ OTHER_BENCHES = ("measure_bench", "cluster_bench", "store_bench", "worklist_benc
 
 # -- the study -----------------------------------------------------------------------------
 
+
 def _write_view(folder: str, index: int) -> list[str]:
     """Make view ``index`` and write it uncompressed and in JPEG 2000 lossless (a worker job)."""
     from pydicom.uid import JPEG2000Lossless, generate_uid
@@ -105,8 +106,7 @@ def ensure_study(cache: Path) -> dict[str, list[Path]]:
     """
     names = [f"{lat}{view}.dcm" for lat, view in VIEWS]
     files = {kind: [cache / kind / n for n in names] for kind in ("raw", "j2k")}
-    missing = [i for i, n in enumerate(names)
-               if not all(_is_current(files[k][i]) for k in files)]
+    missing = [i for i, n in enumerate(names) if not all(_is_current(files[k][i]) for k in files)]
     if missing:
         print(f"making the benchmark study in {cache} (once) ...", file=sys.stderr)
         import multiprocessing
@@ -117,6 +117,7 @@ def ensure_study(cache: Path) -> dict[str, list[Path]]:
 
 
 # -- measuring ------------------------------------------------------------------------------
+
 
 def _rss() -> dict[str, int]:
     """This process's resident memory in bytes by kind (Linux), empty elsewhere."""
@@ -229,8 +230,9 @@ def bench_display(app: Any, paths: list[Path], frames: int) -> dict[str, Any]:
         rect = view.vb.viewRect()
         if (direction > 0 and rect.right() + 12 > COLS) or (direction < 0 and rect.left() < 12):
             direction = -direction
-        pans.append(watch.frame(app, lambda d=direction: view.vb.translateBy(x=12.0 * d, y=3.0 * d),
-                                busy_one))
+        pans.append(
+            watch.frame(app, lambda d=direction: view.vb.translateBy(x=12.0 * d, y=3.0 * d), busy_one)
+        )
     out["pan_viewer"] = pans
     # wheel zoom: 12 % steps from fit to beyond 1:1 and back, about the centre
     zooms = []
@@ -259,10 +261,13 @@ def bench_display(app: Any, paths: list[Path], frames: int) -> dict[str, Any]:
         def change() -> None:
             for v, b in zip(views, bases, strict=True):
                 v.set_voi(b.with_window(b.center + dc, b.width + dw), emit=False)
+
         return change
 
-    out["wl4_viewer"] = [watch4.frame(app, wl4(dc, dw), lambda: any(
-        v._render_timer.isActive() for v in views)) for dc, dw in steps]
+    out["wl4_viewer"] = [
+        watch4.frame(app, wl4(dc, dw), lambda: any(v._render_timer.isActive() for v in views))
+        for dc, dw in steps
+    ]
     hanging.close()
 
     # baseline: ImageItem with the uint16 image, setLevels per step
@@ -282,14 +287,24 @@ def bench_display(app: Any, paths: list[Path], frames: int) -> dict[str, Any]:
     watchb = PaintWatch([gv])
     for _ in range(3):
         app.processEvents()
-    out["wl_baseline"] = [watchb.frame(app, lambda dc=dc, dw=dw: item.setLevels(
-        _levels(base.with_window(base.center + dc, base.width + dw))), lambda: False)
-        for dc, dw in steps]
-    vb.setRange(xRange=(COLS / 2 - SCREEN[0] / 2, COLS / 2 + SCREEN[0] / 2),
-                yRange=(ROWS / 2 - SCREEN[1] / 2, ROWS / 2 + SCREEN[1] / 2), padding=0)
+    out["wl_baseline"] = [
+        watchb.frame(
+            app,
+            lambda dc=dc, dw=dw: item.setLevels(_levels(base.with_window(base.center + dc, base.width + dw))),
+            lambda: False,
+        )
+        for dc, dw in steps
+    ]
+    vb.setRange(
+        xRange=(COLS / 2 - SCREEN[0] / 2, COLS / 2 + SCREEN[0] / 2),
+        yRange=(ROWS / 2 - SCREEN[1] / 2, ROWS / 2 + SCREEN[1] / 2),
+        padding=0,
+    )
     app.processEvents()
-    out["pan_baseline"] = [watchb.frame(app, lambda i=i: vb.translateBy(
-        x=8.0 if (i // 20) % 2 == 0 else -8.0), lambda: False) for i in range(frames)]
+    out["pan_baseline"] = [
+        watchb.frame(app, lambda i=i: vb.translateBy(x=8.0 if (i // 20) % 2 == 0 else -8.0), lambda: False)
+        for i in range(frames)
+    ]
     gv.close()
 
     grid = QWidget()
@@ -314,6 +329,7 @@ def bench_display(app: Any, paths: list[Path], frames: int) -> dict[str, Any]:
         def change() -> None:
             for _, _, item_i, b in cells:
                 item_i.setLevels(_levels(b.with_window(b.center + dc, b.width + dw)))
+
         return change
 
     out["wl4_baseline"] = [watchb4.frame(app, wl4b(dc, dw), lambda: False) for dc, dw in steps]
@@ -384,8 +400,11 @@ def bench_open_viewer(app: Any, paths: list[Path]) -> dict[str, float]:
         # a picture is on screen once its viewport painted after it was set
         for kind in ("preview", "full"):
             key = f"{kind}_painted"
-            if key not in marks and len(shown[kind]) == 4 and all(
-                    watch.last_paint.get(v, 0.0) > marks["t0"] for v in shown[kind]):
+            if (
+                key not in marks
+                and len(shown[kind]) == 4
+                and all(watch.last_paint.get(v, 0.0) > marks["t0"] for v in shown[kind])
+            ):
                 marks[key] = time.perf_counter()
         if "full_painted" in marks:
             loop.quit()
@@ -425,8 +444,7 @@ def bench_open_viewer(app: Any, paths: list[Path]) -> dict[str, float]:
     if rss_before and rss_after:
         # Shared blocks are fully resident (the workers wrote them) but count in this
         # process's RSS only where touched: count them whole, and the rest of the growth.
-        grown = (rss_after["VmRSS"] - rss_before["VmRSS"]) \
-            - (rss_after["RssShmem"] - rss_before["RssShmem"])
+        grown = (rss_after["VmRSS"] - rss_before["VmRSS"]) - (rss_after["RssShmem"] - rss_before["RssShmem"])
         result["memory_ratio"] = (grown + (shared if loader.uses_shared_memory else 0)) / raw_bytes
         workers_after = sum(_rss_of(pid).get("VmRSS", 0) for pid in loader.worker_pids())
         result["worker_rss_growth_mb"] = (workers_after - workers_before) / 1e6
@@ -504,6 +522,7 @@ def bench_raw_inprocess(paths: list[Path]) -> float:
 
 # -- the other benchmarks ----------------------------------------------------------------------
 
+
 def run_others(quick: bool) -> tuple[dict[str, Any], list[str]]:
     """Results of the other benchmark modules found in this folder, and the names missing."""
     here = str(Path(__file__).resolve().parent)
@@ -540,6 +559,7 @@ def _generic_call(module: Any) -> Any:
 
 # -- report ------------------------------------------------------------------------------------
 
+
 def _median(values: list[float]) -> float:
     return float(statistics.median(values)) if values else float("nan")
 
@@ -572,46 +592,56 @@ def collect(quick: bool, cache: Path, others: bool) -> dict[str, Any]:
         return _median([o[key] for o in opens])
 
     result: dict[str, Any] = {
-        "wl_frame_ms": {"viewer": _median(display["wl_viewer"]),
-                        "baseline": _median(display["wl_baseline"])},
-        "wl_frame_4view_ms": {"viewer": _median(display["wl4_viewer"]),
-                              "baseline": _median(display["wl4_baseline"])},
+        "wl_frame_ms": {"viewer": _median(display["wl_viewer"]), "baseline": _median(display["wl_baseline"])},
+        "wl_frame_4view_ms": {
+            "viewer": _median(display["wl4_viewer"]),
+            "baseline": _median(display["wl4_baseline"]),
+        },
         "pan_frame_ms": _median(display["pan_viewer"] + display["zoom_viewer"]),
-        "open_first_paint_s": {"viewer": pick("first_paint_s"),
-                               "baseline": baseline["first_paint_s"]},
+        "open_first_paint_s": {"viewer": pick("first_paint_s"), "baseline": baseline["first_paint_s"]},
         "open_full_s": {"viewer": pick("full_s"), "baseline": baseline["full_s"]},
         "max_ui_stall_ms": max(o["max_stall_ms"] for o in opens),
         "memory_ratio": max(o["memory_ratio"] for o in opens),
         "details": {
-            "wl_frame_p90_ms": {"viewer": _p90(display["wl_viewer"]),
-                                "baseline": _p90(display["wl_baseline"])},
-            "wl_frame_4view_p90_ms": {"viewer": _p90(display["wl4_viewer"]),
-                                      "baseline": _p90(display["wl4_baseline"])},
+            "wl_frame_p90_ms": {
+                "viewer": _p90(display["wl_viewer"]),
+                "baseline": _p90(display["wl_baseline"]),
+            },
+            "wl_frame_4view_p90_ms": {
+                "viewer": _p90(display["wl4_viewer"]),
+                "baseline": _p90(display["wl4_baseline"]),
+            },
             "pan_only_frame_ms": _median(display["pan_viewer"]),
             "pan_frame_p90_ms": _p90(display["pan_viewer"] + display["zoom_viewer"]),
             "pan_frame_max_ms": max(display["pan_viewer"] + display["zoom_viewer"]),
             "pan_frame_baseline_ms": _median(display["pan_baseline"]),
             "zoom_frame_ms": _median(display["zoom_viewer"]),
             "zoom_frame_p90_ms": _p90(display["zoom_viewer"]),
-            "wl_frame_max_ms": {"viewer": max(display["wl_viewer"]),
-                                "baseline": max(display["wl_baseline"])},
+            "wl_frame_max_ms": {"viewer": max(display["wl_viewer"]), "baseline": max(display["wl_baseline"])},
             "open_runs": opens,
             "max_ui_stall_baseline_ms": baseline["max_stall_ms"],
             "worker_rss_growth_mb": max(o["worker_rss_growth_mb"] for o in opens),
-            "open_full_uncompressed_s": {"viewer": raw_open["full_s"],
-                                         "baseline": raw_baseline["full_s"]},
-            "max_ui_stall_uncompressed_ms": {"viewer": raw_open["max_stall_ms"],
-                                             "baseline": raw_baseline["max_stall_ms"]},
+            "open_full_uncompressed_s": {"viewer": raw_open["full_s"], "baseline": raw_baseline["full_s"]},
+            "max_ui_stall_uncompressed_ms": {
+                "viewer": raw_open["max_stall_ms"],
+                "baseline": raw_baseline["max_stall_ms"],
+            },
             "uncompressed_decode_on_ui_thread_ms": raw_inprocess,
             "j2k_decode_one_view_s": one_view,
             "open_full_floor_s": 4 * one_view / min(4, workers),
             "decode_workers": workers,
             "frames_per_figure": frames,
         },
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average_before_after": [
-                        load_before, os.getloadavg() if hasattr(os, "getloadavg") else None],
-                    "platform": platform.platform(), "qpa": os.environ.get("QT_QPA_PLATFORM")},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_before_after": [
+                load_before,
+                os.getloadavg() if hasattr(os, "getloadavg") else None,
+            ],
+            "platform": platform.platform(),
+            "qpa": os.environ.get("QT_QPA_PLATFORM"),
+        },
     }
     if others:
         found, missing = run_others(quick)
@@ -633,8 +663,7 @@ def table(result: dict[str, Any]) -> str:
     for key, (target, _) in TARGETS.items():
         unit = "ms" if key.endswith("_ms") else "s" if key.endswith("_s") else ""
         value = result[key]
-        viewer, base = (value["viewer"], value["baseline"]) if isinstance(value, dict) \
-            else (value, None)
+        viewer, base = (value["viewer"], value["baseline"]) if isinstance(value, dict) else (value, None)
         if key == "max_ui_stall_ms":
             base = result["details"]["max_ui_stall_baseline_ms"]
         if key == "pan_frame_ms":
@@ -656,13 +685,16 @@ def verdicts(result: dict[str, Any]) -> dict[str, bool]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--quick", action="store_true",
-                        help="fewer frames, one open, smaller runs of the other benchmarks")
-    parser.add_argument("--cache", type=Path,
-                        default=Path(tempfile.gettempdir()) / "mammo-viewer-benchmark",
-                        help="folder of the generated study (default: in the temp folder)")
-    parser.add_argument("--no-others", action="store_true",
-                        help="skip the other engineers' benchmarks")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer frames, one open, smaller runs of the other benchmarks"
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "mammo-viewer-benchmark",
+        help="folder of the generated study (default: in the temp folder)",
+    )
+    parser.add_argument("--no-others", action="store_true", help="skip the other engineers' benchmarks")
     args = parser.parse_args(argv)
     result = collect(args.quick, args.cache, not args.no_others)
     result["meets_target"] = verdicts(result)
@@ -672,18 +704,22 @@ def main(argv: list[str] | None = None) -> int:
     print(table(result))
     details = result["details"]
     print()
-    print(f"pan frame {_fmt(details['pan_only_frame_ms'], 'ms')}, zoom frame "
-          f"{_fmt(details['zoom_frame_ms'], 'ms')} (pan/zoom p90 "
-          f"{_fmt(details['pan_frame_p90_ms'], 'ms')}, max {_fmt(details['pan_frame_max_ms'], 'ms')}); "
-          f"one J2K view decodes in {_fmt(details['j2k_decode_one_view_s'], 's')} on one core, so "
-          f"{details['decode_workers']} workers need >= {_fmt(details['open_full_floor_s'], 's')} "
-          f"for four; load average before/after {result['machine']['load_average_before_after']}")
-    print(f"uncompressed open "
-          f"{_fmt(details['open_full_uncompressed_s']['viewer'], 's')} (baseline "
-          f"{_fmt(details['open_full_uncompressed_s']['baseline'], 's')}), uncompressed "
-          f"decode on the UI thread would stall "
-          f"{_fmt(details['uncompressed_decode_on_ui_thread_ms'], 'ms')}, worker memory growth "
-          f"{_fmt(details['worker_rss_growth_mb'], '')} MB")
+    print(
+        f"pan frame {_fmt(details['pan_only_frame_ms'], 'ms')}, zoom frame "
+        f"{_fmt(details['zoom_frame_ms'], 'ms')} (pan/zoom p90 "
+        f"{_fmt(details['pan_frame_p90_ms'], 'ms')}, max {_fmt(details['pan_frame_max_ms'], 'ms')}); "
+        f"one J2K view decodes in {_fmt(details['j2k_decode_one_view_s'], 's')} on one core, so "
+        f"{details['decode_workers']} workers need >= {_fmt(details['open_full_floor_s'], 's')} "
+        f"for four; load average before/after {result['machine']['load_average_before_after']}"
+    )
+    print(
+        f"uncompressed open "
+        f"{_fmt(details['open_full_uncompressed_s']['viewer'], 's')} (baseline "
+        f"{_fmt(details['open_full_uncompressed_s']['baseline'], 's')}), uncompressed "
+        f"decode on the UI thread would stall "
+        f"{_fmt(details['uncompressed_decode_on_ui_thread_ms'], 'ms')}, worker memory growth "
+        f"{_fmt(details['worker_rss_growth_mb'], '')} MB"
+    )
     if "others" in result:
         for name, numbers in result["others"].items():
             print(f"{name}: {json.dumps(numbers, default=float)}")

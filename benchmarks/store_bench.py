@@ -36,8 +36,9 @@ from viewer.store.serialize import serialize
 from viewer.store.sidecar import load
 
 TARGETS = {"save_ms": 50.0}
-SPACING = Spacing(0.07, 0.07, SpacingSource.IMAGER_PIXEL_SPACING_ERMF,
-                  "mm at the breast plane (ERMF 1.07)", ermf=1.07)
+SPACING = Spacing(
+    0.07, 0.07, SpacingSource.IMAGER_PIXEL_SPACING_ERMF, "mm at the breast plane (ERMF 1.07)", ermf=1.07
+)
 
 
 def make_model(n: int) -> StudyAnnotations:
@@ -45,18 +46,23 @@ def make_model(n: int) -> StudyAnnotations:
     model = StudyAnnotations("bench reader", "1.2.3")
     keys = []
     for k, view in enumerate(("RCC", "LCC", "RMLO", "LMLO")):
-        img = ImageAnnotations(f"1.2.3.{k}", 0, "1.2.3", "1.2.3.9", 5120, 4096, view[0],
-                               view[1:], SPACING)
+        img = ImageAnnotations(f"1.2.3.{k}", 0, "1.2.3", "1.2.3.9", 5120, 4096, view[0], view[1:], SPACING)
         model.images[img.key] = img
         keys.append(img.key)
     for i in range(n):
         cx, cy = 200.0 + (i % 80) * 45.0, 200.0 + (i // 80 % 100) * 45.0
         r = 2.0 + (i % 7) * 0.5
-        outline = [(cx + r * math.cos(t * math.pi / 8), cy + r * math.sin(t * math.pi / 8))
-                   for t in range(16)]
-        calc = Calcification.create((cx, cy), outline, SPACING,
-                                    intensity=Intensity(3000.0, 2800.0, 2400.0, 400.0),
-                                    morphology="punctate", reader="bench reader")
+        outline = [
+            (cx + r * math.cos(t * math.pi / 8), cy + r * math.sin(t * math.pi / 8)) for t in range(16)
+        ]
+        calc = Calcification.create(
+            (cx, cy),
+            outline,
+            SPACING,
+            intensity=Intensity(3000.0, 2800.0, 2400.0, 400.0),
+            morphology="punctate",
+            reader="bench reader",
+        )
         model.images[keys[i % 4]].calcifications[calc.id] = calc
     return model
 

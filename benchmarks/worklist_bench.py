@@ -98,8 +98,10 @@ def bench_worklist(n_studies: int = 1000) -> dict[str, float]:
             write_tiny_image(changed / "RCC.dcm", generate_uid(), "P-new", "R", "CC")
             after_edit, read_edit, studies_after = _timed_open(root, index)
         if studies != n_studies or studies_after != n_studies + 1 or read_reopen != 0:
-            raise RuntimeError(f"worklist benchmark: unexpected result (studies {studies}, "
-                               f"after edit {studies_after}, re-read {read_reopen})")
+            raise RuntimeError(
+                f"worklist benchmark: unexpected result (studies {studies}, "
+                f"after edit {studies_after}, re-read {read_reopen})"
+            )
         return {
             "studies": float(studies),
             "files": float(read_first),

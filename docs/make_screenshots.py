@@ -26,11 +26,13 @@ def mark_demo(folder: Path) -> None:
     phantoms = demo_phantoms()
     for path in write_demo_study(folder):
         ds = pydicom.dcmread(path, stop_before_pixels=True)
-        phantom = next(p for p in phantoms
-                       if (p.laterality, p.view) == (ds.ImageLaterality, ds.ViewPosition))
+        phantom = next(p for p in phantoms if (p.laterality, p.view) == (ds.ImageLaterality, ds.ViewPosition))
         where = [arg for t in phantom.truth for arg in ("--at", f"{t.center[0]:.1f},{t.center[1]:.1f}")]
-        subprocess.run([sys.executable, "-m", "viewer", "measure", str(path), *where, "--save",
-                        "--reader", READER], check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "viewer", "measure", str(path), *where, "--save", "--reader", READER],
+            check=True,
+            capture_output=True,
+        )
 
 
 def close_up(folder: Path, out: Path) -> None:
@@ -64,8 +66,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "demo-study"
         mark_demo(folder)
-        subprocess.run([sys.executable, "-m", "viewer", "--reader", READER, "--screenshot",
-                        str(HERE / "screenshot.png"), str(folder)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "viewer",
+                "--reader",
+                READER,
+                "--screenshot",
+                str(HERE / "screenshot.png"),
+                str(folder),
+            ],
+            check=True,
+        )
         close_up(folder, HERE / "cluster.png")
     print(f"wrote {HERE / 'screenshot.png'} and {HERE / 'cluster.png'}")
 

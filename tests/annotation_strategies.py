@@ -36,9 +36,14 @@ def spacings(draw: st.DrawFn) -> Spacing:
     source = draw(st.sampled_from(list(SpacingSource)))
     if source is SpacingSource.NONE:
         return Spacing.uncalibrated()
-    return Spacing(draw(mm), draw(mm), source, draw(text),
-                   ermf=draw(st.none() | st.floats(1.0, 2.0)),
-                   calibration_type=draw(st.none() | st.sampled_from(["GEOMETRY", "FIDUCIAL"])))
+    return Spacing(
+        draw(mm),
+        draw(mm),
+        source,
+        draw(text),
+        ermf=draw(st.none() | st.floats(1.0, 2.0)),
+        calibration_type=draw(st.none() | st.sampled_from(["GEOMETRY", "FIDUCIAL"])),
+    )
 
 
 @st.composite
@@ -47,8 +52,17 @@ def calcifications(draw: st.DrawFn, ident: str, spacing: Spacing) -> Calcificati
     outline = draw(st.none() | st.lists(points, min_size=3, max_size=8).map(tuple))
     sizes = Sizes.of_outline(outline, spacing) if outline is not None else None
     intensity = draw(st.none() | st.builds(Intensity, anything, anything, anything, anything))
-    return Calcification(ident, center, outline, sizes, intensity,
-                         draw(st.none() | text), draw(text), draw(timestamps), draw(timestamps))
+    return Calcification(
+        ident,
+        center,
+        outline,
+        sizes,
+        intensity,
+        draw(st.none() | text),
+        draw(text),
+        draw(timestamps),
+        draw(timestamps),
+    )
 
 
 @st.composite
@@ -58,15 +72,20 @@ def images(draw: st.DrawFn, n: int) -> ImageAnnotations:
     if draw(st.booleans()):
         p1 = draw(points)
         p2 = (p1[0] + draw(st.floats(1.0, 500.0)), p1[1] + draw(st.floats(-50.0, 50.0)))
-        calibration = Calibration(f"cal{n}", p1, p2, draw(st.floats(0.5, 100.0)), draw(text),
-                                  draw(timestamps))
+        calibration = Calibration(
+            f"cal{n}", p1, p2, draw(st.floats(0.5, 100.0)), draw(text), draw(timestamps)
+        )
     img = ImageAnnotations(
-        sop_instance_uid=f"{draw(uids)}.{n}", frame=draw(st.integers(0, 40)),
-        study_instance_uid=draw(uids), series_instance_uid=draw(st.just("") | uids),
-        rows=draw(st.integers(0, 5000)), columns=draw(st.integers(0, 5000)),
+        sop_instance_uid=f"{draw(uids)}.{n}",
+        frame=draw(st.integers(0, 40)),
+        study_instance_uid=draw(uids),
+        series_instance_uid=draw(st.just("") | uids),
+        rows=draw(st.integers(0, 5000)),
+        columns=draw(st.integers(0, 5000)),
         laterality=draw(st.none() | st.sampled_from(["L", "R", "B", "U"])),
         view=draw(st.none() | st.sampled_from(["CC", "MLO", "ML", "XCCL"])),
-        dicom_spacing=spacing, calibration=calibration,
+        dicom_spacing=spacing,
+        calibration=calibration,
     )
     for i in range(draw(st.integers(0, 6))):
         calc = draw(calcifications(f"m{n}-{i}", img.spacing))
@@ -76,9 +95,18 @@ def images(draw: st.DrawFn, n: int) -> ImageAnnotations:
         members = draw(st.lists(st.sampled_from(ids), min_size=1, max_size=len(ids), unique=True))
         outline = draw(st.none() | st.lists(points, min_size=3, max_size=6).map(tuple))
         img.clusters[f"k{n}-{k}"] = Cluster(
-            f"k{n}-{k}", tuple(members), draw(st.sampled_from(list(ClusterState))), outline,
-            draw(st.none() | text), draw(st.none() | st.sampled_from(["2", "3", "4A", "4B", "5"])),
-            draw(st.none() | text), draw(text), draw(text), draw(timestamps), draw(timestamps))
+            f"k{n}-{k}",
+            tuple(members),
+            draw(st.sampled_from(list(ClusterState))),
+            outline,
+            draw(st.none() | text),
+            draw(st.none() | st.sampled_from(["2", "3", "4A", "4B", "5"])),
+            draw(st.none() | text),
+            draw(text),
+            draw(text),
+            draw(timestamps),
+            draw(timestamps),
+        )
     return img
 
 
@@ -102,9 +130,19 @@ def model_state(model: StudyAnnotations) -> dict[str, Any]:
         "created": model.created,
         "modified": model.modified,
         "images": [
-            (key, img.study_instance_uid, img.series_instance_uid, img.rows, img.columns,
-             img.laterality, img.view, img.dicom_spacing, img.calibration,
-             list(img.calcifications.items()), list(img.clusters.items()))
+            (
+                key,
+                img.study_instance_uid,
+                img.series_instance_uid,
+                img.rows,
+                img.columns,
+                img.laterality,
+                img.view,
+                img.dicom_spacing,
+                img.calibration,
+                list(img.calcifications.items()),
+                list(img.clusters.items()),
+            )
             for key, img in model.images.items()
         ],
     }

@@ -23,8 +23,15 @@ ROWS, COLUMNS = 64, 48
 SPACING = Spacing(0.1, 0.1, SpacingSource.IMAGER_PIXEL_SPACING, "mm at the detector")
 
 
-def write_image(folder: Path, name: str, study_uid: str, series_uid: str, laterality: str,
-                view: str, patient: str = "Doe^Jane") -> Dataset:
+def write_image(
+    folder: Path,
+    name: str,
+    study_uid: str,
+    series_uid: str,
+    laterality: str,
+    view: str,
+    patient: str = "Doe^Jane",
+) -> Dataset:
     """Write one tiny 'For Presentation' mammogram; return its dataset."""
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
@@ -74,22 +81,46 @@ def write_study(folder: Path, reader: str = "Dr. A") -> StudyAnnotations:
     model = StudyAnnotations(reader, study_uid)
     ids = []
     for ds in (cc, mlo):
-        img = ImageAnnotations(ds.SOPInstanceUID, 0, study_uid, series_uid, ROWS, COLUMNS,
-                               ds.ImageLaterality, ds.ViewPosition, SPACING)
+        img = ImageAnnotations(
+            ds.SOPInstanceUID,
+            0,
+            study_uid,
+            series_uid,
+            ROWS,
+            COLUMNS,
+            ds.ImageLaterality,
+            ds.ViewPosition,
+            SPACING,
+        )
         model.images[img.key] = img
     cc_img = model.images[(cc.SOPInstanceUID, 0)]
     for i, (x, y) in enumerate([(10, 10), (14, 12), (12, 16), (17, 15), (15, 19)]):
         # a 3 x 3 pixel square traced along pixel edges (centres at integers)
         outline = [(x - 1.5, y - 1.5), (x + 1.5, y - 1.5), (x + 1.5, y + 1.5), (x - 1.5, y + 1.5)]
-        calc = Calcification.create((float(x), float(y)), outline, SPACING,
-                                    morphology="fine_pleomorphic", reader=reader)
-        calc = Calcification(f"c{i}", calc.center, calc.outline, calc.sizes, None,
-                             calc.morphology, reader, calc.created, calc.modified)
+        calc = Calcification.create(
+            (float(x), float(y)), outline, SPACING, morphology="fine_pleomorphic", reader=reader
+        )
+        calc = Calcification(
+            f"c{i}",
+            calc.center,
+            calc.outline,
+            calc.sizes,
+            None,
+            calc.morphology,
+            reader,
+            calc.created,
+            calc.modified,
+        )
         cc_img.calcifications[calc.id] = calc
         ids.append(calc.id)
-    cc_img.clusters["k1"] = Cluster("k1", tuple(ids), ClusterState.CONFIRMED,
-                                    distribution="grouped", assessment="4B",
-                                    note="call Jane Doe back")
+    cc_img.clusters["k1"] = Cluster(
+        "k1",
+        tuple(ids),
+        ClusterState.CONFIRMED,
+        distribution="grouped",
+        assessment="4B",
+        note="call Jane Doe back",
+    )
     mlo_img = model.images[(mlo.SOPInstanceUID, 0)]
     point = Calcification("p1", (30.0, 40.0), reader=reader)
     mlo_img.calcifications[point.id] = point

@@ -32,10 +32,17 @@ def _gui_parser() -> argparse.ArgumentParser:
         + (", ".join(sorted(SUBCOMMANDS)) or "none")
         + " (mammo-viewer SUBCOMMAND --help).",
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="DICOM files or folders of a study (default: the built-in demo study)")
-    parser.add_argument("--screenshot", metavar="OUT.png",
-                        help="open, wait until the images are shown, save a picture of the window, exit")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="DICOM files or folders of a study (default: the built-in demo study)",
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="OUT.png",
+        help="open, wait until the images are shown, save a picture of the window, exit",
+    )
     parser.add_argument("--reader", help="reader name for this session (default: from preferences)")
     parser.add_argument("--version", action="version", version=f"mammo-viewer {__version__}")
     return parser

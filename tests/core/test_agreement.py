@@ -33,13 +33,11 @@ MM = Spacing(0.1, 0.1, SpacingSource.PIXEL_SPACING, "mm corrected")
 
 
 def square(cx: float, cy: float, half: float) -> list[tuple[float, float]]:
-    return [(cx - half, cy - half), (cx + half, cy - half), (cx + half, cy + half),
-            (cx - half, cy + half)]
+    return [(cx - half, cy - half), (cx + half, cy - half), (cx + half, cy + half), (cx - half, cy + half)]
 
 
 def image(uid: str = "1.2.3", spacing: Spacing = MM, view: str = "CC") -> ImageAnnotations:
-    return ImageAnnotations(uid, rows=1000, columns=800, laterality="L", view=view,
-                            dicom_spacing=spacing)
+    return ImageAnnotations(uid, rows=1000, columns=800, laterality="L", view=view, dicom_spacing=spacing)
 
 
 def mark(img: ImageAnnotations, x: float, y: float, outline: bool = True) -> Calcification:
@@ -48,8 +46,9 @@ def mark(img: ImageAnnotations, x: float, y: float, outline: bool = True) -> Cal
     return calc
 
 
-def group(img: ImageAnnotations, calcs: list[Calcification], cid: str,
-          state: ClusterState = ClusterState.CONFIRMED) -> Cluster:
+def group(
+    img: ImageAnnotations, calcs: list[Calcification], cid: str, state: ClusterState = ClusterState.CONFIRMED
+) -> Cluster:
     cluster = Cluster(cid, tuple(c.id for c in calcs), state)
     img.clusters[cluster.id] = cluster
     return cluster
@@ -97,8 +96,9 @@ class TestMatchPoints:
 
     @settings(max_examples=150, deadline=None)
     @given(points, points, st.sampled_from([0.5, 1.0, 1.5, 2.5]))
-    def test_maximum_one_to_one_matching(self, a: list[tuple[int, int]],
-                                         b: list[tuple[int, int]], limit: float) -> None:
+    def test_maximum_one_to_one_matching(
+        self, a: list[tuple[int, int]], b: list[tuple[int, int]], limit: float
+    ) -> None:
         """As many pairs as brute force finds, each within the limit, no point used twice."""
         pairs = match_points(a, b, limit)
         assert len(pairs) == max_matching(a, b, limit)
@@ -143,11 +143,12 @@ class TestPolygonIou:
         assert polygon_iou(ell, [(0, 0), (2, 0), (2, 2), (0, 2)]) == pytest.approx(0.75, abs=0.01)
 
     @settings(max_examples=60, deadline=None)
-    @given(st.tuples(*[st.integers(0, 40)] * 4), st.tuples(*[st.integers(0, 40)] * 4),
-           st.floats(0.2, 5.0))
-    def test_rectangles_against_exact_value(self, r1: tuple[int, ...], r2: tuple[int, ...],
-                                            sx: float) -> None:
+    @given(st.tuples(*[st.integers(0, 40)] * 4), st.tuples(*[st.integers(0, 40)] * 4), st.floats(0.2, 5.0))
+    def test_rectangles_against_exact_value(
+        self, r1: tuple[int, ...], r2: tuple[int, ...], sx: float
+    ) -> None:
         """Axis-aligned rectangles: sampled IoU within 0.03 of the exact one, scale-invariant."""
+
         def rect(r: tuple[int, ...]) -> tuple[float, float, float, float]:
             x0, y0 = min(r[0], r[2]), min(r[1], r[3])
             return x0, y0, max(r[0], r[2]) + 1.0, max(r[1], r[3]) + 1.0
@@ -254,16 +255,19 @@ class TestCompareStudy:
         a, b = self.two_readers()
         result = compare(a, b)
         assert [i.key[0] for i in result.images] == ["1.1", "1.2", "1.3"]  # LCC, then LMLO by UID
-        assert [i.calcifications for i in result.images] == [
-            Score(3, 4, 2), Score(1, 0, 0), Score(0, 1, 0)]
+        assert [i.calcifications for i in result.images] == [Score(3, 4, 2), Score(1, 0, 0), Score(0, 1, 0)]
         assert result.calcifications == Score(4, 5, 2)
         assert result.calcifications.f1 == pytest.approx(4 / 9)
         assert (result.reader_a, result.reader_b) == ("alice", "bob")
 
     def test_hanging_order(self) -> None:
         """RCC, LCC, RMLO, LMLO come first whatever the order the marks were made in."""
-        imgs = [ImageAnnotations(f"2.{i}", laterality=lat, view=view) for i, (lat, view) in
-                enumerate([("L", "MLO"), (None, None), ("R", "MLO"), ("L", "CC"), ("R", "CC")])]
+        imgs = [
+            ImageAnnotations(f"2.{i}", laterality=lat, view=view)
+            for i, (lat, view) in enumerate(
+                [("L", "MLO"), (None, None), ("R", "MLO"), ("L", "CC"), ("R", "CC")]
+            )
+        ]
         result = compare(study("a", *imgs[:3]), study("b", *imgs[3:]))
         assert [i.key[0] for i in result.images] == ["2.4", "2.3", "2.2", "2.0", "2.1"]
 

@@ -77,9 +77,15 @@ class TestClusterRule:
         rule = ClusterRule()
         assert (rule.min_count, rule.max_distance_mm) == (5, 10.0)
 
-    @pytest.mark.parametrize("kwargs", [{"min_count": 1}, {"max_distance_mm": 0.0},
-                                        {"max_distance_mm": math.nan},
-                                        {"uncalibrated_distance_px": -3.0}])
+    @pytest.mark.parametrize(
+        "kwargs",
+        [
+            {"min_count": 1},
+            {"max_distance_mm": 0.0},
+            {"max_distance_mm": math.nan},
+            {"uncalibrated_distance_px": -3.0},
+        ],
+    )
     def test_rejects_bad_values(self, kwargs: dict[str, float]) -> None:
         """Nonsense rules are refused with the name of the bad field."""
         with pytest.raises(ValueError, match=next(iter(kwargs))):
@@ -97,8 +103,10 @@ class TestClusterRule:
 
 class TestSingleLinkage:
     @settings(max_examples=60, deadline=None)
-    @given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=40),
-           st.sampled_from([3.0, 5.0, 7.5]))
+    @given(
+        st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), max_size=40),
+        st.sampled_from([3.0, 5.0, 7.5]),
+    )
     def test_matches_brute_force(self, pts: list[tuple[int, int]], d: float) -> None:
         """KD-tree linkage equals pairwise union-find, ties at exactly d included."""
         arr = np.asarray(pts, dtype=np.float64).reshape(-1, 2)
@@ -188,8 +196,13 @@ OPS = st.lists(
 )
 
 
-def _apply(model: StudyAnnotations, key: tuple[str, int], op: tuple[object, ...],
-           suggestions: list[Cluster], counter: itertools.count[int]) -> None:
+def _apply(
+    model: StudyAnnotations,
+    key: tuple[str, int],
+    op: tuple[object, ...],
+    suggestions: list[Cluster],
+    counter: itertools.count[int],
+) -> None:
     img = model.image(key)
     ids = list(img.calcifications)
     kind = op[0]
@@ -217,10 +230,12 @@ def _apply(model: StudyAnnotations, key: tuple[str, int], op: tuple[object, ...]
 
 class TestGrouper:
     @settings(max_examples=25, deadline=None)
-    @given(OPS, st.sampled_from([Spacing.uncalibrated(),
-                                 Spacing(1.0, 0.7, SpacingSource.PIXEL_SPACING, "mm")]))
-    def test_equals_from_scratch_after_every_edit(self, ops: list[tuple[object, ...]],
-                                                  spacing: Spacing) -> None:
+    @given(
+        OPS, st.sampled_from([Spacing.uncalibrated(), Spacing(1.0, 0.7, SpacingSource.PIXEL_SPACING, "mm")])
+    )
+    def test_equals_from_scratch_after_every_edit(
+        self, ops: list[tuple[object, ...]], spacing: Spacing
+    ) -> None:
         """After any edit sequence the Grouper gives exactly suggest_clusters' answer."""
         rule = ClusterRule(min_count=3, max_distance_mm=7.0, uncalibrated_distance_px=10.0)
         model = StudyAnnotations()
@@ -259,8 +274,10 @@ class TestGrouper:
         assert len(grouper.suggest(img)) == 1
         del img.calcifications["m5"]
         got = grouper.suggest(img)
-        assert [c.member_ids for c in got] == [("m0", "m1", "m2", "m3", "m4"),
-                                               ("m6", "m7", "m8", "m9", "m10")]
+        assert [c.member_ids for c in got] == [
+            ("m0", "m1", "m2", "m3", "m4"),
+            ("m6", "m7", "m8", "m9", "m10"),
+        ]
         assert grouper.full_regroupings == 1
 
     def test_small_edits_do_not_regroup_everything(self) -> None:
@@ -290,6 +307,7 @@ class TestGrouper:
 
 # -- reader operations ------------------------------------------------------------------
 
+
 class TestReaderOperations:
     def _suggestion(self) -> Cluster:
         return Cluster(SUGGESTION_PREFIX + "m0", ("m0", "m1", "m2"))
@@ -318,8 +336,14 @@ class TestReaderOperations:
 
     def test_merge(self) -> None:
         """Merging keeps the reader cluster's id, both members, descriptors and notes."""
-        a = Cluster("a", ("m0", "m1"), ClusterState.CONFIRMED, distribution="grouped", note="x",
-                    outline=((0, 0), (1, 0), (0, 1)))
+        a = Cluster(
+            "a",
+            ("m0", "m1"),
+            ClusterState.CONFIRMED,
+            distribution="grouped",
+            note="x",
+            outline=((0, 0), (1, 0), (0, 1)),
+        )
         s = Cluster(SUGGESTION_PREFIX + "m2", ("m2", "m3"))
         m = merge(s, a)
         assert m.id == "a" and set(m.member_ids) == {"m0", "m1", "m2", "m3"}

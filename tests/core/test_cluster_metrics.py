@@ -20,8 +20,7 @@ ISO = Spacing(0.1, 0.1, SpacingSource.IMAGER_PIXEL_SPACING, "mm at the detector 
 
 
 def square(cx: float, cy: float, half: float) -> list[Point]:
-    return [(cx - half, cy - half), (cx + half, cy - half), (cx + half, cy + half),
-            (cx - half, cy + half)]
+    return [(cx - half, cy - half), (cx + half, cy - half), (cx + half, cy + half), (cx - half, cy + half)]
 
 
 def image_with(calcs: list[Calcification], spacing: Spacing) -> ImageAnnotations:
@@ -62,11 +61,10 @@ class TestSpan:
         assert m.to_dict()["spacing_source"] == "none"
 
     @settings(max_examples=40, deadline=None)
-    @given(st.lists(st.tuples(st.floats(0, 500), st.floats(0, 500), st.floats(0.5, 6)),
-                    min_size=1, max_size=12))
-    def test_span_is_the_largest_pairwise_distance(
-        self, marks: list[tuple[float, float, float]]
-    ) -> None:
+    @given(
+        st.lists(st.tuples(st.floats(0, 500), st.floats(0, 500), st.floats(0.5, 6)), min_size=1, max_size=12)
+    )
+    def test_span_is_the_largest_pairwise_distance(self, marks: list[tuple[float, float, float]]) -> None:
         """span_mm equals the brute-force largest distance between any outline vertices."""
         centers = [(x, y) for x, y, _ in marks]
         outlines = [square(x, y, h) for x, y, h in marks]
@@ -115,15 +113,18 @@ class TestOutlineAndArea:
 class TestMemberSizes:
     def test_long_axis_statistics(self) -> None:
         """Smallest, median and largest long axis of the measured members only."""
-        calcs = [Calcification.create((10.0 * i, 0.0), square(10 * i, 0, h), ISO)
-                 for i, h in enumerate((1.0, 2.0, 4.0))]
+        calcs = [
+            Calcification.create((10.0 * i, 0.0), square(10 * i, 0, h), ISO)
+            for i, h in enumerate((1.0, 2.0, 4.0))
+        ]
         calcs.append(Calcification.create((50.0, 0.0), None, ISO))
         img = image_with(calcs, ISO)
         m = cluster_metrics(Cluster("c", tuple(img.calcifications)), img)
         d = 2 * math.sqrt(2)
         assert m.long_axis_px is not None and m.long_axis_mm is not None
-        assert (m.long_axis_px.smallest, m.long_axis_px.median, m.long_axis_px.largest) == \
-            pytest.approx((d, 2 * d, 4 * d))
+        assert (m.long_axis_px.smallest, m.long_axis_px.median, m.long_axis_px.largest) == pytest.approx(
+            (d, 2 * d, 4 * d)
+        )
         assert m.long_axis_mm.largest == pytest.approx(0.4 * d)
         assert (m.count, m.measured_count) == (4, 3)
 

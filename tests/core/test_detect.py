@@ -25,9 +25,13 @@ MM_007 = Spacing(0.07, 0.07, SpacingSource.PIXEL_SPACING, "mm calibrated")
 EVERYWHERE = DetectorSettings(edge_margin_mm=None)
 
 
-def flat_image(specs: list[CalcSpec], shape: tuple[int, int] = (160, 160),
-               spacing_mm: tuple[float, float] = (0.07, 0.07), noise: float = 12.0,
-               seed: int = 0) -> tuple[np.ndarray, list[TrueCalcification]]:
+def flat_image(
+    specs: list[CalcSpec],
+    shape: tuple[int, int] = (160, 160),
+    spacing_mm: tuple[float, float] = (0.07, 0.07),
+    noise: float = 12.0,
+    seed: int = 0,
+) -> tuple[np.ndarray, list[TrueCalcification]]:
     """Calcifications drawn on a flat, noisy background (stored values, bright = dense)."""
     img = np.full(shape, 1200.0, dtype=np.float32)
     truth = [draw_calcification(img, spec, spacing_mm) for spec in specs]
@@ -46,26 +50,28 @@ def scattered(seed: int, laterality: str, count: int = 30) -> list[CalcSpec]:
     rng = np.random.default_rng(seed)
     specs: list[CalcSpec] = []
     while len(specs) < count:
-        p = breast_point(2400, 1900, laterality, float(rng.uniform(0.05, 0.55)),
-                         float(rng.uniform(0.2, 0.8)))
+        p = breast_point(2400, 1900, laterality, float(rng.uniform(0.05, 0.55)), float(rng.uniform(0.2, 0.8)))
         if all(math.dist(p, s.center) > 57 for s in specs):
             specs.append(CalcSpec(p, float(np.exp(rng.uniform(np.log(0.4), np.log(2.0))))))
     return specs
 
 
-CASES = ((0, "CC", "L", False), (1, "MLO", "R", False), (2, "CC", "R", True),
-         (3, "MLO", "L", True))
+CASES = ((0, "CC", "L", False), (1, "MLO", "R", False), (2, "CC", "R", True), (3, "MLO", "L", True))
 
 
 class TestOnSyntheticMammograms:
-
     def test_finds_90_percent_with_fewer_than_10_false_per_image(self) -> None:
         """Over four mammograms (fatty, dense, CC, MLO) >= 90 % of 120 calcifications of
         0.4-2 mm are found, with fewer than 10 false candidates on every image."""
         hits = wanted = 0
         for seed, view, laterality, dense in CASES:
-            ph = make_mammogram(seed=seed, view=view, laterality=laterality, dense=dense,
-                                calcifications=scattered(seed, laterality))
+            ph = make_mammogram(
+                seed=seed,
+                view=view,
+                laterality=laterality,
+                dense=dense,
+                calcifications=scattered(seed, laterality),
+            )
             spacing = Spacing(*ph.spacing_mm, SpacingSource.PIXEL_SPACING, "mm")
             candidates = find_candidates(ph.pixels, spacing)
             hits += sum(found(candidates, t) for t in ph.truth)

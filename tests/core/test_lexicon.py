@@ -35,17 +35,29 @@ class TestShippedLexicon:
         """All four sets are there with the 5th-edition contents."""
         assert set(REQUIRED_SETS) <= set(shipped.sets)
         assert shipped.assessment.ids == ("0", "1", "2", "3", "4A", "4B", "4C", "5", "6")
-        assert set(shipped.distribution.ids) == {"diffuse", "regional", "grouped", "linear",
-                                                 "segmental"}
+        assert set(shipped.distribution.ids) == {"diffuse", "regional", "grouped", "linear", "segmental"}
         benign = {lab.id for lab in shipped.morphology if lab.group == "typically benign"}
-        assert benign == {"skin", "vascular", "coarse_popcorn", "large_rod_like", "round",
-                          "punctate", "rim", "dystrophic", "milk_of_calcium", "suture"}
+        assert benign == {
+            "skin",
+            "vascular",
+            "coarse_popcorn",
+            "large_rod_like",
+            "round",
+            "punctate",
+            "rim",
+            "dystrophic",
+            "milk_of_calcium",
+            "suture",
+        }
         suspicious = {lab.id for lab in shipped.morphology if lab.group == "suspicious"}
-        assert suspicious == {"amorphous", "coarse_heterogeneous", "fine_pleomorphic",
-                              "fine_linear_branching"}
+        assert suspicious == {
+            "amorphous",
+            "coarse_heterogeneous",
+            "fine_pleomorphic",
+            "fine_linear_branching",
+        }
         assert "indeterminate" in shipped.morphology
-        assert {"biopsy", "short_term_follow_up", "routine_screening"} <= set(
-            shipped.recommendation.ids)
+        assert {"biopsy", "short_term_follow_up", "routine_screening"} <= set(shipped.recommendation.ids)
 
     def test_applies_to(self, shipped: Lexicon) -> None:
         """Morphology describes a calcification; the rest describe a cluster."""
@@ -82,32 +94,60 @@ BREAKAGES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("missing set", lambda d: d["sets"].pop("distribution"), "missing required set.*distribution"),
     ("bad version", lambda d: d.update(version=7), "version 7 is not supported"),
     ("wrong format", lambda d: d.update(format="x"), "format"),
-    ("duplicate id", lambda d: d["sets"]["morphology"]["labels"][1].update(id="skin"),
-     r"sets\.morphology\.labels\[1\]\.id.*'skin' repeats labels\[0\]"),
-    ("duplicate key", lambda d: d["sets"]["distribution"]["labels"][1].update(key="D"),
-     r"sets\.distribution\.labels\[1\]\.key.*also the key of 'diffuse'"),
-    ("prefix key", lambda d: d["sets"]["assessment"]["labels"][0].update(key="4"),
-     r"sets\.assessment\.labels\[\d\]\.key.*begin alike"),
-    ("empty text", lambda d: d["sets"]["morphology"]["labels"][2].update(text=""),
-     r"labels\[2\]\.text.*non-empty"),
-    ("long key", lambda d: d["sets"]["morphology"]["labels"][0].update(key="abcd"),
-     r"labels\[0\]\.key.*1 to 3 characters"),
-    ("unknown field", lambda d: d["sets"]["morphology"]["labels"][0].update(colour="red"),
-     "unknown field.*colour"),
-    ("bad applies_to", lambda d: d["sets"]["distribution"].update(applies_to="image"),
-     "applies_to.*calcification, cluster"),
-    ("dangling recommendation",
-     lambda d: d["sets"]["assessment"]["labels"][3].update(recommendation="pray"),
-     "'pray' is not a recommendation id"),
+    (
+        "duplicate id",
+        lambda d: d["sets"]["morphology"]["labels"][1].update(id="skin"),
+        r"sets\.morphology\.labels\[1\]\.id.*'skin' repeats labels\[0\]",
+    ),
+    (
+        "duplicate key",
+        lambda d: d["sets"]["distribution"]["labels"][1].update(key="D"),
+        r"sets\.distribution\.labels\[1\]\.key.*also the key of 'diffuse'",
+    ),
+    (
+        "prefix key",
+        lambda d: d["sets"]["assessment"]["labels"][0].update(key="4"),
+        r"sets\.assessment\.labels\[\d\]\.key.*begin alike",
+    ),
+    (
+        "empty text",
+        lambda d: d["sets"]["morphology"]["labels"][2].update(text=""),
+        r"labels\[2\]\.text.*non-empty",
+    ),
+    (
+        "long key",
+        lambda d: d["sets"]["morphology"]["labels"][0].update(key="abcd"),
+        r"labels\[0\]\.key.*1 to 3 characters",
+    ),
+    (
+        "unknown field",
+        lambda d: d["sets"]["morphology"]["labels"][0].update(colour="red"),
+        "unknown field.*colour",
+    ),
+    (
+        "bad applies_to",
+        lambda d: d["sets"]["distribution"].update(applies_to="image"),
+        "applies_to.*calcification, cluster",
+    ),
+    (
+        "dangling recommendation",
+        lambda d: d["sets"]["assessment"]["labels"][3].update(recommendation="pray"),
+        "'pray' is not a recommendation id",
+    ),
     ("no labels", lambda d: d["sets"]["recommendation"].update(labels=[]), "non-empty list"),
 ]
 
 
 class TestValidation:
-    @pytest.mark.parametrize(("what", "breaks", "message"), BREAKAGES,
-                             ids=[b[0] for b in BREAKAGES])
-    def test_problems_are_named(self, raw: dict[str, Any], tmp_path: Path, what: str,
-                                breaks: Callable[[dict[str, Any]], None], message: str) -> None:
+    @pytest.mark.parametrize(("what", "breaks", "message"), BREAKAGES, ids=[b[0] for b in BREAKAGES])
+    def test_problems_are_named(
+        self,
+        raw: dict[str, Any],
+        tmp_path: Path,
+        what: str,
+        breaks: Callable[[dict[str, Any]], None],
+        message: str,
+    ) -> None:
         """Each broken file is refused with its name and the place of the problem."""
         breaks(raw)
         path = write(tmp_path, raw)
@@ -131,15 +171,16 @@ class TestValidation:
         """A valid override is used, with an extra set and a renamed label."""
         raw["name"] = "Our lab"
         raw["sets"]["morphology"]["labels"][0]["text"] = "Dermal"
-        raw["sets"]["subtlety"] = {"title": "Subtlety", "applies_to": "calcification",
-                                   "labels": [{"id": str(i), "text": str(i), "key": str(i)}
-                                              for i in range(1, 6)]}
+        raw["sets"]["subtlety"] = {
+            "title": "Subtlety",
+            "applies_to": "calcification",
+            "labels": [{"id": str(i), "text": str(i), "key": str(i)} for i in range(1, 6)],
+        }
         lexicon, warning = Lexicon.load_preferred(write(tmp_path, raw))
         assert warning is None and lexicon.name == "Our lab"
         assert lexicon.morphology.text_of("skin") == "Dermal" and len(lexicon.sets["subtlety"]) == 5
 
-    def test_broken_override_falls_back_with_a_message(self, raw: dict[str, Any],
-                                                       tmp_path: Path) -> None:
+    def test_broken_override_falls_back_with_a_message(self, raw: dict[str, Any], tmp_path: Path) -> None:
         """An invalid override yields the built-in labels and a message naming the file."""
         raw["sets"].pop("assessment")
         path = write(tmp_path, raw)

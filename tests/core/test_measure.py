@@ -44,9 +44,14 @@ def _long_axis_mm(result: OutlineResult, spacing: Spacing) -> float | None:
     return mm
 
 
-def _flat_speck(d_mm: float, spacing_mm: tuple[float, float], offset: tuple[float, float],
-                seed: int, background: float = 1200.0, size: int = 161,
-                ) -> tuple[np.ndarray, TrueCalcification]:
+def _flat_speck(
+    d_mm: float,
+    spacing_mm: tuple[float, float],
+    offset: tuple[float, float],
+    seed: int,
+    background: float = 1200.0,
+    size: int = 161,
+) -> tuple[np.ndarray, TrueCalcification]:
     img = np.full((size, size), background, np.float32)
     c = size // 2
     truth = draw_calcification(img, CalcSpec((c + offset[0], c + offset[1]), d_mm), spacing_mm)
@@ -62,8 +67,9 @@ def _grid_phantom(k: int, spacing_mm: tuple[float, float], dense: bool, mono1: b
         p = breast_point(900, 700, "L", 0.08 + 0.1 * (i % 5), 0.2 + 0.15 * (i // 5))
         d = float(np.exp(rng.uniform(math.log(0.2), math.log(2.0))))
         specs.append(CalcSpec((p[0] + rng.uniform(-0.5, 0.5), p[1] + rng.uniform(-0.5, 0.5)), d))
-    return make_mammogram(900, 700, spacing_mm, "L", "CC", seed=k, calcifications=specs,
-                          dense=dense, monochrome1=mono1)
+    return make_mammogram(
+        900, 700, spacing_mm, "L", "CC", seed=k, calcifications=specs, dense=dense, monochrome1=mono1
+    )
 
 
 class TestAccuracy:
@@ -91,11 +97,16 @@ class TestAccuracy:
                 tol = _tolerance_mm(t, spacing_mm)
                 if long_mm is None or abs(long_mm - t.diameter_mm) > tol:
                     failures += 1
-                    why = (f"not found ({result.reason})" if long_mm is None
-                           else f"measured {long_mm:.3f} mm (tolerance {tol:.3f})")
-                    report.append(f"d={t.diameter_mm:.3f} mm at {spacing_mm} "
-                                  f"{'dense' if dense else 'fatty'} "
-                                  f"{'MONOCHROME1' if mono1 else 'MONOCHROME2'}: {why}")
+                    why = (
+                        f"not found ({result.reason})"
+                        if long_mm is None
+                        else f"measured {long_mm:.3f} mm (tolerance {tol:.3f})"
+                    )
+                    report.append(
+                        f"d={t.diameter_mm:.3f} mm at {spacing_mm} "
+                        f"{'dense' if dense else 'fatty'} "
+                        f"{'MONOCHROME1' if mono1 else 'MONOCHROME2'}: {why}"
+                    )
         ok = 1 - failures / measured
         print(f"{measured - failures}/{measured} within tolerance; failures:\n" + "\n".join(report))
         assert measured > 200
@@ -112,8 +123,16 @@ class TestAccuracy:
         click=st.tuples(st.floats(-0.3, 0.3), st.floats(-0.3, 0.3)),
         seed=st.integers(0, 2**16),
     )
-    def test_isolated_speck_any_spacing(self, d: float, row_mm: float, col_mm: float, ox: float,
-                                        oy: float, click: tuple[float, float], seed: int) -> None:
+    def test_isolated_speck_any_spacing(
+        self,
+        d: float,
+        row_mm: float,
+        col_mm: float,
+        ox: float,
+        oy: float,
+        click: tuple[float, float],
+        seed: int,
+    ) -> None:
         """An isolated speck of any size, spacing and sub-pixel place measures within tolerance."""
         img, t = _flat_speck(d, (row_mm, col_mm), (ox, oy), seed)
         spacing = _spacing((row_mm, col_mm))
@@ -161,8 +180,7 @@ class TestRobustness:
         probe = make_mammogram(rows, cols, spacing_mm, calcifications=[], seed=8)
         edge_col = int(np.nonzero(probe.breast_mask[rows // 2])[0].max())
         center = (edge_col - inside_mm / 0.07, rows / 2 + 0.3)
-        phantom = make_mammogram(rows, cols, spacing_mm, calcifications=[CalcSpec(center, 0.5)],
-                                 seed=8)
+        phantom = make_mammogram(rows, cols, spacing_mm, calcifications=[CalcSpec(center, 0.5)], seed=8)
         spacing = _spacing(spacing_mm)
         long_mm = _long_axis_mm(find_calcification(phantom.pixels, *center, spacing), spacing)
         assert long_mm == pytest.approx(0.5, abs=_tolerance_mm(phantom.truth[0], spacing_mm))
@@ -181,7 +199,8 @@ class TestRobustness:
             assert result.center is not None
             assert math.dist(result.center, t.center) < 1.0
             assert _long_axis_mm(result, spacing) == pytest.approx(
-                t.diameter_mm, abs=_tolerance_mm(t, spacing_mm))
+                t.diameter_mm, abs=_tolerance_mm(t, spacing_mm)
+            )
         # between the two, a little nearer to b
         nearer_b = find_calcification(img, 80 + 2.5, 80.2, spacing)
         assert nearer_b.center is not None and math.dist(nearer_b.center, b.center) < 1.0
@@ -200,10 +219,10 @@ class TestRobustness:
 
     def test_monochrome1_gives_the_same_outline(self) -> None:
         """The MONOCHROME1 image of the same phantom gives the same outline."""
-        m2 = make_mammogram(500, 400, (0.07, 0.07), seed=9,
-                            calcifications=[CalcSpec((120.4, 250.2), 0.8)])
-        m1 = make_mammogram(500, 400, (0.07, 0.07), seed=9, monochrome1=True,
-                            calcifications=[CalcSpec((120.4, 250.2), 0.8)])
+        m2 = make_mammogram(500, 400, (0.07, 0.07), seed=9, calcifications=[CalcSpec((120.4, 250.2), 0.8)])
+        m1 = make_mammogram(
+            500, 400, (0.07, 0.07), seed=9, monochrome1=True, calcifications=[CalcSpec((120.4, 250.2), 0.8)]
+        )
         spacing = _spacing((0.07, 0.07))
         r2 = find_calcification(m2.pixels, 120, 250, spacing)
         r1 = find_calcification(m1.pixels, 120, 250, spacing, bright_is_high=False)
@@ -250,8 +269,7 @@ class TestRobustness:
         spacing = Spacing.uncalibrated()
         result = find_calcification(img, *t.center, spacing)
         assert result.outline is not None and result.center is not None
-        calc = Calcification.create(result.center, result.outline, spacing,
-                                    intensity=result.intensity)
+        calc = Calcification.create(result.center, result.outline, spacing, intensity=result.intensity)
         assert calc.sizes is not None and calc.sizes.long_axis_mm is None
         assert calc.sizes.long_axis_px == pytest.approx(t.diameter_px_x, abs=1.0)
 
@@ -314,8 +332,9 @@ class TestRealMammograms:
         return image.modality_pixels(), image.spacing, image.bright_is_high
 
     @staticmethod
-    def _check_plausible(result: OutlineResult, click: tuple[float, float], spacing: Spacing,
-                         long_range: tuple[float, float]) -> None:
+    def _check_plausible(
+        result: OutlineResult, click: tuple[float, float], spacing: Spacing, long_range: tuple[float, float]
+    ) -> None:
         assert result.found, f"nothing found at {click}"
         assert result.outline is not None and result.center is not None
         sizes = Sizes.of_outline(result.outline, spacing)
@@ -328,8 +347,7 @@ class TestRealMammograms:
     def test_siemens_cluster(self, shared_data: Path) -> None:
         """The seven clear specks of the Siemens cluster get compact outlines of 0.2-0.7 mm."""
         pixels, spacing, bright = self._open(shared_data, self.SIEMENS)
-        clicks = [(338, 580), (335, 570), (355, 569), (342, 559), (324, 579), (348, 570),
-                  (333, 592)]
+        clicks = [(338, 580), (335, 570), (355, 569), (342, 559), (324, 579), (348, 570), (333, 592)]
         for click in clicks:
             result = find_calcification(pixels, *click, spacing, bright_is_high=bright)
             self._check_plausible(result, click, spacing, (0.2, 0.7))
@@ -337,8 +355,12 @@ class TestRealMammograms:
     def test_ge_calcifications(self, shared_data: Path) -> None:
         """Round calcifications of 0.3-1.7 mm on the GE image are outlined whole."""
         pixels, spacing, bright = self._open(shared_data, self.GE)
-        for click, long_range in [((1790, 1958), (1.1, 1.8)), ((1821, 1712), (1.3, 2.0)),
-                                  ((1986, 1487), (0.45, 0.8)), ((2092, 1650), (0.2, 0.5))]:
+        for click, long_range in [
+            ((1790, 1958), (1.1, 1.8)),
+            ((1821, 1712), (1.3, 2.0)),
+            ((1986, 1487), (0.45, 0.8)),
+            ((2092, 1650), (0.2, 0.5)),
+        ]:
             result = find_calcification(pixels, *click, spacing, bright_is_high=bright)
             self._check_plausible(result, click, spacing, long_range)
 

@@ -28,13 +28,19 @@ from viewer.core.commands import (
 from viewer.core.geometry import Spacing, SpacingSource, feret
 
 KEY = ("1.2.3", 0)
-ERMF = Spacing(0.1 / 1.1, 0.1 / 1.1, SpacingSource.IMAGER_PIXEL_SPACING_ERMF,
-               "mm at the breast plane (ERMF 1.1)", ermf=1.1)
+ERMF = Spacing(
+    0.1 / 1.1,
+    0.1 / 1.1,
+    SpacingSource.IMAGER_PIXEL_SPACING_ERMF,
+    "mm at the breast plane (ERMF 1.1)",
+    ermf=1.1,
+)
 
 
 def disc(cx: float, cy: float, r: float, n: int = 64) -> list[tuple[float, float]]:
-    return [(cx + r * math.cos(2 * math.pi * k / n), cy + r * math.sin(2 * math.pi * k / n))
-            for k in range(n)]
+    return [
+        (cx + r * math.cos(2 * math.pi * k / n), cy + r * math.sin(2 * math.pi * k / n)) for k in range(n)
+    ]
 
 
 class TestSpacing:

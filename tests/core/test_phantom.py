@@ -98,12 +98,12 @@ class TestDrawCalcification:
         fx=st.floats(0, 1),
         fy=st.floats(0, 1),
     )
-    def test_integrated_contrast_is_disc_area(self, d: float, row_mm: float, col_mm: float,
-                                              fx: float, fy: float) -> None:
+    def test_integrated_contrast_is_disc_area(
+        self, d: float, row_mm: float, col_mm: float, fx: float, fy: float
+    ) -> None:
         """The added signal integrates to contrast x the ellipse's area in pixels."""
         img = np.zeros((120, 120), np.float32)
-        t = draw_calcification(img, CalcSpec((60 + fx, 60 + fy), d, contrast=100.0),
-                               (row_mm, col_mm))
+        t = draw_calcification(img, CalcSpec((60 + fx, 60 + fy), d, contrast=100.0), (row_mm, col_mm))
         area_px = math.pi * t.diameter_px_x * t.diameter_px_y / 4
         assert t.diameter_px_x == pytest.approx(d / col_mm)
         assert t.diameter_px_y == pytest.approx(d / row_mm)

@@ -33,8 +33,12 @@ class TestDownsample2:
     """Averaging 2x2 blocks."""
 
     @settings(max_examples=60, deadline=None)
-    @given(arrays(st.sampled_from([np.uint16, np.int16, np.uint8]),
-                  st.tuples(st.integers(2, 40), st.integers(2, 40))))
+    @given(
+        arrays(
+            st.sampled_from([np.uint16, np.int16, np.uint8]),
+            st.tuples(st.integers(2, 40), st.integers(2, 40)),
+        )
+    )
     def test_equals_reference(self, image: np.ndarray) -> None:
         """Every dtype and odd/even shape: the exact rounded block mean, dtype kept."""
         got = downsample2(image)
@@ -72,8 +76,13 @@ class TestLevels:
 
     def test_shapes_of_a_mammogram(self) -> None:
         """5120x4096 halves down to a shorter side of 256."""
-        assert level_shapes((5120, 4096)) == [(5120, 4096), (2560, 2048), (1280, 1024),
-                                              (640, 512), (320, 256)]
+        assert level_shapes((5120, 4096)) == [
+            (5120, 4096),
+            (2560, 2048),
+            (1280, 1024),
+            (640, 512),
+            (320, 256),
+        ]
         assert max_level_for((5120, 4096)) == 4
         assert max_level_for((200, 4096)) == 0
 
@@ -100,8 +109,9 @@ class TestLevels:
         with pytest.raises(ValueError):
             Pyramid.from_levels([])
 
-    @pytest.mark.parametrize(("ratio", "level"), [(0.5, 0), (1.0, 0), (1.9, 0), (2.0, 1),
-                                                  (4.74, 2), (9.5, 3)])
+    @pytest.mark.parametrize(
+        ("ratio", "level"), [(0.5, 0), (1.0, 0), (1.9, 0), (2.0, 1), (4.74, 2), (9.5, 3)]
+    )
     def test_level_for(self, ratio: float, level: int) -> None:
         """The coarsest level whose pixels are no larger than a screen pixel."""
         assert Pyramid.level_for(ratio) == level

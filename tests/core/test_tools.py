@@ -86,8 +86,9 @@ def ev(kind: EventKind, x: float, y: float, *mods: str) -> PointerEvent:
 
 @pytest.fixture(scope="module")
 def phantom_pixels() -> np.ndarray:
-    phantom = make_mammogram(400, 300, (0.07, 0.07), "L", "CC", seed=3,
-                             calcifications=[CalcSpec((150.0, 200.0), 1.0)])
+    phantom = make_mammogram(
+        400, 300, (0.07, 0.07), "L", "CC", seed=3, calcifications=[CalcSpec((150.0, 200.0), 1.0)]
+    )
     return phantom.pixels.astype(np.float32)
 
 

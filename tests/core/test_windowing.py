@@ -21,9 +21,7 @@ from viewer.core.windowing import (
 )
 
 
-def _oracle_grey(
-    stored: np.ndarray, ds: Dataset, index: int, prefer_lut: bool, invert: bool
-) -> np.ndarray:
+def _oracle_grey(stored: np.ndarray, ds: Dataset, index: int, prefer_lut: bool, invert: bool) -> np.ndarray:
     """pydicom's modality + VOI output for ``stored``, scaled to 0..255 like display_lut."""
     values = apply_modality_lut(stored, ds)
     with np.errstate(over="ignore"):  # pydicom's sigmoid overflows exp() on narrow windows
@@ -105,11 +103,26 @@ class TestWindowFunctions:
         wfrac=st.floats(0.001, 1.5),
         invert=st.booleans(),
     )
-    @example(fn="SIGMOID", bits=8, signed=False, slope=1.0, intercept=0.0, cfrac=1.0,
-             wfrac=0.00390625, invert=False)  # a narrow sigmoid: exp() overflows in float64
+    @example(
+        fn="SIGMOID",
+        bits=8,
+        signed=False,
+        slope=1.0,
+        intercept=0.0,
+        cfrac=1.0,
+        wfrac=0.00390625,
+        invert=False,
+    )  # a narrow sigmoid: exp() overflows in float64
     def test_display_lut_matches_pydicom(
-        self, fn: str, bits: int, signed: bool, slope: float, intercept: float,
-        cfrac: float, wfrac: float, invert: bool,
+        self,
+        fn: str,
+        bits: int,
+        signed: bool,
+        slope: float,
+        intercept: float,
+        cfrac: float,
+        wfrac: float,
+        invert: bool,
     ) -> None:
         """display_lut equals pydicom's apply_modality_lut + apply_voi_lut within 1 grey level."""
         lo, hi = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
@@ -119,8 +132,9 @@ class TestWindowFunctions:
         ds = _window_dataset(bits, signed, slope, intercept, center, width, fn)
         stored = np.arange(lo, hi + 1, dtype=np.int32 if signed else np.uint32)
         oracle = _oracle_grey(stored, ds, 0, False, invert)
-        lut = display_lut(lo, hi, ModalityLut(slope, intercept),
-                          VoiPreset.window(center, width, function=fn), invert)
+        lut = display_lut(
+            lo, hi, ModalityLut(slope, intercept), VoiPreset.window(center, width, function=fn), invert
+        )
         assert lut.dtype == np.uint8 and lut.shape == (hi - lo + 1,)
         assert np.abs(lut.astype(np.float64) - oracle).max() <= 1.0
 

@@ -28,7 +28,7 @@ def make_dataset(
 ) -> Dataset:
     """A grey-scale image dataset; ``pixels`` 2-D (one frame) or 3-D (frames, rows, cols)."""
     if pixels is None:
-        pixels = (np.arange(64 * 48, dtype=np.uint16).reshape(64, 48) % (2**bits_stored))
+        pixels = np.arange(64 * 48, dtype=np.uint16).reshape(64, 48) % (2**bits_stored)
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = sop_class
     meta.MediaStorageSOPInstanceUID = generate_uid()
@@ -78,8 +78,7 @@ def make_ds() -> MakeDataset:
     return make_dataset
 
 
-def oracle_grey(stored: np.ndarray, ds: Dataset, kind: str, index: int,
-                invert: bool) -> np.ndarray:
+def oracle_grey(stored: np.ndarray, ds: Dataset, kind: str, index: int, invert: bool) -> np.ndarray:
     """pydicom's Modality LUT + VOI output for ``stored``, scaled to 0..255, then inverted.
 
     The test oracle of the display pipeline: windows scale from pydicom's output range

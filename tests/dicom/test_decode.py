@@ -119,13 +119,24 @@ class TestSyntaxes:
         assert transfer_syntax_name("1.2.840.10008.1.2.4.110") == "JPEG XL Lossless"
         assert transfer_syntax_name("1.2.3.4") == "1.2.3.4"
 
-    @pytest.mark.parametrize("uid", [
-        "1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2",
-        "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51",
-        "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.4.80",
-        "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91",
-        "1.2.840.10008.1.2.5",
-    ])
+    @pytest.mark.parametrize(
+        "uid",
+        [
+            "1.2.840.10008.1.2",
+            "1.2.840.10008.1.2.1",
+            "1.2.840.10008.1.2.2",
+            "1.2.840.10008.1.2.1.99",
+            "1.2.840.10008.1.2.4.50",
+            "1.2.840.10008.1.2.4.51",
+            "1.2.840.10008.1.2.4.57",
+            "1.2.840.10008.1.2.4.70",
+            "1.2.840.10008.1.2.4.80",
+            "1.2.840.10008.1.2.4.81",
+            "1.2.840.10008.1.2.4.90",
+            "1.2.840.10008.1.2.4.91",
+            "1.2.840.10008.1.2.5",
+        ],
+    )
     def test_installed_decoders(self, uid: str) -> None:
         """Every syntax issue 3 lists decodes with the installed plugins."""
         assert decoder_problem(uid) is None
@@ -179,7 +190,8 @@ class TestWorkerJobs:
         assert block.read_bytes() == bytes(1000)
 
     def test_never_writes_into_a_file_that_is_not_the_named_block(
-            self, make_file: MakeFile, tmp_path: Path) -> None:
+        self, make_file: MakeFile, tmp_path: Path
+    ) -> None:
         """A target that is not the named memory block (a reused descriptor) is not written."""
         truth = np.ones((64, 48), dtype=np.uint16)
         path = make_file("n.dcm", truth)
@@ -187,8 +199,7 @@ class TestWorkerJobs:
         victim = tmp_path / "victim.dcm"
         victim.write_bytes(b"\x07" * size)
         with pytest.raises(DecodeError, match="closed"):
-            decode_pyramid(str(path), 0, (0, 4095), "<u2", str(victim),
-                           block_name="mammo-viewer-1-1")
+            decode_pyramid(str(path), 0, (0, 4095), "<u2", str(victim), block_name="mammo-viewer-1-1")
         assert victim.read_bytes() == b"\x07" * size
 
     def test_preview_clipped(self, make_file: MakeFile) -> None:

@@ -41,8 +41,7 @@ def _groups(points_mm: list[tuple[float, float]], link_mm: float) -> list[set[in
     """Single-linkage groups: members within ``link_mm`` of another member."""
     groups: list[set[int]] = []
     for i in range(len(points_mm)):
-        joined = [g for g in groups if any(math.dist(points_mm[i], points_mm[j]) <= link_mm
-                                           for j in g)]
+        joined = [g for g in groups if any(math.dist(points_mm[i], points_mm[j]) <= link_mm for j in g)]
         merged = {i}.union(*joined)
         groups = [g for g in groups if g not in joined] + [merged]
     return groups
@@ -75,8 +74,9 @@ class TestDemoPhantoms:
         pts = [(t.center[0] * SPACING_MM, t.center[1] * SPACING_MM) for t in lcc.truth]
         assert max(len(g) for g in _groups(pts, 10.0)) >= 5
         # the singles are scattered: at least two marks belong to no group of 2+
-        everyone = [(t.center[0] * SPACING_MM, t.center[1] * SPACING_MM)
-                    for p in phantoms[:1] for t in p.truth]
+        everyone = [
+            (t.center[0] * SPACING_MM, t.center[1] * SPACING_MM) for p in phantoms[:1] for t in p.truth
+        ]
         assert sum(1 for g in _groups(everyone, 10.0) if len(g) == 1) >= 2
 
 
@@ -102,8 +102,7 @@ class TestDemoFiles:
             uids.add(ds.StudyInstanceUID)
         assert len(uids) == 1
 
-    def test_pixels_and_spacing_round_trip(self, study: list[Path],
-                                           phantoms: list[Phantom]) -> None:
+    def test_pixels_and_spacing_round_trip(self, study: list[Path], phantoms: list[Phantom]) -> None:
         """The viewer reads the phantom's pixels and resolves spacing to IPS / ERMF."""
         image = MammoImage.open(study[1])
         assert np.array_equal(image.pixels(), phantoms[1].pixels)

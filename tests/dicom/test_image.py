@@ -29,9 +29,12 @@ class TestRealHeaders:
         assert image.transfer_syntax == "1.2.840.10008.1.2.4.70"
         assert "JPEG Lossless" in image.transfer_syntax_name
         assert [(p.kind, p.name, p.function) for p in image.voi_presets] == [
-            ("window", "NORMAL", "SIGMOID"), ("window", "HARDER", "SIGMOID"),
-            ("window", "SOFTER", "SIGMOID"), ("lut", "NORMAL", "TABLE"),
-            ("lut", "HARDER", "TABLE"), ("lut", "SOFTER", "TABLE"),
+            ("window", "NORMAL", "SIGMOID"),
+            ("window", "HARDER", "SIGMOID"),
+            ("window", "SOFTER", "SIGMOID"),
+            ("lut", "NORMAL", "TABLE"),
+            ("lut", "HARDER", "TABLE"),
+            ("lut", "SOFTER", "TABLE"),
         ]
         assert image.default_voi() is image.voi_presets[0]
         assert image.patient_orientation == ("P", "FL")
@@ -40,12 +43,12 @@ class TestRealHeaders:
 
     def test_siemens_view_from_position(self, shared_data: Path) -> None:
         """Siemens: L CC, one LINEAR window named by its explanation."""
-        image = MammoImage.open(
-            shared_data / "fodicom_OutOfBoundsOverlay_Siemens_MammomatInspiration_MG.dcm")
+        image = MammoImage.open(shared_data / "fodicom_OutOfBoundsOverlay_Siemens_MammomatInspiration_MG.dcm")
         assert image.view_label == "LCC"
         assert image.spacing.source is SpacingSource.IMAGER_PIXEL_SPACING_ERMF
         assert [(p.name, p.center, p.width, p.function) for p in image.voi_presets] == [
-            ("linear LUT", 2048.0, 4096.0, "LINEAR")]
+            ("linear LUT", 2048.0, 4096.0, "LINEAR")
+        ]
 
     def test_view_from_view_code_sequence(self, shared_data: Path) -> None:
         """notzaki: no View Position, the View Code Sequence says cranio-caudal."""
@@ -98,8 +101,7 @@ class TestBadInput:
             MammoImage.open(shared_data / "dwv_tid1500_sr-ruler.dcm")
         assert info.value.not_an_image
 
-    def test_undecodable_transfer_syntax(self, make_ds: Callable[..., Dataset],
-                                         tmp_path: Path) -> None:
+    def test_undecodable_transfer_syntax(self, make_ds: Callable[..., Dataset], tmp_path: Path) -> None:
         """A syntax no decoder handles (MPEG-2 video) names the syntax and the reason."""
         ds = make_ds(transfer_syntax="1.2.840.10008.1.2.4.100")
         ds.PixelData = encapsulate([b"\x00\x00\x01\xb3" + b"\x00" * 64])
@@ -192,12 +194,17 @@ class TestDisplayDefaults:
 
     @pytest.mark.parametrize(
         ("photometric", "shape", "inverted"),
-        [("MONOCHROME2", None, False), ("MONOCHROME1", None, True),
-         ("MONOCHROME1", "INVERSE", True), ("MONOCHROME2", "INVERSE", True),
-         ("MONOCHROME2", "IDENTITY", False)],
+        [
+            ("MONOCHROME2", None, False),
+            ("MONOCHROME1", None, True),
+            ("MONOCHROME1", "INVERSE", True),
+            ("MONOCHROME2", "INVERSE", True),
+            ("MONOCHROME2", "IDENTITY", False),
+        ],
     )
-    def test_invert_default(self, make_ds: Callable[..., Dataset], photometric: str,
-                            shape: str | None, inverted: bool) -> None:
+    def test_invert_default(
+        self, make_ds: Callable[..., Dataset], photometric: str, shape: str | None, inverted: bool
+    ) -> None:
         """MONOCHROME1 and INVERSE each mean 'minimum is white'; together they do not cancel."""
         extra = {} if shape is None else {"PresentationLUTShape": shape}
         image = MammoImage.from_dataset(make_ds(photometric=photometric, **extra))
@@ -206,24 +213,32 @@ class TestDisplayDefaults:
 
     def test_for_processing_uses_auto_window(self, make_ds: Callable[..., Dataset]) -> None:
         """A For Processing image ignores its windows by default and says so."""
-        image = MammoImage.from_dataset(make_ds(
-            PresentationIntentType="FOR PROCESSING", WindowCenter=100, WindowWidth=50))
+        image = MammoImage.from_dataset(
+            make_ds(PresentationIntentType="FOR PROCESSING", WindowCenter=100, WindowWidth=50)
+        )
         assert image.for_processing
         assert image.default_voi().name == "Auto (tissue)"
         assert image.voi_presets[0].center == 100.0
 
     @pytest.mark.parametrize(
         ("laterality", "orientation", "mirror"),
-        [("R", ["P", "L"], False), ("R", ["A", "R"], True), ("L", ["A", "F"], False),
-         ("L", ["P", "F"], True), ("L", ["R", "P"], False)],
+        [
+            ("R", ["P", "L"], False),
+            ("R", ["A", "R"], True),
+            ("L", ["A", "F"], False),
+            ("L", ["P", "F"], True),
+            ("L", ["R", "P"], False),
+        ],
     )
     def test_mirror_from_patient_orientation(
-        self, make_ds: Callable[..., Dataset], laterality: str, orientation: list[str],
+        self,
+        make_ds: Callable[..., Dataset],
+        laterality: str,
+        orientation: list[str],
         mirror: bool,
     ) -> None:
         """Right breasts hang with columns towards P, left breasts towards A."""
-        image = MammoImage.from_dataset(
-            make_ds(ImageLaterality=laterality, PatientOrientation=orientation))
+        image = MammoImage.from_dataset(make_ds(ImageLaterality=laterality, PatientOrientation=orientation))
         assert image.mirror_for_hanging is mirror
 
     @pytest.mark.parametrize("laterality", ["R", "L"])
@@ -238,8 +253,7 @@ class TestDisplayDefaults:
         data = np.where(breast, 2500 + rng.normal(0, 50, breast.shape), 100).astype(np.uint16)
         if not chest_wall_left:
             data = data[:, ::-1]
-        image = MammoImage.from_dataset(make_ds(np.ascontiguousarray(data),
-                                                ImageLaterality=laterality))
+        image = MammoImage.from_dataset(make_ds(np.ascontiguousarray(data), ImageLaterality=laterality))
         wanted_on_right = laterality == "R"
         assert image.mirror_for_hanging is (chest_wall_left == wanted_on_right)
 
@@ -264,14 +278,17 @@ class TestStorePixels:
 class TestTransferSyntaxes:
     """Synthetic images in every syntax that can be written here decode to their pixels."""
 
-    @pytest.mark.parametrize("syntax", [
-        "1.2.840.10008.1.2",       # implicit VR little endian
-        "1.2.840.10008.1.2.1",     # explicit VR little endian
-        "1.2.840.10008.1.2.2",     # explicit VR big endian (retired, still met)
-        "1.2.840.10008.1.2.1.99",  # deflated
-        "1.2.840.10008.1.2.5",     # RLE lossless
-        "1.2.840.10008.1.2.4.90",  # JPEG 2000 lossless
-    ])
+    @pytest.mark.parametrize(
+        "syntax",
+        [
+            "1.2.840.10008.1.2",  # implicit VR little endian
+            "1.2.840.10008.1.2.1",  # explicit VR little endian
+            "1.2.840.10008.1.2.2",  # explicit VR big endian (retired, still met)
+            "1.2.840.10008.1.2.1.99",  # deflated
+            "1.2.840.10008.1.2.5",  # RLE lossless
+            "1.2.840.10008.1.2.4.90",  # JPEG 2000 lossless
+        ],
+    )
     def test_round_trip_with_a_full_voi_table(
         self, make_ds: Callable[..., Dataset], tmp_path: Path, syntax: str
     ) -> None:
@@ -282,10 +299,15 @@ class TestTransferSyntaxes:
         item = Dataset()
         item.LUTDescriptor = [0, 0, 16]
         item.add_new(0x00283006, "OW", table.astype(">u2" if big else "<u2").tobytes())
-        native = syntax in ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1",
-                            "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99")
-        ds = make_ds(truth, transfer_syntax=syntax if native else "1.2.840.10008.1.2.1",
-                     VOILUTSequence=[item])
+        native = syntax in (
+            "1.2.840.10008.1.2",
+            "1.2.840.10008.1.2.1",
+            "1.2.840.10008.1.2.2",
+            "1.2.840.10008.1.2.1.99",
+        )
+        ds = make_ds(
+            truth, transfer_syntax=syntax if native else "1.2.840.10008.1.2.1", VOILUTSequence=[item]
+        )
         if big:
             ds.PixelData = truth.astype(">u2").tobytes()
         if not native:

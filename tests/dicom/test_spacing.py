@@ -15,22 +15,28 @@ from viewer.dicom.spacing import resolve_spacing
 REAL_FILES = {
     "notzaki_MG_Explicit_Little.dcm": (SpacingSource.PIXEL_SPACING, 0.25, "calibrated (FIDUCIAL)"),
     "fodicom_OutOfBoundsOverlay_Siemens_MammomatInspiration_MG.dcm": (
-        SpacingSource.IMAGER_PIXEL_SPACING_ERMF, 0.085 / 1.0433386837881, "breast plane (ERMF 1.04)"
+        SpacingSource.IMAGER_PIXEL_SPACING_ERMF,
+        0.085 / 1.0433386837881,
+        "breast plane (ERMF 1.04)",
     ),
     "fodicom_GH133_GE_SenographeEssential_MG.dcm": (
-        SpacingSource.IMAGER_PIXEL_SPACING, 0.09409090909091, "at the detector (overestimates)"
+        SpacingSource.IMAGER_PIXEL_SPACING,
+        0.09409090909091,
+        "at the detector (overestimates)",
     ),
     "openrem_MG-Im-GE_Seno_1_ForPresentation.dcm": (
-        SpacingSource.IMAGER_PIXEL_SPACING, 0.094090909, "Pixel Spacing ignored"
+        SpacingSource.IMAGER_PIXEL_SPACING,
+        0.094090909,
+        "Pixel Spacing ignored",
     ),
     "openrem_MG-Im-GE_Seno_1_ForProcessing.dcm": (
-        SpacingSource.IMAGER_PIXEL_SPACING, 0.094090909, "Pixel Spacing ignored"
+        SpacingSource.IMAGER_PIXEL_SPACING,
+        0.094090909,
+        "Pixel Spacing ignored",
     ),
     # ERMF 1.073 but no Imager Pixel Spacing: nothing to divide
     "openrem_MG-Im-Hologic-PropProj.dcm": (SpacingSource.NONE, None, "px (uncalibrated)"),
-    "fodicom_CR-ModalitySequenceLUT.dcm": (
-        SpacingSource.IMAGER_PIXEL_SPACING, 0.15, "at the detector"
-    ),
+    "fodicom_CR-ModalitySequenceLUT.dcm": (SpacingSource.IMAGER_PIXEL_SPACING, 0.15, "at the detector"),
     "wg04_MG1_J2KI.dcm": (SpacingSource.NONE, None, "px (uncalibrated)"),
     "wg04_RG3_J2KR.dcm": (SpacingSource.NONE, None, "px (uncalibrated)"),
     "wg04_RG3_JLSN.dcm": (SpacingSource.NONE, None, "px (uncalibrated)"),
@@ -76,10 +82,14 @@ class TestRules:
 
     def test_geometry_calibration(self) -> None:
         """Pixel Spacing with GEOMETRY is 'corrected to the breast plane'."""
-        s = resolve_spacing(_ds(PixelSpacing=[0.07, 0.07], ImagerPixelSpacing=[0.1, 0.1],
-                                PixelSpacingCalibrationType="GEOMETRY"))
-        assert (s.source, s.row_mm, s.calibration_type) == (
-            SpacingSource.PIXEL_SPACING, 0.07, "GEOMETRY")
+        s = resolve_spacing(
+            _ds(
+                PixelSpacing=[0.07, 0.07],
+                ImagerPixelSpacing=[0.1, 0.1],
+                PixelSpacingCalibrationType="GEOMETRY",
+            )
+        )
+        assert (s.source, s.row_mm, s.calibration_type) == (SpacingSource.PIXEL_SPACING, 0.07, "GEOMETRY")
         assert s.label == "mm corrected to the breast plane (GEOMETRY)"
 
     def test_pixel_spacing_differing_from_ips(self) -> None:
@@ -90,8 +100,13 @@ class TestRules:
 
     def test_pixel_spacing_equal_to_ips_is_at_the_detector(self) -> None:
         """Pixel Spacing equal to IPS corrects nothing: the IPS rules apply."""
-        s = resolve_spacing(_ds(PixelSpacing=[0.1, 0.1], ImagerPixelSpacing=[0.1, 0.1],
-                                EstimatedRadiographicMagnificationFactor=1.1))
+        s = resolve_spacing(
+            _ds(
+                PixelSpacing=[0.1, 0.1],
+                ImagerPixelSpacing=[0.1, 0.1],
+                EstimatedRadiographicMagnificationFactor=1.1,
+            )
+        )
         assert s.source is SpacingSource.IMAGER_PIXEL_SPACING_ERMF
         assert s.row_mm == pytest.approx(0.1 / 1.1)
 
@@ -102,8 +117,9 @@ class TestRules:
 
     def test_distances_give_the_magnification(self) -> None:
         """Without ERMF, SID / SOD is the magnification."""
-        s = resolve_spacing(_ds(ImagerPixelSpacing=[0.1, 0.1], DistanceSourceToDetector=660,
-                                DistanceSourceToPatient=600))
+        s = resolve_spacing(
+            _ds(ImagerPixelSpacing=[0.1, 0.1], DistanceSourceToDetector=660, DistanceSourceToPatient=600)
+        )
         assert s.source is SpacingSource.IMAGER_PIXEL_SPACING_ERMF
         assert s.ermf == pytest.approx(1.1)
         assert s.row_mm == pytest.approx(0.1 * 600 / 660)
@@ -111,8 +127,7 @@ class TestRules:
 
     def test_anisotropic_imager_spacing_keeps_row_col_order(self) -> None:
         """(row, col) order survives the ERMF division."""
-        s = resolve_spacing(_ds(ImagerPixelSpacing=[0.2, 0.1],
-                                EstimatedRadiographicMagnificationFactor=2.0))
+        s = resolve_spacing(_ds(ImagerPixelSpacing=[0.2, 0.1], EstimatedRadiographicMagnificationFactor=2.0))
         assert (s.row_mm, s.col_mm) == (0.1, 0.05)
 
     @pytest.mark.parametrize("bad", [[0, 0], ["abc", "1"], [-0.1, 0.1], ["nan", "nan"]])

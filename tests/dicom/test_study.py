@@ -18,8 +18,7 @@ MakeFile = Callable[..., Path]
 def _four_views(make_file: MakeFile, study_uid: str, prefix: str = "") -> list[Path]:
     views = [("R", "CC"), ("L", "CC"), ("R", "MLO"), ("L", "MLO")]
     return [
-        make_file(f"{prefix}{lat}{view}.dcm", ImageLaterality=lat, ViewPosition=view,
-                  study_uid=study_uid)
+        make_file(f"{prefix}{lat}{view}.dcm", ImageLaterality=lat, ViewPosition=view, study_uid=study_uid)
         for lat, view in views
     ]
 
@@ -28,7 +27,7 @@ class TestOpenStudy:
     """open_study never raises for one bad file and reports every problem."""
 
     def test_shared_folder(self, shared_data: Path) -> None:
-        """The real files: 11 images (the 12-bit JPEG opens; decoding it is the decoder's matter), SR skipped as a note, three errors named."""
+        """The real files: 11 images (the 12-bit JPEG included), SR skipped as a note, three errors."""
         study = open_study([shared_data])
         assert len(study.images) == 11
         notes = {p.path.name for p in study.problems if p.skipped}
@@ -40,7 +39,8 @@ class TestOpenStudy:
             "openrem_MG-Im-Hologic-PropProj.dcm",
         }
         assert errors["openrem_MG-Im-Hologic-PropProj.dcm"].startswith(
-            "openrem_MG-Im-Hologic-PropProj.dcm: this file has no image data")
+            "openrem_MG-Im-Hologic-PropProj.dcm: this file has no image data"
+        )
         assert study.folder == shared_data
 
     def test_by_view_and_series(self, make_file: MakeFile, tmp_path: Path) -> None:
@@ -54,8 +54,7 @@ class TestOpenStudy:
         assert study.study_instance_uid == uid
         assert sum(len(v) for v in study.series().values()) == 4
 
-    def test_bad_file_given_by_name_is_an_error(self, make_file: MakeFile,
-                                                tmp_path: Path) -> None:
+    def test_bad_file_given_by_name_is_an_error(self, make_file: MakeFile, tmp_path: Path) -> None:
         """A non-DICOM file named explicitly is an error; the good file still opens."""
         good = make_file("good.dcm")
         bad = tmp_path / "bad.dcm"
@@ -82,8 +81,13 @@ class TestOpenStudy:
     def test_preferred_image_per_view(self, make_file: MakeFile) -> None:
         """A plain For Presentation view wins over a For Processing one of the same view."""
         uid = generate_uid()
-        make_file("a_proc.dcm", ImageLaterality="R", ViewPosition="CC", study_uid=uid,
-                  PresentationIntentType="FOR PROCESSING")
+        make_file(
+            "a_proc.dcm",
+            ImageLaterality="R",
+            ViewPosition="CC",
+            study_uid=uid,
+            PresentationIntentType="FOR PROCESSING",
+        )
         make_file("b_pres.dcm", ImageLaterality="R", ViewPosition="CC", study_uid=uid)
         study = open_study([make_file("c.dcm").parent])
         assert study.by_view()["RCC"].path.name == "b_pres.dcm"

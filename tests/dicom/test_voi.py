@@ -56,15 +56,14 @@ class TestEveryRealFile:
     def test_list_is_complete(self, shared_data: Path) -> None:
         """PIXEL_FILES names every file of ../shared/data that has Pixel Data."""
         with_pixels = {
-            p.name for p in shared_data.glob("*.dcm")
+            p.name
+            for p in shared_data.glob("*.dcm")
             if "PixelData" in dcmread(p, stop_before_pixels=False, defer_size="1 KB")
         }
         assert with_pixels == set(PIXEL_FILES) | UNDECODABLE
 
     @pytest.mark.parametrize("name", PIXEL_FILES)
-    def test_every_preset_default_auto_and_drag(
-        self, shared_data: Path, oracle: Oracle, name: str
-    ) -> None:
+    def test_every_preset_default_auto_and_drag(self, shared_data: Path, oracle: Oracle, name: str) -> None:
         """Each file preset, the automatic window and a dragged window match the oracle."""
         path = shared_data / name
         ds = dcmread(path)
@@ -97,8 +96,7 @@ class TestReading:
 
     def test_windows_then_tables_with_names(self, shared_data: Path) -> None:
         """GH133: three named SIGMOID windows, then three named 12-bit tables."""
-        ds = dcmread(shared_data / "fodicom_GH133_GE_SenographeEssential_MG.dcm",
-                     stop_before_pixels=True)
+        ds = dcmread(shared_data / "fodicom_GH133_GE_SenographeEssential_MG.dcm", stop_before_pixels=True)
         presets = read_voi_presets(ds)
         tables = [p for p in presets if p.kind == "lut"]
         assert [p.table_bits for p in tables] == [12, 12, 12]
@@ -141,5 +139,4 @@ class TestReading:
         ds.ModalityLUTSequence = [item]
         lut = read_modality_lut(ds)
         assert lut.first_mapped == -1
-        np.testing.assert_array_equal(lut.apply(np.array([-5, -1, 0, 1, 9])),
-                                      [10, 10, 20, 30, 30])
+        np.testing.assert_array_equal(lut.apply(np.array([-5, -1, 0, 1, 9])), [10, 10, 20, 30, 30])

@@ -21,8 +21,15 @@ SPACING = Spacing(0.1, 0.1, SpacingSource.PIXEL_SPACING, "mm corrected")
 def save_reader(folder: Path, reader: str, centres: list[tuple[float, float]]) -> None:
     """A reader's file with point marks on one RCC image at 0.1 mm spacing."""
     model = StudyAnnotations(reader, "1.2.3")
-    img = ImageAnnotations("1.2.3.4", study_instance_uid="1.2.3", rows=100, columns=100,
-                           laterality="R", view="CC", dicom_spacing=SPACING)
+    img = ImageAnnotations(
+        "1.2.3.4",
+        study_instance_uid="1.2.3",
+        rows=100,
+        columns=100,
+        laterality="R",
+        view="CC",
+        dicom_spacing=SPACING,
+    )
     model.images[img.key] = img
     for centre in centres:
         c = Calcification.create(centre, None, SPACING, reader=reader)
@@ -47,12 +54,27 @@ class TestAgreementCommand:
         study_line = out.strip().splitlines()[-1].split()
         assert study_line[:7] == ["study", "3", "3", "2", "0.667", "0.667", "0.667"]
 
-    def test_csv_file_and_distance(self, study: Path, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+    def test_csv_file_and_distance(
+        self, study: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
         """--csv writes the documented columns; a tighter distance drops the 0.5 mm pair."""
         out = tmp_path / "agreement.csv"
-        assert main(["agreement", str(study), "--readers", "Ann", "Ben", "--distance-mm", "0.3",
-                     "--csv", str(out)]) == 0
+        assert (
+            main(
+                [
+                    "agreement",
+                    str(study),
+                    "--readers",
+                    "Ann",
+                    "Ben",
+                    "--distance-mm",
+                    "0.3",
+                    "--csv",
+                    str(out),
+                ]
+            )
+            == 0
+        )
         rows = list(csv.DictReader(io.StringIO(out.read_text())))
         assert tuple(rows[0]) == CSV_COLUMNS
         assert rows[-1]["level"] == "study" and rows[-1]["calcifications_matched"] == "1"
@@ -70,6 +92,5 @@ class TestAgreementCommand:
         err = capsys.readouterr().err
         assert "no annotations of reader 'Cy'" in err and "mammo-annotations.ann.json" in err
         assert main(["agreement", str(study / "x"), "--readers", "Ann", "Ben"]) == 2
-        assert main(["agreement", str(study), "--readers", "Ann", "Ben",
-                     "--distance-mm", "-1"]) == 2
+        assert main(["agreement", str(study), "--readers", "Ann", "Ben", "--distance-mm", "-1"]) == 2
         assert "distance_mm must be a positive" in capsys.readouterr().err

@@ -13,14 +13,14 @@ from viewer.cli import main
 from viewer.core.phantom import CalcSpec, Phantom, make_mammogram
 from viewer.dicom.demo import SPACING_MM, demo_dataset
 
-SPECKS = [((150.0, 200.0), 0.5), ((260.0, 330.0), 0.8), ((200.0, 420.0), 1.2),
-          ((110.0, 340.0), 0.4)]
+SPECKS = [((150.0, 200.0), 0.5), ((260.0, 330.0), 0.8), ((200.0, 420.0), 1.2), ((110.0, 340.0), 0.4)]
 
 
 def _phantom(monochrome1: bool = False) -> Phantom:
     specs = [CalcSpec(c, d) for c, d in SPECKS]
-    return make_mammogram(600, 480, (SPACING_MM, SPACING_MM), "L", "CC", seed=8,
-                          calcifications=specs, monochrome1=monochrome1)
+    return make_mammogram(
+        600, 480, (SPACING_MM, SPACING_MM), "L", "CC", seed=8, calcifications=specs, monochrome1=monochrome1
+    )
 
 
 def _write(folder: Path, phantom: Phantom, *, uncalibrated: bool = False) -> Path:
@@ -45,8 +45,9 @@ def _nearest(doc: dict[str, Any], point: tuple[float, float]) -> dict[str, Any]:
 
 
 class TestDetectCommand:
-    def test_json_lists_the_specks_with_sizes(self, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+    def test_json_lists_the_specks_with_sizes(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
         """Every drawn speck is a candidate near its centre with its diameter in mm."""
         path = _write(tmp_path, _phantom())
         code, doc, _ = _run(capsys, str(path), "--json")
@@ -70,8 +71,7 @@ class TestDetectCommand:
         for a, b in zip(normal["candidates"], inverted["candidates"], strict=True):
             assert a["center"] == pytest.approx(b["center"], abs=0.05)
 
-    def test_uncalibrated_has_no_mm(self, tmp_path: Path,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+    def test_uncalibrated_has_no_mm(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """Without spacing the sizes are in pixels and long_axis_mm is null."""
         path = _write(tmp_path, _phantom(), uncalibrated=True)
         code, doc, _ = _run(capsys, str(path), "--json")
@@ -103,16 +103,18 @@ class TestDetectCommand:
 class TestOnRealFiles:
     def test_ge_bright_foci(self, shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """On the GE Senographe MLO the two obvious round calcifications are the top two."""
-        code, doc, _ = _run(capsys, str(shared_data / "fodicom_GH133_GE_SenographeEssential_MG.dcm"),
-                            "--json")
+        code, doc, _ = _run(
+            capsys, str(shared_data / "fodicom_GH133_GE_SenographeEssential_MG.dcm"), "--json"
+        )
         assert code == 0
         top = [c["center"] for c in doc["candidates"][:2]]
         for focus in ((1790.0, 1956.0), (1823.0, 1709.0)):
             assert min(math.dist(focus, c) for c in top) < 4.0
         assert len(doc["candidates"]) < 30
 
-    def test_structured_report_is_refused(self, shared_data: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+    def test_structured_report_is_refused(
+        self, shared_data: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
         """A DICOM SR is not an image: exit 1 with the reason."""
         code, _, err = _run(capsys, str(shared_data / "dwv_tid1500_sr-ruler.dcm"))
         assert code == 1 and "not an image" in err

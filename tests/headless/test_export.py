@@ -24,21 +24,34 @@ def tree(tmp_path: Path) -> Path:
 
 
 class TestExport:
-    @pytest.mark.parametrize("fmt,out,expected", [
-        ("csv", "x.csv", ["x.csv"]),
-        ("coco", "folder", ["folder/annotations.coco.json"]),
-        ("inbreast", "xml", None),
-        ("sr", "sr", None),
-    ])
-    def test_formats(self, tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                     fmt: str, out: str, expected: list[str] | None) -> None:
+    @pytest.mark.parametrize(
+        "fmt,out,expected",
+        [
+            ("csv", "x.csv", ["x.csv"]),
+            ("coco", "folder", ["folder/annotations.coco.json"]),
+            ("inbreast", "xml", None),
+            ("sr", "sr", None),
+        ],
+    )
+    def test_formats(
+        self,
+        tree: Path,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        fmt: str,
+        out: str,
+        expected: list[str] | None,
+    ) -> None:
         """Each format writes its files, reports them and says the export is de-identified."""
         assert main(["export", str(tree), "--format", fmt, "--out", str(tmp_path / out)]) == 0
         stdout = capsys.readouterr().out
         assert "Exported 12 calcifications of 2 annotation files" in stdout
         assert "De-identified export" in stdout
-        written = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / out).parent.rglob("*")
-                         if p.is_file() and p.is_relative_to(tmp_path / out))
+        written = sorted(
+            str(p.relative_to(tmp_path))
+            for p in (tmp_path / out).parent.rglob("*")
+            if p.is_file() and p.is_relative_to(tmp_path / out)
+        )
         if expected is not None:
             assert written == expected
         else:
@@ -47,17 +60,14 @@ class TestExport:
     def test_one_study_folder(self, tree: Path, tmp_path: Path) -> None:
         """PATH may be a single study folder."""
         out = tmp_path / "one.json"
-        assert main(["export", str(tree / "p1" / "s1"), "--format", "coco",
-                     "--out", str(out)]) == 0
+        assert main(["export", str(tree / "p1" / "s1"), "--format", "coco", "--out", str(out)]) == 0
         assert len(orjson.loads(out.read_bytes())["images"]) == 2
 
-    def test_bad_file_skipped(self, tree: Path, tmp_path: Path,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+    def test_bad_file_skipped(self, tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """A corrupt annotation file is reported, left as it is, and the others are exported."""
         bad = tree / "p2" / "s1" / "mammo-annotations.dr-b.json"
         bad.write_bytes(b"{broken")
-        assert main(["export", str(tree), "--format", "csv", "--out",
-                     str(tmp_path / "x.csv")]) == 0
+        assert main(["export", str(tree), "--format", "csv", "--out", str(tmp_path / "x.csv")]) == 0
         captured = capsys.readouterr()
         assert "skipped:" in captured.err and str(bad) in captured.err
         assert "of 1 annotation files" in captured.out
@@ -65,12 +75,10 @@ class TestExport:
 
     def test_nothing_to_export(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """A folder without annotation files is an error that says so."""
-        assert main(["export", str(tmp_path), "--format", "csv", "--out",
-                     str(tmp_path / "x.csv")]) == 1
+        assert main(["export", str(tmp_path), "--format", "csv", "--out", str(tmp_path / "x.csv")]) == 1
         assert "no annotation files" in capsys.readouterr().err
 
     def test_missing_path(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """A path that does not exist is named in the message."""
-        assert main(["export", str(tmp_path / "nope"), "--format", "sr", "--out",
-                     str(tmp_path / "o")]) == 2
+        assert main(["export", str(tmp_path / "nope"), "--format", "sr", "--out", str(tmp_path / "o")]) == 2
         assert "nope does not exist" in capsys.readouterr().err

@@ -10,9 +10,22 @@ import pytest
 from viewer.cli import main
 
 REQUIRED = {
-    "path", "sop_instance_uid", "study_instance_uid", "rows", "columns", "frames",
-    "laterality", "view", "photometric", "transfer_syntax", "presentation_intent",
-    "spacing_mm", "spacing_source", "calibration_type", "voi_presets", "error",
+    "path",
+    "sop_instance_uid",
+    "study_instance_uid",
+    "rows",
+    "columns",
+    "frames",
+    "laterality",
+    "view",
+    "photometric",
+    "transfer_syntax",
+    "presentation_intent",
+    "spacing_mm",
+    "spacing_source",
+    "calibration_type",
+    "voi_presets",
+    "error",
 }
 SOURCES = {"pixel_spacing", "imager_pixel_spacing_ermf", "imager_pixel_spacing", "none"}
 
@@ -42,42 +55,45 @@ class TestInfoJson:
         assert ge["presentation_intent"] == "FOR PRESENTATION"
         assert ge["spacing_source"] == "imager_pixel_spacing"
         assert ge["spacing_mm"] == pytest.approx([0.09409090909091] * 2)
-        assert ge["voi_presets"][0] == {"kind": "window", "name": "NORMAL", "center": 2653.0,
-                                        "width": 900.0, "function": "SIGMOID"}
+        assert ge["voi_presets"][0] == {
+            "kind": "window",
+            "name": "NORMAL",
+            "center": 2653.0,
+            "width": 900.0,
+            "function": "SIGMOID",
+        }
         assert [p["kind"] for p in ge["voi_presets"]] == ["window"] * 3 + ["lut"] * 3
         assert ge["error"] is None
         notzaki = by_name["notzaki_MG_Explicit_Little.dcm"]
-        assert (notzaki["spacing_source"], notzaki["calibration_type"]) == (
-            "pixel_spacing", "FIDUCIAL")
+        assert (notzaki["spacing_source"], notzaki["calibration_type"]) == ("pixel_spacing", "FIDUCIAL")
         hologic = by_name["openrem_MG-Im-Hologic-PropProj.dcm"]
         assert hologic["error"].endswith("this file has no image data (no Pixel Data element)")
         assert hologic["rows"] == 425  # the header is still described
         assert by_name["wg04_MG1_J2KI.dcm"]["spacing_mm"] is None
         assert by_name["dwv_tid1500_sr-ruler.dcm"]["skipped"] is True
 
-    def test_all_good_files_exit_zero(self, shared_data: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+    def test_all_good_files_exit_zero(self, shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """Only showable files (and an SR note): exit status 0, records in argument order."""
         names = ["wg04_RG3_RLE.dcm", "dwv_tid1500_sr-ruler.dcm", "notzaki_MG_Explicit_Little.dcm"]
         code, records = _info(capsys, *(str(shared_data / n) for n in names))
         assert code == 0
         assert [Path(r["path"]).name for r in records] == names
 
-    def test_missing_and_not_dicom(self, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+    def test_missing_and_not_dicom(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """A missing path and a text file become records with an error, not a traceback."""
         text = tmp_path / "readme.dcm"
         text.write_text("not an image\n" * 50)
         code, records = _info(capsys, str(tmp_path / "absent.dcm"), str(text))
         assert code == 1
-        assert [r["error"] for r in records] == [
-            "absent.dcm: file not found", "readme.dcm: not a DICOM file"]
+        assert [r["error"] for r in records] == ["absent.dcm: file not found", "readme.dcm: not a DICOM file"]
 
 
 def test_text_output(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Without --json: one readable line per file with view, size and spacing label."""
-    assert main(["info", str(shared_data / "fodicom_OutOfBoundsOverlay_Siemens_"
-                             "MammomatInspiration_MG.dcm")]) == 0
+    assert (
+        main(["info", str(shared_data / "fodicom_OutOfBoundsOverlay_Siemens_MammomatInspiration_MG.dcm")])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "LCC 788x1318 MONOCHROME2" in out
     assert "mm at the breast plane (ERMF 1.04)" in out

@@ -22,8 +22,9 @@ _DIAMETERS = [0.5, 0.4, 0.6, 0.35, 0.45, 1.0]
 
 def _phantom(monochrome1: bool = False) -> Phantom:
     specs = [CalcSpec(c, d) for c, d in zip([*_CLUSTER, _SINGLE], _DIAMETERS, strict=True)]
-    return make_mammogram(600, 480, (SPACING_MM, SPACING_MM), "L", "CC", seed=21,
-                          calcifications=specs, monochrome1=monochrome1)
+    return make_mammogram(
+        600, 480, (SPACING_MM, SPACING_MM), "L", "CC", seed=21, calcifications=specs, monochrome1=monochrome1
+    )
 
 
 def _write(folder: Path, phantom: Phantom, *, uncalibrated: bool = False) -> Path:
@@ -98,17 +99,15 @@ class TestMeasureJson:
 
 
 class TestMeasureSave:
-    def test_save_adds_marks_to_the_sidecar(self, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+    def test_save_adds_marks_to_the_sidecar(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """--save writes the found marks to the reader's sidecar beside the file; again appends."""
         path = _write(tmp_path / "study", _phantom())
-        doc = _run_json(capsys, str(path), *_at([_SINGLE, (5.0, 5.0)]), "--save",
-                        "--reader", "Tester")
+        doc = _run_json(capsys, str(path), *_at([_SINGLE, (5.0, 5.0)]), "--save", "--reader", "Tester")
         saved = Path(doc["saved_to"])
         assert saved == sidecar.sidecar_path(path.parent, "Tester")
         assert doc["saved_count"] == 1
         model = sidecar.load(saved)
-        (key, calc), = list(model.iter_calcifications())
+        ((key, calc),) = list(model.iter_calcifications())
         assert calc.sizes is not None and calc.outline is not None
         assert calc.sizes.long_axis_mm == pytest.approx(doc["calcifications"][0]["long_axis_mm"])
         assert calc.reader == "Tester"

@@ -31,8 +31,9 @@ def _render(tmp_path: Path, source: Path, *args: str) -> tuple[int, Path]:
 def _oracle(ds: Dataset, kind: str, index: int, invert: bool) -> np.ndarray:
     """pydicom's grey levels for the whole image, scaled to 0..255 (+ inversion)."""
     stored = ds.pixel_array
-    values = apply_voi_lut(apply_modality_lut(stored, ds).astype(np.int64), ds, index=index,
-                           prefer_lut=kind == "lut").astype(np.float64)
+    values = apply_voi_lut(
+        apply_modality_lut(stored, ds).astype(np.int64), ds, index=index, prefer_lut=kind == "lut"
+    ).astype(np.float64)
     if kind == "lut":
         grey = values / (2 ** int(ds.VOILUTSequence[index].LUTDescriptor[2]) - 1) * 255
     else:
@@ -43,10 +44,10 @@ def _oracle(ds: Dataset, kind: str, index: int, invert: bool) -> np.ndarray:
 class TestAgainstPydicom:
     """Rendered pixels equal pydicom's VOI output within one grey level."""
 
-    @pytest.mark.parametrize(("spec", "kind", "index"), [
-        (None, "window", 0), ("lut:2", "lut", 1)])
-    def test_ge_presets(self, shared_data: Path, tmp_path: Path, spec: str | None,
-                        kind: str, index: int) -> None:
+    @pytest.mark.parametrize(("spec", "kind", "index"), [(None, "window", 0), ("lut:2", "lut", 1)])
+    def test_ge_presets(
+        self, shared_data: Path, tmp_path: Path, spec: str | None, kind: str, index: int
+    ) -> None:
         """GH133: the default SIGMOID window and the second table."""
         code, out = _render(tmp_path, shared_data / GE, *(["--voi", spec] if spec else []))
         assert code == 0
@@ -64,8 +65,7 @@ class TestAgainstPydicom:
         expected = _oracle(dcmread(path), "window", 0, invert=True)
         assert np.abs(_png(out) - expected).max() <= 1.0
 
-    def test_center_width_keeps_the_file_function(self, shared_data: Path,
-                                                  tmp_path: Path) -> None:
+    def test_center_width_keeps_the_file_function(self, shared_data: Path, tmp_path: Path) -> None:
         """--voi C,W on a SIGMOID file is a SIGMOID window at C,W."""
         code, out = _render(tmp_path, shared_data / GE, "--voi", "2400,600")
         assert code == 0
@@ -104,8 +104,14 @@ class TestOptions:
         """--frame 2 renders the second frame, unmirrored though the hanging would flip it."""
         ramp = np.tile(np.linspace(0, 4095, 64), (32, 1))
         frames = np.stack([np.zeros((32, 64)), ramp])
-        path = self._file(tmp_path, frames, ImageLaterality="R", PatientOrientation=["A", "F"],
-                          WindowCenter=2048, WindowWidth=4096)
+        path = self._file(
+            tmp_path,
+            frames,
+            ImageLaterality="R",
+            PatientOrientation=["A", "F"],
+            WindowCenter=2048,
+            WindowWidth=4096,
+        )
         code, out = _render(tmp_path, path, "--frame", "2")
         assert code == 0
         png = _png(out).astype(int)
@@ -118,8 +124,7 @@ class TestOptions:
         y, x = np.mgrid[0:120, 0:100]
         breast = ((y - 60) / 55.0) ** 2 + (x / 80.0) ** 2 < 1
         data = np.where(breast, rng.normal(2500, 150, breast.shape), 100)
-        path = self._file(tmp_path, np.clip(data, 0, 4095), WindowCenter=2048,
-                          WindowWidth=4096)
+        path = self._file(tmp_path, np.clip(data, 0, 4095), WindowCenter=2048, WindowWidth=4096)
         code, out = _render(tmp_path, path, "--voi", "auto")
         assert code == 0
         png = _png(out)
@@ -130,32 +135,43 @@ class TestOptions:
 class TestFailures:
     """Non-zero exit with a message, never a traceback."""
 
-    @pytest.mark.parametrize(("args", "message"), [
-        (["--voi", "lut:4"], "has 3 VOI LUTs: lut:1 (NORMAL), lut:2 (HARDER), lut:3 (SOFTER)"),
-        (["--voi", "window:0"], "has 3 windows"),
-        (["--voi", "bright"], "expected window:N, lut:N, auto or CENTER,WIDTH"),
-        (["--voi", "100,-5"], "expected window:N"),
-        (["--frame", "2"], "has 1 frame (1-1)"),
-    ])
-    def test_bad_options(self, shared_data: Path, tmp_path: Path,
-                         capsys: pytest.CaptureFixture[str], args: list[str],
-                         message: str) -> None:
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (["--voi", "lut:4"], "has 3 VOI LUTs: lut:1 (NORMAL), lut:2 (HARDER), lut:3 (SOFTER)"),
+            (["--voi", "window:0"], "has 3 windows"),
+            (["--voi", "bright"], "expected window:N, lut:N, auto or CENTER,WIDTH"),
+            (["--voi", "100,-5"], "expected window:N"),
+            (["--frame", "2"], "has 1 frame (1-1)"),
+        ],
+    )
+    def test_bad_options(
+        self,
+        shared_data: Path,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        args: list[str],
+        message: str,
+    ) -> None:
         """Wrong --voi / --frame values say what exists."""
         code, out = _render(tmp_path, shared_data / GE, *args)
         assert code == 1 and not out.exists()
         assert message in capsys.readouterr().err
 
-    def test_file_without_pixels(self, shared_data: Path, tmp_path: Path,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+    def test_file_without_pixels(
+        self, shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
         """The Hologic header without Pixel Data: exit 1, named file and reason."""
         code, _ = _render(tmp_path, shared_data / "openrem_MG-Im-Hologic-PropProj.dcm")
         assert code == 1
         assert capsys.readouterr().err.strip() == (
             "mammo-viewer render: openrem_MG-Im-Hologic-PropProj.dcm: "
-            "this file has no image data (no Pixel Data element)")
+            "this file has no image data (no Pixel Data element)"
+        )
 
-    def test_unwritable_output(self, shared_data: Path, tmp_path: Path,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+    def test_unwritable_output(
+        self, shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
         """A PNG path in a missing folder: exit 1 with the reason."""
         out = tmp_path / "missing" / "x.png"
         code = main(["render", str(shared_data / "wg04_RG3_RLE.dcm"), "--out", str(out)])

@@ -20,8 +20,7 @@ class TestValidate:
         assert out[0] == f"{v1}: valid (schema version 1; 2 images, 7 calcifications, 2 clusters)"
         assert out[1].startswith(f"{v0}: valid after upgrading from version 0")
 
-    def test_problems_listed_with_pointers(self, tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+    def test_problems_listed_with_pointers(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """Each problem is printed as FILE: /pointer: message; exit status 1."""
         data = orjson.loads(resource_path("examples/v1.json").read_bytes())
         data["images"][1]["calcifications"][0]["center"] = [1.0]
@@ -34,14 +33,18 @@ class TestValidate:
         assert lines[0].startswith(f"{path}: /images/0/clusters/0/state: 'perhaps' is not one of")
         assert lines[1].startswith(f"{path}: /images/1/calcifications/0/center: [1.0] is too short")
 
-    @pytest.mark.parametrize("content,expected", [
-        (b"{oops", "not valid JSON"),
-        (b'{"schema_version": 9}', "/schema_version: 9 is newer"),
-        (b'{"reader": "x"}', "/schema_version: missing"),
-        (b"[]", "top level must be a JSON object"),
-    ])
-    def test_unusable_files(self, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                            content: bytes, expected: str) -> None:
+    @pytest.mark.parametrize(
+        "content,expected",
+        [
+            (b"{oops", "not valid JSON"),
+            (b'{"schema_version": 9}', "/schema_version: 9 is newer"),
+            (b'{"reader": "x"}', "/schema_version: missing"),
+            (b"[]", "top level must be a JSON object"),
+        ],
+    )
+    def test_unusable_files(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, expected: str
+    ) -> None:
         """Files that are not annotation files at all get one clear line; status 1."""
         path = tmp_path / "x.json"
         path.write_bytes(content)

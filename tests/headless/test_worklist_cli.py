@@ -44,8 +44,10 @@ def root(tmp_path: Path) -> Path:
     top = tmp_path / "tree"
     for name, patient in (("one", "P1"), ("two", "P2")):
         uid = generate_uid()
-        sops = [write_image(top / name / f"{lat}{view}.dcm", uid, lat, view, patient)
-                for lat, view in (("R", "CC"), ("L", "CC"), ("R", "MLO"), ("L", "MLO"))]
+        sops = [
+            write_image(top / name / f"{lat}{view}.dcm", uid, lat, view, patient)
+            for lat, view in (("R", "CC"), ("L", "CC"), ("R", "MLO"), ("L", "MLO"))
+        ]
         if name == "one":
             model = StudyAnnotations("Alice", uid)
             img = ImageAnnotations(sops[0], study_instance_uid=uid, rows=4, columns=4)
@@ -70,15 +72,28 @@ class TestWorklistCommand:
         assert [s["path"] for s in studies] == [str(root / "one"), str(root / "two")]
         one, two = studies
         assert one["images"] == 4 and one["views"] == ["RCC", "LCC", "RMLO", "LMLO"]
-        assert one["readers"] == {"Alice": {"calcifications": 3, "clusters": 0,
-                                            "status": "in_progress"}}
+        assert one["readers"] == {"Alice": {"calcifications": 3, "clusters": 0, "status": "in_progress"}}
         assert (one["status"], two["status"], two["readers"]) == ("in_progress", "new", {})
         assert isinstance(one["study_instance_uid"], str) and one["study_instance_uid"]
 
     def test_set_status_and_filter(self, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """--set-status records a reader's status (mirrored in the folder); --status filters."""
-        assert main(["worklist", str(root), "--reader", "Alice", "--set-status", "done",
-                     "--study", str(root / "one"), "--quiet"]) == 0
+        assert (
+            main(
+                [
+                    "worklist",
+                    str(root),
+                    "--reader",
+                    "Alice",
+                    "--set-status",
+                    "done",
+                    "--study",
+                    str(root / "one"),
+                    "--quiet",
+                ]
+            )
+            == 0
+        )
         capsys.readouterr()
         assert (root / "one" / STATUS_FILE).exists()
         done = run_json(capsys, str(root), "--reader", "alice", "--status", "done")
@@ -98,6 +113,10 @@ class TestWorklistCommand:
         assert "is not a folder" in capsys.readouterr().err
         assert main(["worklist", str(root), "--status", "finished"]) == 2
         assert "unknown status 'finished'" in capsys.readouterr().err
-        assert main(["worklist", str(root), "--reader", "a", "--set-status", "done",
-                     "--study", "9.9.9", "--json"]) == 1
+        assert (
+            main(
+                ["worklist", str(root), "--reader", "a", "--set-status", "done", "--study", "9.9.9", "--json"]
+            )
+            == 1
+        )
         assert "no indexed study is '9.9.9'" in capsys.readouterr().err

@@ -42,8 +42,9 @@ class TestCoco:
             xs, ys = ann["segmentation"][0][0::2], ann["segmentation"][0][1::2]
             assert ann["bbox"] == [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
             assert ann["area"] > 0
-        assert all(i["file_name"].endswith(".dcm") and i["width"] == 48 and i["height"] == 64
-                   for i in doc["images"])
+        assert all(
+            i["file_name"].endswith(".dcm") and i["width"] == 48 and i["height"] == 64 for i in doc["images"]
+        )
         assert "De-identified" in doc["info"]["description"]
 
     def test_pixel_corner_convention(self, studies: list[AnnotatedStudy]) -> None:
@@ -68,8 +69,11 @@ class TestCoco:
 
         def clusters(options: ExportOptions) -> set[str]:
             doc = to_coco(studies, options)
-            return {a["attributes"]["cluster_id"] for a in doc["annotations"]
-                    if a["category_id"] == CLUSTER_CATEGORY}
+            return {
+                a["attributes"]["cluster_id"]
+                for a in doc["annotations"]
+                if a["category_id"] == CLUSTER_CATEGORY
+            }
 
         assert clusters(ExportOptions()) == {"k1"}
         assert clusters(ExportOptions(include_suggested=True)) == {"k1", "s"}

@@ -30,8 +30,7 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 
 class TestCsv:
-    def test_one_row_per_mark_and_cluster(self, studies: list[AnnotatedStudy],
-                                          tmp_path: Path) -> None:
+    def test_one_row_per_mark_and_cluster(self, studies: list[AnnotatedStudy], tmp_path: Path) -> None:
         """Six calcification rows and one cluster row, with every column."""
         rows = _read(export_csv(studies, tmp_path / "a.csv", ExportOptions())[0])
         assert [r["row_type"] for r in rows].count("calcification") == 6

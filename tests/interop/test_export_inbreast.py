@@ -44,8 +44,7 @@ class TestInbreast:
         uids = {img.sop_instance_uid for img in studies[0].model.images.values()}
         assert {f.name for f in files} == {f"{u}.xml" for u in uids}
 
-    def test_contours_points_and_cluster(self, studies: list[AnnotatedStudy],
-                                         tmp_path: Path) -> None:
+    def test_contours_points_and_cluster(self, studies: list[AnnotatedStudy], tmp_path: Path) -> None:
         """Outlined marks are contours, point marks one point, the cluster a 'Cluster' polygon."""
         model = studies[0].model
         export_inbreast(studies, tmp_path / "out", ExportOptions())
@@ -53,15 +52,13 @@ class TestInbreast:
         cc = _rois(tmp_path / "out" / f"{by_view['CC'].sop_instance_uid}.xml")
         assert [r["Name"] for r in cc] == ["Calcification"] * 5 + ["Cluster"]
         assert all(r["Type"] == TYPE_CONTOUR for r in cc[:5])
-        assert [_load_point(p) for p in cc[0]["Point_px"]] == list(
-            by_view["CC"].calcifications["c0"].outline)
+        assert [_load_point(p) for p in cc[0]["Point_px"]] == list(by_view["CC"].calcifications["c0"].outline)
         assert cc[0]["Point_mm"][0] == "(0.850000, 0.850000, 0.000000)"
         mlo = _rois(tmp_path / "out" / f"{by_view['MLO'].sop_instance_uid}.xml")
         assert len(mlo) == 1 and mlo[0]["Type"] == TYPE_POINT
         assert _load_point(mlo[0]["Point_px"][0]) == (30.0, 40.0)
 
-    def test_parser_mask_hits_the_mark(self, studies: list[AnnotatedStudy],
-                                       tmp_path: Path) -> None:
+    def test_parser_mask_hits_the_mark(self, studies: list[AnnotatedStudy], tmp_path: Path) -> None:
         """The parsers' point handling, mask[int(y), int(x)], lands on the marked pixel."""
         model = studies[0].model
         export_inbreast(studies, tmp_path / "out", ExportOptions())

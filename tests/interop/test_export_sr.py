@@ -30,16 +30,16 @@ def studies(tmp_path: Path) -> list[AnnotatedStudy]:
     return load_studies(tmp_path)[0]
 
 
-def _export(studies: list[AnnotatedStudy], out: Path,
-            options: ExportOptions | None = None) -> hd.sr.Comprehensive3DSR:
+def _export(
+    studies: list[AnnotatedStudy], out: Path, options: ExportOptions | None = None
+) -> hd.sr.Comprehensive3DSR:
     files, messages = export_sr(studies, out, options or ExportOptions())
     assert messages == [] and len(files) == 1
     return hd.sr.srread(files[0])
 
 
 def _groups(sr: hd.sr.Comprehensive3DSR, finding: object) -> list:
-    return [g for g in sr.content.get_planar_roi_measurement_groups()
-            if g.finding_type == finding]
+    return [g for g in sr.content.get_planar_roi_measurement_groups() if g.finding_type == finding]
 
 
 class TestSr:
@@ -51,8 +51,7 @@ class TestSr:
         assert len(_groups(sr, INDIVIDUAL_CALCIFICATION)) == 6
         assert len(_groups(sr, CALCIFICATION_CLUSTER)) == 1
         # round trip through highdicom's own parser and validation of the content tree
-        again = hd.sr.Comprehensive3DSR.from_dataset(pydicom.dcmread(
-            next((tmp_path / "out").iterdir())))
+        again = hd.sr.Comprehensive3DSR.from_dataset(pydicom.dcmread(next((tmp_path / "out").iterdir())))
         assert len(again.content.get_planar_roi_measurement_groups()) == 7
 
     def test_outline_and_lengths(self, studies: list[AnnotatedStudy], tmp_path: Path) -> None:
@@ -61,8 +60,9 @@ class TestSr:
         cc = next(i for i in model.images.values() if i.view == "CC")
         calc = cc.calcifications["c0"]
         sr = _export(studies, tmp_path / "out")
-        group = next(g for g in _groups(sr, INDIVIDUAL_CALCIFICATION)
-                     if g.tracking_identifier == "calcification c0")
+        group = next(
+            g for g in _groups(sr, INDIVIDUAL_CALCIFICATION) if g.tracking_identifier == "calcification c0"
+        )
         expected = np.asarray([*list(calc.outline), calc.outline[0]]) + 0.5
         np.testing.assert_allclose(group.roi.value, expected)
         assert group.roi.graphic_type == hd.sr.GraphicTypeValues.POLYLINE
@@ -83,8 +83,9 @@ class TestSr:
     def test_point_mark(self, studies: list[AnnotatedStudy], tmp_path: Path) -> None:
         """A point-only mark is a POINT without measurements."""
         sr = _export(studies, tmp_path / "out")
-        group = next(g for g in _groups(sr, INDIVIDUAL_CALCIFICATION)
-                     if g.tracking_identifier == "calcification p1")
+        group = next(
+            g for g in _groups(sr, INDIVIDUAL_CALCIFICATION) if g.tracking_identifier == "calcification p1"
+        )
         assert group.roi.graphic_type == hd.sr.GraphicTypeValues.POINT
         np.testing.assert_allclose(group.roi.value, [[30.5, 40.5]])
         assert group.get_measurements() == []
@@ -105,8 +106,7 @@ class TestSr:
         assert len(files) == 1
         assert len(messages) == 1 and mlo.sop_instance_uid in messages[0]
 
-    def test_foreign_sr_in_folder_ignored(self, studies: list[AnnotatedStudy],
-                                          shared_data: Path) -> None:
+    def test_foreign_sr_in_folder_ignored(self, studies: list[AnnotatedStudy], shared_data: Path) -> None:
         """A real SR file from another viewer in the study folder is not taken for an image."""
         folder = studies[0].folder
         shutil.copy(shared_data / "dwv_tid1500_sr-ruler.dcm", folder / "other-viewer-sr.dcm")

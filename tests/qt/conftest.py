@@ -67,6 +67,7 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
             if title in log.answers:
                 return log.answers[title], True
             return ({"int": 0, "double": 0.0, "text": ""}[kind], False)
+
         return ask
 
     monkeypatch.setattr(QMessageBox, "question", question)

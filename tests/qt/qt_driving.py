@@ -49,8 +49,13 @@ def pick(phantom: Phantom, lo_mm: float = 0.6, hi_mm: float = 1.5) -> TrueCalcif
     return next(c for c in phantom.truth if lo_mm <= c.diameter_mm <= hi_mm)
 
 
-def click_on(qtbot, view: ImageView, x: float, y: float,  # type: ignore[no-untyped-def]
-             modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+def click_on(
+    qtbot,
+    view: ImageView,
+    x: float,
+    y: float,  # type: ignore[no-untyped-def]
+    modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+) -> None:
     view.center_on(x, y, zoom=4.0)
     view.render()
     pos = screen_point(view, x, y)

@@ -23,8 +23,15 @@ UID = "1.2.3"
 def reader_model(reader: str, centres: list[tuple[float, float]]) -> StudyAnnotations:
     """Point marks on one LCC image at 0.1 mm spacing."""
     model = StudyAnnotations(reader, UID)
-    img = ImageAnnotations("1.2.3.4", study_instance_uid=UID, rows=100, columns=100,
-                           laterality="L", view="CC", dicom_spacing=SPACING)
+    img = ImageAnnotations(
+        "1.2.3.4",
+        study_instance_uid=UID,
+        rows=100,
+        columns=100,
+        laterality="L",
+        view="CC",
+        dicom_spacing=SPACING,
+    )
     model.images[img.key] = img
     for centre in centres:
         c = Calcification.create(centre, None, SPACING, reader=reader)
@@ -35,10 +42,8 @@ def reader_model(reader: str, centres: list[tuple[float, float]]) -> StudyAnnota
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     """Ann (3 marks) and Ben (2 near Ann's, 1 elsewhere) saved; a corrupt file of Cy."""
-    sidecar.save(reader_model("Ann", [(10, 10), (50, 50), (80, 20)]),
-                 sidecar.sidecar_path(tmp_path, "Ann"))
-    sidecar.save(reader_model("Ben", [(13, 14), (50, 56), (90, 90)]),
-                 sidecar.sidecar_path(tmp_path, "Ben"))
+    sidecar.save(reader_model("Ann", [(10, 10), (50, 50), (80, 20)]), sidecar.sidecar_path(tmp_path, "Ann"))
+    sidecar.save(reader_model("Ben", [(13, 14), (50, 56), (90, 90)]), sidecar.sidecar_path(tmp_path, "Ben"))
     sidecar.sidecar_path(tmp_path, "Cy").write_text("{broken")
     return tmp_path
 
@@ -79,8 +84,7 @@ class TestDialog:
         assert (dialog.combo_a.currentText(), dialog.combo_b.currentText()) == ("Ann", "Ben")
         assert dialog.table.rowCount() == 2
         assert cell(dialog, 0, 0).startswith("LCC")
-        assert [cell(dialog, 1, c) for c in range(7)] == ["Study", "3", "3", "2", "0.667",
-                                                          "0.667", "0.667"]
+        assert [cell(dialog, 1, c) for c in range(7)] == ["Study", "3", "3", "2", "0.667", "0.667", "0.667"]
         assert "2 of 3 and 3 calcifications matched within 1 mm" in dialog.summary_label.text()
         assert "cy" in dialog.notice_label.text()
 

@@ -13,8 +13,9 @@ from PIL import Image
 
 def run_viewer(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MAMMO_VIEWER_DATA_DIR=str(data_dir))
-    return subprocess.run([sys.executable, "-m", "viewer", *args], capture_output=True, text=True,
-                          env=env, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "viewer", *args], capture_output=True, text=True, env=env, timeout=180
+    )
 
 
 def picture(path: Path) -> np.ndarray:
@@ -38,8 +39,9 @@ class TestScreenshot:
         """A file that is not DICOM does not stop the others from opening and being pictured."""
         (demo_folder / "notes.dcm").write_text("this is not DICOM")
         out = tmp_path / "study.png"
-        result = run_viewer("--reader", "tester", "--screenshot", str(out), str(demo_folder),
-                            data_dir=tmp_path / "data")
+        result = run_viewer(
+            "--reader", "tester", "--screenshot", str(out), str(demo_folder), data_dir=tmp_path / "data"
+        )
         assert result.returncode == 0, result.stderr
         assert picture(out).std() > 20
 
@@ -48,7 +50,13 @@ class TestScreenshot:
         empty = tmp_path / "empty"
         empty.mkdir()
         (empty / "readme.txt").write_text("no images here")
-        result = run_viewer("--reader", "tester", "--screenshot", str(tmp_path / "x.png"), str(empty),
-                            data_dir=tmp_path / "data")
+        result = run_viewer(
+            "--reader",
+            "tester",
+            "--screenshot",
+            str(tmp_path / "x.png"),
+            str(empty),
+            data_dir=tmp_path / "data",
+        )
         assert result.returncode != 0
         assert "mammo-viewer:" in result.stderr

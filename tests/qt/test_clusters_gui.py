@@ -33,8 +33,12 @@ def window(qtbot, demo_folder: Path) -> MainWindow:  # type: ignore[no-untyped-d
 
 
 class TestSuggestedClusters:
-    def test_group_is_suggested_live(self, qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
-                                     demo_truth: list[Phantom]) -> None:
+    def test_group_is_suggested_live(
+        self,
+        qtbot,
+        window: MainWindow,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+    ) -> None:
         """Five or more marks within 1 cm become a suggested cluster as they are clicked."""
         phantom = demo_truth[1]
         mark_group(qtbot, window, phantom)
@@ -48,8 +52,12 @@ class TestSuggestedClusters:
         assert row is not None and row.text(0).startswith("suggested cluster")
         del key
 
-    def test_confirm_then_undo(self, qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
-                               demo_truth: list[Phantom]) -> None:
+    def test_confirm_then_undo(
+        self,
+        qtbot,
+        window: MainWindow,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+    ) -> None:
         """Selecting the suggestion in the panel and Ctrl+Return confirms it; Ctrl+Z undoes it."""
         mark_group(qtbot, window, demo_truth[1])
         key = next(k for k in window.model.images if window.controller.suggestions_for(k))
@@ -68,16 +76,21 @@ class TestSuggestedClusters:
         assert window.model.image(key).clusters == {}
         assert len(window.controller.suggestions_for(key)) == 1
 
-    def test_dissolve_is_respected_by_regrouping(self, qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
-                                                 demo_truth: list[Phantom]) -> None:
+    def test_dissolve_is_respected_by_regrouping(
+        self,
+        qtbot,
+        window: MainWindow,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+    ) -> None:
         """After 'not a cluster', adding another mark nearby does not bring the suggestion back."""
         phantom = demo_truth[1]
         ids = mark_group(qtbot, window, phantom)
         key = next(k for k in window.model.images if window.controller.suggestions_for(k))
         suggestion = window.controller.suggestions_for(key)[0]
         window.controller.select(key, set(), {suggestion.id})
-        qtbot.keyClick(window, Qt.Key.Key_G,
-                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        qtbot.keyClick(
+            window, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+        )
         assert [c.state for c in window.model.image(key).clusters.values()] == [ClusterState.REJECTED]
         assert window.controller.suggestions_for(key) == []
         # removing one of the marks and undoing that must not regroup them either
@@ -88,8 +101,12 @@ class TestSuggestedClusters:
 
 
 class TestDescriptors:
-    def test_quick_keys_set_morphology_of_last_mark(self, qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
-                                                    demo_truth: list[Phantom]) -> None:
+    def test_quick_keys_set_morphology_of_last_mark(
+        self,
+        qtbot,
+        window: MainWindow,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+    ) -> None:
         """Shift+M then 'f' sets fine pleomorphic on the mark just added; one undo step."""
         phantom = demo_truth[1]
         view = window.hanging.views[view_name(phantom)]
@@ -104,8 +121,12 @@ class TestDescriptors:
         (calc,) = [c for _, c in window.model.iter_calcifications()]
         assert calc.morphology is None
 
-    def test_assessment_two_keys_confirms_suggestion(self, qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
-                                                      demo_truth: list[Phantom]) -> None:
+    def test_assessment_two_keys_confirms_suggestion(
+        self,
+        qtbot,
+        window: MainWindow,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+    ) -> None:
         """Shift+A '4' 'b' on a selected suggestion stores BI-RADS 4B on a confirmed cluster."""
         mark_group(qtbot, window, demo_truth[1])
         key = next(k for k in window.model.images if window.controller.suggestions_for(k))
@@ -117,14 +138,18 @@ class TestDescriptors:
         (cluster,) = window.model.image(key).clusters.values()
         assert cluster.assessment == "4B" and cluster.state is ClusterState.CONFIRMED
 
-    def test_describe_panel_combo_sets_morphology(self, qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
-                                                  demo_truth: list[Phantom]) -> None:
+    def test_describe_panel_combo_sets_morphology(
+        self,
+        qtbot,
+        window: MainWindow,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+    ) -> None:
         """Choosing in the describe panel's morphology box sets it on the selected mark."""
         phantom = demo_truth[1]
         view = window.hanging.views[view_name(phantom)]
         window.set_tool("calcification")
         click_on(qtbot, view, *phantom.truth[0].center)
-        (key, calc), = list(window.model.iter_calcifications())
+        ((key, calc),) = list(window.model.iter_calcifications())
         window.controller.select(key, {calc.id}, set())
         combo = window.describe_panel.morphology
         index = combo.findData("amorphous")
@@ -134,8 +159,12 @@ class TestDescriptors:
 
 
 class TestCorrections:
-    def test_drag_vertex_is_one_undo_step(self, qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
-                                          demo_truth: list[Phantom]) -> None:
+    def test_drag_vertex_is_one_undo_step(
+        self,
+        qtbot,
+        window: MainWindow,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+    ) -> None:
         """With the edit tool, dragging an outline vertex re-measures the mark; one Ctrl+Z restores it."""
         phantom = demo_truth[1]
         view = window.hanging.views[view_name(phantom)]
@@ -159,8 +188,12 @@ class TestCorrections:
         qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
         assert window.model.image(key).calcifications[before.id] == before
 
-    def test_point_only_mark_is_not_measured(self, qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
-                                             demo_truth: list[Phantom]) -> None:
+    def test_point_only_mark_is_not_measured(
+        self,
+        qtbot,
+        window: MainWindow,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+    ) -> None:
         """Shift+click adds a point mark whose size reads 'not measured', never 0."""
         phantom = demo_truth[0]
         view = window.hanging.views[view_name(phantom)]
@@ -172,8 +205,13 @@ class TestCorrections:
         row = window.marks_panel.item_for(calc.id)
         assert row is not None and row.text(1) == "not measured"
 
-    def test_manual_calibration_changes_every_size(self, qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
-                                                   demo_truth: list[Phantom], dialogs) -> None:
+    def test_manual_calibration_changes_every_size(
+        self,
+        qtbot,
+        window: MainWindow,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+        dialogs,
+    ) -> None:
         """A calibration line of known length rescales the marks and names itself as the source."""
         phantom = demo_truth[1]
         view = window.hanging.views[view_name(phantom)]

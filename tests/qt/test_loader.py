@@ -111,8 +111,7 @@ def run(qtbot: Any, loader: StudyLoader, images: list[MammoImage], **kw: Any) ->
 class TestStudyLoader:
     """Frames decoded in worker processes arrive as signals on the UI thread."""
 
-    def test_jpeg2000_preview_then_full(self, qtbot: Any, loader: StudyLoader,
-                                        make_study: MakeStudy) -> None:
+    def test_jpeg2000_preview_then_full(self, qtbot: Any, loader: StudyLoader, make_study: MakeStudy) -> None:
         """Each J2K image gets a reduced preview, then its full pixels, then finished."""
         paths = make_study("j2k", 2)
         images = [MammoImage.open(p) for p in paths]
@@ -129,8 +128,9 @@ class TestStudyLoader:
             np.testing.assert_array_equal(array, decode_reduced(image.path, 0, 2))
             assert not array.flags.writeable
 
-    def test_full_pixels_equal_a_direct_decode(self, qtbot: Any, loader: StudyLoader,
-                                               make_study: MakeStudy) -> None:
+    def test_full_pixels_equal_a_direct_decode(
+        self, qtbot: Any, loader: StudyLoader, make_study: MakeStudy
+    ) -> None:
         """Delivered pixels and display levels equal pixels() of a fresh direct decode."""
         paths = make_study("j2k", 2)
         images = [MammoImage.open(p) for p in paths]
@@ -146,8 +146,9 @@ class TestStudyLoader:
             for got, want in zip(pyramid.levels, expected, strict=True):
                 np.testing.assert_array_equal(got, want)
 
-    def test_uncompressed_has_no_preview(self, qtbot: Any, loader: StudyLoader,
-                                         make_study: MakeStudy) -> None:
+    def test_uncompressed_has_no_preview(
+        self, qtbot: Any, loader: StudyLoader, make_study: MakeStudy
+    ) -> None:
         """Uncompressed files come straight at full resolution, pixels intact."""
         paths = make_study("raw", 3)
         images = [MammoImage.open(p) for p in paths]
@@ -160,7 +161,8 @@ class TestStudyLoader:
             np.testing.assert_array_equal(image.pixels(), decode_frame(paths[i]))
 
     def test_bad_file_fails_with_a_message_while_others_load(
-            self, qtbot: Any, loader: StudyLoader, make_study: MakeStudy, tmp_path: Path) -> None:
+        self, qtbot: Any, loader: StudyLoader, make_study: MakeStudy, tmp_path: Path
+    ) -> None:
         """A file whose codestream is damaged is reported by name; the others still load."""
         good = make_study("j2k", 2)
         ds = mammo_dataset(smooth_image(5))
@@ -180,8 +182,9 @@ class TestStudyLoader:
         # two worker processes: the good files may finish in either order
         assert len(full) == 2 and {id(i) for i in full} == {id(images[0]), id(images[2])}
 
-    def test_new_load_cancels_the_previous_one(self, qtbot: Any, loader: StudyLoader,
-                                               make_study: MakeStudy) -> None:
+    def test_new_load_cancels_the_previous_one(
+        self, qtbot: Any, loader: StudyLoader, make_study: MakeStudy
+    ) -> None:
         """Loading another study drops the first one's results: nothing of it is announced."""
         first = [MammoImage.open(p) for p in make_study("raw", 2)]
         second = [MammoImage.open(make_study("j2k", 3)[2])]
@@ -208,12 +211,15 @@ class TestStudyLoader:
 class TestPreviewLevel:
     """The reduction that still gives a pixel per screen pixel."""
 
-    @pytest.mark.parametrize(("shape", "screen", "level"), [
-        ((5120, 4096), (960, 540), 3),    # 4-up on a 1920x1080 screen
-        ((5120, 4096), (1920, 1080), 2),  # one view maximised
-        ((600, 520), (2000, 2000), 0),    # small image: no reduction
-        ((40000, 40000), (100, 100), 5),  # capped: encoders write 5 levels
-    ])
+    @pytest.mark.parametrize(
+        ("shape", "screen", "level"),
+        [
+            ((5120, 4096), (960, 540), 3),  # 4-up on a 1920x1080 screen
+            ((5120, 4096), (1920, 1080), 2),  # one view maximised
+            ((600, 520), (2000, 2000), 0),  # small image: no reduction
+            ((40000, 40000), (100, 100), 5),  # capped: encoders write 5 levels
+        ],
+    )
     def test_levels(self, shape: tuple[int, int], screen: tuple[int, int], level: int) -> None:
         """Known cases."""
         assert preview_level(shape, screen) == level
@@ -223,7 +229,8 @@ class TestProgressiveView:
     """ImageView shows a preview, then swaps in full pixels keeping what the user did."""
 
     def test_preview_then_full_keeps_zoom_and_window(
-            self, qtbot: Any, loader: StudyLoader, make_study: MakeStudy) -> None:
+        self, qtbot: Any, loader: StudyLoader, make_study: MakeStudy
+    ) -> None:
         """Zoom, pan and a dragged window survive the swap; the picture becomes full-size."""
         path = make_study("j2k", 1)[0]
         image = MammoImage.open(path)
@@ -257,11 +264,12 @@ class TestProgressiveView:
         assert lut is not None
         x0 = int(round(view.item.mapRectToParent(view.item.boundingRect()).left() + 0.5))
         y0 = int(round(view.item.mapRectToParent(view.item.boundingRect()).top() + 0.5))
-        expected = lut[image.pixels()[y0:y0 + full.shape[0], x0:x0 + full.shape[1]] - offset]
+        expected = lut[image.pixels()[y0 : y0 + full.shape[0], x0 : x0 + full.shape[1]] - offset]
         np.testing.assert_array_equal(full, expected)
 
     def test_provisional_automatic_window_becomes_the_default(
-            self, qtbot: Any, loader: StudyLoader, tmp_path: Path) -> None:
+        self, qtbot: Any, loader: StudyLoader, tmp_path: Path
+    ) -> None:
         """Without window presets the preview's automatic window gives way to the file's own."""
         ds = mammo_dataset(smooth_image(7))
         del ds.WindowCenter, ds.WindowWidth

@@ -12,8 +12,11 @@ from viewer.core.phantom import Phantom
 from qt_driving import open_window, view_name
 
 
-def test_loupe_shows_native_pixels_at_its_own_zoom(qtbot, demo_folder: Path,  # type: ignore[no-untyped-def]
-                                                    demo_truth: list[Phantom]) -> None:
+def test_loupe_shows_native_pixels_at_its_own_zoom(
+    qtbot,
+    demo_folder: Path,  # type: ignore[no-untyped-def]
+    demo_truth: list[Phantom],
+) -> None:
     """Held M over a calcification at fit zoom: the lens shows it 2x, windowed like the view."""
     window = open_window(qtbot, demo_folder)
     phantom = demo_truth[1]

@@ -39,8 +39,12 @@ class TestVerticalSlice:
             else:
                 assert left > right + 10, (name, left, right)
 
-    def test_click_measure_save_reopen(self, qtbot, demo_folder: Path,  # type: ignore[no-untyped-def]
-                                       demo_truth: list[Phantom]) -> None:
+    def test_click_measure_save_reopen(
+        self,
+        qtbot,
+        demo_folder: Path,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+    ) -> None:
         """Click a known calcification: long axis matches truth; saved JSON reopens the mark."""
         window = open_window(qtbot, demo_folder)
         phantom = demo_truth[1]
@@ -82,8 +86,12 @@ class TestVerticalSlice:
         assert again.undo_stack.isClean()
         again.close()
 
-    def test_click_on_plain_tissue_says_no_calcification(self, qtbot, demo_folder: Path,  # type: ignore[no-untyped-def]
-                                                         demo_truth: list[Phantom]) -> None:
+    def test_click_on_plain_tissue_says_no_calcification(
+        self,
+        qtbot,
+        demo_folder: Path,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+    ) -> None:
         """A click away from any speck adds nothing and says so."""
         window = open_window(qtbot, demo_folder)
         phantom = demo_truth[0]
@@ -95,8 +103,12 @@ class TestVerticalSlice:
         assert window.model.count() == (0, 0)
         assert "no calcification found here" in window.last_message
 
-    def test_undo_redo_marks(self, qtbot, demo_folder: Path,  # type: ignore[no-untyped-def]
-                             demo_truth: list[Phantom]) -> None:
+    def test_undo_redo_marks(
+        self,
+        qtbot,
+        demo_folder: Path,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+    ) -> None:
         """Ctrl+Z removes the mark just added, Ctrl+Shift+Z brings it back."""
         window = open_window(qtbot, demo_folder)
         phantom = demo_truth[1]
@@ -106,8 +118,9 @@ class TestVerticalSlice:
         assert window.model.count()[0] == 1
         qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
         assert window.model.count()[0] == 0
-        qtbot.keyClick(window, Qt.Key.Key_Z,
-                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        qtbot.keyClick(
+            window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+        )
         assert window.model.count()[0] == 1
 
     def test_right_drag_changes_window(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]

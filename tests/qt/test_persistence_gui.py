@@ -18,8 +18,13 @@ def add_mark(qtbot, window, phantom: Phantom) -> None:  # type: ignore[no-untype
 
 
 class TestRecovery:
-    def test_autosave_is_offered_after_a_crash(self, qtbot, demo_folder: Path,  # type: ignore[no-untyped-def]
-                                               demo_truth: list[Phantom], dialogs) -> None:
+    def test_autosave_is_offered_after_a_crash(
+        self,
+        qtbot,
+        demo_folder: Path,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+        dialogs,
+    ) -> None:
         """Unsaved marks autosaved before a crash come back when the study is opened again."""
         first = open_window(qtbot, demo_folder)
         add_mark(qtbot, first, demo_truth[1])
@@ -32,15 +37,20 @@ class TestRecovery:
         first.undo_stack.setClean()
         dialogs.answers["Recover unsaved marks?"] = QMessageBox.StandardButton.Yes
         second = open_window(qtbot, demo_folder)
-        assert ("Recover unsaved marks?" in [title for title, _ in dialogs.asked])
+        assert "Recover unsaved marks?" in [title for title, _ in dialogs.asked]
         assert second.model.count()[0] == 1
         assert second.isWindowModified()
         assert not sidecar.sidecar_path(demo_folder, "tester").exists()
 
 
 class TestReadOnly:
-    def test_corrupt_file_is_kept_and_edits_refused(self, qtbot, demo_folder: Path,  # type: ignore[no-untyped-def]
-                                                    demo_truth: list[Phantom], dialogs) -> None:
+    def test_corrupt_file_is_kept_and_edits_refused(
+        self,
+        qtbot,
+        demo_folder: Path,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+        dialogs,
+    ) -> None:
         """A corrupt sidecar stays byte for byte; the study opens read-only and says why."""
         path = sidecar.sidecar_path(demo_folder, "tester")
         path.write_bytes(b'{"schema_version": 1, "broken')

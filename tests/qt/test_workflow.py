@@ -23,8 +23,12 @@ def window(qtbot, demo_folder: Path) -> MainWindow:  # type: ignore[no-untyped-d
 
 
 class TestCandidates:
-    def test_find_accept_reject(self, qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
-                                demo_truth: list[Phantom]) -> None:
+    def test_find_accept_reject(
+        self,
+        qtbot,
+        window: MainWindow,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+    ) -> None:
         """Ctrl+F finds the demo's specks; Y outlines the current one as a mark, X drops one."""
         view = window.hanging.views[view_name(demo_truth[1])]
         window.hanging.active = view
@@ -33,8 +37,9 @@ class TestCandidates:
         qtbot.waitUntil(lambda: not review.busy, timeout=60000)
         found = len(review.candidates)
         truth = [c.center for c in demo_truth[1].truth if c.diameter_mm >= 0.4]
-        near = sum(any(abs(c.center[0] - x) + abs(c.center[1] - y) < 6 for c in review.candidates)
-                   for x, y in truth)
+        near = sum(
+            any(abs(c.center[0] - x) + abs(c.center[1] - y) < 6 for c in review.candidates) for x, y in truth
+        )
         assert near >= 0.9 * len(truth), (near, len(truth))
         current = review.current
         assert current is not None
@@ -72,8 +77,12 @@ class TestViewsAndHelp:
 
 
 class TestOtherReaderAndExport:
-    def test_other_reader_marks_shown_read_only(self, qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
-                                                demo_truth: list[Phantom]) -> None:
+    def test_other_reader_marks_shown_read_only(
+        self,
+        qtbot,
+        window: MainWindow,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+    ) -> None:
         """Another reader's file is drawn in its own layer; the current reader's model is untouched."""
         phantom = demo_truth[1]
         view = window.hanging.views[view_name(phantom)]
@@ -90,8 +99,13 @@ class TestOtherReaderAndExport:
         assert layers[0].color != window.layer_for(key).color  # type: ignore[union-attr]
         assert window.model.count()[0] == 1
 
-    def test_export_csv_from_menu_code(self, qtbot, window: MainWindow, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                       demo_truth: list[Phantom]) -> None:
+    def test_export_csv_from_menu_code(
+        self,
+        qtbot,
+        window: MainWindow,
+        tmp_path: Path,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+    ) -> None:
         """Export saves pending marks first, then writes one CSV row per calcification."""
         phantom = demo_truth[1]
         view = window.hanging.views[view_name(phantom)]
@@ -109,8 +123,14 @@ class TestOtherReaderAndExport:
 
 
 class TestWorklist:
-    def test_next_study_saves_and_opens(self, qtbot, demo_folder: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                        demo_truth: list[Phantom], shared_data: Path) -> None:
+    def test_next_study_saves_and_opens(
+        self,
+        qtbot,
+        demo_folder: Path,
+        tmp_path: Path,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+        shared_data: Path,
+    ) -> None:
         """From a worklist of two studies, Ctrl+Alt+Down saves the marks and opens the next study."""
         root = tmp_path / "tree"
         shutil.copytree(demo_folder, root / "a")
@@ -120,8 +140,7 @@ class TestWorklist:
         window = open_window(qtbot, root / "a")
         window.workflow.open_worklist(root)
         panel = window.workflow.worklist
-        qtbot.waitUntil(lambda: len(panel.visible_studies()) == 2 and not panel.indexing,
-                        timeout=30000)
+        qtbot.waitUntil(lambda: len(panel.visible_studies()) == 2 and not panel.indexing, timeout=30000)
         assert panel.select_study(root / "a")
         phantom = demo_truth[1]
         window.set_tool("calcification")
@@ -129,18 +148,22 @@ class TestWorklist:
         assert window.model.count()[0] == 1
         window.activateWindow()
         qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-        qtbot.keyClick(window, Qt.Key.Key_Down,
-                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
-        qtbot.waitUntil(lambda: window.study is not None and window.study.folder == root / "b",
-                        timeout=10000)
+        qtbot.keyClick(
+            window, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+        )
+        qtbot.waitUntil(lambda: window.study is not None and window.study.folder == root / "b", timeout=10000)
         saved = sidecar.load(sidecar.sidecar_path(root / "a", "tester"))
         assert saved.count()[0] == 1
         assert window.model.count()[0] == 0
 
 
 class TestStudyContents:
-    def test_two_studies_in_a_folder_are_not_mixed(self, qtbot, demo_folder: Path,  # type: ignore[no-untyped-def]
-                                                   shared_data: Path) -> None:
+    def test_two_studies_in_a_folder_are_not_mixed(
+        self,
+        qtbot,
+        demo_folder: Path,  # type: ignore[no-untyped-def]
+        shared_data: Path,
+    ) -> None:
         """A folder holding two studies shows one of them and says how to reach the other."""
         name = "fodicom_GH133_GE_SenographeEssential_MG.dcm"
         shutil.copy(shared_data / name, demo_folder / name)

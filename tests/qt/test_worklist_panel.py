@@ -50,8 +50,10 @@ def write_tree(root: Path, n: int = 5) -> list[Path]:
     for i in range(n):
         folder = root / f"study-{i}"
         uid = generate_uid()
-        sops = [write_image(folder / f"{lat}{view}.dcm", uid, lat, view, f"P{i}")
-                for lat, view in VIEWS[:4 - i % 4]]
+        sops = [
+            write_image(folder / f"{lat}{view}.dcm", uid, lat, view, f"P{i}")
+            for lat, view in VIEWS[: 4 - i % 4]
+        ]
         if i:
             model = StudyAnnotations("Ann", uid)
             img = ImageAnnotations(sops[0], study_instance_uid=uid, rows=4, columns=4)
@@ -99,8 +101,7 @@ class TestIndexing:
         assert shown(panel, "Folder") == [f.name for f in folders]  # relative to the root
         assert shown(panel, "Images") == ["4", "3", "2", "1", "4"]
         assert shown(panel, "Ann: marks") == ["", "1", "2", "3", "4"]
-        assert shown(panel, "Status") == ["new", "in progress", "in progress", "in progress",
-                                          "in progress"]
+        assert shown(panel, "Status") == ["new", "in progress", "in progress", "in progress", "in progress"]
         assert shown(panel, "Date")[0] == "2024-03-01"
         assert "5 studies" in panel.summary_label.text()
 
@@ -117,8 +118,7 @@ class TestIndexing:
         assert not widget.progress_bar.isVisibleTo(widget)
         assert seen and seen[-1] == (18, 18, "done")  # 14 images + 4 annotation files
 
-    def test_reopen_uses_the_cache(self, qtbot: QtBot, panel: WorklistPanel,
-                                   folders: list[Path]) -> None:
+    def test_reopen_uses_the_cache(self, qtbot: QtBot, panel: WorklistPanel, folders: list[Path]) -> None:
         """A second panel on the same tree lists the studies before indexing, reading nothing."""
         other = WorklistPanel()
         qtbot.addWidget(other)
@@ -143,8 +143,7 @@ class TestIndexing:
 
 
 class TestNavigation:
-    def test_next_and_previous(self, qtbot: QtBot, panel: WorklistPanel,
-                               folders: list[Path]) -> None:
+    def test_next_and_previous(self, qtbot: QtBot, panel: WorklistPanel, folders: list[Path]) -> None:
         """Next from nothing chooses the first study; previous goes back; the ends stop."""
         with qtbot.waitSignal(panel.study_chosen) as chosen:
             panel.next_study()
@@ -164,8 +163,11 @@ class TestNavigation:
         qtbot.waitUntil(lambda: QApplication.activeWindow() is panel)  # so shortcuts work
         panel.table.setFocus()
         with qtbot.waitSignal(panel.study_chosen) as chosen:
-            qtbot.keyClick(panel.table, Qt.Key.Key_Down,
-                           Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+            qtbot.keyClick(
+                panel.table,
+                Qt.Key.Key_Down,
+                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier,
+            )
         assert chosen.args == [folders[0]]
         qtbot.keyClick(panel.table, Qt.Key.Key_Down)  # plain arrow: select only
         with qtbot.waitSignal(panel.study_chosen) as chosen:
@@ -173,8 +175,9 @@ class TestNavigation:
         assert chosen.args == [folders[1]]
         assert panel.actions_by_name["next_unfinished"].shortcut().toString() == "Ctrl+Alt+N"
 
-    def test_status_and_next_unfinished(self, qtbot: QtBot, panel: WorklistPanel,
-                                        folders: list[Path]) -> None:
+    def test_status_and_next_unfinished(
+        self, qtbot: QtBot, panel: WorklistPanel, folders: list[Path]
+    ) -> None:
         """Done and flagged studies are skipped by next-unfinished, which wraps round."""
         panel.next_study()
         with qtbot.waitSignal(panel.status_changed) as changed:
@@ -206,8 +209,9 @@ class TestNavigation:
         assert "Bo: marks" in panel.model.columns()
         assert panel.current_study().path == folders[2]  # type: ignore[union-attr]
 
-    def test_notice_when_folder_cannot_take_the_status(self, qtbot: QtBot, panel: WorklistPanel,
-                                                       folders: list[Path]) -> None:
+    def test_notice_when_folder_cannot_take_the_status(
+        self, qtbot: QtBot, panel: WorklistPanel, folders: list[Path]
+    ) -> None:
         """A study folder gone since indexing: the status stays in the index, the user is told."""
         panel.next_study()
         shutil.rmtree(folders[0])
@@ -233,8 +237,9 @@ class TestFilterAndSort:
         assert len(shown(panel, "Folder")) == 4
         assert "4 shown" in panel.summary_label.text()
 
-    def test_marking_done_under_unfinished_filter_moves_on(self, panel: WorklistPanel,
-                                                           folders: list[Path]) -> None:
+    def test_marking_done_under_unfinished_filter_moves_on(
+        self, panel: WorklistPanel, folders: list[Path]
+    ) -> None:
         """With "Unfinished" shown, a study marked done leaves and the next one is selected."""
         panel.status_combo.setCurrentText("Unfinished")
         panel.select_study(folders[1])

@@ -33,8 +33,15 @@ SR = "1.2.840.10008.5.1.4.1.1.88.22"
 VIEWS = (("R", "CC"), ("L", "CC"), ("R", "MLO"), ("L", "MLO"))
 
 
-def write_image(path: Path, study_uid: str, lat: str | None = "R", view: str | None = "CC",
-                patient: str = "P1", view_code: bool = False, sop_class: str = MG) -> str:
+def write_image(
+    path: Path,
+    study_uid: str,
+    lat: str | None = "R",
+    view: str | None = "CC",
+    patient: str = "P1",
+    view_code: bool = False,
+    sop_class: str = MG,
+) -> str:
     """A tiny (4x4) mammogram, or a pixel-less object for a non-image SOP class."""
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
@@ -78,26 +85,29 @@ def deflated_garbage(path: Path) -> Path:
     return path
 
 
-def write_study(folder: Path, patient: str,
-                views: tuple[tuple[str, str], ...] = VIEWS) -> tuple[str, list[str]]:
+def write_study(
+    folder: Path, patient: str, views: tuple[tuple[str, str], ...] = VIEWS
+) -> tuple[str, list[str]]:
     uid = generate_uid()
     sops = [write_image(folder / f"{lat}{view}.dcm", uid, lat, view, patient) for lat, view in views]
     return uid, sops
 
 
-def write_marks(folder: Path, reader: str, study_uid: str, sop: str, n: int,
-                clusters: int = 0, rejected: int = 0) -> Path:
+def write_marks(
+    folder: Path, reader: str, study_uid: str, sop: str, n: int, clusters: int = 0, rejected: int = 0
+) -> Path:
     """A sidecar with ``n`` marks and the given numbers of clusters (3 marks each)."""
     model = StudyAnnotations(reader, study_uid)
     img = ImageAnnotations(sop, study_instance_uid=study_uid, rows=4, columns=4)
     model.images[img.key] = img
-    calcs = [Calcification.create((float(i), 1.0), None, Spacing.uncalibrated(), reader=reader)
-             for i in range(n)]
+    calcs = [
+        Calcification.create((float(i), 1.0), None, Spacing.uncalibrated(), reader=reader) for i in range(n)
+    ]
     for c in calcs:
         img.calcifications[c.id] = c
     for k in range(clusters + rejected):
         state = ClusterState.CONFIRMED if k < clusters else ClusterState.REJECTED
-        members = tuple(c.id for c in calcs[3 * k:3 * k + 3])
+        members = tuple(c.id for c in calcs[3 * k : 3 * k + 3])
         img.clusters[f"c{k}"] = Cluster(f"c{k}", members, state)
     path = sidecar.sidecar_path(folder, reader)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -151,7 +161,7 @@ class TestReadFileRecord:
         write_image(whole, "1.2.3")
         data = whole.read_bytes()
         cut = tmp_path / "cut.dcm"
-        cut.write_bytes(data[:data.index(b"1.2.840.10008.1.2.1") + 40])
+        cut.write_bytes(data[: data.index(b"1.2.840.10008.1.2.1") + 40])
         record = read_file_record(cut, (0, 1))
         assert record.kind == "error" and "truncated" in (record.error or "")
         record = read_file_record(deflated_garbage(tmp_path / "deflated.dcm"), (0, 1))
@@ -191,7 +201,9 @@ class TestScan:
         steps = list(worklist.scan())
         assert steps[-1].total == 2
         assert {p.path for p in steps if p.phase == "reading" and p.path} == {
-            str(root / "c" / "RCC.dcm"), str(root / "d" / "LCC.dcm")}
+            str(root / "c" / "RCC.dcm"),
+            str(root / "d" / "LCC.dcm"),
+        }
         studies = {s.study_instance_uid: s for s in worklist.studies()}
         assert set(studies) == {tree["b"], tree["c"], new_uid}
         assert studies[tree["c"]].views == ("RMLO",)  # type: ignore[index]
@@ -255,11 +267,12 @@ class TestReaders:
         worklist, _ = indexed(root)
         a = next(s for s in worklist.studies() if s.study_instance_uid == tree["a"])
         assert {n: (m.calcifications, m.clusters) for n, m in a.readers.items()} == {
-            "Alice": (7, 1), "Bob": (2, 0)}
+            "Alice": (7, 1),
+            "Bob": (2, 0),
+        }
         assert a.status is Status.IN_PROGRESS
         doc = a.to_dict()
-        assert doc["readers"]["Alice"] == {"calcifications": 7, "clusters": 1,
-                                           "status": "in_progress"}
+        assert doc["readers"]["Alice"] == {"calcifications": 7, "clusters": 1, "status": "in_progress"}
         # an edit is seen on the next scan
         write_marks(root / "a", "Bob", str(tree["a"]), sop, 5)
         assert list(worklist.scan())[-1].total == 1

@@ -71,15 +71,20 @@ class TestMirrorFile:
         write_status_file(tmp_path, StatusRecord("1.1", "ann", "Ann", "in_progress", "2024-01-04T00:00:00Z"))
         records = sorted(read_status_file(tmp_path / STATUS_FILE), key=lambda r: (r.study_uid, r.reader_key))
         assert [(r.study_uid, r.reader, r.status) for r in records] == [
-            ("1.1", "Ann", "in_progress"), ("1.1", "Bo", "flagged"), ("1.2", "Ann", "new")]
+            ("1.1", "Ann", "in_progress"),
+            ("1.1", "Bo", "flagged"),
+            ("1.2", "Ann", "new"),
+        ]
         assert not list(tmp_path.glob(".*.tmp"))
 
     def test_unreadable_or_newer_file_left_alone(self, tmp_path: Path) -> None:
         """A broken or newer-version file raises naming it and is not overwritten."""
         path = tmp_path / STATUS_FILE
         record = StatusRecord("1", "a", "a", "done", timestamp())
-        for content in ("{broken", json.dumps({"format": "mammo-viewer study status",
-                                               "version": 99, "studies": {}})):
+        for content in (
+            "{broken",
+            json.dumps({"format": "mammo-viewer study status", "version": 99, "studies": {}}),
+        ):
             path.write_text(content)
             with pytest.raises(StatusFileError, match=STATUS_FILE):
                 write_status_file(tmp_path, record)
@@ -87,10 +92,18 @@ class TestMirrorFile:
 
     def test_unknown_statuses_skipped(self, tmp_path: Path) -> None:
         """Entries this version does not understand are ignored, the rest read."""
-        (tmp_path / STATUS_FILE).write_text(json.dumps({
-            "format": "mammo-viewer study status", "version": 1,
-            "studies": {"1": {"a": {"status": "archived"}, "b": {"status": "done", "reader": "B"}},
-                        "2": "junk"}}))
+        (tmp_path / STATUS_FILE).write_text(
+            json.dumps(
+                {
+                    "format": "mammo-viewer study status",
+                    "version": 1,
+                    "studies": {
+                        "1": {"a": {"status": "archived"}, "b": {"status": "done", "reader": "B"}},
+                        "2": "junk",
+                    },
+                }
+            )
+        )
         [record] = read_status_file(tmp_path / STATUS_FILE)
         assert (record.reader, record.status, record.modified) == ("B", "done", "")
 

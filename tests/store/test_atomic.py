@@ -28,8 +28,7 @@ class TestWriteAtomic:
         with pytest.raises(SidecarError, match=r"cannot save .*not-a-folder/a\.json: the folder"):
             atomic.write_atomic(blocker / "a.json", b"data")
 
-    def test_disk_full_keeps_earlier_file(self, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_disk_full_keeps_earlier_file(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         """A write that fails half-way (ENOSPC) says 'disk is full' and keeps the old file."""
         target = tmp_path / "a.json"
         atomic.write_atomic(target, b"earlier")
@@ -45,9 +44,9 @@ class TestWriteAtomic:
         assert target.read_bytes() == b"earlier"
         assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json"]
 
-    def test_read_only_folder_message(self, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_read_only_folder_message(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         """EROFS (a read-only mount; chmod cannot simulate it for root) reads as read-only."""
+
         def refuse(*args: object, **kwargs: object) -> int:
             raise OSError(errno.EROFS, "Read-only file system")
 

@@ -44,14 +44,17 @@ class TestProblems:
         """Keys with '/' and '~' are escaped as RFC 6901 says."""
         assert schema._pointer(["a/b", "c~d", 3]) == "/a~1b/c~0d/3"
 
-    @pytest.mark.parametrize("path,value", [
-        (("images", 0, "frame"), -1),
-        (("images", 0, "dicom_spacing", "source"), "guess"),
-        (("images", 0, "clusters", 0, "state"), "maybe"),
-        (("images", 0, "calcifications", 0, "outline"), [[1.0, 2.0]]),
-        (("schema_version",), 2),
-        (("created",), "yesterday"),
-    ])
+    @pytest.mark.parametrize(
+        "path,value",
+        [
+            (("images", 0, "frame"), -1),
+            (("images", 0, "dicom_spacing", "source"), "guess"),
+            (("images", 0, "clusters", 0, "state"), "maybe"),
+            (("images", 0, "calcifications", 0, "outline"), [[1.0, 2.0]]),
+            (("schema_version",), 2),
+            (("created",), "yesterday"),
+        ],
+    )
     def test_validators_agree(self, example: dict, path: tuple, value: object) -> None:
         """The fast validator rejects exactly what the detailed one reports."""
         bad = copy.deepcopy(example)

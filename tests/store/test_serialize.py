@@ -22,8 +22,7 @@ from viewer.store.errors import SidecarError
 
 from annotation_strategies import model_state, studies
 
-SPACING = Spacing(0.07, 0.05, SpacingSource.IMAGER_PIXEL_SPACING_ERMF, "mm at the breast plane",
-                  ermf=1.1)
+SPACING = Spacing(0.07, 0.05, SpacingSource.IMAGER_PIXEL_SPACING_ERMF, "mm at the breast plane", ermf=1.1)
 
 
 def _model() -> tuple[StudyAnnotations, ImageAnnotations]:
@@ -106,8 +105,7 @@ class TestLayout:
     def test_non_finite_intensity_dropped(self) -> None:
         """NaN statistics (JSON has no NaN) are left out instead of making the file invalid."""
         model, img = _model()
-        c = Calcification.create((5.0, 5.0), None, SPACING,
-                                 intensity=Intensity(math.nan, 1.0, 0.0, 1.0))
+        c = Calcification.create((5.0, 5.0), None, SPACING, intensity=Intensity(math.nan, 1.0, 0.0, 1.0))
         img.calcifications[c.id] = c
         data = orjson.loads(serialize.serialize(model))
         assert data["images"][0]["calcifications"][0]["intensity"] is None
@@ -154,8 +152,7 @@ class TestInvalidInput:
         """A cluster naming a mark the image lacks is an error naming both."""
         model, _ = _model()
         data = serialize.to_dict(model)
-        data["images"][0]["clusters"].append({"id": "k", "state": "confirmed",
-                                              "member_ids": ["ghost"]})
+        data["images"][0]["clusters"].append({"id": "k", "state": "confirmed", "member_ids": ["ghost"]})
         with pytest.raises(ValueError, match="cluster k names unknown calcifications ghost"):
             serialize.from_dict(data)
 
@@ -171,7 +168,5 @@ class TestSchemaMatchesModel:
     def test_enums(self) -> None:
         """The schema's enums list exactly the model's spacing sources and cluster states."""
         defs = schema.schema()["$defs"]
-        assert set(defs["spacing"]["properties"]["source"]["enum"]) == {
-            s.value for s in SpacingSource}
-        assert set(defs["cluster"]["properties"]["state"]["enum"]) == {
-            s.value for s in ClusterState}
+        assert set(defs["spacing"]["properties"]["source"]["enum"]) == {s.value for s in SpacingSource}
+        assert set(defs["cluster"]["properties"]["state"]["enum"]) == {s.value for s in ClusterState}

@@ -30,8 +30,7 @@ SPACING = Spacing(0.07, 0.07, SpacingSource.IMAGER_PIXEL_SPACING, "mm at the det
 def _add_mark(model: StudyAnnotations, x: float = 10.0) -> Calcification:
     key = ("1.2.3.4", 0)
     if key not in model.images:
-        model.images[key] = ImageAnnotations("1.2.3.4", 0, STUDY, "1.2.3.5", 100, 100, "L", "CC",
-                                             SPACING)
+        model.images[key] = ImageAnnotations("1.2.3.4", 0, STUDY, "1.2.3.5", 100, 100, "L", "CC", SPACING)
     calc = Calcification.create((x, 20.0), [(x - 2, 18), (x + 2, 18), (x + 2, 22)], SPACING)
     model.put_calcification(key, calc)
     return calc
@@ -91,8 +90,10 @@ class TestSaveAndReopen:
 
     def test_readers_have_separate_files(self, tmp_path: Path) -> None:
         """Two readers of one study write two files and do not lock each other out."""
-        with session.AnnotationStore.open(tmp_path, "dr a", STUDY) as a, \
-                session.AnnotationStore.open(tmp_path, "dr b", STUDY) as b:
+        with (
+            session.AnnotationStore.open(tmp_path, "dr a", STUDY) as a,
+            session.AnnotationStore.open(tmp_path, "dr b", STUDY) as b,
+        ):
             assert a.path != b.path
             assert a.read_only_reason is None and b.read_only_reason is None
 
@@ -118,8 +119,7 @@ class TestSaveAndReopen:
 
 
 class TestTwoInstances:
-    def test_second_window_read_only(self, store: session.AnnotationStore,
-                                     tmp_path: Path) -> None:
+    def test_second_window_read_only(self, store: session.AnnotationStore, tmp_path: Path) -> None:
         """A second store on the same file opens read-only and cannot save."""
         with session.AnnotationStore.open(tmp_path, "dr a", STUDY) as second:
             assert second.read_only_reason is not None
@@ -134,11 +134,14 @@ class TestTwoInstances:
 
     def test_other_process_then_killed(self, tmp_path: Path) -> None:
         """Another process's lock makes us read-only; once it is killed, we take over."""
-        code = ("import sys, time; from viewer.store.session import AnnotationStore; "
-                f"s = AnnotationStore.open(sys.argv[1], 'dr a', '{STUDY}'); "
-                "print(s.read_only_reason, flush=True); time.sleep(60)")
-        proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)],
-                                stdout=subprocess.PIPE, text=True)
+        code = (
+            "import sys, time; from viewer.store.session import AnnotationStore; "
+            f"s = AnnotationStore.open(sys.argv[1], 'dr a', '{STUDY}'); "
+            "print(s.read_only_reason, flush=True); time.sleep(60)"
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True
+        )
         try:
             assert proc.stdout is not None and proc.stdout.readline().strip() == "None"
             with session.AnnotationStore.open(tmp_path, "dr a", STUDY) as blocked:
@@ -152,11 +155,16 @@ class TestTwoInstances:
 
 
 class TestBadFilesKept:
-    @pytest.mark.parametrize("content", [
-        b'{"schema_version": 1, "reader": "dr a", "images": [',
-        orjson.dumps(dict(orjson.loads(resource_path("examples/v1.json").read_bytes()),
-                          schema_version=7)),
-    ], ids=["corrupt", "newer"])
+    @pytest.mark.parametrize(
+        "content",
+        [
+            b'{"schema_version": 1, "reader": "dr a", "images": [',
+            orjson.dumps(
+                dict(orjson.loads(resource_path("examples/v1.json").read_bytes()), schema_version=7)
+            ),
+        ],
+        ids=["corrupt", "newer"],
+    )
     def test_opens_read_only_and_never_writes(self, tmp_path: Path, content: bytes) -> None:
         """Corrupt and newer files make the store read-only and stay byte-identical."""
         path = sidecar.sidecar_path(tmp_path, "dr a")
@@ -229,8 +237,9 @@ print("autosaved", flush=True)
 time.sleep(60)
 """
         expected_file = tmp_path.parent / f"{tmp_path.name}-expected.json"
-        proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path), str(expected_file)],
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path), str(expected_file)], stdout=subprocess.PIPE, text=True
+        )
         try:
             assert proc.stdout is not None and proc.stdout.readline() == "autosaved\n"
             expected = sidecar.from_dict(orjson.loads(expected_file.read_bytes()))

@@ -62,8 +62,12 @@ def test_sigkill_during_saves(tmp_path: Path, seed: int) -> None:
     sidecar.save(StudyAnnotations("dr a", STUDY), path)  # a file exists from the start
     saved_marks = 0
     for run in range(RUNS):
-        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert proc.stdout is not None
         first = proc.stdout.readline().strip()
         if first != "ready":

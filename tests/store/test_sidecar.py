@@ -16,13 +16,16 @@ from annotation_strategies import model_state, studies
 
 
 class TestNames:
-    @pytest.mark.parametrize("reader,name", [
-        ("Dr. A. Example", "mammo-annotations.dr-a-example.json"),
-        ("  ", "mammo-annotations.anonymous.json"),
-        ("../../etc", "mammo-annotations.etc.json"),
-        ("Zoë Ng", "mammo-annotations.zoë-ng.json"),
-        ("a_b", "mammo-annotations.a-b.json"),
-    ])
+    @pytest.mark.parametrize(
+        "reader,name",
+        [
+            ("Dr. A. Example", "mammo-annotations.dr-a-example.json"),
+            ("  ", "mammo-annotations.anonymous.json"),
+            ("../../etc", "mammo-annotations.etc.json"),
+            ("Zoë Ng", "mammo-annotations.zoë-ng.json"),
+            ("a_b", "mammo-annotations.a-b.json"),
+        ],
+    )
     def test_sidecar_path(self, tmp_path: Path, reader: str, name: str) -> None:
         """One file per reader in the study folder, with a safe name that says what it is."""
         path = sidecar.sidecar_path(tmp_path, reader)
@@ -31,15 +34,22 @@ class TestNames:
 
     def test_companions_are_not_sidecars(self) -> None:
         """Lock, recovery, backup and temporary files are not taken for sidecars."""
-        for name in ("mammo-annotations.a.json.lock", "mammo-annotations.a.json.recovery",
-                     "mammo-annotations.a.v0-backup.json", ".mammo-annotations.a.json.1f.tmp"):
+        for name in (
+            "mammo-annotations.a.json.lock",
+            "mammo-annotations.a.json.recovery",
+            "mammo-annotations.a.v0-backup.json",
+            ".mammo-annotations.a.json.1f.tmp",
+        ):
             assert not sidecar.is_sidecar_name(name)
 
 
 class TestSaveLoad:
     @given(studies())
-    @settings(max_examples=25, deadline=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
     def test_round_trip_every_field(self, tmp_path: Path, model: object) -> None:
         """save() then load() gives back every field of the model."""
         path = tmp_path / "mammo-annotations.x.json"
@@ -64,8 +74,11 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, type[SidecarError], str]
     wrong = dict(example)
     wrong["images"] = [dict(example["images"][0], frame="first")]
     cases = {
-        "truncated": (resource_path("examples/v1.json").read_bytes()[:500],
-                      CorruptSidecarError, "invalid JSON"),
+        "truncated": (
+            resource_path("examples/v1.json").read_bytes()[:500],
+            CorruptSidecarError,
+            "invalid JSON",
+        ),
         "not-object": (b"[1, 2]", CorruptSidecarError, "no JSON object"),
         "no-version": (b'{"reader": "x"}', CorruptSidecarError, "no schema_version"),
         "newer": (orjson.dumps(newer), NewerSidecarError, "newer mammo-viewer .*version 99"),
@@ -81,8 +94,7 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, type[SidecarError], str]
 
 
 class TestBadFiles:
-    @pytest.mark.parametrize("case", ["truncated", "not-object", "no-version", "newer",
-                                      "schema", "empty"])
+    @pytest.mark.parametrize("case", ["truncated", "not-object", "no-version", "newer", "schema", "empty"])
     def test_error_names_file_and_keeps_it(self, tmp_path: Path, case: str) -> None:
         """A bad file raises an error naming it and the reason, and stays byte for byte."""
         path, exc, msg = _bad_files(tmp_path)[case]

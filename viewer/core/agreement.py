@@ -141,10 +141,25 @@ class ImageAgreement:
 
 
 CSV_COLUMNS = (
-    "level", "sop_instance_uid", "frame", "laterality", "view", "unit", "distance_threshold",
-    "calcifications_a", "calcifications_b", "calcifications_matched", "calcification_precision",
-    "calcification_recall", "calcification_f1", "mean_distance",
-    "clusters_a", "clusters_b", "clusters_matched", "cluster_precision", "cluster_recall",
+    "level",
+    "sop_instance_uid",
+    "frame",
+    "laterality",
+    "view",
+    "unit",
+    "distance_threshold",
+    "calcifications_a",
+    "calcifications_b",
+    "calcifications_matched",
+    "calcification_precision",
+    "calcification_recall",
+    "calcification_f1",
+    "mean_distance",
+    "clusters_a",
+    "clusters_b",
+    "clusters_matched",
+    "cluster_precision",
+    "cluster_recall",
     "cluster_f1",
 )
 """Columns of :meth:`StudyAgreement.rows` and of the CSV, one row per image then the study."""
@@ -177,14 +192,38 @@ class StudyAgreement:
 
     def rows(self) -> list[dict[str, Cell]]:
         """One dict per image, then the study totals, keyed by :data:`CSV_COLUMNS`."""
-        rows = [_row("image", i.key[0], i.key[1], i.laterality, i.view, i.unit, i.threshold,
-                     i.calcifications, i.mean_distance, i.clusters) for i in self.images]
+        rows = [
+            _row(
+                "image",
+                i.key[0],
+                i.key[1],
+                i.laterality,
+                i.view,
+                i.unit,
+                i.threshold,
+                i.calcifications,
+                i.mean_distance,
+                i.clusters,
+            )
+            for i in self.images
+        ]
         pairs = [p.distance for i in self.images for p in i.mark_pairs]
         mean = sum(pairs) / len(pairs) if pairs and self.unit != "mixed" else None
         threshold = self.options.distance_mm if self.unit != "px" else self.options.distance_px
-        rows.append(_row("study", "", None, None, None, self.unit,
-                         threshold if self.unit != "mixed" else None,
-                         self.calcifications, mean, self.clusters))
+        rows.append(
+            _row(
+                "study",
+                "",
+                None,
+                None,
+                None,
+                self.unit,
+                threshold if self.unit != "mixed" else None,
+                self.calcifications,
+                mean,
+                self.clusters,
+            )
+        )
         return rows
 
     def to_csv(self) -> str:
@@ -197,13 +236,39 @@ class StudyAgreement:
         return out.getvalue()
 
 
-def _row(level: str, sop: str, frame: int | None, laterality: str | None, view: str | None,
-         unit: str, threshold: float | None, calcs: Score, mean: float | None,
-         clusters: Score) -> dict[str, Cell]:
+def _row(
+    level: str,
+    sop: str,
+    frame: int | None,
+    laterality: str | None,
+    view: str | None,
+    unit: str,
+    threshold: float | None,
+    calcs: Score,
+    mean: float | None,
+    clusters: Score,
+) -> dict[str, Cell]:
     values: list[Cell] = [
-        level, sop, frame, laterality, view, unit, threshold,
-        calcs.a, calcs.b, calcs.matched, calcs.precision, calcs.recall, calcs.f1, mean,
-        clusters.a, clusters.b, clusters.matched, clusters.precision, clusters.recall, clusters.f1,
+        level,
+        sop,
+        frame,
+        laterality,
+        view,
+        unit,
+        threshold,
+        calcs.a,
+        calcs.b,
+        calcs.matched,
+        calcs.precision,
+        calcs.recall,
+        calcs.f1,
+        mean,
+        clusters.a,
+        clusters.b,
+        clusters.matched,
+        clusters.precision,
+        clusters.recall,
+        clusters.f1,
     ]
     return dict(zip(CSV_COLUMNS, values, strict=True))
 
@@ -235,8 +300,7 @@ def match_points(a: ArrayLike, b: ArrayLike, max_distance: float) -> list[tuple[
     # maximises the number of allowed pairs, then minimises their total distance.
     forbidden = max_distance * (min(len(pa), len(pb)) + 1) + 1.0
     rows, cols = linear_sum_assignment(np.where(allowed, d, forbidden))
-    return [(int(i), int(j), float(d[i, j])) for i, j in zip(rows, cols, strict=True)
-            if allowed[i, j]]
+    return [(int(i), int(j), float(d[i, j])) for i, j in zip(rows, cols, strict=True) if allowed[i, j]]
 
 
 def _inside(points: NDArray[np.float64], polygon: NDArray[np.float64]) -> NDArray[np.bool_]:
@@ -319,8 +383,9 @@ def _clusters(image: ImageAnnotations | None) -> list[Cluster]:
     return [] if image is None else [c for c in image.clusters.values() if not c.rejected]
 
 
-def _match_clusters(a: ImageAnnotations | None, b: ImageAnnotations | None,
-                    a_to_b: dict[str, str], min_overlap: float) -> list[ClusterPair]:
+def _match_clusters(
+    a: ImageAnnotations | None, b: ImageAnnotations | None, a_to_b: dict[str, str], min_overlap: float
+) -> list[ClusterPair]:
     ca, cb = _clusters(a), _clusters(b)
     if not ca or not cb or a is None or b is None:
         return []
@@ -336,12 +401,16 @@ def _match_clusters(a: ImageAnnotations | None, b: ImageAnnotations | None,
             else:
                 score[i, j] = _jaccard(cluster_a, cluster_b, a_to_b)
     rows, cols = linear_sum_assignment(-score)
-    return [ClusterPair(ca[i].id, cb[j].id, iou[i][j], _jaccard(ca[i], cb[j], a_to_b))
-            for i, j in zip(rows, cols, strict=True) if score[i, j] >= min_overlap]
+    return [
+        ClusterPair(ca[i].id, cb[j].id, iou[i][j], _jaccard(ca[i], cb[j], a_to_b))
+        for i, j in zip(rows, cols, strict=True)
+        if score[i, j] >= min_overlap
+    ]
 
 
-def compare_images(a: ImageAnnotations | None, b: ImageAnnotations | None,
-                   options: AgreementOptions = AgreementOptions()) -> ImageAgreement:
+def compare_images(
+    a: ImageAnnotations | None, b: ImageAnnotations | None, options: AgreementOptions = AgreementOptions()
+) -> ImageAgreement:
     """Compare two readers' marks on the same image (``None``: that reader has no entry)."""
     present = a if a is not None else b
     if present is None:
@@ -389,15 +458,21 @@ def _image_keys(a: StudyAnnotations, b: StudyAnnotations) -> list[ImageKey]:
     return sorted(found, key=order)
 
 
-def compare(a: StudyAnnotations, b: StudyAnnotations,
-            options: AgreementOptions = AgreementOptions(),
-            images: Sequence[ImageKey] | None = None) -> StudyAgreement:
+def compare(
+    a: StudyAnnotations,
+    b: StudyAnnotations,
+    options: AgreementOptions = AgreementOptions(),
+    images: Sequence[ImageKey] | None = None,
+) -> StudyAgreement:
     """Compare reader ``a`` (reference) with reader ``b`` (test) on every image either has.
 
     ``images`` restricts and orders the comparison; by default every image either reader
     has, RCC, LCC, RMLO, LMLO first, then the others by SOP Instance UID and frame.
     """
     keys = list(images) if images is not None else _image_keys(a, b)
-    results = tuple(compare_images(a.images.get(k), b.images.get(k), options)
-                    for k in keys if k in a.images or k in b.images)
+    results = tuple(
+        compare_images(a.images.get(k), b.images.get(k), options)
+        for k in keys
+        if k in a.images or k in b.images
+    )
     return StudyAgreement(a.reader, b.reader, options, results)

@@ -73,8 +73,14 @@ class Sizes:
                 (float(mm.p2[0] / scale[0]), float(mm.p2[1] / scale[1])),
             )
             return cls(
-                px.long_axis, px.short_axis, area_px,
-                mm.long_axis, mm.short_axis, spacing.area_mm2(area_px), ends, spacing,
+                px.long_axis,
+                px.short_axis,
+                area_px,
+                mm.long_axis,
+                mm.short_axis,
+                spacing.area_mm2(area_px),
+                ends,
+                spacing,
             )
         return cls(px.long_axis, px.short_axis, area_px, None, None, None, (px.p1, px.p2), spacing)
 
@@ -87,8 +93,7 @@ class Sizes:
             "long_axis_mm": self.long_axis_mm,
             "short_axis_mm": self.short_axis_mm,
             "area_mm2": self.area_mm2,
-            "long_axis_endpoints": [list(self.long_axis_endpoints[0]),
-                                    list(self.long_axis_endpoints[1])],
+            "long_axis_endpoints": [list(self.long_axis_endpoints[0]), list(self.long_axis_endpoints[1])],
             "spacing_source": self.spacing.source.value,
             "spacing_label": self.spacing.label,
         }
@@ -106,13 +111,18 @@ class Intensity:
     on screen is positive whatever the photometric interpretation."""
 
     def to_dict(self) -> dict[str, float]:
-        return {"peak": self.peak, "mean": self.mean, "background": self.background,
-                "contrast": self.contrast}
+        return {
+            "peak": self.peak,
+            "mean": self.mean,
+            "background": self.background,
+            "contrast": self.contrast,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Intensity:
-        return cls(float(data["peak"]), float(data["mean"]), float(data["background"]),
-                   float(data["contrast"]))
+        return cls(
+            float(data["peak"]), float(data["mean"]), float(data["background"]), float(data["contrast"])
+        )
 
 
 @dataclass(frozen=True)
@@ -189,10 +199,14 @@ class Calcification:
             outline = tuple((x + dx, y + dy) for x, y in self.outline)
             assert sizes is not None
             (a, b) = sizes.long_axis_endpoints
-            sizes = replace(sizes, long_axis_endpoints=((a[0] + dx, a[1] + dy),
-                                                        (b[0] + dx, b[1] + dy)))
-        return replace(self, center=(self.center[0] + dx, self.center[1] + dy),
-                       outline=outline, sizes=sizes, modified=utc_now())
+            sizes = replace(sizes, long_axis_endpoints=((a[0] + dx, a[1] + dy), (b[0] + dx, b[1] + dy)))
+        return replace(
+            self,
+            center=(self.center[0] + dx, self.center[1] + dy),
+            outline=outline,
+            sizes=sizes,
+            modified=utc_now(),
+        )
 
     def with_spacing(self, spacing: Spacing) -> Calcification:
         """A copy whose sizes are recomputed with another spacing (after a calibration)."""
@@ -285,7 +299,9 @@ class Calibration:
             ratio = base.row_mm / base.col_mm
         col_mm = self.length_mm / math.hypot(dx, dy * ratio)
         return Spacing(
-            col_mm * ratio, col_mm, SpacingSource.MANUAL,
+            col_mm * ratio,
+            col_mm,
+            SpacingSource.MANUAL,
             f"mm by manual calibration ({self.length_mm:g} mm line)",
         )
 
@@ -426,15 +442,20 @@ class StudyAnnotations:
 
     def count(self) -> tuple[int, int]:
         """(calcifications, clusters) over the whole study; rejected groups are not clusters."""
-        return (sum(len(i.calcifications) for i in self.images.values()),
-                sum(not c.rejected for i in self.images.values() for c in i.clusters.values()))
+        return (
+            sum(len(i.calcifications) for i in self.images.values()),
+            sum(not c.rejected for i in self.images.values() for c in i.clusters.values()),
+        )
 
     # -- calcifications --------------------------------------------------------------
     def put_calcification(self, key: ImageKey, calc: Calcification) -> None:
         """Add or replace a mark (matched by id)."""
         img = self.image(key)
-        kind = (ChangeKind.CALCIFICATION_CHANGED if calc.id in img.calcifications
-                else ChangeKind.CALCIFICATION_ADDED)
+        kind = (
+            ChangeKind.CALCIFICATION_CHANGED
+            if calc.id in img.calcifications
+            else ChangeKind.CALCIFICATION_ADDED
+        )
         img.calcifications[calc.id] = calc
         self._emit(Change(kind, key, calc.id))
 
@@ -450,8 +471,7 @@ class StudyAnnotations:
         missing = [m for m in cluster.member_ids if m not in img.calcifications]
         if missing:
             raise ValueError(f"cluster {cluster.id} names unknown marks: {', '.join(missing)}")
-        kind = (ChangeKind.CLUSTER_CHANGED if cluster.id in img.clusters
-                else ChangeKind.CLUSTER_ADDED)
+        kind = ChangeKind.CLUSTER_CHANGED if cluster.id in img.clusters else ChangeKind.CLUSTER_ADDED
         img.clusters[cluster.id] = cluster
         self._emit(Change(kind, key, cluster.id))
 

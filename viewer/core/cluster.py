@@ -89,11 +89,15 @@ class ClusterRule:
     def describe(self, spacing: Spacing) -> str:
         """One line for the user: the rule as applied to an image with this spacing."""
         if spacing.calibrated:
-            return (f"at least {self.min_count} marks within {self.max_distance_mm:g} mm "
-                    f"of each other ({spacing.label})")
-        return (f"at least {self.min_count} marks within {self.uncalibrated_distance_px:g} px "
-                f"of each other (image uncalibrated: {self.max_distance_mm:g} mm cannot be "
-                f"measured; {self.uncalibrated_distance_px:g} px assumed instead)")
+            return (
+                f"at least {self.min_count} marks within {self.max_distance_mm:g} mm "
+                f"of each other ({spacing.label})"
+            )
+        return (
+            f"at least {self.min_count} marks within {self.uncalibrated_distance_px:g} px "
+            f"of each other (image uncalibrated: {self.max_distance_mm:g} mm cannot be "
+            f"measured; {self.uncalibrated_distance_px:g} px assumed instead)"
+        )
 
 
 def linkage_coordinates(centers_xy: ArrayLike, spacing: Spacing) -> NDArray[np.float64]:
@@ -135,16 +139,14 @@ def single_linkage(points: ArrayLike, max_distance: float) -> NDArray[np.intp]:
     if pairs.size:
         d = pts[pairs[:, 0]] - pts[pairs[:, 1]]
         pairs = pairs[d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1] <= max_distance * max_distance]
-    graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])),
-                       shape=(n, n))
+    graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return np.asarray(labels, dtype=np.intp)
 
 
 def decided_ids(image: ImageAnnotations) -> set[str]:
     """Ids of the marks a reader decision holds (a confirmed or rejected cluster)."""
-    return {m for c in image.clusters.values() if c.state is not ClusterState.SUGGESTED
-            for m in c.member_ids}
+    return {m for c in image.clusters.values() if c.state is not ClusterState.SUGGESTED for m in c.member_ids}
 
 
 def make_suggestion(ordered_ids: Sequence[str]) -> Cluster:
@@ -400,6 +402,7 @@ class Grouper:
 
 # -- reader operations --------------------------------------------------------------------
 
+
 def _ids(ids: str | Iterable[str]) -> tuple[str, ...]:
     return (ids,) if isinstance(ids, str) else tuple(ids)
 
@@ -408,8 +411,7 @@ def _decided(cluster: Cluster, reader: str, **changes: object) -> Cluster:
     """``cluster`` with ``changes`` as a reader decision: an edited suggestion is confirmed."""
     now = utc_now()
     if cluster.state is ClusterState.SUGGESTED:
-        base = replace(cluster, id=new_id(), state=ClusterState.CONFIRMED, reader=reader,
-                       created=now)
+        base = replace(cluster, id=new_id(), state=ClusterState.CONFIRMED, reader=reader, created=now)
     else:
         base = cluster
     return replace(base, modified=now, **changes)  # type: ignore[arg-type]
@@ -420,8 +422,9 @@ def confirm(suggestion: Cluster, reader: str = "") -> Cluster:
     if suggestion.state is ClusterState.CONFIRMED:
         return suggestion
     now = utc_now()
-    return replace(suggestion, id=new_id(), state=ClusterState.CONFIRMED, reader=reader,
-                   created=now, modified=now)
+    return replace(
+        suggestion, id=new_id(), state=ClusterState.CONFIRMED, reader=reader, created=now, modified=now
+    )
 
 
 def dissolve(cluster: Cluster, reader: str = "") -> Cluster:
@@ -432,8 +435,9 @@ def dissolve(cluster: Cluster, reader: str = "") -> Cluster:
     """
     now = utc_now()
     if cluster.state is ClusterState.SUGGESTED:
-        return replace(cluster, id=new_id(), state=ClusterState.REJECTED, reader=reader,
-                       created=now, modified=now)
+        return replace(
+            cluster, id=new_id(), state=ClusterState.REJECTED, reader=reader, created=now, modified=now
+        )
     return replace(cluster, state=ClusterState.REJECTED, modified=now)
 
 
@@ -447,8 +451,9 @@ def remove_member(cluster: Cluster, ids: str | Iterable[str], reader: str = "") 
     """``cluster`` without the marks ``ids``; raise ValueError if one is not a member."""
     gone = set(_ids(ids))
     if not gone <= set(cluster.member_ids):
-        raise ValueError(f"not members of cluster {cluster.id}: "
-                         + ", ".join(sorted(gone - set(cluster.member_ids))))
+        raise ValueError(
+            f"not members of cluster {cluster.id}: " + ", ".join(sorted(gone - set(cluster.member_ids)))
+        )
     members = tuple(m for m in cluster.member_ids if m not in gone)
     return _decided(cluster, reader, member_ids=members)
 
@@ -460,13 +465,18 @@ def merge(first: Cluster, second: Cluster, reader: str = "") -> Cluster:
     first cluster's descriptors (the second's where the first has none) and both notes.
     A drawn outline fits neither half of the union, so the result uses the hull.
     """
-    keep, other = (second, first) if (first.state is ClusterState.SUGGESTED
-                                      and second.state is not ClusterState.SUGGESTED) else (
-        first, second)
+    keep, other = (
+        (second, first)
+        if (first.state is ClusterState.SUGGESTED and second.state is not ClusterState.SUGGESTED)
+        else (first, second)
+    )
     members = keep.member_ids + tuple(m for m in other.member_ids if m not in keep.member_ids)
     note = "\n".join(n for n in (first.note, second.note) if n)
     merged = _decided(
-        keep, reader, member_ids=members, outline=None,
+        keep,
+        reader,
+        member_ids=members,
+        outline=None,
         distribution=first.distribution or second.distribution,
         assessment=first.assessment or second.assessment,
         recommendation=first.recommendation or second.recommendation,
@@ -486,13 +496,20 @@ def split(cluster: Cluster, ids: str | Iterable[str], reader: str = "") -> tuple
     part = set(_ids(ids))
     if not part or not part < set(cluster.member_ids):
         raise ValueError(f"split needs some but not all members of cluster {cluster.id}")
-    rest = _decided(cluster, reader, outline=None,
-                    member_ids=tuple(m for m in cluster.member_ids if m not in part))
+    rest = _decided(
+        cluster, reader, outline=None, member_ids=tuple(m for m in cluster.member_ids if m not in part)
+    )
     if rest.state is ClusterState.REJECTED:
         rest = replace(rest, state=ClusterState.CONFIRMED)
     now = utc_now()
-    off = Cluster(new_id(), tuple(m for m in cluster.member_ids if m in part),
-                  ClusterState.CONFIRMED, reader=reader, created=now, modified=now)
+    off = Cluster(
+        new_id(),
+        tuple(m for m in cluster.member_ids if m in part),
+        ClusterState.CONFIRMED,
+        reader=reader,
+        created=now,
+        modified=now,
+    )
     return rest, off
 
 
@@ -513,8 +530,7 @@ def points_in_polygon(points: ArrayLike, polygon: ArrayLike) -> NDArray[np.bool_
     return np.asarray(crossings.sum(axis=1) % 2 == 1)
 
 
-def cluster_from_polygon(image: ImageAnnotations, polygon: Sequence[Point],
-                         reader: str = "") -> Cluster:
+def cluster_from_polygon(image: ImageAnnotations, polygon: Sequence[Point], reader: str = "") -> Cluster:
     """A hand-drawn confirmed cluster: the marks whose centre lies inside ``polygon``.
 
     ``polygon`` is a closed ``(x, y)`` outline in pixels, kept as the cluster's outline.
@@ -526,8 +542,15 @@ def cluster_from_polygon(image: ImageAnnotations, polygon: Sequence[Point],
     inside = points_in_polygon([c.center for c in calcs], polygon) if calcs else np.zeros(0, bool)
     now = utc_now()
     members = tuple(c.id for c, keep in zip(calcs, inside, strict=True) if keep)
-    return Cluster(new_id(), members, ClusterState.CONFIRMED, outline=tuple(polygon),
-                   reader=reader, created=now, modified=now)
+    return Cluster(
+        new_id(),
+        members,
+        ClusterState.CONFIRMED,
+        outline=tuple(polygon),
+        reader=reader,
+        created=now,
+        modified=now,
+    )
 
 
 @dataclass(frozen=True)
@@ -541,8 +564,9 @@ class ClusterEdit:
     remove: tuple[str, ...] = ()
 
     @classmethod
-    def resolve(cls, image: ImageAnnotations, put: Iterable[Cluster],
-                remove: Iterable[str] = ()) -> ClusterEdit:
+    def resolve(
+        cls, image: ImageAnnotations, put: Iterable[Cluster], remove: Iterable[str] = ()
+    ) -> ClusterEdit:
         """Put ``put``, remove the reader clusters ``remove``, and take the members of
         ``put`` away from any other reader cluster (dropping clusters left empty).
 

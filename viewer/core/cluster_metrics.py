@@ -139,8 +139,7 @@ def metrics_of(
             scale = spacing.scale()
             mm = feret(pts * scale)
             span_mm = mm.long_axis
-            ends = ((mm.p1[0] / scale[0], mm.p1[1] / scale[1]),
-                    (mm.p2[0] / scale[0], mm.p2[1] / scale[1]))
+            ends = ((mm.p1[0] / scale[0], mm.p1[1] / scale[1]), (mm.p2[0] / scale[0], mm.p2[1] / scale[1]))
         centroid_arr = np.asarray(centers, dtype=np.float64).mean(axis=0)
         centroid = (float(centroid_arr[0]), float(centroid_arr[1]))
     else:
@@ -159,8 +158,7 @@ def metrics_of(
         measured_count=len(long_axes_px),
         span_px=span_px,
         span_mm=span_mm,
-        span_endpoints=((float(ends[0][0]), float(ends[0][1])),
-                        (float(ends[1][0]), float(ends[1][1]))),
+        span_endpoints=((float(ends[0][0]), float(ends[0][1])), (float(ends[1][0]), float(ends[1][1]))),
         outline=outline,
         outline_drawn=drawn_outline is not None,
         area_px=area_px,
@@ -223,8 +221,7 @@ def clusters_for_marks(
     rule = rule or ClusterRule()
     if len(centers_xy) != len(outlines):
         raise ValueError(f"{len(centers_xy)} centres but {len(outlines)} outlines")
-    labels = single_linkage(linkage_coordinates(centers_xy, spacing),
-                            rule.linkage_distance(spacing))
+    labels = single_linkage(linkage_coordinates(centers_xy, spacing), rule.linkage_distance(spacing))
     groups: dict[int, list[int]] = {}
     for index, label in enumerate(labels.tolist()):
         groups.setdefault(label, []).append(index)
@@ -233,15 +230,17 @@ def clusters_for_marks(
         if len(members) < 2:
             continue
         m = metrics_of([centers_xy[i] for i in members], [outlines[i] for i in members], spacing)
-        result.append({
-            "members": members,
-            "count": m.count,
-            "span_mm": m.span_mm,
-            "span_px": m.span_px,
-            "area_mm2": m.area_mm2,
-            "area_px": m.area_px,
-            "centroid": list(m.centroid),
-            "linkage_unit": spacing.unit,
-            "birads_grouped": m.count >= rule.min_count,
-        })
+        result.append(
+            {
+                "members": members,
+                "count": m.count,
+                "span_mm": m.span_mm,
+                "span_px": m.span_px,
+                "area_mm2": m.area_mm2,
+                "area_px": m.area_px,
+                "centroid": list(m.centroid),
+                "linkage_unit": spacing.unit,
+                "birads_grouped": m.count >= rule.min_count,
+            }
+        )
     return result

@@ -76,8 +76,7 @@ class RemoveCalcifications:
     def do(self, model: StudyAnnotations) -> None:
         img = model.image(self.image)
         doomed = set(self.ids)
-        self._clusters_before = [c for c in img.clusters.values()
-                                 if doomed & set(c.member_ids)]
+        self._clusters_before = [c for c in img.clusters.values() if doomed & set(c.member_ids)]
         for cluster in self._clusters_before:
             model.remove_cluster(self.image, cluster.id)
         self._removed = [model.remove_calcification(self.image, i) for i in self.ids]
@@ -200,6 +199,4 @@ class CommandStack:
 
     @property
     def clean(self) -> bool:
-        return self._clean_index == len(self._done) and not (
-            self._clean_index > len(self._done)
-        )
+        return self._clean_index == len(self._done) and not (self._clean_index > len(self._done))

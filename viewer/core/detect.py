@@ -102,8 +102,14 @@ class DetectorSettings:
     uncalibrated_mm_per_px: float = 0.07
 
     def __post_init__(self) -> None:
-        for name in ("max_diameter_mm", "max_long_axis_mm", "seed_threshold", "min_score", "block_mm",
-                     "uncalibrated_mm_per_px"):
+        for name in (
+            "max_diameter_mm",
+            "max_long_axis_mm",
+            "seed_threshold",
+            "min_score",
+            "block_mm",
+            "uncalibrated_mm_per_px",
+        ):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a positive number, got {value!r}")
@@ -140,9 +146,13 @@ class Candidate:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types (the ``detect --json`` candidate object)."""
-        return {"center": [self.center[0], self.center[1]], "score": self.score,
-                "long_axis_mm": self.long_axis_mm, "long_axis_px": self.long_axis_px,
-                "contrast": self.contrast}
+        return {
+            "center": [self.center[0], self.center[1]],
+            "score": self.score,
+            "long_axis_mm": self.long_axis_mm,
+            "long_axis_px": self.long_axis_px,
+            "contrast": self.contrast,
+        }
 
 
 def block_spread(values: Array, block: tuple[int, int]) -> Array:
@@ -200,8 +210,9 @@ def _otsu_threshold(values: NDArray[np.float32]) -> tuple[float, float]:
     return float(centres[best]), float(between[best] / total) if total > 0 else 0.0
 
 
-def breast_region(image: ArrayLike, pixel_mm: tuple[float, float], margin_mm: float = 2.0
-                  ) -> NDArray[np.bool_]:
+def breast_region(
+    image: ArrayLike, pixel_mm: tuple[float, float], margin_mm: float = 2.0
+) -> NDArray[np.bool_]:
     """Where to look: the breast without a margin along its edge, as a boolean ``[y, x]`` mask.
 
     The image (bright = dense) is averaged down to about 0.5 mm pixels and split into
@@ -228,17 +239,18 @@ def breast_region(image: ArrayLike, pixel_mm: tuple[float, float], margin_mm: fl
         tissue = np.ones_like(tissue)
     steps = [max(1, round(margin_mm / (p * k))) for p, k in zip(pixel_mm, q, strict=True)]
     if margin_mm > 0:
-        tissue = ndimage.binary_erosion(tissue, structure=np.ones((2 * steps[0] + 1,
-                                                                   2 * steps[1] + 1)),
-                                        border_value=0)
+        tissue = ndimage.binary_erosion(
+            tissue, structure=np.ones((2 * steps[0] + 1, 2 * steps[1] + 1)), border_value=0
+        )
     full = np.repeat(np.repeat(tissue, q[0], axis=0), q[1], axis=1)
     region: NDArray[np.bool_] = np.zeros((h, w), dtype=bool)
-    region[:full.shape[0], :full.shape[1]] = full
+    region[: full.shape[0], : full.shape[1]] = full
     return region
 
 
-def _seed_strength(tophat: Array, pixel_mm: tuple[float, float], settings: DetectorSettings,
-                   block: tuple[int, int]) -> Array:
+def _seed_strength(
+    tophat: Array, pixel_mm: tuple[float, float], settings: DetectorSettings, block: tuple[int, int]
+) -> Array:
     """The largest normalised difference-of-Gaussians response over the scales.
 
     Coarse scales are computed on a block-averaged copy (same result, a fraction of the
@@ -310,8 +322,7 @@ def find_candidates(
     if keep is None and settings.edge_margin_mm is not None:
         keep = breast_region(f, pixel_mm, settings.edge_margin_mm)
     se = [max(3, int(round(settings.max_diameter_mm / p)) | 1) for p in pixel_mm]
-    block = (max(8, round(settings.block_mm / pixel_mm[0])),
-             max(8, round(settings.block_mm / pixel_mm[1])))
+    block = (max(8, round(settings.block_mm / pixel_mm[0])), max(8, round(settings.block_mm / pixel_mm[1])))
 
     tophat = f - ndimage.grey_opening(f, size=se)
     smooth = ndimage.gaussian_filter(tophat, [max(0.05 / p, 0.5) for p in pixel_mm])
@@ -330,11 +341,10 @@ def find_candidates(
         candidate, radius, long_mm = measured
         x, y = candidate.center
         r = int(math.ceil(min(radius, reach)))
-        claimed[max(round(y) - r, 0):round(y) + r + 1, max(round(x) - r, 0):round(x) + r + 1] = True
+        claimed[max(round(y) - r, 0) : round(y) + r + 1, max(round(x) - r, 0) : round(x) + r + 1] = True
         if candidate.score < settings.min_score or long_mm > settings.max_long_axis_mm:
             continue
-        if keep is not None and not keep[min(round(y), f.shape[0] - 1),
-                                         min(round(x), f.shape[1] - 1)]:
+        if keep is not None and not keep[min(round(y), f.shape[0] - 1), min(round(x), f.shape[1] - 1)]:
             continue
         found.append(candidate)
     found.sort(key=lambda c: -c.score)
@@ -381,8 +391,11 @@ def _star(smooth: Array, cy: float, cx: float, top: float, reach: float) -> _Sta
     t = np.arange(0.0, reach + _STEP_PX, _STEP_PX)
     ray_y = cy + _SIN[:, None] * t[None, :]
     ray_x = cx + _COS[:, None] * t[None, :]
-    prof = ndimage.map_coordinates(smooth, [ray_y.ravel(), ray_x.ravel()], order=1,
-                                   mode="nearest").reshape(_RAYS, -1).astype(np.float64)
+    prof = (
+        ndimage.map_coordinates(smooth, [ray_y.ravel(), ray_x.ravel()], order=1, mode="nearest")
+        .reshape(_RAYS, -1)
+        .astype(np.float64)
+    )
     rays = np.arange(_RAYS)
     surround_ray = prof.min(axis=1)
     surround = float(np.median(surround_ray))
@@ -451,11 +464,9 @@ def _measure(
     n = star.prof.shape[1]
     inside = np.arange(n)[None, :] <= star.first[:, None] // 2
     level_in = float(star.prof[inside].mean())
-    steps = np.clip(star.first[:, None] + (_RING_STEPS_PX / _STEP_PX).astype(int)[None, :],
-                    0, n - 1)
+    steps = np.clip(star.first[:, None] + (_RING_STEPS_PX / _STEP_PX).astype(int)[None, :], 0, n - 1)
     outside = star.prof[np.arange(_RAYS)[:, None], steps].mean(axis=1)
     per_ray = level_in - np.maximum(outside, star.surround_ray)
     contrast = float(np.quantile(per_ray, _CONTRAST_QUANTILE))
-    candidate = Candidate((cx, cy), contrast / sigma, long_mm if calibrated else None,
-                          long_px, contrast)
+    candidate = Candidate((cx, cy), contrast / sigma, long_mm if calibrated else None, long_px, contrast)
     return candidate, float(np.median(star.radius)), long_mm

@@ -110,12 +110,16 @@ class LabelSet:
     def is_key_prefix(self, typed: str) -> bool:
         """True when ``typed`` begins a longer key: the GUI waits for the next key press."""
         typed = typed.lower()
-        return any(label.key.lower().startswith(typed) and label.key.lower() != typed
-                   for label in self.labels)
+        return any(
+            label.key.lower().startswith(typed) and label.key.lower() != typed for label in self.labels
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"title": self.title, "applies_to": self.applies_to,
-                "labels": [label.to_dict() for label in self.labels]}
+        return {
+            "title": self.title,
+            "applies_to": self.applies_to,
+            "labels": [label.to_dict() for label in self.labels],
+        }
 
 
 @dataclass(frozen=True)
@@ -145,8 +149,12 @@ class Lexicon:
         return self.sets["recommendation"]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"format": FORMAT, "version": self.version, "name": self.name,
-                "sets": {name: s.to_dict() for name, s in self.sets.items()}}
+        return {
+            "format": FORMAT,
+            "version": self.version,
+            "name": self.name,
+            "sets": {name: s.to_dict() for name, s in self.sets.items()},
+        }
 
     # -- loading -----------------------------------------------------------------------
     @classmethod
@@ -169,8 +177,9 @@ class Lexicon:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise LexiconError(f"{file}: not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                               f"{exc.msg})") from None
+            raise LexiconError(
+                f"{file}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+            ) from None
         return cls.from_dict(data, source=str(file))
 
     @classmethod
@@ -213,14 +222,12 @@ class _Validator:
     def fail(self, where: str, problem: str) -> LexiconError:
         return LexiconError(f"{self.source}: {where}: {problem}")
 
-    def text(self, obj: Mapping[str, Any], name: str, where: str, *, required: bool = True
-             ) -> str | None:
+    def text(self, obj: Mapping[str, Any], name: str, where: str, *, required: bool = True) -> str | None:
         value = obj.get(name)
         if value is None and not required:
             return None
         if not isinstance(value, str) or not value.strip():
-            problem = ("is missing" if name not in obj
-                       else f"must be a non-empty text, got {value!r}")
+            problem = "is missing" if name not in obj else f"must be a non-empty text, got {value!r}"
             raise self.fail(f"{where}.{name}", problem)
         return value
 
@@ -231,8 +238,9 @@ class _Validator:
             raise self.fail("format", f"must be {FORMAT!r}, got {data.get('format')!r}")
         version = data.get("version")
         if version != VERSION:
-            raise self.fail("version", f"version {version!r} is not supported (this program "
-                            f"reads version {VERSION})")
+            raise self.fail(
+                "version", f"version {version!r} is not supported (this program reads version {VERSION})"
+            )
         name = self.text(data, "name", "lexicon")
         sets = data.get("sets")
         if not isinstance(sets, dict):
@@ -244,8 +252,10 @@ class _Validator:
         recommendations = built["recommendation"]
         for label in built["assessment"]:
             if label.recommendation is not None and label.recommendation not in recommendations:
-                raise self.fail(f"sets.assessment label {label.id!r}.recommendation",
-                                f"{label.recommendation!r} is not a recommendation id")
+                raise self.fail(
+                    f"sets.assessment label {label.id!r}.recommendation",
+                    f"{label.recommendation!r} is not a recommendation id",
+                )
         assert name is not None
         return Lexicon(name, built, self.source, VERSION)
 
@@ -256,8 +266,9 @@ class _Validator:
         title = self.text(raw, "title", where)
         applies_to = raw.get("applies_to")
         if applies_to not in APPLIES_TO:
-            raise self.fail(f"{where}.applies_to",
-                            f"must be one of {', '.join(APPLIES_TO)}, got {applies_to!r}")
+            raise self.fail(
+                f"{where}.applies_to", f"must be one of {', '.join(APPLIES_TO)}, got {applies_to!r}"
+            )
         labels_raw = raw.get("labels")
         if not isinstance(labels_raw, list) or not labels_raw:
             raise self.fail(f"{where}.labels", "must be a non-empty list")
@@ -266,18 +277,22 @@ class _Validator:
         seen_keys: dict[str, str] = {}
         for i, label in enumerate(labels):
             if label.id in seen_ids:
-                raise self.fail(f"{where}.labels[{i}].id",
-                                f"{label.id!r} repeats labels[{seen_ids[label.id]}]")
+                raise self.fail(
+                    f"{where}.labels[{i}].id", f"{label.id!r} repeats labels[{seen_ids[label.id]}]"
+                )
             seen_ids[label.id] = i
             key = label.key.lower()
             for other_key, other_id in seen_keys.items():
                 if key == other_key:
-                    raise self.fail(f"{where}.labels[{i}].key",
-                                    f"{label.key!r} is also the key of {other_id!r}")
+                    raise self.fail(
+                        f"{where}.labels[{i}].key", f"{label.key!r} is also the key of {other_id!r}"
+                    )
                 if key.startswith(other_key) or other_key.startswith(key):
-                    raise self.fail(f"{where}.labels[{i}].key",
-                                    f"{label.key!r} and the key of {other_id!r} "
-                                    f"({other_key!r}) begin alike; one would never be reached")
+                    raise self.fail(
+                        f"{where}.labels[{i}].key",
+                        f"{label.key!r} and the key of {other_id!r} "
+                        f"({other_key!r}) begin alike; one would never be reached",
+                    )
             seen_keys[key] = label.id
         assert title is not None
         return LabelSet(set_name, title, str(applies_to), tuple(labels))
@@ -287,23 +302,34 @@ class _Validator:
             raise self.fail(where, "must be an object with id, text and key")
         unknown = sorted(set(raw) - _LABEL_FIELDS)
         if unknown:
-            raise self.fail(where, f"unknown field(s) {', '.join(unknown)} (allowed: "
-                            f"{', '.join(sorted(_LABEL_FIELDS))})")
+            raise self.fail(
+                where, f"unknown field(s) {', '.join(unknown)} (allowed: {', '.join(sorted(_LABEL_FIELDS))})"
+            )
         label_id = self.text(raw, "id", where)
         assert label_id is not None
         if not _ID.match(label_id):
-            raise self.fail(f"{where}.id", f"{label_id!r} may only hold letters, digits, "
-                            "'_', '-' and '.'")
+            raise self.fail(f"{where}.id", f"{label_id!r} may only hold letters, digits, '_', '-' and '.'")
         text = self.text(raw, "text", where)
         key = raw.get("key")
-        if not isinstance(key, str) or not 1 <= len(key) <= 3 or not key.isprintable() \
-                or any(ch.isspace() for ch in key):
+        if (
+            not isinstance(key, str)
+            or not 1 <= len(key) <= 3
+            or not key.isprintable()
+            or any(ch.isspace() for ch in key)
+        ):
             raise self.fail(f"{where}.key", f"must be 1 to 3 characters without spaces, got {key!r}")
         codes = raw.get("codes", {})
         if not isinstance(codes, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in codes.items()):
+            isinstance(k, str) and isinstance(v, str) for k, v in codes.items()
+        ):
             raise self.fail(f"{where}.codes", "must be an object of texts")
         assert text is not None
-        return Label(label_id, text, key, self.text(raw, "group", where, required=False),
-                     self.text(raw, "description", where, required=False), dict(codes),
-                     self.text(raw, "recommendation", where, required=False))
+        return Label(
+            label_id,
+            text,
+            key,
+            self.text(raw, "group", where, required=False),
+            self.text(raw, "description", where, required=False),
+            dict(codes),
+            self.text(raw, "recommendation", where, required=False),
+        )

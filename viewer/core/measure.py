@@ -101,8 +101,15 @@ class _Window:
         hx, hy = int(math.ceil(half_mm / self.mm_x)), int(math.ceil(half_mm / self.mm_y))
         xa, ya = max(cx - hx, 0), max(cy - hy, 0)
         xb, yb = min(cx + hx + 1, self.values.shape[1]), min(cy + hy + 1, self.values.shape[0])
-        return _Window(self.values[ya:yb, xa:xb], self.smooth[ya:yb, xa:xb], self.x0 + xa,
-                       self.y0 + ya, self.mm_x, self.mm_y, self.sigma)
+        return _Window(
+            self.values[ya:yb, xa:xb],
+            self.smooth[ya:yb, xa:xb],
+            self.x0 + xa,
+            self.y0 + ya,
+            self.mm_x,
+            self.mm_y,
+            self.sigma,
+        )
 
     def distance_mm(self, px: float, py: float) -> NDArray[np.float64]:
         """Distance in mm from window coordinates ``(px, py)`` to every pixel."""
@@ -116,16 +123,17 @@ class _Window:
         A flat square follows tissue gradients and steps (the skin line) exactly and
         removes anything the square does not fit into.
         """
-        size = (max(int(math.ceil(size_mm / self.mm_y)) | 1, 3),
-                max(int(math.ceil(size_mm / self.mm_x)) | 1, 3))
+        size = (
+            max(int(math.ceil(size_mm / self.mm_y)) | 1, 3),
+            max(int(math.ceil(size_mm / self.mm_x)) | 1, 3),
+        )
         opened: FloatArray = ndimage.grey_opening(self.smooth, size=size, mode="nearest")
         return opened
 
     def extent_mm(self, region: NDArray[np.bool_]) -> float:
         """Largest bounding-box side of a region, in mm."""
         ys, xs = np.nonzero(region)
-        return float(max((xs.max() - xs.min() + 1) * self.mm_x,
-                         (ys.max() - ys.min() + 1) * self.mm_y))
+        return float(max((xs.max() - xs.min() + 1) * self.mm_x, (ys.max() - ys.min() + 1) * self.mm_y))
 
 
 def _scale(spacing: Spacing) -> tuple[float, float]:
@@ -142,8 +150,14 @@ def _noise_sigma(values: FloatArray) -> float:
     return max(mad / (0.6745 * math.sqrt(2.0)), 0.5)
 
 
-def _window(image: NDArray[np.generic], x: float, y: float, spacing: Spacing,
-            bright_is_high: bool, search_radius_mm: float) -> _Window:
+def _window(
+    image: NDArray[np.generic],
+    x: float,
+    y: float,
+    spacing: Spacing,
+    bright_is_high: bool,
+    search_radius_mm: float,
+) -> _Window:
     mm_x, mm_y = _scale(spacing)
     reach_mm = search_radius_mm + MAX_DIAMETER_MM / 2 + 1.5
     hx = int(math.ceil(reach_mm / mm_x)) + 2
@@ -314,21 +328,34 @@ def _is_speck(speck: _Speck) -> bool:
     limit = MAX_EDGE_WIDTH_PX * (1.0 + boost)
     # Most of the outline must be an edge: a piece of a larger bright structure (a
     # marker, a vessel) has a quarter or more of its outline where the structure goes on.
-    return (speck.contrast <= limit * max(typical, 1e-9)
-            and speck.contrast <= WEAK_EDGE_FACTOR * limit * max(weak, 1e-9))
+    return speck.contrast <= limit * max(typical, 1e-9) and speck.contrast <= WEAK_EDGE_FACTOR * limit * max(
+        weak, 1e-9
+    )
 
 
 # Marching squares: corner bits tl=1, tr=2, br=4, bl=8; edges T, R, B, L. Saddles (5, 10)
 # join the two inside corners, matching the 8-connected region the contour follows.
 _SEGMENTS: dict[int, tuple[tuple[str, str], ...]] = {
-    1: (("T", "L"),), 2: (("T", "R"),), 3: (("L", "R"),), 4: (("R", "B"),),
-    5: (("T", "R"), ("L", "B")), 6: (("T", "B"),), 7: (("L", "B"),), 8: (("L", "B"),),
-    9: (("T", "B"),), 10: (("T", "L"), ("R", "B")), 11: (("R", "B"),), 12: (("L", "R"),),
-    13: (("T", "R"),), 14: (("T", "L"),),
+    1: (("T", "L"),),
+    2: (("T", "R"),),
+    3: (("L", "R"),),
+    4: (("R", "B"),),
+    5: (("T", "R"), ("L", "B")),
+    6: (("T", "B"),),
+    7: (("L", "B"),),
+    8: (("L", "B"),),
+    9: (("T", "B"),),
+    10: (("T", "L"), ("R", "B")),
+    11: (("R", "B"),),
+    12: (("L", "R"),),
+    13: (("T", "R"),),
+    14: (("T", "L"),),
 }
 
 
-def iso_contour(field: NDArray[np.floating], ) -> list[Point]:
+def iso_contour(
+    field: NDArray[np.floating],
+) -> list[Point]:
     """The longest closed iso-line ``field == 0`` around the region ``field > 0``.
 
     Vertices are interpolated linearly between pixel centres; coordinates are ``(x, y)``
@@ -336,7 +363,7 @@ def iso_contour(field: NDArray[np.floating], ) -> list[Point]:
     """
     f = np.pad(np.asarray(field, dtype=np.float64), 1, constant_values=-1.0)
     inside = f > 0
-    code = (inside[:-1, :-1] * 1 | inside[:-1, 1:] * 2 | inside[1:, 1:] * 4 | inside[1:, :-1] * 8)
+    code = inside[:-1, :-1] * 1 | inside[:-1, 1:] * 2 | inside[1:, 1:] * 4 | inside[1:, :-1] * 8
 
     def edge_key(i: int, j: int, side: str) -> tuple[int, int, int]:
         if side == "T":
@@ -359,7 +386,7 @@ def iso_contour(field: NDArray[np.floating], ) -> list[Point]:
         f0 = f[i, j]
         f1 = f[i, j + 1] if kind == 0 else f[i + 1, j]
         t = float(f0 / (f0 - f1))
-        return ((j + t - 1.0, i - 1.0) if kind == 0 else (j - 1.0, i + t - 1.0))
+        return (j + t - 1.0, i - 1.0) if kind == 0 else (j - 1.0, i + t - 1.0)
 
     loops: list[list[Point]] = []
     seen: set[tuple[int, int, int]] = set()
@@ -440,8 +467,9 @@ def find_calcification(
         outline = _outline(speck)
         if len(outline) < 3:
             continue
-        return OutlineResult(True, polygon_centroid(outline), outline,
-                             _intensity(speck, bright_is_high), None)
+        return OutlineResult(
+            True, polygon_centroid(outline), outline, _intensity(speck, bright_is_high), None
+        )
     return OutlineResult.not_found()
 
 
@@ -473,5 +501,6 @@ def _intensity(speck: _Speck, bright_is_high: bool) -> Intensity:
     peak = float(inside.max())
     mean = float(inside.mean())
     background = float((values - speck.tophat)[speck.region].mean()) + speck.baseline
-    return Intensity(peak=sign * peak, mean=sign * mean, background=sign * background,
-                     contrast=mean - background)
+    return Intensity(
+        peak=sign * peak, mean=sign * mean, background=sign * background, contrast=mean - background
+    )

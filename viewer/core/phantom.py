@@ -142,8 +142,9 @@ def _check_view(laterality: str, view: str) -> None:
         raise ValueError(f"view must be 'CC' or 'MLO', got {view!r}")
 
 
-def _smooth_field(rng: np.random.Generator, shape: tuple[int, int], step: int, sigma: float
-                  ) -> NDArray[np.float32]:
+def _smooth_field(
+    rng: np.random.Generator, shape: tuple[int, int], step: int, sigma: float
+) -> NDArray[np.float32]:
     """Unit-variance smooth noise: filtered on a coarse grid, then upsampled (fast)."""
     small = (shape[0] // step + 2, shape[1] // step + 2)
     noise = ndimage.gaussian_filter(rng.standard_normal(small).astype(np.float32), sigma)
@@ -153,8 +154,9 @@ def _smooth_field(rng: np.random.Generator, shape: tuple[int, int], step: int, s
     return out
 
 
-def _tissue(rows: int, cols: int, laterality: str, view: str, dense: bool, pixel_mm: float,
-            rng: np.random.Generator) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
+def _tissue(
+    rows: int, cols: int, laterality: str, view: str, dense: bool, pixel_mm: float, rng: np.random.Generator
+) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
     """Noise-free tissue image (MONOCHROME2 sense) and the breast mask."""
     x = np.arange(cols, dtype=np.float32)
     depth = x if laterality == "L" else (cols - 1) - x
@@ -191,8 +193,9 @@ def _tissue(rows: int, cols: int, laterality: str, view: str, dense: bool, pixel
     return img.astype(np.float32), inside
 
 
-def _disc_coverage(cx: float, cy: float, rx: float, ry: float, x0: int, y0: int,
-                   w: int, h: int, sub: int = 8) -> NDArray[np.float32]:
+def _disc_coverage(
+    cx: float, cy: float, rx: float, ry: float, x0: int, y0: int, w: int, h: int, sub: int = 8
+) -> NDArray[np.float32]:
     """Fraction of each pixel of the box ``[x0, x0+w) x [y0, y0+h)`` covered by an ellipse."""
     offs = (np.arange(sub, dtype=np.float32) + 0.5) / sub - 0.5
     xs = (np.arange(x0, x0 + w, dtype=np.float32)[:, None] + offs[None, :]).ravel()
@@ -202,8 +205,9 @@ def _disc_coverage(cx: float, cy: float, rx: float, ry: float, x0: int, y0: int,
     return cover
 
 
-def draw_calcification(img: NDArray[np.float32], spec: CalcSpec, spacing_mm: tuple[float, float],
-                       blur_px: float = BLUR_PX) -> TrueCalcification:
+def draw_calcification(
+    img: NDArray[np.float32], spec: CalcSpec, spacing_mm: tuple[float, float], blur_px: float = BLUR_PX
+) -> TrueCalcification:
     """Add one disc to ``img`` in place (MONOCHROME2 sense) and return its truth."""
     row_mm, col_mm = spacing_mm
     rx = spec.diameter_mm / col_mm / 2.0
@@ -223,15 +227,17 @@ def draw_calcification(img: NDArray[np.float32], spec: CalcSpec, spacing_mm: tup
     return TrueCalcification((float(cx), float(cy)), spec.diameter_mm, 2 * rx, 2 * ry, contrast)
 
 
-def random_calcifications(rows: int, cols: int, laterality: str, rng: np.random.Generator,
-                          count: int = 12) -> list[CalcSpec]:
+def random_calcifications(
+    rows: int, cols: int, laterality: str, rng: np.random.Generator, count: int = 12
+) -> list[CalcSpec]:
     """Scattered calcifications of 0.2-2 mm inside the breast, at least 3 mm from each other."""
     specs: list[CalcSpec] = []
     centers: list[tuple[float, float]] = []
     min_gap = 0.06 * min(rows, cols)
     while len(specs) < count:
-        p = breast_point(rows, cols, laterality, float(rng.uniform(0.05, 0.5)),
-                         float(rng.uniform(0.25, 0.75)))
+        p = breast_point(
+            rows, cols, laterality, float(rng.uniform(0.05, 0.5)), float(rng.uniform(0.25, 0.75))
+        )
         if any(math.hypot(p[0] - q[0], p[1] - q[1]) < min_gap for q in centers):
             continue
         d = float(np.exp(rng.uniform(math.log(0.2), math.log(2.0))))
@@ -284,8 +290,9 @@ def make_mammogram(
         raise ValueError(f"a phantom needs at least 32x32 pixels, got {rows}x{cols}")
     rng = np.random.default_rng(seed)
     img, inside = _tissue(rows, cols, laterality, view, dense, min(spacing_mm), rng)
-    specs = (random_calcifications(rows, cols, laterality, rng) if calcifications is None
-             else list(calcifications))
+    specs = (
+        random_calcifications(rows, cols, laterality, rng) if calcifications is None else list(calcifications)
+    )
     truth = [draw_calcification(img, spec, spacing_mm) for spec in specs]
     # Quantum noise: variance grows with the signal; a floor keeps air noisy too.
     sigma = noise * np.sqrt(np.maximum(img, 200.0) / 2000.0, dtype=np.float32)
@@ -294,5 +301,6 @@ def make_mammogram(
     pixels = np.rint(img).astype(np.uint16)
     if monochrome1:
         pixels = (MAX_STORED - pixels).astype(np.uint16)
-    return Phantom(pixels, truth, (float(spacing_mm[0]), float(spacing_mm[1])), laterality, view,
-                   monochrome1, inside)
+    return Phantom(
+        pixels, truth, (float(spacing_mm[0]), float(spacing_mm[1])), laterality, view, monochrome1, inside
+    )

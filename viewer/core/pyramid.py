@@ -28,9 +28,7 @@ def _accumulator(dtype: np.dtype[np.generic]) -> type[np.generic]:
     return np.float64
 
 
-def downsample2(
-    image: NDArray[np.generic], out: NDArray[np.generic] | None = None
-) -> NDArray[np.generic]:
+def downsample2(image: NDArray[np.generic], out: NDArray[np.generic] | None = None) -> NDArray[np.generic]:
     """Average 2x2 blocks (odd last row/column dropped), keeping the dtype.
 
     Integers are rounded half up (``(a + b + c + d + 2) // 4``, exact). ``out``, when

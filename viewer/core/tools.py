@@ -248,8 +248,9 @@ class EditTool:
                 after = calc.with_outline(self._outline, ctx.spacing)
                 ctx.push(ReplaceCalcification(ctx.image_key, calc, after, text="edit outline"))
             else:
-                ctx.push(ReplaceCalcification(ctx.image_key, calc, calc.moved(dx, dy),
-                                              text="move calcification"))
+                ctx.push(
+                    ReplaceCalcification(ctx.image_key, calc, calc.moved(dx, dy), text="move calcification")
+                )
             return True
         return event.kind is EventKind.CLICK
 
@@ -300,13 +301,14 @@ class DrawOutlineTool(_FreehandTool):
     name = "draw"
 
     def finish(self, points: list[Point], ctx: ToolContext) -> None:
-        inside = [c for c in ctx.annotations.calcifications.values()
-                  if _inside(points, *c.center)]
+        inside = [c for c in ctx.annotations.calcifications.values() if _inside(points, *c.center)]
         if len(inside) == 1:
             calc = inside[0]
-            ctx.push(ReplaceCalcification(ctx.image_key, calc,
-                                          calc.with_outline(points, ctx.spacing),
-                                          text="redraw outline"))
+            ctx.push(
+                ReplaceCalcification(
+                    ctx.image_key, calc, calc.with_outline(points, ctx.spacing), text="redraw outline"
+                )
+            )
             return
         if len(inside) > 1:
             ctx.notify("the shape holds several marks; draw around one mark to redraw it")
@@ -343,8 +345,7 @@ class CalibrateTool:
         if self.start is None:
             return event.kind is EventKind.CLICK
         if event.kind is EventKind.MOVE:
-            ctx.show_line(self.start, here, format_length(ctx.annotations.dicom_spacing,
-                                                          self.start, here))
+            ctx.show_line(self.start, here, format_length(ctx.annotations.dicom_spacing, self.start, here))
             return True
         if event.kind is EventKind.RELEASE:
             start, self.start = self.start, None

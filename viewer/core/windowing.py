@@ -30,9 +30,7 @@ WINDOW_FUNCTIONS = ("LINEAR", "LINEAR_EXACT", "SIGMOID")
 """VOI LUT Function (0028,1056) values a window can use."""
 
 
-def _table_lookup(
-    table: NDArray[Any], first_mapped: int, values: NDArray[Any]
-) -> NDArray[Any]:
+def _table_lookup(table: NDArray[Any], first_mapped: int, values: NDArray[Any]) -> NDArray[Any]:
     """Map ``values`` through a LUT: below the first entry -> entry 0, above -> last entry."""
     # Modality values can be fractional after rescale; a table is indexed by integers.
     index = np.rint(np.asarray(values, dtype=np.float64) - first_mapped)
@@ -127,8 +125,7 @@ class VoiPreset:
         else:
             if self.function not in WINDOW_FUNCTIONS:
                 raise ValueError(
-                    f"function must be one of {', '.join(WINDOW_FUNCTIONS)}, "
-                    f"got {self.function!r}"
+                    f"function must be one of {', '.join(WINDOW_FUNCTIONS)}, got {self.function!r}"
                 )
             if self.center is None or self.width is None:
                 raise ValueError("a 'window' VOI preset needs center and width")
@@ -140,17 +137,13 @@ class VoiPreset:
                 )
 
     @classmethod
-    def window(
-        cls, center: float, width: float, name: str = "Window", function: str = "LINEAR"
-    ) -> VoiPreset:
+    def window(cls, center: float, width: float, name: str = "Window", function: str = "LINEAR") -> VoiPreset:
         """A window preset (width clamped to what ``function`` accepts)."""
         width = max(float(width), 1.0 if function == "LINEAR" else 1e-6)
         return cls("window", name, float(center), width, function)
 
     @classmethod
-    def lut(
-        cls, table: NDArray[Any], first_mapped: int, table_bits: int, name: str
-    ) -> VoiPreset:
+    def lut(cls, table: NDArray[Any], first_mapped: int, table_bits: int, name: str) -> VoiPreset:
         """A VOI LUT Sequence item as a preset; center/width cover the table's input range."""
         n = int(table.shape[0])
         return cls(
@@ -261,9 +254,7 @@ _WINDOW_FUNCS = {
 }
 
 
-def apply_voi(
-    values: ArrayLike, voi: VoiPreset, ymin: float = 0.0, ymax: float = 255.0
-) -> FloatArray:
+def apply_voi(values: ArrayLike, voi: VoiPreset, ymin: float = 0.0, ymax: float = 255.0) -> FloatArray:
     """Apply a VOI preset to modality values, output scaled to ``[ymin, ymax]``.
 
     A table's entries are scaled from ``[0, 2**table_bits - 1]`` to the output range.
@@ -493,9 +484,7 @@ def auto_window(
     return ((lo + hi) / 2.0, width)
 
 
-def apply_display_lut(
-    pixels: NDArray[Any], lut: NDArray[np.uint8], stored_min: int
-) -> NDArray[np.uint8]:
+def apply_display_lut(pixels: NDArray[Any], lut: NDArray[np.uint8], stored_min: int) -> NDArray[np.uint8]:
     """Grey levels of stored ``pixels`` through a :func:`display_lut` table.
 
     ``pixels`` may be any integer array (a full frame, a crop, a subsampled level); values

@@ -125,13 +125,19 @@ def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
             # Decoders warn about header/codestream mismatches they already repair.
             warnings.simplefilter("ignore")
             arr = pixel_array(src, index=frame, raw=True)
-    except (ValueError, RuntimeError, NotImplementedError, AttributeError, KeyError,
-            IndexError, OSError, TypeError) as exc:
+    except (
+        ValueError,
+        RuntimeError,
+        NotImplementedError,
+        AttributeError,
+        KeyError,
+        IndexError,
+        OSError,
+        TypeError,
+    ) as exc:
         raise DecodeError(str(exc).strip() or type(exc).__name__) from exc
     if arr.ndim != 2:
-        raise DecodeError(
-            f"decoded frame has shape {arr.shape}: only grey-scale images are supported"
-        )
+        raise DecodeError(f"decoded frame has shape {arr.shape}: only grey-scale images are supported")
     return arr
 
 
@@ -287,9 +293,7 @@ def _clipped(arr: NDArray[Any], stored_range: tuple[int, int]) -> NDArray[Any]:
     return arr
 
 
-def decode_preview(
-    path: str, frame: int, level: int, stored_range: tuple[int, int]
-) -> NDArray[Any]:
+def decode_preview(path: str, frame: int, level: int, stored_range: tuple[int, int]) -> NDArray[Any]:
     """Worker job: :func:`decode_reduced`, clipped to the stored range (a display table's size)."""
     return _clipped(decode_reduced(path, frame, level), stored_range)
 
@@ -325,9 +329,7 @@ def decode_pyramid(
                 raise DecodeError("the image was closed while it was being decoded")
         size = fh.seek(0, io.SEEK_END)
         if pyramid_layout(shape, kind, min_size)[1] != size:
-            raise DecodeError(
-                f"decoded image is {shape[0]}x{shape[1]} pixels, not the size the header gives"
-            )
+            raise DecodeError(f"decoded image is {shape[0]}x{shape[1]} pixels, not the size the header gives")
         block = mmap.mmap(fh.fileno(), size)
     try:
         levels = pyramid_views(block, shape, kind, min_size)

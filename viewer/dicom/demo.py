@@ -44,24 +44,29 @@ _UID_SEED = "mammo-viewer demo study"
 def _cluster(center: tuple[float, float]) -> list[CalcSpec]:
     """Seven fine specks within about 6 mm: a BI-RADS group (>= 5 within 1 cm)."""
     step = 1.0 / SPACING_MM  # pixels per mm
-    offsets_mm = [(0.0, 0.0), (1.6, 0.9), (-1.2, 1.8), (2.4, -1.5), (-2.0, -1.1), (0.6, 3.0),
-                  (3.4, 1.9)]
+    offsets_mm = [(0.0, 0.0), (1.6, 0.9), (-1.2, 1.8), (2.4, -1.5), (-2.0, -1.1), (0.6, 3.0), (3.4, 1.9)]
     sizes_mm = [0.45, 0.3, 0.25, 0.6, 0.35, 0.4, 0.5]
-    return [CalcSpec((center[0] + dx * step, center[1] + dy * step), d)
-            for (dx, dy), d in zip(offsets_mm, sizes_mm, strict=True)]
+    return [
+        CalcSpec((center[0] + dx * step, center[1] + dy * step), d)
+        for (dx, dy), d in zip(offsets_mm, sizes_mm, strict=True)
+    ]
 
 
 def _specs(laterality: str, view: str) -> list[CalcSpec]:
     """Known calcifications of one view (centres in pixels, diameters in mm)."""
+
     def at(depth: float, height: float, d: float) -> CalcSpec:
         return CalcSpec(breast_point(ROWS, COLS, laterality, depth, height), d)
 
     if (laterality, view) == ("L", "CC"):
-        return [*_cluster(breast_point(ROWS, COLS, "L", 0.32, 0.42)),
-                at(0.18, 0.62, 1.2), at(0.48, 0.55, 0.8), at(0.25, 0.3, 2.0)]
+        return [
+            *_cluster(breast_point(ROWS, COLS, "L", 0.32, 0.42)),
+            at(0.18, 0.62, 1.2),
+            at(0.48, 0.55, 0.8),
+            at(0.25, 0.3, 2.0),
+        ]
     if (laterality, view) == ("L", "MLO"):
-        return [*_cluster(breast_point(ROWS, COLS, "L", 0.36, 0.52)),
-                at(0.2, 0.75, 1.0), at(0.5, 0.62, 0.5)]
+        return [*_cluster(breast_point(ROWS, COLS, "L", 0.36, 0.52)), at(0.2, 0.75, 1.0), at(0.5, 0.62, 0.5)]
     if (laterality, view) == ("R", "CC"):
         return [at(0.22, 0.4, 0.6), at(0.4, 0.6, 1.5), at(0.12, 0.7, 0.3), at(0.5, 0.45, 0.2)]
     return [at(0.3, 0.6, 0.6), at(0.45, 0.72, 1.5), at(0.2, 0.82, 0.35), at(0.55, 0.5, 0.9)]
@@ -70,8 +75,9 @@ def _specs(laterality: str, view: str) -> list[CalcSpec]:
 def demo_phantom(index: int) -> Phantom:
     """One demo view, ``index`` into :data:`VIEWS`, with its calcifications' truth."""
     lat, view = VIEWS[index]
-    return make_mammogram(ROWS, COLS, (SPACING_MM, SPACING_MM), lat, view, seed=101 + index,
-                          calcifications=_specs(lat, view))
+    return make_mammogram(
+        ROWS, COLS, (SPACING_MM, SPACING_MM), lat, view, seed=101 + index, calcifications=_specs(lat, view)
+    )
 
 
 def demo_phantoms() -> list[Phantom]:
@@ -203,5 +209,7 @@ def ensure_demo_study(folder: Path) -> list[Path]:
     """The demo study's files in ``folder``; a file is written only when missing, damaged
     or from an older version, so this is fast when the study is there."""
     folder = Path(folder)
-    return [path if _is_current(path) else _write_view(folder, i)
-            for i, path in enumerate(folder / name for name in demo_file_names())]
+    return [
+        path if _is_current(path) else _write_view(folder, i)
+        for i, path in enumerate(folder / name for name in demo_file_names())
+    ]

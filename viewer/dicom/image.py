@@ -43,8 +43,7 @@ from viewer.dicom.views import (
 from viewer.dicom.voi import read_modality_lut, read_voi_presets
 
 FOR_PROCESSING_SOP_CLASSES = frozenset(
-    {"1.2.840.10008.5.1.4.1.1.1.2.1", "1.2.840.10008.5.1.4.1.1.1.1.1",
-     "1.2.840.10008.5.1.4.1.1.1.3.1"}
+    {"1.2.840.10008.5.1.4.1.1.1.2.1", "1.2.840.10008.5.1.4.1.1.1.1.1", "1.2.840.10008.5.1.4.1.1.1.3.1"}
 )
 """Mammography, DX and intra-oral X-Ray "For Processing" SOP classes."""
 
@@ -223,11 +222,16 @@ class MammoImage:
         saved by either is filed the same way.
         """
         return ImageAnnotations(
-            sop_instance_uid=self.sop_instance_uid, frame=frame,
+            sop_instance_uid=self.sop_instance_uid,
+            frame=frame,
             study_instance_uid=self.study_instance_uid,
             series_instance_uid=self.series_instance_uid,
-            rows=self.rows, columns=self.columns, laterality=self.laterality, view=self.view,
-            dicom_spacing=self.spacing)
+            rows=self.rows,
+            columns=self.columns,
+            laterality=self.laterality,
+            view=self.view,
+            dicom_spacing=self.spacing,
+        )
 
     def pixels(self, frame: int = 0) -> NDArray[Any]:
         """Stored values of ``frame`` as a read-only 2-D array (rows, columns).
@@ -248,9 +252,7 @@ class MammoImage:
             arr = decode_frame(source, frame)
         except DecodeError as exc:
             syntax = f"{self.transfer_syntax_name} ({self.transfer_syntax})"
-            raise DicomImageError(
-                self.path, f"cannot decode the image data ({syntax}): {exc}"
-            ) from exc
+            raise DicomImageError(self.path, f"cannot decode the image data ({syntax}): {exc}") from exc
         if arr.shape != (self.rows, self.columns):
             raise DicomImageError(
                 self.path,
@@ -269,9 +271,7 @@ class MammoImage:
         if not 0 <= frame < self.frames:
             raise ValueError(f"frame {frame} out of range 0..{self.frames - 1}")
         if pixels.shape != (self.rows, self.columns):
-            raise ValueError(
-                f"pixels of shape {pixels.shape} for an image of {self.rows}x{self.columns}"
-            )
+            raise ValueError(f"pixels of shape {pixels.shape} for an image of {self.rows}x{self.columns}")
         low, high = self.stored_range
         if pixels.size and (int(pixels.min()) < low or int(pixels.max()) > high):
             pixels = np.clip(pixels, low, high)

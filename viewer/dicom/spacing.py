@@ -120,8 +120,7 @@ def resolve_spacing(ds: Dataset, frame: int = 0) -> Spacing:
         else:
             ps = None  # equal to IPS: nothing was corrected, the IPS rules decide
         if ps is not None:
-            return Spacing(ps[0], ps[1], SpacingSource.PIXEL_SPACING, label,
-                           calibration_type=calibration)
+            return Spacing(ps[0], ps[1], SpacingSource.PIXEL_SPACING, label, calibration_type=calibration)
 
     if ips is not None:
         ermf = _magnification(ds)

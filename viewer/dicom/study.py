@@ -19,9 +19,33 @@ HANGING_VIEWS = ("RCC", "LCC", "RMLO", "LMLO")
 
 # Files a study folder holds beside its DICOM files: never reported as "not DICOM".
 _NOT_DICOM_SUFFIXES = frozenset(
-    {".json", ".txt", ".md", ".csv", ".xml", ".html", ".pdf", ".png", ".jpg", ".jpeg",
-     ".gif", ".bmp", ".tif", ".tiff", ".zip", ".gz", ".bak", ".tmp", ".lock", ".log",
-     ".py", ".ini", ".cfg", ".yaml", ".yml"}
+    {
+        ".json",
+        ".txt",
+        ".md",
+        ".csv",
+        ".xml",
+        ".html",
+        ".pdf",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".bmp",
+        ".tif",
+        ".tiff",
+        ".zip",
+        ".gz",
+        ".bak",
+        ".tmp",
+        ".lock",
+        ".log",
+        ".py",
+        ".ini",
+        ".cfg",
+        ".yaml",
+        ".yml",
+    }
 )
 _DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
 
@@ -127,9 +151,7 @@ def _walk(folder: Path) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
-def expand_paths(
-    paths: Sequence[Path | str], problems: list[FileProblem]
-) -> Iterator[tuple[Path, bool]]:
+def expand_paths(paths: Sequence[Path | str], problems: list[FileProblem]) -> Iterator[tuple[Path, bool]]:
     """``(file, found_in_folder)`` for every file to try, each once.
 
     Folders are walked recursively (sidecar JSON, images, text files and DICOMDIR
@@ -204,8 +226,6 @@ def open_studies(paths: Sequence[Path | str]) -> list[Study]:
         groups.setdefault(image.study_instance_uid, []).append(image)
     if not groups:
         return [whole]
-    studies = [
-        Study(images, [], _common_folder([i.path for i in images])) for images in groups.values()
-    ]
+    studies = [Study(images, [], _common_folder([i.path for i in images])) for images in groups.values()]
     studies[0].problems = whole.problems
     return studies

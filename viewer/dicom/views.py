@@ -19,12 +19,18 @@ MAMMO_VIEWS = ("CC", "MLO", "ML", "LM", "XCCL", "XCCM", "FB", "SIO", "ISO", "LMO
 
 # View Code Sequence codes (CID 4014) in SNOMED CT and the legacy SNOMED RT form.
 _VIEW_CODES = {
-    "399162004": "CC", "R-10242": "CC",
-    "399368009": "MLO", "R-10226": "MLO",
-    "399260004": "ML", "R-10224": "ML",
-    "399352003": "LM", "R-10228": "LM",
-    "399192008": "XCCL", "R-1024A": "XCCL",
-    "399101009": "XCCM", "R-1024B": "XCCM",
+    "399162004": "CC",
+    "R-10242": "CC",
+    "399368009": "MLO",
+    "R-10226": "MLO",
+    "399260004": "ML",
+    "R-10224": "ML",
+    "399352003": "LM",
+    "R-10228": "LM",
+    "399192008": "XCCL",
+    "R-1024A": "XCCL",
+    "399101009": "XCCM",
+    "R-1024B": "XCCM",
     "399196006": "FB",
     "399188001": "SIO",
     "441555000": "ISO",
@@ -47,9 +53,12 @@ _VIEW_MEANINGS = {
 
 # View Modifier Code Sequence (CID 4015): what the viewer marks beside the view.
 _MODIFIER_CODES = {
-    "399055006": "SPOT", "R-102D2": "SPOT",
-    "399163009": "MAG", "R-102D6": "MAG",
-    "399209000": "ID", "R-102D3": "ID",
+    "399055006": "SPOT",
+    "R-102D2": "SPOT",
+    "399163009": "MAG",
+    "R-102D6": "MAG",
+    "399209000": "ID",
+    "R-102D3": "ID",
 }
 
 
@@ -117,9 +126,7 @@ def view_label(laterality: str | None, view: str | None) -> str:
     return f"{laterality or '?'}{view or '?'}"
 
 
-def mirror_from_orientation(
-    laterality: str | None, orientation: tuple[str, str] | None
-) -> bool | None:
+def mirror_from_orientation(laterality: str | None, orientation: tuple[str, str] | None) -> bool | None:
     """Whether to mirror for the hanging, from Patient Orientation; None when absent.
 
     The right breast needs its columns running towards Posterior (chest wall on the

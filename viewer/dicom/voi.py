@@ -117,9 +117,7 @@ def _window_presets(source: Dataset) -> list[VoiPreset]:
         if math.isnan(center) or math.isnan(width) or width <= 0:
             continue  # an unusable pair is not offered rather than shown wrong
         name = str(explanations[i]).strip() if i < len(explanations) else ""
-        presets.append(
-            VoiPreset.window(center, width, name=name or f"Window {i + 1}", function=function)
-        )
+        presets.append(VoiPreset.window(center, width, name=name or f"Window {i + 1}", function=function))
     return presets
 
 

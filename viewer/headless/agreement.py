@@ -24,18 +24,37 @@ from viewer.store.session import fallback_path
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
-    parser.description = ("Compare two readers' marks on a study: calcifications matched within "
-                          "a distance in mm, clusters by overlap; counts, precision, recall, F1.")
-    parser.add_argument("folder", type=Path, metavar="STUDY_FOLDER",
-                        help="the study folder holding the readers' annotation files")
-    parser.add_argument("--readers", nargs=2, required=True, metavar=("A", "B"),
-                        help="reader A (reference) and reader B")
-    parser.add_argument("--distance-mm", type=float, default=1.0,
-                        help="largest centre distance of two matching calcifications (default 1.0)")
-    parser.add_argument("--distance-px", type=float, default=10.0,
-                        help="the same for images without pixel spacing (default 10)")
-    parser.add_argument("--min-overlap", type=float, default=0.1,
-                        help="smallest outline IoU for two clusters to match (default 0.1)")
+    parser.description = (
+        "Compare two readers' marks on a study: calcifications matched within "
+        "a distance in mm, clusters by overlap; counts, precision, recall, F1."
+    )
+    parser.add_argument(
+        "folder",
+        type=Path,
+        metavar="STUDY_FOLDER",
+        help="the study folder holding the readers' annotation files",
+    )
+    parser.add_argument(
+        "--readers", nargs=2, required=True, metavar=("A", "B"), help="reader A (reference) and reader B"
+    )
+    parser.add_argument(
+        "--distance-mm",
+        type=float,
+        default=1.0,
+        help="largest centre distance of two matching calcifications (default 1.0)",
+    )
+    parser.add_argument(
+        "--distance-px",
+        type=float,
+        default=10.0,
+        help="the same for images without pixel spacing (default 10)",
+    )
+    parser.add_argument(
+        "--min-overlap",
+        type=float,
+        default=0.1,
+        help="smallest outline IoU for two clusters to match (default 0.1)",
+    )
     parser.add_argument("--csv", metavar="OUT", help="write the table as CSV to OUT ('-': stdout)")
     parser.add_argument("--json", action="store_true", help="print the table as JSON")
 
@@ -55,19 +74,20 @@ def find_sidecar(folder: Path, reader: str, study_uid: str = "") -> Path | None:
 def load_readers(folder: Path, readers: tuple[str, str]) -> tuple[StudyAnnotations, StudyAnnotations]:
     """Both readers' annotations; raise SidecarError with a message naming what is missing."""
     found = {r: find_sidecar(folder, r) for r in readers}
-    known = [m.study_instance_uid for r, p in found.items() if p is not None
-             for m in [sidecar.load(p)]]
+    known = [m.study_instance_uid for r, p in found.items() if p is not None for m in [sidecar.load(p)]]
     for reader in readers:
         if found[reader] is None and known:
             found[reader] = find_sidecar(folder, reader, known[0])
     missing = [r for r in readers if found[r] is None]
     if missing:
-        present = sorted(p.name for p in folder.glob(f"{sidecar.SIDECAR_PREFIX}*")
-                         if sidecar.is_sidecar_name(p.name))
+        present = sorted(
+            p.name for p in folder.glob(f"{sidecar.SIDECAR_PREFIX}*") if sidecar.is_sidecar_name(p.name)
+        )
         listed = ", ".join(present) or "none"
         raise SidecarError(
             f"no annotations of reader {', '.join(repr(r) for r in missing)} in {folder} "
-            f"(expected {sidecar.sidecar_path(folder, missing[0]).name}; files found: {listed})")
+            f"(expected {sidecar.sidecar_path(folder, missing[0]).name}; files found: {listed})"
+        )
     a_path, b_path = found[readers[0]], found[readers[1]]
     assert a_path is not None and b_path is not None
     return sidecar.load(a_path), sidecar.load(b_path)
@@ -78,9 +98,11 @@ def _ratio(value: float | None) -> str:
 
 
 def _line(label: str, calcs: Score, clusters: Score, extra: str = "") -> str:
-    return (f"{label:<24}{calcs.a:>5}{calcs.b:>5}{calcs.matched:>6}{_ratio(calcs.precision):>7}"
-            f"{_ratio(calcs.recall):>7}{_ratio(calcs.f1):>7}   {clusters.a:>3}{clusters.b:>4}"
-            f"{clusters.matched:>4}{_ratio(clusters.f1):>7}  {extra}").rstrip()
+    return (
+        f"{label:<24}{calcs.a:>5}{calcs.b:>5}{calcs.matched:>6}{_ratio(calcs.precision):>7}"
+        f"{_ratio(calcs.recall):>7}{_ratio(calcs.f1):>7}   {clusters.a:>3}{clusters.b:>4}"
+        f"{clusters.matched:>4}{_ratio(clusters.f1):>7}  {extra}"
+    ).rstrip()
 
 
 def _image_label(img: ImageAgreement) -> str:
@@ -125,12 +147,14 @@ def run(args: argparse.Namespace) -> int:
             try:
                 Path(args.csv).write_text(text, encoding="utf-8", newline="")
             except OSError as exc:
-                print(f"mammo-viewer agreement: cannot write {args.csv}: {exc.strerror or exc}",
-                      file=sys.stderr)
+                print(
+                    f"mammo-viewer agreement: cannot write {args.csv}: {exc.strerror or exc}", file=sys.stderr
+                )
                 return 2
     if args.json:
-        sys.stdout.buffer.write(orjson.dumps(result.rows(), option=orjson.OPT_INDENT_2
-                                             | orjson.OPT_APPEND_NEWLINE))
+        sys.stdout.buffer.write(
+            orjson.dumps(result.rows(), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+        )
         sys.stdout.flush()
     elif args.csv != "-":
         print(format_table(result))

@@ -37,17 +37,30 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("file", metavar="FILE", help="a DICOM image")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.add_argument("--frame", type=int, default=0,
-                        help="frame of a multi-frame image (0-based, default 0)")
-    parser.add_argument("--min-score", type=float, default=defaults.min_score, metavar="S",
-                        help="least contrast in local noise units (default %(default)s; "
-                             "lower finds fainter specks and more false ones)")
-    parser.add_argument("--max-mm", type=float, default=defaults.max_long_axis_mm, metavar="MM",
-                        help="longest candidate in mm (default %(default)s)")
-    parser.add_argument("--everywhere", action="store_true",
-                        help="also look at the skin line and outside the breast")
-    parser.add_argument("--limit", type=int, default=None, metavar="N",
-                        help="report at most N candidates (the best ones)")
+    parser.add_argument(
+        "--frame", type=int, default=0, help="frame of a multi-frame image (0-based, default 0)"
+    )
+    parser.add_argument(
+        "--min-score",
+        type=float,
+        default=defaults.min_score,
+        metavar="S",
+        help="least contrast in local noise units (default %(default)s; "
+        "lower finds fainter specks and more false ones)",
+    )
+    parser.add_argument(
+        "--max-mm",
+        type=float,
+        default=defaults.max_long_axis_mm,
+        metavar="MM",
+        help="longest candidate in mm (default %(default)s)",
+    )
+    parser.add_argument(
+        "--everywhere", action="store_true", help="also look at the skin line and outside the breast"
+    )
+    parser.add_argument(
+        "--limit", type=int, default=None, metavar="N", help="report at most N candidates (the best ones)"
+    )
 
 
 def _fail(message: str) -> int:
@@ -55,8 +68,9 @@ def _fail(message: str) -> int:
     return 1
 
 
-def report(path: Path, image: MammoImage, frame: int, spacing: Spacing,
-           candidates: list[Candidate], seconds: float) -> dict[str, Any]:
+def report(
+    path: Path, image: MammoImage, frame: int, spacing: Spacing, candidates: list[Candidate], seconds: float
+) -> dict[str, Any]:
     """The JSON document of one run."""
     return {
         "file": str(path),
@@ -72,13 +86,18 @@ def report(path: Path, image: MammoImage, frame: int, spacing: Spacing,
 
 
 def _text(doc: dict[str, Any]) -> str:
-    lines = [f"{Path(doc['file']).name}: {len(doc['candidates'])} candidate(s) "
-             f"in {doc['seconds']:.2f} s; sizes in {doc['spacing_label']}"]
+    lines = [
+        f"{Path(doc['file']).name}: {len(doc['candidates'])} candidate(s) "
+        f"in {doc['seconds']:.2f} s; sizes in {doc['spacing_label']}"
+    ]
     for i, c in enumerate(doc["candidates"], start=1):
-        size = (f"{c['long_axis_mm']:.2f} mm" if c["long_axis_mm"] is not None
-                else f"{c['long_axis_px']:.1f} px")
-        lines.append(f"{i:4d}  x {c['center'][0]:8.1f}  y {c['center'][1]:8.1f}  "
-                     f"score {c['score']:6.1f}  long axis {size}")
+        size = (
+            f"{c['long_axis_mm']:.2f} mm" if c["long_axis_mm"] is not None else f"{c['long_axis_px']:.1f} px"
+        )
+        lines.append(
+            f"{i:4d}  x {c['center'][0]:8.1f}  y {c['center'][1]:8.1f}  "
+            f"score {c['score']:6.1f}  long axis {size}"
+        )
     return "\n".join(lines)
 
 
@@ -86,8 +105,11 @@ def run(args: argparse.Namespace) -> int:
     """Detect and print; 0 on success, 1 with a message otherwise."""
     path = Path(args.file)
     try:
-        settings = DetectorSettings(min_score=args.min_score, max_long_axis_mm=args.max_mm,
-                                    edge_margin_mm=None if args.everywhere else 2.0)
+        settings = DetectorSettings(
+            min_score=args.min_score,
+            max_long_axis_mm=args.max_mm,
+            edge_margin_mm=None if args.everywhere else 2.0,
+        )
     except ValueError as exc:
         return _fail(str(exc))
     if args.limit is not None and args.limit < 0:
@@ -95,17 +117,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         image = MammoImage.open(path)
         if not 0 <= args.frame < image.frames:
-            return _fail(f"{path.name}: frame {args.frame} does not exist "
-                         f"(the image has {image.frames})")
+            return _fail(f"{path.name}: frame {args.frame} does not exist (the image has {image.frames})")
         pixels = image.modality_pixels(args.frame)
     except DicomImageError as exc:
         return _fail(str(exc))
     start = time.perf_counter()
-    candidates = find_candidates(pixels, image.spacing, bright_is_high=image.bright_is_high,
-                                 settings=settings)
+    candidates = find_candidates(
+        pixels, image.spacing, bright_is_high=image.bright_is_high, settings=settings
+    )
     seconds = time.perf_counter() - start
     if args.limit is not None:
-        candidates = candidates[:args.limit]
+        candidates = candidates[: args.limit]
     doc = report(path, image, args.frame, image.spacing, candidates, seconds)
     print(json.dumps(doc, indent=1) if args.json else _text(doc))
     return 0

@@ -20,25 +20,39 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Export calcification annotations: csv (one row per calcification and cluster), coco "
         "(detection JSON), inbreast (OsiriX ROI XML per image), sr (DICOM TID 1500 report per "
-        "study and reader). De-identified by default: UIDs only.")
-    parser.add_argument("path", type=Path, metavar="PATH",
-                        help="a study folder, a folder tree of studies, or one annotation file")
+        "study and reader). De-identified by default: UIDs only."
+    )
+    parser.add_argument(
+        "path",
+        type=Path,
+        metavar="PATH",
+        help="a study folder, a folder tree of studies, or one annotation file",
+    )
     parser.add_argument("--format", required=True, choices=list(FORMATS))
-    parser.add_argument("--out", required=True, type=Path, metavar="OUT",
-                        help="output file for csv/coco (a folder gets a default name); "
-                             "output folder for inbreast/sr")
-    parser.add_argument("--keep-identity", action="store_true",
-                        help="keep reader names, notes and, in SR, the patient attributes")
-    parser.add_argument("--include-suggested", action="store_true",
-                        help="also export clusters the program suggested but nobody confirmed")
+    parser.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="OUT",
+        help="output file for csv/coco (a folder gets a default name); output folder for inbreast/sr",
+    )
+    parser.add_argument(
+        "--keep-identity",
+        action="store_true",
+        help="keep reader names, notes and, in SR, the patient attributes",
+    )
+    parser.add_argument(
+        "--include-suggested",
+        action="store_true",
+        help="also export clusters the program suggested but nobody confirmed",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.path.exists():
         print(f"mammo-viewer export: {args.path} does not exist", file=sys.stderr)
         return 2
-    options = ExportOptions(keep_identity=args.keep_identity,
-                            include_suggested=args.include_suggested)
+    options = ExportOptions(keep_identity=args.keep_identity, include_suggested=args.include_suggested)
     try:
         result = export_path(args.path, args.format, args.out, options)
     except NothingToExportError as exc:
@@ -49,7 +63,9 @@ def run(args: argparse.Namespace) -> int:
         return 1
     for message in result.messages:
         print(message, file=sys.stderr)
-    print(f"Exported {result.calcifications} calcifications of {result.annotation_files} "
-          f"annotation files as {args.format} to {len(result.written)} file(s) under {args.out}.")
+    print(
+        f"Exported {result.calcifications} calcifications of {result.annotation_files} "
+        f"annotation files as {args.format} to {len(result.written)} file(s) under {args.out}."
+    )
     print(options.note)
     return 0 if result.written else 1

@@ -18,11 +18,30 @@ from viewer.dicom.image import DicomImageError, MammoImage, read_header
 from viewer.dicom.study import FileProblem, expand_paths
 
 FIELDS = (
-    "path", "sop_instance_uid", "study_instance_uid", "series_instance_uid", "rows",
-    "columns", "frames", "bits_stored", "laterality", "view", "view_label", "photometric",
-    "transfer_syntax", "transfer_syntax_name", "presentation_intent", "for_processing",
-    "spacing_mm", "spacing_source", "spacing_label", "ermf", "calibration_type",
-    "voi_presets", "error", "skipped",
+    "path",
+    "sop_instance_uid",
+    "study_instance_uid",
+    "series_instance_uid",
+    "rows",
+    "columns",
+    "frames",
+    "bits_stored",
+    "laterality",
+    "view",
+    "view_label",
+    "photometric",
+    "transfer_syntax",
+    "transfer_syntax_name",
+    "presentation_intent",
+    "for_processing",
+    "spacing_mm",
+    "spacing_source",
+    "spacing_label",
+    "ermf",
+    "calibration_type",
+    "voi_presets",
+    "error",
+    "skipped",
 )
 """Keys of every record, in output order."""
 
@@ -33,10 +52,13 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         "Describe DICOM files as the viewer reads them: view, spacing source, VOI presets, "
         "problems. Exit status 1 when any file cannot be shown."
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH",
-                        help="DICOM files, folders (searched recursively) or DICOMDIR files")
-    parser.add_argument("--json", action="store_true",
-                        help="print a JSON array, one object per file")
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="DICOM files, folders (searched recursively) or DICOMDIR files",
+    )
+    parser.add_argument("--json", action="store_true", help="print a JSON array, one object per file")
 
 
 def _empty(path: Path, error: str, skipped: bool) -> dict[str, Any]:
@@ -72,8 +94,7 @@ def describe(image: MammoImage) -> dict[str, Any]:
         "ermf": spacing.ermf,
         "calibration_type": spacing.calibration_type,
         "voi_presets": [
-            {"kind": p.kind, "name": p.name, "center": p.center, "width": p.width,
-             "function": p.function}
+            {"kind": p.kind, "name": p.name, "center": p.center, "width": p.width, "function": p.function}
             for p in image.voi_presets
         ],
         "error": None if problem is None else f"{image.path.name}: {problem}",
@@ -115,12 +136,17 @@ def _line(record: dict[str, Any]) -> str:
     if not record["rows"]:
         return f"{name}: {record['error']}"
     spacing = record["spacing_mm"]
-    mm = f"{spacing[0]:.4g} x {spacing[1]:.4g} {record['spacing_label']}" if spacing else (
-        record["spacing_label"])
+    mm = (
+        f"{spacing[0]:.4g} x {spacing[1]:.4g} {record['spacing_label']}"
+        if spacing
+        else (record["spacing_label"])
+    )
     voi = ", ".join(p["name"] for p in record["voi_presets"]) or "none"
-    text = (f"{name}: {record['view_label']} {record['rows']}x{record['columns']}"
-            f"{'x' + str(record['frames']) if record['frames'] > 1 else ''} "
-            f"{record['photometric']} {record['transfer_syntax_name']}; {mm}; VOI: {voi}")
+    text = (
+        f"{name}: {record['view_label']} {record['rows']}x{record['columns']}"
+        f"{'x' + str(record['frames']) if record['frames'] > 1 else ''} "
+        f"{record['photometric']} {record['transfer_syntax_name']}; {mm}; VOI: {voi}"
+    )
     if record["error"]:
         text += f"\n  problem: {record['error']}"
     return text

@@ -44,7 +44,8 @@ def _point(text: str) -> Point:
         point = (float(x_text), float(y_text))
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not X,Y (column,row in pixels, e.g. 812,1430)") from None
+            f"{text!r} is not X,Y (column,row in pixels, e.g. 812,1430)"
+        ) from None
     if not all(v == v and abs(v) != float("inf") for v in point):
         raise argparse.ArgumentTypeError(f"{text!r}: X and Y must be finite numbers")
     return point
@@ -58,16 +59,29 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         "annotations."
     )
     parser.add_argument("file", metavar="FILE", help="a DICOM image")
-    parser.add_argument("--at", dest="at", action="append", type=_point, required=True,
-                        metavar="X,Y", help="a click: column,row in pixels (repeatable)")
+    parser.add_argument(
+        "--at",
+        dest="at",
+        action="append",
+        type=_point,
+        required=True,
+        metavar="X,Y",
+        help="a click: column,row in pixels (repeatable)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    parser.add_argument("--save", action="store_true",
-                        help="add the found marks to the reader's annotation file in the "
-                             "file's folder")
-    parser.add_argument("--reader", help="whose annotations (default: the viewer's reader "
-                                         "name from the preferences, else the login name)")
-    parser.add_argument("--frame", type=int, default=0, help="frame of a multi-frame image "
-                                                              "(0-based, default 0)")
+    parser.add_argument(
+        "--save",
+        action="store_true",
+        help="add the found marks to the reader's annotation file in the file's folder",
+    )
+    parser.add_argument(
+        "--reader",
+        help="whose annotations (default: the viewer's reader "
+        "name from the preferences, else the login name)",
+    )
+    parser.add_argument(
+        "--frame", type=int, default=0, help="frame of a multi-frame image (0-based, default 0)"
+    )
 
 
 def default_reader() -> str:
@@ -119,23 +133,25 @@ def calcification_record(result: OutlineResult, calc: Calcification | None) -> d
     }
 
 
-def measure_clicks(pixels: Any, clicks: list[Point], spacing: Spacing, bright_is_high: bool,
-                   reader: str = "") -> tuple[list[OutlineResult], list[Calcification | None]]:
+def measure_clicks(
+    pixels: Any, clicks: list[Point], spacing: Spacing, bright_is_high: bool, reader: str = ""
+) -> tuple[list[OutlineResult], list[Calcification | None]]:
     """Outline every click as the calcification tool does; ``None`` where nothing was found."""
-    results = [find_calcification(pixels, x, y, spacing, bright_is_high=bright_is_high)
-               for x, y in clicks]
+    results = [find_calcification(pixels, x, y, spacing, bright_is_high=bright_is_high) for x, y in clicks]
     calcs: list[Calcification | None] = []
     for r in results:
         if r.found and r.center is not None and r.outline is not None:
-            calcs.append(Calcification.create(r.center, r.outline, spacing,
-                                              intensity=r.intensity, reader=reader))
+            calcs.append(
+                Calcification.create(r.center, r.outline, spacing, intensity=r.intensity, reader=reader)
+            )
         else:
             calcs.append(None)
     return results, calcs
 
 
-def report(path: Path, spacing: Spacing, results: list[OutlineResult],
-           calcs: list[Calcification | None]) -> dict[str, Any]:
+def report(
+    path: Path, spacing: Spacing, results: list[OutlineResult], calcs: list[Calcification | None]
+) -> dict[str, Any]:
     """The JSON document of one ``measure`` run (see the module docstring)."""
     found = [c for c in calcs if c is not None]
     index = [i for i, c in enumerate(calcs) if c is not None]
@@ -148,8 +164,7 @@ def report(path: Path, spacing: Spacing, results: list[OutlineResult],
         "spacing_mm": [spacing.row_mm, spacing.col_mm] if spacing.calibrated else None,
         "spacing_source": spacing.source.value,
         "spacing_label": spacing.label,
-        "calcifications": [calcification_record(r, c)
-                           for r, c in zip(results, calcs, strict=True)],
+        "calcifications": [calcification_record(r, c) for r, c in zip(results, calcs, strict=True)],
         "clusters": clusters,
     }
 
@@ -163,14 +178,19 @@ def _text(doc: dict[str, Any], clicks: list[Point]) -> str:
             continue
         long_v = rec["long_axis_mm"] if unit == "mm" else rec["long_axis_px"]
         short_v = rec["short_axis_mm"] if unit == "mm" else rec["short_axis_px"]
-        area = (f"{rec['area_mm2']:.3f} mm2" if unit == "mm" else f"{rec['area_px']:.1f} px2")
+        area = f"{rec['area_mm2']:.3f} mm2" if unit == "mm" else f"{rec['area_px']:.1f} px2"
         cx, cy = rec["center"]
-        lines.append(f"{n}. at {x:g},{y:g}: centre {cx:.1f},{cy:.1f}  long axis {long_v:.2f} "
-                     f"{unit}, short axis {short_v:.2f} {unit}, area {area}")
+        lines.append(
+            f"{n}. at {x:g},{y:g}: centre {cx:.1f},{cy:.1f}  long axis {long_v:.2f} "
+            f"{unit}, short axis {short_v:.2f} {unit}, area {area}"
+        )
     for cluster in doc["clusters"]:
         members = ", ".join(str(m + 1) for m in cluster["members"])
-        span = (f"{cluster['span_mm']:.1f} mm" if cluster["span_mm"] is not None
-                else f"{cluster['span_px']:.0f} px")
+        span = (
+            f"{cluster['span_mm']:.1f} mm"
+            if cluster["span_mm"] is not None
+            else f"{cluster['span_px']:.0f} px"
+        )
         kind = "cluster (BI-RADS grouped)" if cluster["birads_grouped"] else "group"
         lines.append(f"{kind} of {cluster['count']}: marks {members}, span {span}")
     if "saved_to" in doc:
@@ -189,8 +209,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         image = MammoImage.open(path)
         if not 0 <= args.frame < image.frames:
-            return _fail(f"{path.name}: frame {args.frame} does not exist "
-                         f"(the image has {image.frames})")
+            return _fail(f"{path.name}: frame {args.frame} does not exist (the image has {image.frames})")
         pixels = image.modality_pixels(args.frame)
     except DicomImageError as exc:
         return _fail(str(exc))

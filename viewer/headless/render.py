@@ -25,18 +25,18 @@ class RenderError(Exception):
 def add_parser(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``mammo-viewer render``."""
     parser.description = (
-        "Write the 8-bit image as the viewer displays it (full resolution, stored "
-        "orientation) to a PNG file."
+        "Write the 8-bit image as the viewer displays it (full resolution, stored orientation) to a PNG file."
     )
     parser.add_argument("file", metavar="FILE", help="a DICOM image file")
     parser.add_argument("--out", required=True, metavar="PNG", help="the PNG file to write")
     parser.add_argument(
-        "--voi", metavar="SPEC",
-        help="window:N or lut:N (the file's N-th, from 1), auto, or C,W "
-             "(default: the viewer's default VOI)",
+        "--voi",
+        metavar="SPEC",
+        help="window:N or lut:N (the file's N-th, from 1), auto, or C,W (default: the viewer's default VOI)",
     )
-    parser.add_argument("--frame", type=int, default=1, metavar="N",
-                        help="frame of a multi-frame image, from 1 (default 1)")
+    parser.add_argument(
+        "--frame", type=int, default=1, metavar="N", help="frame of a multi-frame image, from 1 (default 1)"
+    )
 
 
 def choose_voi(image: MammoImage, spec: str | None, frame: int = 0) -> VoiPreset:
@@ -59,8 +59,7 @@ def choose_voi(image: MammoImage, spec: str | None, frame: int = 0) -> VoiPreset
             names = ", ".join(f"{kind}:{i} ({p.name})" for i, p in enumerate(available, 1))
             raise RenderError(
                 f"--voi {spec}: {image.path.name} has {len(available)} "
-                f"{'windows' if kind == 'window' else 'VOI LUTs'}"
-                + (f": {names}" if names else "")
+                f"{'windows' if kind == 'window' else 'VOI LUTs'}" + (f": {names}" if names else "")
             )
         return available[index - 1]
     parts = text.split(",")
@@ -71,9 +70,7 @@ def choose_voi(image: MammoImage, spec: str | None, frame: int = 0) -> VoiPreset
             center = width = float("nan")
         if width > 0 and center == center:
             return image.default_voi(frame).with_window(center, width)
-    raise RenderError(
-        f"--voi {spec}: expected window:N, lut:N, auto or CENTER,WIDTH (e.g. 2048,4096)"
-    )
+    raise RenderError(f"--voi {spec}: expected window:N, lut:N, auto or CENTER,WIDTH (e.g. 2048,4096)")
 
 
 def render(image: MammoImage, out: Path, spec: str | None = None, frame: int = 0) -> None:

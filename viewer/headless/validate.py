@@ -20,10 +20,11 @@ MAX_PROBLEMS = 50
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
-    parser.description = ("Check mammo-viewer annotation files (mammo-annotations.*.json) "
-                          "against the annotation schema; exit status 1 if any is invalid.")
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE.json",
-                        help="annotation files to check")
+    parser.description = (
+        "Check mammo-viewer annotation files (mammo-annotations.*.json) "
+        "against the annotation schema; exit status 1 if any is invalid."
+    )
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE.json", help="annotation files to check")
 
 
 def check_file(path: Path) -> tuple[list[str], str]:
@@ -40,8 +41,10 @@ def check_file(path: Path) -> tuple[list[str], str]:
     if version is None:
         return ["/schema_version: missing (not a mammo-viewer annotation file?)"], "invalid"
     if version > SCHEMA_VERSION:
-        return [f"/schema_version: {version} is newer than this program reads "
-                f"({SCHEMA_VERSION}); update mammo-viewer to check it"], "newer"
+        return [
+            f"/schema_version: {version} is newer than this program reads "
+            f"({SCHEMA_VERSION}); update mammo-viewer to check it"
+        ], "newer"
     note = ""
     if version < SCHEMA_VERSION:
         try:
@@ -57,8 +60,10 @@ def check_file(path: Path) -> tuple[list[str], str]:
     except (ValueError, SidecarError) as exc:
         return [f"/images: {exc}"], "invalid"
     marks, clusters = model.count()
-    return [], (f"valid{note} (schema version {SCHEMA_VERSION}; {len(model.images)} images, "
-                f"{marks} calcifications, {clusters} clusters)")
+    return [], (
+        f"valid{note} (schema version {SCHEMA_VERSION}; {len(model.images)} images, "
+        f"{marks} calcifications, {clusters} clusters)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -30,18 +30,30 @@ UNFINISHED = "unfinished"
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
-    parser.description = ("List the studies under a folder tree (indexed in the background "
-                          "and cached): views, images, status and each reader's marks.")
+    parser.description = (
+        "List the studies under a folder tree (indexed in the background "
+        "and cached): views, images, status and each reader's marks."
+    )
     parser.add_argument("root", type=Path, metavar="ROOT", help="folder tree holding the studies")
     parser.add_argument("--json", action="store_true", help="print a JSON array, one object per study")
     parser.add_argument("--reader", help="whose status to show (and to set with --set-status)")
-    parser.add_argument("--status", action="append", metavar="STATUS",
-                        help="only studies with this status (new, in_progress, done, flagged, "
-                             "or unfinished = new or in progress); may be repeated")
-    parser.add_argument("--set-status", metavar="STATUS",
-                        help="record STATUS for --reader on the studies given with --study")
-    parser.add_argument("--study", action="append", default=[], metavar="PATH_OR_UID",
-                        help="a study folder or Study Instance UID (for --set-status)")
+    parser.add_argument(
+        "--status",
+        action="append",
+        metavar="STATUS",
+        help="only studies with this status (new, in_progress, done, flagged, "
+        "or unfinished = new or in progress); may be repeated",
+    )
+    parser.add_argument(
+        "--set-status", metavar="STATUS", help="record STATUS for --reader on the studies given with --study"
+    )
+    parser.add_argument(
+        "--study",
+        action="append",
+        default=[],
+        metavar="PATH_OR_UID",
+        help="a study folder or Study Instance UID (for --set-status)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -70,11 +82,18 @@ def _progress_printer(enabled: bool) -> Callable[[Progress], None] | None:
 def _table(studies: list[StudyEntry]) -> str:
     lines = [f"{'status':<12}{'date':<10}{'patient':<14}{'views':<20}{'img':>4}  readers  path"]
     for s in studies:
-        readers = ", ".join(f"{name} {m.calcifications if m.calcifications is not None else '?'}"
-                            f"/{m.clusters if m.clusters is not None else '?'}"
-                            for name, m in s.readers.items()) or "-"
-        lines.append(f"{s.status.label:<12}{s.study_date:<10}{s.patient_id[:13]:<14}"
-                     f"{' '.join(s.views)[:19]:<20}{s.images:>4}  {readers}  {s.path}")
+        readers = (
+            ", ".join(
+                f"{name} {m.calcifications if m.calcifications is not None else '?'}"
+                f"/{m.clusters if m.clusters is not None else '?'}"
+                for name, m in s.readers.items()
+            )
+            or "-"
+        )
+        lines.append(
+            f"{s.status.label:<12}{s.study_date:<10}{s.patient_id[:13]:<14}"
+            f"{' '.join(s.views)[:19]:<20}{s.images:>4}  {readers}  {s.path}"
+        )
     lines.append(f"{len(studies)} studies (readers: calcifications/clusters)")
     return "\n".join(lines)
 
@@ -82,17 +101,22 @@ def _table(studies: list[StudyEntry]) -> str:
 def _set_status(worklist: Worklist, studies: list[StudyEntry], args: argparse.Namespace) -> int:
     status = Status.parse(args.set_status)
     if not args.reader or not args.study:
-        print("mammo-viewer worklist: --set-status needs --reader and at least one --study",
-              file=sys.stderr)
+        print("mammo-viewer worklist: --set-status needs --reader and at least one --study", file=sys.stderr)
         return 2
     code = 0
     for name in args.study:
         target = Path(name).expanduser()
-        matches = [s for s in studies if s.study_instance_uid == name
-                   or (target.exists() and s.path == target.resolve())]
+        matches = [
+            s
+            for s in studies
+            if s.study_instance_uid == name or (target.exists() and s.path == target.resolve())
+        ]
         if not matches:
-            print(f"mammo-viewer worklist: no indexed study is {name!r} (give a study folder "
-                  f"or Study Instance UID under {worklist.root})", file=sys.stderr)
+            print(
+                f"mammo-viewer worklist: no indexed study is {name!r} (give a study folder "
+                f"or Study Instance UID under {worklist.root})",
+                file=sys.stderr,
+            )
             code = 1
         for study in matches:
             notice = worklist.set_status(study, args.reader, status)
@@ -125,9 +149,11 @@ def run(args: argparse.Namespace) -> int:
         studies = [s for s in studies if s.status in wanted]
     try:
         if args.json:
-            sys.stdout.buffer.write(orjson.dumps(
-                [s.to_dict() for s in studies],
-                option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+            sys.stdout.buffer.write(
+                orjson.dumps(
+                    [s.to_dict() for s in studies], option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+                )
+            )
             sys.stdout.flush()
         else:
             print(_table(studies), flush=True)
@@ -138,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
     if problems and not args.quiet:
         path, reason = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        print(f"{len(problems)} DICOM file(s) could not be read, e.g. {path}: {reason}{more}",
-              file=sys.stderr)
+        print(
+            f"{len(problems)} DICOM file(s) could not be read, e.g. {path}: {reason}{more}", file=sys.stderr
+        )
     return code

@@ -67,11 +67,15 @@ def _calcification(calc: Calcification) -> dict[str, Any]:
         "morphology": calc.morphology,
     }
     if calc.sizes is not None:
-        attributes.update(long_axis_mm=calc.sizes.long_axis_mm, area_mm2=calc.sizes.area_mm2,
-                          long_axis_px=calc.sizes.long_axis_px,
-                          spacing_source=calc.sizes.spacing.source.value)
-    return dict(_polygon_fields(outline), category_id=CALCIFICATION_CATEGORY, iscrowd=0,
-                attributes=attributes)
+        attributes.update(
+            long_axis_mm=calc.sizes.long_axis_mm,
+            area_mm2=calc.sizes.area_mm2,
+            long_axis_px=calc.sizes.long_axis_px,
+            spacing_source=calc.sizes.spacing.source.value,
+        )
+    return dict(
+        _polygon_fields(outline), category_id=CALCIFICATION_CATEGORY, iscrowd=0, attributes=attributes
+    )
 
 
 def _cluster(cluster: Cluster, img: ImageAnnotations) -> dict[str, Any]:
@@ -86,8 +90,7 @@ def _cluster(cluster: Cluster, img: ImageAnnotations) -> dict[str, Any]:
         "distribution": cluster.distribution,
         "assessment": cluster.assessment,
     }
-    return dict(_polygon_fields(m.outline), category_id=CLUSTER_CATEGORY, iscrowd=0,
-                attributes=attributes)
+    return dict(_polygon_fields(m.outline), category_id=CLUSTER_CATEGORY, iscrowd=0, attributes=attributes)
 
 
 def to_coco(studies: Iterable[AnnotatedStudy], options: ExportOptions) -> dict[str, Any]:
@@ -98,23 +101,24 @@ def to_coco(studies: Iterable[AnnotatedStudy], options: ExportOptions) -> dict[s
         reader = options.reader(study.model.reader)
         for img in study.model.images.values():
             image_id = len(images) + 1
-            images.append({
-                "id": image_id,
-                "file_name": image_file_name(img),
-                "width": img.columns,
-                "height": img.rows,
-                "sop_instance_uid": img.sop_instance_uid,
-                "frame": img.frame,
-                "study_instance_uid": img.study_instance_uid,
-                "series_instance_uid": img.series_instance_uid,
-                "laterality": img.laterality,
-                "view": img.view,
-                "reader": reader,
-                "spacing_source": img.spacing.source.value,
-            })
+            images.append(
+                {
+                    "id": image_id,
+                    "file_name": image_file_name(img),
+                    "width": img.columns,
+                    "height": img.rows,
+                    "sop_instance_uid": img.sop_instance_uid,
+                    "frame": img.frame,
+                    "study_instance_uid": img.study_instance_uid,
+                    "series_instance_uid": img.series_instance_uid,
+                    "laterality": img.laterality,
+                    "view": img.view,
+                    "reader": reader,
+                    "spacing_source": img.spacing.source.value,
+                }
+            )
             items = [_calcification(c) for c in img.calcifications.values()]
-            items += [_cluster(k, img) for k in img.clusters.values()
-                      if options.exports_cluster(k)]
+            items += [_cluster(k, img) for k in img.clusters.values() if options.exports_cluster(k)]
             for item in items:
                 annotations.append(dict(item, id=len(annotations) + 1, image_id=image_id))
     return {
@@ -131,8 +135,7 @@ def to_coco(studies: Iterable[AnnotatedStudy], options: ExportOptions) -> dict[s
     }
 
 
-def export_coco(studies: Iterable[AnnotatedStudy], out: Path,
-                options: ExportOptions) -> list[Path]:
+def export_coco(studies: Iterable[AnnotatedStudy], out: Path, options: ExportOptions) -> list[Path]:
     """Write the COCO JSON to ``out`` (a file); return the files written."""
     write_atomic(out, orjson.dumps(to_coco(studies, options), option=orjson.OPT_INDENT_2))
     return [out]

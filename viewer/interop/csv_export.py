@@ -20,13 +20,39 @@ from viewer.store.atomic import write_atomic
 from viewer.store.study_tree import AnnotatedStudy
 
 COLUMNS = [
-    "row_type", "study_instance_uid", "series_instance_uid", "sop_instance_uid", "frame",
-    "laterality", "view", "reader", "id", "cluster_id", "cluster_state",
-    "center_x", "center_y", "long_axis_mm", "short_axis_mm", "area_mm2",
-    "long_axis_px", "short_axis_px", "area_px", "count", "span_mm", "span_px",
-    "spacing_source", "spacing_label", "row_mm", "col_mm",
-    "morphology", "distribution", "assessment", "recommendation", "note",
-    "created", "modified",
+    "row_type",
+    "study_instance_uid",
+    "series_instance_uid",
+    "sop_instance_uid",
+    "frame",
+    "laterality",
+    "view",
+    "reader",
+    "id",
+    "cluster_id",
+    "cluster_state",
+    "center_x",
+    "center_y",
+    "long_axis_mm",
+    "short_axis_mm",
+    "area_mm2",
+    "long_axis_px",
+    "short_axis_px",
+    "area_px",
+    "count",
+    "span_mm",
+    "span_px",
+    "spacing_source",
+    "spacing_label",
+    "row_mm",
+    "col_mm",
+    "morphology",
+    "distribution",
+    "assessment",
+    "recommendation",
+    "note",
+    "created",
+    "modified",
 ]
 
 
@@ -51,38 +77,66 @@ def _image_fields(img: ImageAnnotations, reader: str) -> dict[str, Any]:
     }
 
 
-def _calcification_row(calc: Calcification, img: ImageAnnotations,
-                       base: dict[str, Any]) -> dict[str, Any]:
+def _calcification_row(calc: Calcification, img: ImageAnnotations, base: dict[str, Any]) -> dict[str, Any]:
     owner = img.cluster_of(calc.id)
-    row = dict(base, row_type="calcification", id=calc.id,
-               cluster_id=owner.id if owner else "",
-               cluster_state=owner.state.value if owner else "",
-               center_x=_num(calc.center[0]), center_y=_num(calc.center[1]),
-               morphology=calc.morphology or "", created=calc.created, modified=calc.modified)
+    row = dict(
+        base,
+        row_type="calcification",
+        id=calc.id,
+        cluster_id=owner.id if owner else "",
+        cluster_state=owner.state.value if owner else "",
+        center_x=_num(calc.center[0]),
+        center_y=_num(calc.center[1]),
+        morphology=calc.morphology or "",
+        created=calc.created,
+        modified=calc.modified,
+    )
     if calc.sizes is not None:
         s = calc.sizes
-        row.update(long_axis_mm=_num(s.long_axis_mm), short_axis_mm=_num(s.short_axis_mm),
-                   area_mm2=_num(s.area_mm2), long_axis_px=_num(s.long_axis_px),
-                   short_axis_px=_num(s.short_axis_px), area_px=_num(s.area_px),
-                   # the spacing these sizes were measured with (may predate a calibration)
-                   spacing_source=s.spacing.source.value, spacing_label=s.spacing.label,
-                   row_mm=_num(s.spacing.row_mm), col_mm=_num(s.spacing.col_mm))
+        row.update(
+            long_axis_mm=_num(s.long_axis_mm),
+            short_axis_mm=_num(s.short_axis_mm),
+            area_mm2=_num(s.area_mm2),
+            long_axis_px=_num(s.long_axis_px),
+            short_axis_px=_num(s.short_axis_px),
+            area_px=_num(s.area_px),
+            # the spacing these sizes were measured with (may predate a calibration)
+            spacing_source=s.spacing.source.value,
+            spacing_label=s.spacing.label,
+            row_mm=_num(s.spacing.row_mm),
+            col_mm=_num(s.spacing.col_mm),
+        )
     return row
 
 
-def _cluster_row(cluster: Cluster, img: ImageAnnotations, base: dict[str, Any],
-                 options: ExportOptions) -> dict[str, Any]:
-    row = dict(base, row_type="cluster", id=cluster.id, cluster_id=cluster.id,
-               cluster_state=cluster.state.value, distribution=cluster.distribution or "",
-               assessment=cluster.assessment or "",
-               recommendation=cluster.recommendation or "",
-               note=options.text(cluster.note), created=cluster.created,
-               modified=cluster.modified, count=len(cluster.member_ids))
+def _cluster_row(
+    cluster: Cluster, img: ImageAnnotations, base: dict[str, Any], options: ExportOptions
+) -> dict[str, Any]:
+    row = dict(
+        base,
+        row_type="cluster",
+        id=cluster.id,
+        cluster_id=cluster.id,
+        cluster_state=cluster.state.value,
+        distribution=cluster.distribution or "",
+        assessment=cluster.assessment or "",
+        recommendation=cluster.recommendation or "",
+        note=options.text(cluster.note),
+        created=cluster.created,
+        modified=cluster.modified,
+        count=len(cluster.member_ids),
+    )
     if cluster.member_ids or cluster.outline is not None:
         m = cluster_metrics(cluster, img)
-        row.update(center_x=_num(m.centroid[0]), center_y=_num(m.centroid[1]),
-                   span_mm=_num(m.span_mm), span_px=_num(m.span_px),
-                   area_mm2=_num(m.area_mm2), area_px=_num(m.area_px), count=m.count)
+        row.update(
+            center_x=_num(m.centroid[0]),
+            center_y=_num(m.centroid[1]),
+            span_mm=_num(m.span_mm),
+            span_px=_num(m.span_px),
+            area_mm2=_num(m.area_mm2),
+            area_px=_num(m.area_px),
+            count=m.count,
+        )
     return row
 
 

@@ -54,8 +54,7 @@ def export_path(path: Path, fmt: str, out: Path, options: ExportOptions) -> Expo
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     studies, problems = load_studies(path)
     if not studies:
-        raise NothingToExportError(
-            f"no annotation files (mammo-annotations.*.json) in {path}")
+        raise NothingToExportError(f"no annotation files (mammo-annotations.*.json) in {path}")
     messages = list(problems)
     if fmt == "csv":
         written = export_csv(studies, output_file(out, fmt), options)

@@ -42,8 +42,14 @@ def _mm(p: Point, spacing: Spacing) -> str:
     return f"({p[0] * spacing.col_mm:.6f}, {p[1] * spacing.row_mm:.6f}, 0.000000)"
 
 
-def _roi(name: str, roi_type: int, points: Sequence[Point], index: int, spacing: Spacing,
-         stats: dict[str, float] | None = None) -> dict[str, Any]:
+def _roi(
+    name: str,
+    roi_type: int,
+    points: Sequence[Point],
+    index: int,
+    spacing: Spacing,
+    stats: dict[str, float] | None = None,
+) -> dict[str, Any]:
     center = polygon_centroid(points) if len(points) >= 3 else points[0]
     area_px = polygon_area(points) if len(points) >= 3 else 0.0
     area = spacing.area_mm2(area_px)
@@ -94,21 +100,21 @@ def image_plist(img: ImageAnnotations, options: ExportOptions) -> dict[str, Any]
             if roi is not None:
                 rois.append(roi)
     return {
-        "Images": [{
-            "ImageHeight": img.rows,
-            "ImageIndex": img.frame,
-            "ImageWidth": img.columns,
-            "NumberOfROIs": len(rois),
-            "ROIs": rois,
-        }]
+        "Images": [
+            {
+                "ImageHeight": img.rows,
+                "ImageIndex": img.frame,
+                "ImageWidth": img.columns,
+                "NumberOfROIs": len(rois),
+                "ROIs": rois,
+            }
+        ]
     }
 
 
-def export_inbreast(studies: Iterable[AnnotatedStudy], out: Path,
-                    options: ExportOptions) -> list[Path]:
+def export_inbreast(studies: Iterable[AnnotatedStudy], out: Path, options: ExportOptions) -> list[Path]:
     """Write one XML per annotated image into the folder ``out``; return the files written."""
-    entries = [(options.reader(s.model.reader), img)
-               for s in studies for img in s.model.images.values()]
+    entries = [(options.reader(s.model.reader), img) for s in studies for img in s.model.images.values()]
     several = len({reader for reader, _ in entries}) > 1
     written: list[Path] = []
     for reader, img in entries:

@@ -10,9 +10,7 @@ DEIDENTIFIED_NOTE = (
     "De-identified export: images are identified by DICOM UIDs only; reader names are "
     "replaced by reader-1, reader-2, ...; free-text notes and patient attributes are left out."
 )
-IDENTIFIED_NOTE = (
-    "Export keeps reader names, notes and (in DICOM SR) the source images' patient attributes."
-)
+IDENTIFIED_NOTE = "Export keeps reader names, notes and (in DICOM SR) the source images' patient attributes."
 
 
 @dataclass

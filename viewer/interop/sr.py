@@ -45,13 +45,26 @@ CALCIFICATION_CLUSTER = codes.SCT.CalcificationCluster
 NUMBER_OF_CALCIFICATIONS = codes.DCM.NumberOfCalcifications
 MAMMOGRAPHY = codes.SCT.Mammography
 NO_UNITS = Code("1", "UCUM", "no units")
-_NOT_DICOM = {".json", ".xml", ".csv", ".txt", ".md", ".png", ".jpg", ".jpeg", ".recovery",
-              ".lock", ".tmp"}
+_NOT_DICOM = {".json", ".xml", ".csv", ".txt", ".md", ".png", ".jpg", ".jpeg", ".recovery", ".lock", ".tmp"}
 # Attributes that identify the patient or the visit, emptied in a de-identified SR.
-_IDENTIFYING = ["PatientName", "PatientID", "PatientBirthDate", "PatientSex", "PatientAge",
-                "OtherPatientIDs", "IssuerOfPatientID", "AccessionNumber", "StudyID",
-                "ReferringPhysicianName", "StudyDate", "StudyTime", "InstitutionName",
-                "InstitutionAddress", "OperatorsName", "PerformingPhysicianName"]
+_IDENTIFYING = [
+    "PatientName",
+    "PatientID",
+    "PatientBirthDate",
+    "PatientSex",
+    "PatientAge",
+    "OtherPatientIDs",
+    "IssuerOfPatientID",
+    "AccessionNumber",
+    "StudyID",
+    "ReferringPhysicianName",
+    "StudyDate",
+    "StudyTime",
+    "InstitutionName",
+    "InstitutionAddress",
+    "OperatorsName",
+    "PerformingPhysicianName",
+]
 
 
 class SourceHeaders:
@@ -100,37 +113,45 @@ def _source(ds: Dataset, img: ImageAnnotations) -> hd.sr.SourceImageForRegion:
 
 def _tracking(study: AnnotatedStudy, kind: str, ident: str) -> hd.sr.TrackingIdentifier:
     # the same finding keeps its tracking UID across exports, as TID 1500 intends
-    uid = generate_uid(entropy_srcs=[study.model.study_instance_uid, study.model.reader, kind,
-                                     ident])
+    uid = generate_uid(entropy_srcs=[study.model.study_instance_uid, study.model.reader, kind, ident])
     return hd.sr.TrackingIdentifier(uid=uid, identifier=f"{kind} {ident}")
 
 
 def _mm_measurements(length_mm: float | None, area_mm2: float | None) -> list[hd.sr.Measurement]:
     out = []
     if length_mm is not None:
-        out.append(hd.sr.Measurement(name=codes.SCT.Length, value=float(length_mm),
-                                     unit=codes.UCUM.Millimeter))
+        out.append(
+            hd.sr.Measurement(name=codes.SCT.Length, value=float(length_mm), unit=codes.UCUM.Millimeter)
+        )
     if area_mm2 is not None:
-        out.append(hd.sr.Measurement(name=codes.SCT.Area, value=float(area_mm2),
-                                     unit=codes.UCUM.SquareMillimeter))
+        out.append(
+            hd.sr.Measurement(name=codes.SCT.Area, value=float(area_mm2), unit=codes.UCUM.SquareMillimeter)
+        )
     return out
 
 
 def _calcification_group(
-    study: AnnotatedStudy, calc: Calcification, source: hd.sr.SourceImageForRegion,
+    study: AnnotatedStudy,
+    calc: Calcification,
+    source: hd.sr.SourceImageForRegion,
 ) -> hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations:
     if calc.outline is None:
-        region = hd.sr.ImageRegion(graphic_type=hd.sr.GraphicTypeValues.POINT,
-                                   graphic_data=_scoord([calc.center], close=False),
-                                   source_image=source)
+        region = hd.sr.ImageRegion(
+            graphic_type=hd.sr.GraphicTypeValues.POINT,
+            graphic_data=_scoord([calc.center], close=False),
+            source_image=source,
+        )
         measurements: list[hd.sr.Measurement] = []
     else:
-        region = hd.sr.ImageRegion(graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
-                                   graphic_data=_scoord(list(calc.outline), close=True),
-                                   source_image=source)
+        region = hd.sr.ImageRegion(
+            graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
+            graphic_data=_scoord(list(calc.outline), close=True),
+            source_image=source,
+        )
         sizes = calc.sizes
-        measurements = _mm_measurements(sizes.long_axis_mm if sizes else None,
-                                        sizes.area_mm2 if sizes else None)
+        measurements = _mm_measurements(
+            sizes.long_axis_mm if sizes else None, sizes.area_mm2 if sizes else None
+        )
     return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
         tracking_identifier=_tracking(study, "calcification", calc.id),
         referenced_region=region,
@@ -140,18 +161,21 @@ def _calcification_group(
 
 
 def _cluster_group(
-    study: AnnotatedStudy, cluster: Cluster, img: ImageAnnotations,
+    study: AnnotatedStudy,
+    cluster: Cluster,
+    img: ImageAnnotations,
     source: hd.sr.SourceImageForRegion,
 ) -> hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations | None:
     m = cluster_metrics(cluster, img)
     if len(m.outline) < 3:
         return None
     measurements = _mm_measurements(m.span_mm, m.area_mm2)
-    measurements.append(hd.sr.Measurement(name=NUMBER_OF_CALCIFICATIONS, value=float(m.count),
-                                          unit=NO_UNITS))
-    region = hd.sr.ImageRegion(graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
-                               graphic_data=_scoord(list(m.outline), close=True),
-                               source_image=source)
+    measurements.append(hd.sr.Measurement(name=NUMBER_OF_CALCIFICATIONS, value=float(m.count), unit=NO_UNITS))
+    region = hd.sr.ImageRegion(
+        graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
+        graphic_data=_scoord(list(m.outline), close=True),
+        source_image=source,
+    )
     return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
         tracking_identifier=_tracking(study, "cluster", cluster.id),
         referenced_region=region,
@@ -169,8 +193,9 @@ def _evidence(ds: Dataset, options: ExportOptions) -> Dataset:
     return out
 
 
-def build_sr(study: AnnotatedStudy, headers: SourceHeaders,
-             options: ExportOptions) -> tuple[hd.sr.Comprehensive3DSR | None, list[str]]:
+def build_sr(
+    study: AnnotatedStudy, headers: SourceHeaders, options: ExportOptions
+) -> tuple[hd.sr.Comprehensive3DSR | None, list[str]]:
     """The SR of one study and reader, and messages about what was left out.
 
     Returns ``None`` for the SR when none of the annotated images is in the study folder.
@@ -183,8 +208,10 @@ def build_sr(study: AnnotatedStudy, headers: SourceHeaders,
             continue
         ds = headers.get(img.sop_instance_uid)
         if ds is None:
-            messages.append(f"{study.sidecar}: image {img.sop_instance_uid} is not in "
-                            f"{study.folder}; its marks are not in the SR")
+            messages.append(
+                f"{study.sidecar}: image {img.sop_instance_uid} is not in "
+                f"{study.folder}; its marks are not in the SR"
+            )
             continue
         evidence.append(_evidence(ds, options))
         source = _source(ds, img)
@@ -225,8 +252,9 @@ def build_sr(study: AnnotatedStudy, headers: SourceHeaders,
     return sr, messages
 
 
-def export_sr(studies: Iterable[AnnotatedStudy], out: Path,
-              options: ExportOptions) -> tuple[list[Path], list[str]]:
+def export_sr(
+    studies: Iterable[AnnotatedStudy], out: Path, options: ExportOptions
+) -> tuple[list[Path], list[str]]:
     """Write one SR file per study and reader into the folder ``out``.
 
     Returns the files written and messages about marks left out.

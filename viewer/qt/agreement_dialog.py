@@ -34,13 +34,27 @@ from viewer.store import sidecar
 from viewer.store.errors import SidecarError
 from viewer.store.session import fallback_path
 
-COLUMNS = ("Image", "A", "B", "Matched", "Precision", "Recall", "F1", "Mean dist.",
-           "Clusters A", "Clusters B", "Matched", "Cluster F1")
+COLUMNS = (
+    "Image",
+    "A",
+    "B",
+    "Matched",
+    "Precision",
+    "Recall",
+    "F1",
+    "Mean dist.",
+    "Clusters A",
+    "Clusters B",
+    "Matched",
+    "Cluster F1",
+)
 
 
-def load_study_readers(folder: Path, study_uid: str = "",
-                       current: StudyAnnotations | None = None,
-                       ) -> tuple[dict[str, StudyAnnotations], list[str]]:
+def load_study_readers(
+    folder: Path,
+    study_uid: str = "",
+    current: StudyAnnotations | None = None,
+) -> tuple[dict[str, StudyAnnotations], list[str]]:
     """Every reader's annotations of the study in ``folder``, and what could not be read.
 
     ``current`` (the open, perhaps unsaved, model) stands in for its reader's file. Files in
@@ -48,14 +62,14 @@ def load_study_readers(folder: Path, study_uid: str = "",
     """
     models: dict[str, StudyAnnotations] = {}
     problems: list[str] = []
-    paths = [p for p in sorted(Path(folder).glob(f"{sidecar.SIDECAR_PREFIX}*"))
-             if sidecar.is_sidecar_name(p.name)]
+    paths = [
+        p for p in sorted(Path(folder).glob(f"{sidecar.SIDECAR_PREFIX}*")) if sidecar.is_sidecar_name(p.name)
+    ]
     uid = study_uid or (current.study_instance_uid if current is not None else "")
     if uid:
         fallback_folder = fallback_path(folder, "x", uid).parent
         if fallback_folder.is_dir():
-            paths += [p for p in sorted(fallback_folder.iterdir())
-                      if sidecar.is_sidecar_name(p.name)]
+            paths += [p for p in sorted(fallback_folder.iterdir()) if sidecar.is_sidecar_name(p.name)]
     slugs: set[str] = set()
     for path in paths:
         try:
@@ -81,9 +95,14 @@ def _ratio(value: float | None) -> str:
 class AgreementDialog(QDialog):
     """Pick two readers and the matching distance; see the table; save it as CSV."""
 
-    def __init__(self, models: Mapping[str, StudyAnnotations], reader_a: str | None = None,
-                 reader_b: str | None = None, notices: Sequence[str] = (),
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        models: Mapping[str, StudyAnnotations],
+        reader_a: str | None = None,
+        reader_b: str | None = None,
+        notices: Sequence[str] = (),
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Reader agreement")
         self.models = dict(models)
@@ -96,19 +115,26 @@ class AgreementDialog(QDialog):
             self.combo_b.setCurrentText(reader_b)
         elif len(names) > 1 and self.combo_b.currentText() == self.combo_a.currentText():
             self.combo_b.setCurrentText(next(n for n in names if n != self.combo_a.currentText()))
-        for signal in (self.combo_a.currentIndexChanged, self.combo_b.currentIndexChanged,
-                       self.distance_spin.valueChanged, self.overlap_spin.valueChanged):
+        for signal in (
+            self.combo_a.currentIndexChanged,
+            self.combo_b.currentIndexChanged,
+            self.distance_spin.valueChanged,
+            self.overlap_spin.valueChanged,
+        ):
             signal.connect(self.recompute)
         self.recompute()
 
     @classmethod
-    def for_study(cls, folder: Path, study_uid: str = "",
-                  current: StudyAnnotations | None = None,
-                  parent: QWidget | None = None) -> AgreementDialog:
+    def for_study(
+        cls,
+        folder: Path,
+        study_uid: str = "",
+        current: StudyAnnotations | None = None,
+        parent: QWidget | None = None,
+    ) -> AgreementDialog:
         """The dialog for the study in ``folder``; the current reader is reader A."""
         models, problems = load_study_readers(folder, study_uid, current)
-        return cls(models, current.reader if current is not None else None, None, problems,
-                   parent)
+        return cls(models, current.reader if current is not None else None, None, problems, parent)
 
     def _build(self, names: list[str], notices: Sequence[str]) -> None:
         layout = QVBoxLayout(self)
@@ -130,9 +156,17 @@ class AgreementDialog(QDialog):
         self.overlap_spin.setRange(0.01, 1.0)
         self.overlap_spin.setSingleStep(0.05)
         self.overlap_spin.setValue(AgreementOptions().min_overlap)
-        for widget in (QLabel("Reader A (reference)"), self.combo_a, swap, QLabel("Reader B"),
-                       self.combo_b, QLabel("Match within"), self.distance_spin,
-                       QLabel("Cluster IoU \u2265"), self.overlap_spin):
+        for widget in (
+            QLabel("Reader A (reference)"),
+            self.combo_a,
+            swap,
+            QLabel("Reader B"),
+            self.combo_b,
+            QLabel("Match within"),
+            self.distance_spin,
+            QLabel("Cluster IoU \u2265"),
+            self.overlap_spin,
+        ):
             row.addWidget(widget)
         row.addStretch(1)
         layout.addLayout(row)
@@ -169,8 +203,7 @@ class AgreementDialog(QDialog):
         self.recompute()
 
     def options(self) -> AgreementOptions:
-        return AgreementOptions(distance_mm=self.distance_spin.value(),
-                                min_overlap=self.overlap_spin.value())
+        return AgreementOptions(distance_mm=self.distance_spin.value(), min_overlap=self.overlap_spin.value())
 
     def recompute(self) -> None:
         """Compare the chosen readers again and refill the table."""
@@ -181,7 +214,8 @@ class AgreementDialog(QDialog):
             found = ", ".join(self.models) or "none"
             self.summary_label.setText(
                 "Agreement needs the annotations of two different readers "
-                f"(readers with a file for this study: {found}).")
+                f"(readers with a file for this study: {found})."
+            )
             self.save_button.setEnabled(False)
             return
         self.agreement = compare(self.models[a], self.models[b], self.options())
@@ -190,9 +224,14 @@ class AgreementDialog(QDialog):
 
     def _fill(self, result: StudyAgreement) -> None:
         rows: list[tuple[str, str, Score, float | None, Score]] = [
-            (f"{i.laterality or '?'}{i.view or '?'}  \u2026{i.key[0][-8:]}"
-             + (f" frame {i.key[1] + 1}" if i.key[1] else ""), i.unit,
-             i.calcifications, i.mean_distance, i.clusters)
+            (
+                f"{i.laterality or '?'}{i.view or '?'}  \u2026{i.key[0][-8:]}"
+                + (f" frame {i.key[1] + 1}" if i.key[1] else ""),
+                i.unit,
+                i.calcifications,
+                i.mean_distance,
+                i.clusters,
+            )
             for i in result.images
         ]
         pairs = [p.distance for i in result.images for p in i.mark_pairs]
@@ -202,10 +241,20 @@ class AgreementDialog(QDialog):
         bold = QFont()
         bold.setBold(True)
         for r, (label, unit, calcs, dist, clusters) in enumerate(rows):
-            values = [label, str(calcs.a), str(calcs.b), str(calcs.matched),
-                      _ratio(calcs.precision), _ratio(calcs.recall), _ratio(calcs.f1),
-                      "" if dist is None else f"{dist:.2f} {unit}",
-                      str(clusters.a), str(clusters.b), str(clusters.matched), _ratio(clusters.f1)]
+            values = [
+                label,
+                str(calcs.a),
+                str(calcs.b),
+                str(calcs.matched),
+                _ratio(calcs.precision),
+                _ratio(calcs.recall),
+                _ratio(calcs.f1),
+                "" if dist is None else f"{dist:.2f} {unit}",
+                str(clusters.a),
+                str(clusters.b),
+                str(clusters.matched),
+                _ratio(clusters.f1),
+            ]
             for c, text in enumerate(values):
                 item = QTableWidgetItem(text)
                 if c:
@@ -216,13 +265,18 @@ class AgreementDialog(QDialog):
         s = result.calcifications
         f1 = _ratio(s.f1) or "n/a"
         px = [i for i in result.images if i.unit == "px"]
-        note = (f" {len(px)} image(s) without pixel spacing were matched within "
-                f"{result.options.distance_px:g} px." if px else "")
+        note = (
+            f" {len(px)} image(s) without pixel spacing were matched within "
+            f"{result.options.distance_px:g} px."
+            if px
+            else ""
+        )
         self.summary_label.setText(
             f"{result.reader_a} (A) vs {result.reader_b} (B): {s.matched} of {s.a} and {s.b} "
             f"calcifications matched within {result.options.distance_mm:g} mm, F1 {f1}; "
             f"clusters {result.clusters.matched} of {result.clusters.a} and "
-            f"{result.clusters.b} matched.{note}")
+            f"{result.clusters.b} matched.{note}"
+        )
 
     def save_csv(self, path: Path) -> None:
         """Write the current table as CSV; raise OSError naming the file on failure."""
@@ -233,10 +287,11 @@ class AgreementDialog(QDialog):
     def _ask_and_save(self) -> None:
         if self.agreement is None:
             return
-        name = f"agreement-{sidecar.reader_slug(self.agreement.reader_a)}-" \
-               f"{sidecar.reader_slug(self.agreement.reader_b)}.csv"
-        path, _ = QFileDialog.getSaveFileName(self, "Save agreement as CSV", name,
-                                              "CSV files (*.csv)")
+        name = (
+            f"agreement-{sidecar.reader_slug(self.agreement.reader_a)}-"
+            f"{sidecar.reader_slug(self.agreement.reader_b)}.csv"
+        )
+        path, _ = QFileDialog.getSaveFileName(self, "Save agreement as CSV", name, "CSV files (*.csv)")
         if not path:
             return
         try:

@@ -45,8 +45,9 @@ class AnnotationController(QObject):
     selection_changed = Signal()
     suggestions_changed = Signal(object)  # image key
 
-    def __init__(self, push: Callable[[Command], None], notify: Callable[[str], None],
-                 reader: Callable[[], str]) -> None:
+    def __init__(
+        self, push: Callable[[Command], None], notify: Callable[[str], None], reader: Callable[[], str]
+    ) -> None:
         super().__init__()
         self._push = push
         self._notify = notify
@@ -164,8 +165,11 @@ class AnnotationController(QObject):
         if self.key is not None and self.model is not None:
             # the cluster holding the selected marks
             img = self.model.image(self.key)
-            holders = {c.id: c for c in [*img.clusters.values(), *self.suggestions_for(self.key)]
-                       if c.state is not ClusterState.REJECTED and set(c.member_ids) & self.calc_ids}
+            holders = {
+                c.id: c
+                for c in [*img.clusters.values(), *self.suggestions_for(self.key)]
+                if c.state is not ClusterState.REJECTED and set(c.member_ids) & self.calc_ids
+            }
             if len(holders) == 1:
                 return self.key, next(iter(holders.values()))
         return None
@@ -180,7 +184,9 @@ class AnnotationController(QObject):
         now = utc_now()
         commands: list[Command] = [
             ReplaceCalcification(key, c, replace(c, morphology=label_id, modified=now))
-            for c in calcs if c.morphology != label_id]
+            for c in calcs
+            if c.morphology != label_id
+        ]
         if commands:
             self._push(Batch(commands, f"set morphology of {len(commands)} mark(s)"))
         return True
@@ -201,8 +207,9 @@ class AnnotationController(QObject):
         return True
 
     # -- cluster edits ---------------------------------------------------------------
-    def _apply(self, key: ImageKey, put: list[Cluster], remove: list[str], text: str,
-               select: set[str] | None = None) -> None:
+    def _apply(
+        self, key: ImageKey, put: list[Cluster], remove: list[str], text: str, select: set[str] | None = None
+    ) -> None:
         assert self.model is not None
         put = [c for c in put if c.state is not ClusterState.SUGGESTED]
         edit = ClusterEdit.resolve(self.model.image(key), put, remove)
@@ -220,8 +227,7 @@ class AnnotationController(QObject):
         if not suggested:
             self._notify("select a suggested cluster to confirm")
             return
-        self._apply(self.key, [confirm(c, self._reader()) for c in suggested], [],
-                    "confirm cluster")
+        self._apply(self.key, [confirm(c, self._reader()) for c in suggested], [], "confirm cluster")
 
     def dissolve_selected(self) -> None:
         target = self._cluster_target()
@@ -238,8 +244,14 @@ class AnnotationController(QObject):
             self._notify("select two or more marks to group them")
             return
         now = utc_now()
-        cluster = Cluster(new_id(), tuple(c.id for c in calcs), ClusterState.CONFIRMED,
-                          reader=self._reader(), created=now, modified=now)
+        cluster = Cluster(
+            new_id(),
+            tuple(c.id for c in calcs),
+            ClusterState.CONFIRMED,
+            reader=self._reader(),
+            created=now,
+            modified=now,
+        )
         self._apply(self.key, [cluster], [], "group marks into a cluster")
 
     def merge_selected(self) -> None:
@@ -259,8 +271,12 @@ class AnnotationController(QObject):
         if self.key is None or len(clusters) != 1 or not calcs:
             self._notify("select one cluster and the marks to add (Ctrl+click in the list)")
             return
-        self._apply(self.key, [add_member(clusters[0], [c.id for c in calcs], self._reader())], [],
-                    "add marks to cluster")
+        self._apply(
+            self.key,
+            [add_member(clusters[0], [c.id for c in calcs], self._reader())],
+            [],
+            "add marks to cluster",
+        )
 
     def remove_selected_marks_from_cluster(self) -> None:
         target = self._cluster_target()
@@ -276,8 +292,9 @@ class AnnotationController(QObject):
         rest = remove_member(cluster, ids, self._reader())
         # the marks taken out stay out of automatic grouping: a reader decision
         now = utc_now()
-        excluded = Cluster(new_id(), tuple(ids), ClusterState.REJECTED, reader=self._reader(),
-                           created=now, modified=now)
+        excluded = Cluster(
+            new_id(), tuple(ids), ClusterState.REJECTED, reader=self._reader(), created=now, modified=now
+        )
         put = [rest, excluded] if rest.member_ids else [excluded]
         remove = [] if rest.member_ids else [cluster.id]
         self._apply(key, put, remove, "remove marks from cluster", {rest.id})

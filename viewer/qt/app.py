@@ -56,8 +56,11 @@ def run_gui(paths: Sequence[str], screenshot: str | None = None, reader: str | N
         prefs.reader = reader
     elif not prefs.reader_was_set and not screenshot:
         name, ok = QInputDialog.getText(
-            None, "mammo-viewer", "Your name as a reader (recorded with every mark; asked once):",
-            text=prefs.reader)
+            None,
+            "mammo-viewer",
+            "Your name as a reader (recorded with every mark; asked once):",
+            text=prefs.reader,
+        )
         if ok and name.strip():
             prefs.reader = name.strip()
     window = MainWindow(prefs)

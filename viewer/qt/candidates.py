@@ -30,8 +30,9 @@ class _Signals(QObject):
 
 
 class _DetectJob(QRunnable):
-    def __init__(self, view: ImageView, pixels: np.ndarray, spacing: Spacing, bright: bool,
-                 signals: _Signals) -> None:
+    def __init__(
+        self, view: ImageView, pixels: np.ndarray, spacing: Spacing, bright: bool, signals: _Signals
+    ) -> None:
         super().__init__()
         self.view, self.pixels, self.spacing, self.bright = view, pixels, spacing, bright
         self.signals = signals
@@ -50,9 +51,13 @@ class CandidateReview(QObject):
 
     changed = Signal()
 
-    def __init__(self, push: Callable[[Command], None], notify: Callable[[str], None],
-                 annotations_of: Callable[[ImageView], ImageAnnotations],
-                 reader: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        push: Callable[[Command], None],
+        notify: Callable[[str], None],
+        annotations_of: Callable[[ImageView], ImageAnnotations],
+        reader: Callable[[], str],
+    ) -> None:
         super().__init__()
         self._push, self._notify, self._reader = push, notify, reader
         self._annotations_of = annotations_of
@@ -102,8 +107,10 @@ class CandidateReview(QObject):
         self.index = -1
         self._draw()
         label = view.image.view_label if view.image is not None else ""
-        self._notify(f"{len(self.candidates)} candidates on {label}: N next, P previous, "
-                     "Y accept (outlines it), X reject")
+        self._notify(
+            f"{len(self.candidates)} candidates on {label}: N next, P previous, "
+            "Y accept (outlines it), X reject"
+        )
         if self.candidates:
             self.step(1)
         self.changed.emit()
@@ -137,8 +144,10 @@ class CandidateReview(QObject):
         self.view.center_on(cand.center[0], cand.center[1], zoom)
         self._draw()
         size = f", about {cand.long_axis_mm:.2f} mm" if cand.long_axis_mm is not None else ""
-        self._notify(f"candidate {self.index + 1} of {len(self.candidates)} "
-                     f"(score {cand.score:.1f}{size}): Y accept, X reject")
+        self._notify(
+            f"candidate {self.index + 1} of {len(self.candidates)} "
+            f"(score {cand.score:.1f}{size}): Y accept, X reject"
+        )
         self.changed.emit()
 
     def accept(self) -> None:
@@ -149,11 +158,17 @@ class CandidateReview(QObject):
             return
         key: ImageKey = image_key(view.image, view.frame)
         spacing = self._annotations_of(view).spacing
-        result = find_calcification(view.image.modality_pixels(view.frame), cand.center[0],
-                                    cand.center[1], spacing, bright_is_high=view.image.bright_is_high)
+        result = find_calcification(
+            view.image.modality_pixels(view.frame),
+            cand.center[0],
+            cand.center[1],
+            spacing,
+            bright_is_high=view.image.bright_is_high,
+        )
         if result.found and result.outline is not None and result.center is not None:
-            calc = Calcification.create(result.center, result.outline, spacing,
-                                        intensity=result.intensity, reader=self._reader())
+            calc = Calcification.create(
+                result.center, result.outline, spacing, intensity=result.intensity, reader=self._reader()
+            )
             text = "accept candidate"
         else:
             calc = Calcification.create(cand.center, None, spacing, reader=self._reader())

@@ -78,10 +78,12 @@ class DescribePanel(QWidget):
         layout.addStretch(1)
 
         self.set_lexicon(lexicon)
-        self.morphology.activated.connect(
-            lambda _i: self._emit_morphology())
-        for name, combo in (("distribution", self.distribution), ("assessment", self.assessment),
-                            ("recommendation", self.recommendation)):
+        self.morphology.activated.connect(lambda _i: self._emit_morphology())
+        for name, combo in (
+            ("distribution", self.distribution),
+            ("assessment", self.assessment),
+            ("recommendation", self.recommendation),
+        ):
             combo.activated.connect(lambda _i, n=name, c=combo: self._emit_cluster(n, c.currentData()))
         self.note.editingFinished.connect(lambda: self._emit_cluster("note", self.note.text()))
         self.show_selection([], None, None)
@@ -103,8 +105,9 @@ class DescribePanel(QWidget):
         if not self._updating:
             self.cluster_field_chosen.emit(name, value)
 
-    def show_selection(self, calcs: list[Calcification], cluster: Cluster | None,
-                       metrics: ClusterMetrics | None) -> None:
+    def show_selection(
+        self, calcs: list[Calcification], cluster: Cluster | None, metrics: ClusterMetrics | None
+    ) -> None:
         """Fill the panel for the selected marks and cluster (either may be empty)."""
         self._updating = True
         self.calc_box.setEnabled(bool(calcs))
@@ -124,9 +127,10 @@ class DescribePanel(QWidget):
                 _select(combo, None)
             self.note.setText("")
         else:
-            state = {"confirmed": "confirmed by the reader", "suggested":
-                     "suggested by the program (any edit confirms it)"}.get(cluster.state.value,
-                                                                          cluster.state.value)
+            state = {
+                "confirmed": "confirmed by the reader",
+                "suggested": "suggested by the program (any edit confirms it)",
+            }.get(cluster.state.value, cluster.state.value)
             self.cluster_info.setText(_cluster_text(cluster, metrics, state))
             _select(self.distribution, cluster.distribution)
             _select(self.assessment, cluster.assessment)
@@ -159,12 +163,15 @@ def _cluster_text(cluster: Cluster, metrics: ClusterMetrics | None, state: str) 
         span = data.get("span_mm")
         area = data.get("area_mm2")
         if span is not None:
-            lines.append(f"span {span:.1f} mm, area {area:.1f} mm²" if area is not None
-                         else f"span {span:.1f} mm")
+            lines.append(
+                f"span {span:.1f} mm, area {area:.1f} mm²" if area is not None else f"span {span:.1f} mm"
+            )
         else:
             lines.append(f"span {data.get('span_px', 0):.0f} px (uncalibrated)")
         stats = data.get("long_axis_mm") or data.get("member_long_axis_mm")
         if isinstance(stats, dict) and stats:
-            lines.append("member long axis: smallest {smallest:.2f}, median {median:.2f}, "
-                         "largest {largest:.2f} mm".format(**stats))
+            lines.append(
+                "member long axis: smallest {smallest:.2f}, median {median:.2f}, "
+                "largest {largest:.2f} mm".format(**stats)
+            )
     return "<br>".join(lines)

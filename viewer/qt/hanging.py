@@ -40,8 +40,9 @@ class HangingView(QWidget):
         self.active: ImageView = self.views[HANGING_ORDER[0]]
         self.maximised: ImageView | None = None
 
-    def show_study(self, images: dict[str, MammoImage], extra: list[MammoImage],
-                   loading: bool = False) -> list[MammoImage]:
+    def show_study(
+        self, images: dict[str, MammoImage], extra: list[MammoImage], loading: bool = False
+    ) -> list[MammoImage]:
         """Hang the four standard views; images that fit no cell are returned (shown elsewhere).
 
         When the study has none of the standard views (e.g. a single secondary capture),

@@ -30,8 +30,7 @@ from viewer.dicom.image import MammoImage
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
 _OVERLAY_STYLE = (
-    "color: #f0f0f0; background: transparent; font-size: 11px;"
-    "font-family: 'DejaVu Sans Mono', monospace;"
+    "color: #f0f0f0; background: transparent; font-size: 11px;font-family: 'DejaVu Sans Mono', monospace;"
 )
 
 
@@ -97,8 +96,7 @@ class _MammoViewBox(pg.ViewBox):
             ev.accept()  # type: ignore[attr-defined]
             owner.double_clicked.emit(owner)
             return
-        event = PointerEvent(EventKind.CLICK, pos.x(), pos.y(), button,
-                             _modifier_names(ev.modifiers()))  # type: ignore[attr-defined]
+        event = PointerEvent(EventKind.CLICK, pos.x(), pos.y(), button, _modifier_names(ev.modifiers()))  # type: ignore[attr-defined]
         if owner.dispatch(event):
             ev.accept()  # type: ignore[attr-defined]
 
@@ -116,7 +114,8 @@ class _MammoViewBox(pg.ViewBox):
                 start = self.mapSceneToView(ev.buttonDownScenePos())  # type: ignore[attr-defined]
                 owner.activated.emit(owner)
                 self._tool_drag = owner.dispatch(
-                    PointerEvent(EventKind.PRESS, start.x(), start.y(), "left", mods))
+                    PointerEvent(EventKind.PRESS, start.x(), start.y(), "left", mods)
+                )
             if self._tool_drag:
                 ev.accept()  # type: ignore[attr-defined]
                 kind = EventKind.RELEASE if ev.isFinish() else EventKind.MOVE  # type: ignore[attr-defined]
@@ -226,8 +225,10 @@ class ImageView(pg.GraphicsView):
         for label in (self.overlay_top, self.overlay_bottom):
             label.setAlignment(align)
             label.adjustSize()
+
         def x_of(label: QLabel) -> int:
             return w - label.width() - m if side == "right" else m
+
         self.overlay_top.move(x_of(self.overlay_top), m)
         self.overlay_bottom.move(x_of(self.overlay_bottom), h - self.overlay_bottom.height() - m)
         if self.banner.isVisible():
@@ -236,8 +237,11 @@ class ImageView(pg.GraphicsView):
 
     def _update_overlays(self) -> None:
         if self.image is None:
-            self.overlay_top.setText(f"<b style='font-size:14px'>{self.cell_label}</b>"
-                                     "<br>not in this study" if self.cell_label else "")
+            self.overlay_top.setText(
+                f"<b style='font-size:14px'>{self.cell_label}</b><br>not in this study"
+                if self.cell_label
+                else ""
+            )
             self.overlay_bottom.setText("")
             self.banner.hide()
             self._place_overlays()
@@ -260,8 +264,9 @@ class ImageView(pg.GraphicsView):
             wl = ""
         inv = " inverted" if self.invert else ""
         frame = f"  frame {self.frame + 1}/{img.frames} (PgUp/PgDn)" if img.frames > 1 else ""
-        self.overlay_bottom.setText(f"{wl}{inv}<br>zoom {self.zoom_percent():.0f}%  "
-                                    f"{img.columns}x{img.rows}{frame}")
+        self.overlay_bottom.setText(
+            f"{wl}{inv}<br>zoom {self.zoom_percent():.0f}%  {img.columns}x{img.rows}{frame}"
+        )
         if img.for_processing:
             self.banner.setText("FOR PROCESSING - not for diagnosis")
             self.banner.show()
@@ -295,8 +300,12 @@ class ImageView(pg.GraphicsView):
         self.vb.setAspectLocked(True, ratio=ratio)
         self.vb.invertX(image.mirror_for_hanging)
         self._rebuild_lut()
-        self.vb.setLimits(xMin=-0.5 - image.columns * 2, xMax=image.columns * 3,
-                          yMin=-0.5 - image.rows * 2, yMax=image.rows * 3)
+        self.vb.setLimits(
+            xMin=-0.5 - image.columns * 2,
+            xMax=image.columns * 3,
+            yMin=-0.5 - image.rows * 2,
+            yMax=image.rows * 3,
+        )
         self.fit()
         self._update_overlays()
 
@@ -350,8 +359,9 @@ class ImageView(pg.GraphicsView):
                 self.voi = VoiPreset.window(center, width, name="Auto (tissue)")
                 self._provisional_voi = self.voi
             mirror = mirror_from_orientation(image.laterality, image.patient_orientation)
-            self._configure_geometry(image, bool(mirror) if mirror is not None
-                                     else self._guess_mirror(image, array))
+            self._configure_geometry(
+                image, bool(mirror) if mirror is not None else self._guess_mirror(image, array)
+            )
         self._rebuild_lut()
         if first:
             self.fit()
@@ -367,8 +377,12 @@ class ImageView(pg.GraphicsView):
         """
         if pyramid is None:
             pyramid = Pyramid(image.pixels(frame))
-        swap = (self.image is image and self.frame == frame and self._pyramid is not None
-                and self._level_offset > 0)
+        swap = (
+            self.image is image
+            and self.frame == frame
+            and self._pyramid is not None
+            and self._level_offset > 0
+        )
         self._adopt_pyramid(image, pyramid, 0)
         if swap:
             if self._provisional_voi is not None and self.voi is self._provisional_voi:
@@ -405,8 +419,12 @@ class ImageView(pg.GraphicsView):
             ratio = spacing.col_mm / spacing.row_mm
         self.vb.setAspectLocked(True, ratio=ratio)
         self.vb.invertX(mirror)
-        self.vb.setLimits(xMin=-0.5 - image.columns * 2, xMax=image.columns * 3,
-                          yMin=-0.5 - image.rows * 2, yMax=image.rows * 3)
+        self.vb.setLimits(
+            xMin=-0.5 - image.columns * 2,
+            xMax=image.columns * 3,
+            yMin=-0.5 - image.rows * 2,
+            yMax=image.rows * 3,
+        )
 
     @staticmethod
     def _guess_mirror(image: MammoImage, array: np.ndarray) -> bool:
@@ -416,13 +434,15 @@ class ImageView(pg.GraphicsView):
 
         if image.laterality is None:
             return False
-        mask = tissue_mask(np.asarray(image.modality_lut.apply(array), dtype=np.float64),
-                           image.background_high)
+        mask = tissue_mask(
+            np.asarray(image.modality_lut.apply(array), dtype=np.float64), image.background_high
+        )
         if mask is None:
             return False
         third = max(1, mask.shape[1] // 3)
-        return mirror_from_tissue(image.laterality, float(mask[:, :third].mean()),
-                                  float(mask[:, -third:].mean()))
+        return mirror_from_tissue(
+            image.laterality, float(mask[:, :third].mean()), float(mask[:, -third:].mean())
+        )
 
     def set_frame(self, frame: int) -> None:
         """Show another frame of the same image, keeping zoom, pan and window."""
@@ -573,13 +593,11 @@ class ImageView(pg.GraphicsView):
         shown = _apply_lut(self._lut, crop, self._lut_offset)
         # levels=None: uint8 shown as it is (Grayscale8), no per-frame colour table.
         self.item.setImage(shown, autoLevels=False, levels=None)
-        self.item.setRect(QRectF(c0 * scale - 0.5, r0 * scale - 0.5,
-                                 (c1 - c0) * scale, (r1 - r0) * scale))
+        self.item.setRect(QRectF(c0 * scale - 0.5, r0 * scale - 0.5, (c1 - c0) * scale, (r1 - r0) * scale))
         self.item.show()
         self._update_overlays()
 
-    def _still_covered(self, key: tuple[object, ...], rect: QRectF, scale: int,
-                       rows: int, cols: int) -> bool:
+    def _still_covered(self, key: tuple[object, ...], rect: QRectF, scale: int, rows: int, cols: int) -> bool:
         """True when the last render (same level, table, pixels) covers the visible rect."""
         last = self._rendered_key
         if last is None or last[0] != key[0] or last[5:] != key[5:]:

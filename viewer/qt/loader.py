@@ -189,9 +189,7 @@ class StudyLoader(QObject):
         self._jobs: list[_Job] = []
         self._orphans: list[_Job] = []
         self._delivered: set[int] = set()
-        self._pyramids: weakref.WeakKeyDictionary[MammoImage, Pyramid] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._pyramids: weakref.WeakKeyDictionary[MammoImage, Pyramid] = weakref.WeakKeyDictionary()
         self._shared = _shared_memory_works()
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -203,9 +201,7 @@ class StudyLoader(QObject):
         """Start the worker processes now (they warm up while the user picks a study)."""
         decode_pool(self._workers)
 
-    def load(
-        self, images: Sequence[MammoImage], *, preview_level: int | None = 3, frame: int = 0
-    ) -> None:
+    def load(self, images: Sequence[MammoImage], *, preview_level: int | None = 3, frame: int = 0) -> None:
         """Decode ``frame`` of each image; earlier unfinished work is cancelled.
 
         JPEG 2000 images get a preview at ``preview_level`` first (None: no previews);
@@ -220,8 +216,9 @@ class StudyLoader(QObject):
             if preview_level is not None and preview_level > 0:
                 for image in on_disk:
                     if image.transfer_syntax in JPEG2000_SYNTAXES:
-                        future = pool.submit(decode_preview, str(image.path), frame,
-                                             preview_level, image.stored_range)
+                        future = pool.submit(
+                            decode_preview, str(image.path), frame, preview_level, image.stored_range
+                        )
                         self._jobs.append(_Job(image, frame, "preview", future))
             for image in on_disk:
                 self._jobs.append(self._submit_full(pool, image, frame))
@@ -287,9 +284,15 @@ class StudyLoader(QObject):
         if self._shared:
             _, size = pyramid_layout((image.rows, image.columns), dtype)
             block = _SharedBlock(size)
-        future = pool.submit(decode_pyramid, str(image.path), frame, image.stored_range,
-                             dtype.str, block.path if block is not None else None,
-                             block_name=block.name if block is not None else None)
+        future = pool.submit(
+            decode_pyramid,
+            str(image.path),
+            frame,
+            image.stored_range,
+            dtype.str,
+            block.path if block is not None else None,
+            block_name=block.name if block is not None else None,
+        )
         return _Job(image, frame, "full", future, block, dtype)
 
     def _poll(self) -> None:
@@ -333,8 +336,10 @@ class StudyLoader(QObject):
             shutdown_decode_pool()  # the next load starts a fresh pool
             reason = "the decoding process stopped unexpectedly (out of memory, or a decoder crash)"
         elif isinstance(exc, DecodeError):
-            reason = f"cannot decode the image data ({image.transfer_syntax_name} " \
-                     f"({image.transfer_syntax})): {exc}"
+            reason = (
+                f"cannot decode the image data ({image.transfer_syntax_name} "
+                f"({image.transfer_syntax})): {exc}"
+            )
         else:
             reason = f"cannot decode the image data: {exc or type(exc).__name__}"
         return f"{image.path.name}: {reason}"
@@ -367,8 +372,11 @@ class StudyLoader(QObject):
                 levels = list(result)
             if levels[0].shape != (image.rows, image.columns):
                 rows, cols = levels[0].shape
-                self.failed.emit(image, f"{image.path.name}: decoded image is {rows}x{cols} "
-                                 f"pixels but the header says {image.rows}x{image.columns}")
+                self.failed.emit(
+                    image,
+                    f"{image.path.name}: decoded image is {rows}x{cols} "
+                    f"pixels but the header says {image.rows}x{image.columns}",
+                )
                 return
             levels[0] = image.store_pixels(job.frame, levels[0])
             self._pyramids[image] = Pyramid.from_levels(levels)

@@ -64,15 +64,19 @@ class Loupe(QLabel):
             block = pixels[sr0:sr1, sc0:sc1]
             offset = view.lut_offset
             values = lut[block.astype(np.int32) - offset] if offset else lut[block]
-            crop[sr0 - r0:sr1 - r0, sc0 - c0:sc1 - c0] = values
+            crop[sr0 - r0 : sr1 - r0, sc0 - c0 : sc1 - c0] = values
         if view.vb.state["xInverted"]:
             crop = crop[:, ::-1]
         crop = np.ascontiguousarray(crop)
-        qimage = QImage(crop.data, crop.shape[1], crop.shape[0], crop.strides[0],
-                        QImage.Format.Format_Grayscale8).copy()
+        qimage = QImage(
+            crop.data, crop.shape[1], crop.shape[0], crop.strides[0], QImage.Format.Format_Grayscale8
+        ).copy()
         pixmap = QPixmap.fromImage(qimage).scaled(
-            LOUPE_SIZE, LOUPE_SIZE, Qt.AspectRatioMode.IgnoreAspectRatio,
-            Qt.TransformationMode.FastTransformation)
+            LOUPE_SIZE,
+            LOUPE_SIZE,
+            Qt.AspectRatioMode.IgnoreAspectRatio,
+            Qt.TransformationMode.FastTransformation,
+        )
         self.setPixmap(pixmap)
         where = view.mapFromScene(view.vb.mapViewToScene(QPointF(x, y)))
         parent = self.parentWidget()

@@ -82,8 +82,13 @@ class MainWindow(QMainWindow):
         self.undo_stack = QUndoStack(self)
         self.layers: dict[str, MarksLayer] = {}
         self.tools: dict[str, Tool] = {
-            "calcification": CalcificationTool(), "edit": EditTool(), "draw": DrawOutlineTool(),
-            "ruler": RulerTool(), "calibrate": CalibrateTool(), "lasso": LassoClusterTool()}
+            "calcification": CalcificationTool(),
+            "edit": EditTool(),
+            "draw": DrawOutlineTool(),
+            "ruler": RulerTool(),
+            "calibrate": CalibrateTool(),
+            "lasso": LassoClusterTool(),
+        }
         self.controller = AnnotationController(self.push, self.notify, lambda: self.mark_reader)
         self.lexicon, lexicon_problem = Lexicon.load_preferred(user_data_dir() / OVERRIDE_NAME)
         self._entry: DescriptorEntry | None = None
@@ -150,10 +155,14 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     # -- actions and menus -------------------------------------------------------------
-    def make_action(self, text: str, slot: Callable[[], object],
-                    shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None,
-                    checkable: bool = False,
-                    tip: str = "") -> QAction:
+    def make_action(
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None,
+        checkable: bool = False,
+        tip: str = "",
+    ) -> QAction:
         """A window-wide action (its key works wherever the focus is in this window)."""
         action = QAction(text, self)
         if shortcut is not None:
@@ -168,11 +177,16 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        file_menu.addAction(self.make_action("Open &files...", self._open_files_dialog,
-                                         QKeySequence.StandardKey.Open))
+        file_menu.addAction(
+            self.make_action("Open &files...", self._open_files_dialog, QKeySequence.StandardKey.Open)
+        )
         file_menu.addAction(self.make_action("Open f&older...", self._open_folder_dialog, "Ctrl+Shift+O"))
-        self.save_action = self.make_action("&Save annotations", self.save, QKeySequence.StandardKey.Save,
-                                        tip="Save the marks as JSON beside the study's DICOM files")
+        self.save_action = self.make_action(
+            "&Save annotations",
+            self.save,
+            QKeySequence.StandardKey.Save,
+            tip="Save the marks as JSON beside the study's DICOM files",
+        )
         file_menu.addAction(self.save_action)
         file_menu.addSeparator()
         file_menu.addAction(self.make_action("Reader &name...", self._ask_reader))
@@ -189,50 +203,68 @@ class MainWindow(QMainWindow):
         self.addAction(undo)
         self.addAction(redo)
         edit_menu.addSeparator()
-        edit_menu.addAction(self.make_action("&Delete selected marks", self.delete_selected,
-                                         QKeySequence.StandardKey.Delete))
-        edit_menu.addAction(self.make_action("Make selected marks &point-only", self.make_point_only,
-                                         "Ctrl+P", tip="keep a mark without an outline: its "
-                                         "size is 'not measured'"))
+        edit_menu.addAction(
+            self.make_action("&Delete selected marks", self.delete_selected, QKeySequence.StandardKey.Delete)
+        )
+        edit_menu.addAction(
+            self.make_action(
+                "Make selected marks &point-only",
+                self.make_point_only,
+                "Ctrl+P",
+                tip="keep a mark without an outline: its size is 'not measured'",
+            )
+        )
         edit_menu.addAction(self.make_action("Remove &manual calibration", self.remove_calibration))
         self.frame_actions = [
             self.make_action("Next frame", lambda: self._step_frame(1), "PgDown"),
-            self.make_action("Previous frame", lambda: self._step_frame(-1), "PgUp")]
+            self.make_action("Previous frame", lambda: self._step_frame(-1), "PgUp"),
+        ]
 
         cluster_menu = menu.addMenu("&Clusters")
         ctl = self.controller
         for text, slot, key in (
-                ("&Confirm suggested cluster", ctl.confirm_selected, "Ctrl+Return"),
-                ("&Group selected marks into a cluster", ctl.group_selected_marks, "Ctrl+G"),
-                ("&Merge selected clusters", ctl.merge_selected, "Ctrl+Shift+M"),
-                ("&Add selected marks to the selected cluster", ctl.add_selected_marks_to_cluster,
-                 "Ctrl+Alt+A"),
-                ("&Remove selected marks from their cluster", ctl.remove_selected_marks_from_cluster,
-                 "Ctrl+Alt+R"),
-                ("&Split selected marks off into a new cluster", ctl.split_selected, "Ctrl+Alt+S"),
-                ("&Dissolve cluster (not a cluster)", ctl.dissolve_selected, "Ctrl+Shift+G")):
+            ("&Confirm suggested cluster", ctl.confirm_selected, "Ctrl+Return"),
+            ("&Group selected marks into a cluster", ctl.group_selected_marks, "Ctrl+G"),
+            ("&Merge selected clusters", ctl.merge_selected, "Ctrl+Shift+M"),
+            ("&Add selected marks to the selected cluster", ctl.add_selected_marks_to_cluster, "Ctrl+Alt+A"),
+            (
+                "&Remove selected marks from their cluster",
+                ctl.remove_selected_marks_from_cluster,
+                "Ctrl+Alt+R",
+            ),
+            ("&Split selected marks off into a new cluster", ctl.split_selected, "Ctrl+Alt+S"),
+            ("&Dissolve cluster (not a cluster)", ctl.dissolve_selected, "Ctrl+Shift+G"),
+        ):
             cluster_menu.addAction(self.make_action(text, slot, key))
         cluster_menu.addSeparator()
         cluster_menu.addAction(self.make_action("Grouping &rule...", self._ask_rule))
 
         describe_menu = menu.addMenu("&Describe")
-        for set_name, key in (("morphology", "Shift+M"), ("distribution", "Shift+D"),
-                              ("assessment", "Shift+A"), ("recommendation", "Shift+R")):
-            describe_menu.addAction(self.make_action(
-                f"{set_name.capitalize()}: type its key...",
-                partial(self.start_entry, set_name), key))
+        for set_name, key in (
+            ("morphology", "Shift+M"),
+            ("distribution", "Shift+D"),
+            ("assessment", "Shift+A"),
+            ("recommendation", "Shift+R"),
+        ):
+            describe_menu.addAction(
+                self.make_action(
+                    f"{set_name.capitalize()}: type its key...", partial(self.start_entry, set_name), key
+                )
+            )
         describe_menu.addAction(self.make_action("Cluster &note...", self._ask_note, "Shift+N"))
 
         tools_menu = menu.addMenu("&Tools")
         group = QActionGroup(self)
         self.tool_actions: dict[str, QAction] = {}
-        for name, text, key in (("pan", "&Pan / select", "Escape"),
-                                ("calcification", "&Calcification (click)", "C"),
-                                ("edit", "&Edit outline / move mark", "E"),
-                                ("draw", "&Draw outline by hand", "D"),
-                                ("lasso", "Draw a cluster (&lasso)", "G"),
-                                ("ruler", "&Ruler", "R"),
-                                ("calibrate", "Cali&brate (line of known length)", "K")):
+        for name, text, key in (
+            ("pan", "&Pan / select", "Escape"),
+            ("calcification", "&Calcification (click)", "C"),
+            ("edit", "&Edit outline / move mark", "E"),
+            ("draw", "&Draw outline by hand", "D"),
+            ("lasso", "Draw a cluster (&lasso)", "G"),
+            ("ruler", "&Ruler", "R"),
+            ("calibrate", "Cali&brate (line of known length)", "K"),
+        ):
             action = self.make_action(text, partial(self.set_tool, name), key, checkable=True)
             group.addAction(action)
             tools_menu.addAction(action)
@@ -278,8 +310,11 @@ class MainWindow(QMainWindow):
         self.study = study
         self._show_problems(study)
         if not study.images:
-            self.notify("No image could be opened: " + "; ".join(p.message for p in study.problems)
-                        if study.problems else "No DICOM images found in " + ", ".join(map(str, paths)))
+            self.notify(
+                "No image could be opened: " + "; ".join(p.message for p in study.problems)
+                if study.problems
+                else "No DICOM images found in " + ", ".join(map(str, paths))
+            )
             return False
         by_view = study.by_view()
         hung = set(id(img) for img in by_view.values())
@@ -305,9 +340,11 @@ class MainWindow(QMainWindow):
         recovered = self.store.recovery()
         if recovered is not None and self.store.read_only_reason is None:
             answer = QMessageBox.question(
-                self, "Recover unsaved marks?",
+                self,
+                "Recover unsaved marks?",
                 "Marks newer than the last save were found (the program stopped before saving). "
-                "Recover them?")
+                "Recover them?",
+            )
             if answer == QMessageBox.StandardButton.Yes:
                 self._set_model(recovered, study)
                 self.undo_stack.resetClean()
@@ -317,8 +354,10 @@ class MainWindow(QMainWindow):
         if leftovers:
             self.notify(f"{len(leftovers)} more image(s) in this study: Study > Images in this study")
         if len(studies) > 1:
-            self.notify(f"{len(studies)} studies found; showing {study.folder.name}. "
-                        "Open the folder as a worklist (Ctrl+Shift+W) to go through them.")
+            self.notify(
+                f"{len(studies)} studies found; showing {study.folder.name}. "
+                "Open the folder as a worklist (Ctrl+Shift+W) to go through them."
+            )
         self.prefs.add_recent_path(str(study.folder))
         self.view_controls.rebuild_presets()
         self._update_title()
@@ -440,9 +479,13 @@ class MainWindow(QMainWindow):
         """Ask about unsaved marks, flush writes, release the lock. False if the user cancels."""
         if not self.undo_stack.isClean() or self._dirty_without_command_flag():
             answer = QMessageBox.question(
-                self, "Unsaved marks", "Save the marks before closing this study?",
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                | QMessageBox.StandardButton.Cancel)
+                self,
+                "Unsaved marks",
+                "Save the marks before closing this study?",
+                QMessageBox.StandardButton.Save
+                | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel,
+            )
             if answer == QMessageBox.StandardButton.Cancel:
                 return False
             if answer == QMessageBox.StandardButton.Save and not self.save(wait=True):
@@ -492,8 +535,9 @@ class MainWindow(QMainWindow):
         self.marks_panel.select_ids(ctl.calc_ids, ctl.cluster_ids)
         clusters = ctl.selected_clusters()
         cluster = clusters[0] if len(clusters) == 1 else None
-        self.describe_panel.show_selection(ctl.selected_calcs(), cluster,
-                                           ctl.metrics(cluster) if cluster else None)
+        self.describe_panel.show_selection(
+            ctl.selected_calcs(), cluster, ctl.metrics(cluster) if cluster else None
+        )
 
     def _rule(self) -> ClusterRule:
         try:
@@ -503,13 +547,20 @@ class MainWindow(QMainWindow):
 
     def _ask_rule(self) -> None:
         rule = self._rule()
-        count, ok = QInputDialog.getInt(self, "Grouping rule", "At least this many calcifications:",
-                                        rule.min_count, 2, 100)
+        count, ok = QInputDialog.getInt(
+            self, "Grouping rule", "At least this many calcifications:", rule.min_count, 2, 100
+        )
         if not ok:
             return
-        dist, ok = QInputDialog.getDouble(self, "Grouping rule",
-                                          "each within this distance of another (mm):",
-                                          rule.max_distance_mm, 0.5, 100.0, 1)
+        dist, ok = QInputDialog.getDouble(
+            self,
+            "Grouping rule",
+            "each within this distance of another (mm):",
+            rule.max_distance_mm,
+            0.5,
+            100.0,
+            1,
+        )
         if not ok:
             return
         self.prefs.cluster_min_count = count
@@ -565,8 +616,12 @@ class MainWindow(QMainWindow):
             self.notify("select outlined marks to keep as points")
             return
         spacing = self.model.image(key).spacing
-        self.push(Batch([ReplaceCalcification(key, c, c.with_outline(None, spacing)) for c in calcs],
-                        "make point-only"))
+        self.push(
+            Batch(
+                [ReplaceCalcification(key, c, c.with_outline(None, spacing)) for c in calcs],
+                "make point-only",
+            )
+        )
 
     def remove_calibration(self) -> None:
         view = self.hanging.active
@@ -583,8 +638,8 @@ class MainWindow(QMainWindow):
         current = self.model.image(key).dicom_spacing.distance_mm(p1, p2)
         hint = f" (the file's spacing says {current:.2f} mm)" if current is not None else ""
         value, ok = QInputDialog.getDouble(
-            self, "Calibrate", f"True length of the line in mm{hint}:",
-            current or 10.0, 0.01, 10000.0, 2)
+            self, "Calibrate", f"True length of the line in mm{hint}:", current or 10.0, 0.01, 10000.0, 2
+        )
         return float(value) if ok else None
 
     def _dirty_without_command_flag(self) -> bool:
@@ -601,8 +656,7 @@ class MainWindow(QMainWindow):
             if calc.id in ids:
                 by_image.setdefault(key, []).append(calc.id)
         for key, calc_ids in by_image.items():
-            self.push(RemoveCalcifications(key, calc_ids,
-                                           text=f"delete {len(calc_ids)} calcification(s)"))
+            self.push(RemoveCalcifications(key, calc_ids, text=f"delete {len(calc_ids)} calcification(s)"))
 
     def set_tool(self, name: str) -> None:
         self.tool = self.tools.get(name)
@@ -679,9 +733,11 @@ class MainWindow(QMainWindow):
     def _write_finished(self, kind: str, error: str) -> None:
         if kind == "save":
             if error:
-                QMessageBox.critical(self, "Save failed",
-                                     f"{error}\n\nYour marks are still open here; any earlier file "
-                                     "is unchanged.")
+                QMessageBox.critical(
+                    self,
+                    "Save failed",
+                    f"{error}\n\nYour marks are still open here; any earlier file is unchanged.",
+                )
                 self.notify(f"Save failed: {error}")
                 return
             if self.undo_stack.index() == self._save_clean_index:
@@ -707,8 +763,9 @@ class MainWindow(QMainWindow):
         return self.model.reader or self.reader
 
     def _ask_reader(self) -> None:
-        name, ok = QInputDialog.getText(self, "Reader", "Your name (recorded with every mark):",
-                                        text=self.reader)
+        name, ok = QInputDialog.getText(
+            self, "Reader", "Your name (recorded with every mark):", text=self.reader
+        )
         if ok and name.strip():
             # The open study's file belongs to the reader who opened it; the new name
             # takes effect (its own file, lock and marks) when a study is opened next.
@@ -736,17 +793,19 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Descriptor quick entry takes keys first; then the magnifier's M and wheel."""
         etype = event.type()
-        if (self._entry is not None
-                and etype in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
-                and isinstance(watched, QWidget) and watched.window() is self):
+        if (
+            self._entry is not None
+            and etype in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+            and isinstance(watched, QWidget)
+            and watched.window() is self
+        ):
             # While a descriptor is being typed, its keys are not shortcuts.
             if etype == QEvent.Type.ShortcutOverride:
                 event.accept()
                 return True
             if self._entry_key(event.text(), event.key()):  # type: ignore[attr-defined]
                 return True
-        mine = (watched.window() is self if isinstance(watched, QWidget)
-                else watched is self.windowHandle())
+        mine = watched.window() is self if isinstance(watched, QWidget) else watched is self.windowHandle()
         return mine and self.view_controls.handle_event(event)
 
     # -- closing ------------------------------------------------------------------------------

@@ -59,8 +59,9 @@ def size_label(calc: Calcification) -> str:
 class MarksLayer:
     """Draws the calcifications and clusters of one image into an :class:`ImageView`."""
 
-    def __init__(self, view: ImageView, model: StudyAnnotations, key: ImageKey,
-                 color: QColor = CALC_COLOR) -> None:
+    def __init__(
+        self, view: ImageView, model: StudyAnnotations, key: ImageKey, color: QColor = CALC_COLOR
+    ) -> None:
         self.view = view
         self.model = model
         self.key = key
@@ -79,8 +80,7 @@ class MarksLayer:
         self._zoomed_in = self._zoom_allows_labels()
         self._label_rect: QRectF | None = None
         # Fixed-size rings so that marks stay visible when the whole breast is on screen.
-        self._dots = pg.ScatterPlotItem(pxMode=True, size=11, symbol="o",
-                                        brush=QBrush(Qt.BrushStyle.NoBrush))
+        self._dots = pg.ScatterPlotItem(pxMode=True, size=11, symbol="o", brush=QBrush(Qt.BrushStyle.NoBrush))
         self._dots.setZValue(10)
         self._dots.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         view.vb.addItem(self._dots, ignoreBounds=True)
@@ -111,8 +111,9 @@ class MarksLayer:
         self._zoomed_in = zoomed_in
         if zoomed_in:
             rect = self.view.vb.viewRect()
-            self._label_rect = rect.adjusted(-rect.width() / 2, -rect.height() / 2,
-                                             rect.width() / 2, rect.height() / 2)
+            self._label_rect = rect.adjusted(
+                -rect.width() / 2, -rect.height() / 2, rect.width() / 2, rect.height() / 2
+            )
         if flipped or zoomed_in:
             self._refresh_labels()
         if flipped:
@@ -330,9 +331,11 @@ class MarksLayer:
         item.setPen(_pen(color, 1.5, style))
         item.setZValue(8)
         label = pg.TextItem(
-            f"cluster ({len(cluster.member_ids)})" if confirmed
+            f"cluster ({len(cluster.member_ids)})"
+            if confirmed
             else f"suggested cluster ({len(cluster.member_ids)})",
-            color=color, anchor=(0.5, 1),
+            color=color,
+            anchor=(0.5, 1),
         )
         top = outline[int(np.argmin(outline[:, 1]))]
         label.setPos(float(top[0]), float(top[1]))

@@ -125,8 +125,7 @@ class MarksPanel(QWidget):
                 if calc.sizes is None or calc.sizes.long_axis_mm is None:
                     return False
                 value = float(token[1:])
-                ok = calc.sizes.long_axis_mm > value if token[0] == ">" else (
-                    calc.sizes.long_axis_mm < value)
+                ok = calc.sizes.long_axis_mm > value if token[0] == ">" else (calc.sizes.long_axis_mm < value)
                 if not ok:
                     return False
             elif token not in (calc.morphology or "").lower() and token not in view.lower():
@@ -144,17 +143,21 @@ class MarksPanel(QWidget):
         self.tree.clear()
         total_calcs = total_clusters = total_suggested = 0
         order = {name: i for i, name in enumerate(("RCC", "LCC", "RMLO", "LMLO"))}
-        keys = sorted(self.model.images, key=lambda k: (order.get(self.view_names.get(k, ""), 9),
-                                                         self.view_names.get(k, k[0])))
+        keys = sorted(
+            self.model.images,
+            key=lambda k: (order.get(self.view_names.get(k, ""), 9), self.view_names.get(k, k[0])),
+        )
         for key in keys:
             img = self.model.images[key]
             view = self.view_names.get(key, key[0][-8:])
             suggestions = self.suggestions_for(key) if self.suggestions_for else []
-            clusters = [c for c in (*img.clusters.values(), *suggestions)
-                        if c.state is not ClusterState.REJECTED]
+            clusters = [
+                c for c in (*img.clusters.values(), *suggestions) if c.state is not ClusterState.REJECTED
+            ]
             n_clusters = len([c for c in clusters if c.confirmed])
-            image_item = QTreeWidgetItem([f"{view}: {_count(len(img.calcifications), 'mark')}, "
-                                          f"{_count(len(clusters), 'cluster')}"])
+            image_item = QTreeWidgetItem(
+                [f"{view}: {_count(len(img.calcifications), 'mark')}, {_count(len(clusters), 'cluster')}"]
+            )
             image_item.setFirstColumnSpanned(True)
             image_item.setData(0, ROLE_KEY, key)
             image_item.setData(0, ROLE_KIND, "image")
@@ -166,7 +169,8 @@ class MarksPanel(QWidget):
                 state = "cluster" if cluster.confirmed else "suggested cluster"
                 c_item = QTreeWidgetItem([f"{state} {number} ({len(cluster.member_ids)})"])
                 for col, value in enumerate(
-                    ("", "", "", cluster.distribution or "", cluster.assessment or ""), start=1):
+                    ("", "", "", cluster.distribution or "", cluster.assessment or ""), start=1
+                ):
                     c_item.setText(col, value)
                 c_item.setData(0, ROLE_KEY, key)
                 c_item.setData(0, ROLE_ID, cluster.id)
@@ -185,19 +189,26 @@ class MarksPanel(QWidget):
             image_item.setExpanded(True)
         for i in range(len(COLUMNS)):
             self.tree.resizeColumnToContents(i)
-        self.summary.setText(f"Study: {_count(total_calcs, 'calcification')}, "
-                             f"{_count(total_clusters, 'confirmed cluster')}, "
-                             f"{total_suggested} suggested")
+        self.summary.setText(
+            f"Study: {_count(total_calcs, 'calcification')}, "
+            f"{_count(total_clusters, 'confirmed cluster')}, "
+            f"{total_suggested} suggested"
+        )
         self._updating = False
         self.select_ids(selected, emit=False)
 
     def _calc_item(self, key: ImageKey, calc: Calcification) -> QTreeWidgetItem:
         source = calc.sizes.spacing.label if calc.sizes is not None else ""
-        item = QTreeWidgetItem([
-            "point mark" if calc.outline is None else "calcification",
-            _long_text(calc), _short_text(calc), _area_text(calc),
-            calc.morphology or "", source,
-        ])
+        item = QTreeWidgetItem(
+            [
+                "point mark" if calc.outline is None else "calcification",
+                _long_text(calc),
+                _short_text(calc),
+                _area_text(calc),
+                calc.morphology or "",
+                source,
+            ]
+        )
         item.setToolTip(0, size_label(calc))
         item.setData(0, ROLE_KEY, key)
         item.setData(0, ROLE_ID, calc.id)
@@ -206,15 +217,20 @@ class MarksPanel(QWidget):
 
     # -- selection -------------------------------------------------------------------
     def selected_ids(self) -> set[str]:
-        return {str(item.data(0, ROLE_ID)) for item in self.tree.selectedItems()
-                if item.data(0, ROLE_KIND) == "calcification"}
+        return {
+            str(item.data(0, ROLE_ID))
+            for item in self.tree.selectedItems()
+            if item.data(0, ROLE_KIND) == "calcification"
+        }
 
     def selected_cluster_ids(self) -> set[str]:
-        return {str(item.data(0, ROLE_ID)) for item in self.tree.selectedItems()
-                if item.data(0, ROLE_KIND) == "cluster"}
+        return {
+            str(item.data(0, ROLE_ID))
+            for item in self.tree.selectedItems()
+            if item.data(0, ROLE_KIND) == "cluster"
+        }
 
-    def select_ids(self, ids: set[str], cluster_ids: set[str] | None = None, *,
-                   emit: bool = False) -> None:
+    def select_ids(self, ids: set[str], cluster_ids: set[str] | None = None, *, emit: bool = False) -> None:
         """Select the rows of these marks (and clusters) without echoing back by default."""
         cluster_ids = cluster_ids or set()
         self._updating = not emit
@@ -222,7 +238,8 @@ class MarksPanel(QWidget):
         for item in self._iter_items():
             kind = item.data(0, ROLE_KIND)
             if (kind == "calcification" and item.data(0, ROLE_ID) in ids) or (
-                    kind == "cluster" and item.data(0, ROLE_ID) in cluster_ids):
+                kind == "cluster" and item.data(0, ROLE_ID) in cluster_ids
+            ):
                 item.setSelected(True)
                 self.tree.scrollToItem(item)
         self._updating = False
@@ -248,8 +265,9 @@ class MarksPanel(QWidget):
         items = self.tree.selectedItems()
         keys = {item.data(0, ROLE_KEY) for item in items if item.data(0, ROLE_KIND) != "image"}
         key = keys.pop() if len(keys) == 1 else None
-        self.selection_changed.emit(key, self.selected_ids() if key else set(),
-                                    self.selected_cluster_ids() if key else set())
+        self.selection_changed.emit(
+            key, self.selected_ids() if key else set(), self.selected_cluster_ids() if key else set()
+        )
         if len(items) != 1:
             return
         item = items[0]

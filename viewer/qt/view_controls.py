@@ -32,8 +32,13 @@ from viewer.qt.settings import Preferences
 class ViewControls(QObject):
     """The View and Window menus, linked zoom and window/level, the loupe, the cursor read-out."""
 
-    def __init__(self, window: QMainWindow, hanging: HangingView, prefs: Preferences,
-                 spacing_of: Callable[[ImageView], Spacing]) -> None:
+    def __init__(
+        self,
+        window: QMainWindow,
+        hanging: HangingView,
+        prefs: Preferences,
+        spacing_of: Callable[[ImageView], Spacing],
+    ) -> None:
         super().__init__(window)
         self.window = window
         self.hanging = hanging
@@ -51,8 +56,14 @@ class ViewControls(QObject):
         hanging.active_changed.connect(lambda _view: self.rebuild_presets())
         self._preset_actions: list[QAction] = []
 
-    def _action(self, text: str, slot: Callable[[], object], shortcut: str | None = None,
-                checkable: bool = False, tip: str = "") -> QAction:
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: str | None = None,
+        checkable: bool = False,
+        tip: str = "",
+    ) -> QAction:
         action = QAction(text, self.window)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
@@ -68,12 +79,14 @@ class ViewControls(QObject):
         view_menu: QMenu = menubar.addMenu("&View")  # type: ignore[attr-defined]
         view_menu.addAction(self._action("&Fit to window", self.fit, "F"))
         view_menu.addAction(self._action("&1:1 pixels", lambda: self._each_view("one_to_one"), "Z"))
-        view_menu.addAction(self._action("&True size (mm on screen)",
-                                         lambda: self._each_view("true_size"), "T"))
+        view_menu.addAction(
+            self._action("&True size (mm on screen)", lambda: self._each_view("true_size"), "T")
+        )
         view_menu.addSeparator()
         for i, name in enumerate(HANGING_ORDER):
-            view_menu.addAction(self._action(f"Maximise {name} / back",
-                                             partial(self.hanging.maximise_index, i), str(i + 1)))
+            view_menu.addAction(
+                self._action(f"Maximise {name} / back", partial(self.hanging.maximise_index, i), str(i + 1))
+            )
         view_menu.addSeparator()
         self.link_zoom_action = self._action("Link zoom/pan", self._store_links, checkable=True)
         self.link_zoom_action.setChecked(self.prefs.link_views)
@@ -82,15 +95,19 @@ class ViewControls(QObject):
         self.link_wl_action.setChecked(self.prefs.link_windowing)
         view_menu.addAction(self.link_wl_action)
         self.loupe_action = self._action(
-            "&Magnifier (hold M)", self._loupe_toggled, checkable=True,
-            tip="A lens with full-resolution pixels under the cursor; the wheel changes its power")
+            "&Magnifier (hold M)",
+            self._loupe_toggled,
+            checkable=True,
+            tip="A lens with full-resolution pixels under the cursor; the wheel changes its power",
+        )
         view_menu.addAction(self.loupe_action)
         self.view_menu = view_menu
 
         self.window_menu: QMenu = menubar.addMenu("&Window")  # type: ignore[attr-defined]
         self.window_menu.addAction(self._action("&Reset to the file's window", self.reset_window, "W"))
-        self.window_menu.addAction(self._action("&Automatic (breast tissue histogram)",
-                                                self.auto_window, "A"))
+        self.window_menu.addAction(
+            self._action("&Automatic (breast tissue histogram)", self.auto_window, "A")
+        )
         self.window_menu.addAction(self._action("&Invert", self.toggle_invert, "I"))
         self._presets_separator = self.window_menu.addSeparator()
         self.rebuild_presets()
@@ -106,10 +123,14 @@ class ViewControls(QObject):
         if view.image is None:
             return
         for i, preset in enumerate(view.image.voi_presets):
-            desc = (f" (C {preset.center:g}, W {preset.width:g}, {preset.function})"
-                    if preset.center is not None and preset.width is not None else "")
-            action = self._action(f"{preset.name}{desc}", partial(self.apply_preset, preset),
-                                  f"Ctrl+{i + 1}" if i < 9 else None)
+            desc = (
+                f" (C {preset.center:g}, W {preset.width:g}, {preset.function})"
+                if preset.center is not None and preset.width is not None
+                else ""
+            )
+            action = self._action(
+                f"{preset.name}{desc}", partial(self.apply_preset, preset), f"Ctrl+{i + 1}" if i < 9 else None
+            )
             self.window_menu.addAction(action)
             self._preset_actions.append(action)
 
@@ -180,8 +201,7 @@ class ViewControls(QObject):
                 own = view.image.default_voi(view.frame)
                 if own.center is None or own.width is None:
                     continue
-                view.set_voi(own.with_window(own.center + shift, max(1.0, own.width * factor)),
-                             emit=False)
+                view.set_voi(own.with_window(own.center + shift, max(1.0, own.width * factor)), emit=False)
         finally:
             self._linking = False
 
@@ -205,9 +225,12 @@ class ViewControls(QObject):
         etype = event.type()
         if etype in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
             typing = isinstance(QApplication.focusWidget(), QLineEdit | QTextEdit | QPlainTextEdit)
-            if (event.key() == Qt.Key.Key_M  # type: ignore[attr-defined]
-                    and not event.isAutoRepeat()  # type: ignore[attr-defined]
-                    and not event.modifiers() and not typing):  # type: ignore[attr-defined]
+            if (
+                event.key() == Qt.Key.Key_M  # type: ignore[attr-defined]
+                and not event.isAutoRepeat()  # type: ignore[attr-defined]
+                and not event.modifiers()
+                and not typing
+            ):  # type: ignore[attr-defined]
                 self._loupe_held = etype == QEvent.Type.KeyPress
                 self._loupe_toggled()
                 return True

@@ -55,8 +55,9 @@ class Workflow(QObject):
         self.worklist_dock.setWidget(self.worklist)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.worklist_dock)
         self.worklist_dock.hide()
-        self.candidates = CandidateReview(window.push, window.notify, self._annotations_of,
-                                          lambda: window.mark_reader)
+        self.candidates = CandidateReview(
+            window.push, window.notify, self._annotations_of, lambda: window.mark_reader
+        )
         self.other_layers: list[MarksLayer] = []
         self.other_models: dict[str, StudyAnnotations] = {}
 
@@ -71,18 +72,20 @@ class Workflow(QObject):
         for fmt, text in FORMATS.items():
             export_menu.addAction(act(text, partial(self.export, fmt)))
         file_menu.insertMenu(file_menu.actions()[3], export_menu)
-        file_menu.insertAction(file_menu.actions()[3], act(
-            "Open &worklist folder...", self._open_worklist_dialog, "Ctrl+Shift+W"))
+        file_menu.insertAction(
+            file_menu.actions()[3],
+            act("Open &worklist folder...", self._open_worklist_dialog, "Ctrl+Shift+W"),
+        )
 
         study_menu: QMenu = menubar.addMenu("&Study")  # type: ignore[attr-defined]
         for text, slot, key in (
-                ("&Next study", lambda: self._go(self.worklist.next_study), "Ctrl+Alt+Down"),
-                ("&Previous study", lambda: self._go(self.worklist.previous_study), "Ctrl+Alt+Up"),
-                ("Next &unfinished study", lambda: self._go(self.worklist.next_unfinished),
-                 "Ctrl+Alt+N"),
-                ("Mark study &done", lambda: self._status(Status.DONE), "Ctrl+Alt+D"),
-                ("&Flag study", lambda: self._status(Status.FLAGGED), "Ctrl+Alt+F"),
-                ("Mark study &in progress", lambda: self._status(Status.IN_PROGRESS), "Ctrl+Alt+I")):
+            ("&Next study", lambda: self._go(self.worklist.next_study), "Ctrl+Alt+Down"),
+            ("&Previous study", lambda: self._go(self.worklist.previous_study), "Ctrl+Alt+Up"),
+            ("Next &unfinished study", lambda: self._go(self.worklist.next_unfinished), "Ctrl+Alt+N"),
+            ("Mark study &done", lambda: self._status(Status.DONE), "Ctrl+Alt+D"),
+            ("&Flag study", lambda: self._status(Status.FLAGGED), "Ctrl+Alt+F"),
+            ("Mark study &in progress", lambda: self._status(Status.IN_PROGRESS), "Ctrl+Alt+I"),
+        ):
             study_menu.addAction(act(text, slot, key))
         study_menu.addSeparator()
         study_menu.addAction(act("&Next view", lambda: self.step_view(1), "]"))
@@ -96,11 +99,12 @@ class Workflow(QObject):
 
         detect_menu: QMenu = menubar.addMenu("De&tect")  # type: ignore[attr-defined]
         for text, slot, key in (
-                ("&Find candidates on the active view", self.find_candidates, "Ctrl+F"),
-                ("&Next candidate", lambda: self.candidates.step(1), "N"),
-                ("&Previous candidate", lambda: self.candidates.step(-1), "P"),
-                ("&Accept candidate (outline it)", self.candidates.accept, "Y"),
-                ("&Reject candidate", self.candidates.reject, "X")):
+            ("&Find candidates on the active view", self.find_candidates, "Ctrl+F"),
+            ("&Next candidate", lambda: self.candidates.step(1), "N"),
+            ("&Previous candidate", lambda: self.candidates.step(-1), "P"),
+            ("&Accept candidate (outline it)", self.candidates.accept, "Y"),
+            ("&Reject candidate", self.candidates.reject, "X"),
+        ):
             detect_menu.addAction(act(text, slot, key))
 
         help_menu: QMenu = menubar.addMenu("&Help")  # type: ignore[attr-defined]
@@ -126,8 +130,11 @@ class Workflow(QObject):
     def _save_before_leaving(self) -> None:
         """Keyboard flow: moving to another study saves this one instead of asking."""
         window = self.window
-        if window.store is not None and not window.undo_stack.isClean() \
-                and window.store.read_only_reason is None:
+        if (
+            window.store is not None
+            and not window.undo_stack.isClean()
+            and window.store.read_only_reason is None
+        ):
             window.save(wait=True)
 
     def _go(self, move: object) -> None:
@@ -234,8 +241,9 @@ class Workflow(QObject):
         window = self.window
         if window.study is None:
             return
-        dialog = AgreementDialog.for_study(window.study.folder, window.study.study_instance_uid,
-                                           window.model, window)
+        dialog = AgreementDialog.for_study(
+            window.study.folder, window.study.study_instance_uid, window.model, window
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
 
@@ -249,8 +257,9 @@ class Workflow(QObject):
             return
         folder = window.study.folder
         if fmt in SINGLE_FILE_DEFAULTS:
-            out, _ = QFileDialog.getSaveFileName(window, "Export annotations",
-                                                 str(folder / SINGLE_FILE_DEFAULTS[fmt]))
+            out, _ = QFileDialog.getSaveFileName(
+                window, "Export annotations", str(folder / SINGLE_FILE_DEFAULTS[fmt])
+            )
         else:
             out = QFileDialog.getExistingDirectory(window, "Export annotations into a folder")
         if not out:
@@ -267,8 +276,10 @@ class Workflow(QObject):
         except (NothingToExportError, SidecarError, OSError, ValueError) as exc:
             QMessageBox.warning(window, "Export failed", str(exc))
             return False
-        message = (f"Exported {result.calcifications} calcifications to {len(result.written)} "
-                   f"file(s) in {out}. {options.note}")
+        message = (
+            f"Exported {result.calcifications} calcifications to {len(result.written)} "
+            f"file(s) in {out}. {options.note}"
+        )
         if result.messages:
             message += "\n" + "\n".join(result.messages)
         window.notify(message.splitlines()[0])
@@ -294,10 +305,12 @@ class Workflow(QObject):
 
 def help_html(window: MainWindow) -> str:
     """Every menu action with its key, read from the menus themselves (so it is always true)."""
-    mouse = ("<h3>Mouse</h3><ul><li>right-drag: window/level (horizontal width, vertical level)</li>"
-             "<li>wheel: zoom about the cursor; middle-drag or left-drag (pan tool): pan</li>"
-             "<li>double click: maximise a view and back</li>"
-             "<li>hold <b>M</b>: magnifier under the cursor (wheel: its power)</li></ul>")
+    mouse = (
+        "<h3>Mouse</h3><ul><li>right-drag: window/level (horizontal width, vertical level)</li>"
+        "<li>wheel: zoom about the cursor; middle-drag or left-drag (pan tool): pan</li>"
+        "<li>double click: maximise a view and back</li>"
+        "<li>hold <b>M</b>: magnifier under the cursor (wheel: its power)</li></ul>"
+    )
     parts = ["<h2>Keys and actions</h2>", mouse]
     for menu_action in window.menuBar().actions():
         menu = menu_action.menu()
@@ -307,10 +320,16 @@ def help_html(window: MainWindow) -> str:
         for prefix, action in _actions(menu):
             key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
             text = prefix + action.text().replace("&", "")
-            rows.append(f"<tr><td><b>{key}</b></td><td>{text}</td></tr>" if key else
-                        f"<tr><td></td><td>{text}</td></tr>")
-        parts.append(f"<h3>{menu_action.text().replace('&', '')}</h3><table cellpadding=2>"
-                     + "".join(rows) + "</table>")
+            rows.append(
+                f"<tr><td><b>{key}</b></td><td>{text}</td></tr>"
+                if key
+                else f"<tr><td></td><td>{text}</td></tr>"
+            )
+        parts.append(
+            f"<h3>{menu_action.text().replace('&', '')}</h3><table cellpadding=2>"
+            + "".join(rows)
+            + "</table>"
+        )
     return "".join(parts)
 
 

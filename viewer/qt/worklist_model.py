@@ -26,10 +26,17 @@ from viewer.sources.worklist_status import Status
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 FIXED_COLUMNS = ("Patient", "Study ID", "Date", "Views", "Images", "Status")
-STATUS_COLOURS = {Status.NEW: "#5f6b7a", Status.IN_PROGRESS: "#1f6fd1",
-                  Status.DONE: "#1d8a3a", Status.FLAGGED: "#c2571a"}
-STATUS_FILTERS = (("All statuses", None), ("Unfinished", {Status.NEW, Status.IN_PROGRESS}),
-                  *((s.label.capitalize(), {s}) for s in Status))
+STATUS_COLOURS = {
+    Status.NEW: "#5f6b7a",
+    Status.IN_PROGRESS: "#1f6fd1",
+    Status.DONE: "#1d8a3a",
+    Status.FLAGGED: "#c2571a",
+}
+STATUS_FILTERS = (
+    ("All statuses", None),
+    ("Unfinished", {Status.NEW, Status.IN_PROGRESS}),
+    *((s.label.capitalize(), {s}) for s in Status),
+)
 _ROOT = QModelIndex()
 
 
@@ -70,8 +77,9 @@ class WorklistModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(FIXED_COLUMNS) + 2 * len(self.readers) + 1
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.columns()[section]
         return None
@@ -107,15 +115,17 @@ class WorklistModel(QAbstractTableModel):
         value = marks.calcifications if (column - fixed) % 2 == 0 else marks.clusters
         return str(value), value, f"{reader}: {marks.status.label}"
 
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid():
             return None
         study = self.studies[index.row()]
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 5:
             return QBrush(QColor(STATUS_COLOURS[study.status]))
         if role == Qt.ItemDataRole.TextAlignmentRole and (
-                index.column() == 4 or len(FIXED_COLUMNS) <= index.column() < self.columnCount() - 1):
+            index.column() == 4 or len(FIXED_COLUMNS) <= index.column() < self.columnCount() - 1
+        ):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role not in (Qt.ItemDataRole.DisplayRole, SORT_ROLE, Qt.ItemDataRole.ToolTipRole):
             return None
@@ -143,8 +153,7 @@ class WorklistFilter(QSortFilterProxyModel):
             self.text, self.statuses = text.strip().lower(), statuses
             self.invalidateRowsFilter()
 
-    def filterAcceptsRow(self, source_row: int,
-                         source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         model = self.sourceModel()
         assert isinstance(model, WorklistModel)
         study = model.studies[source_row]
@@ -152,7 +161,11 @@ class WorklistFilter(QSortFilterProxyModel):
             return False
         if not self.text:
             return True
-        haystack = " ".join([study.study_instance_uid, study.description,
-                             *(str(model.data(model.index(source_row, c)) or "")
-                               for c in range(model.columnCount()))]).lower()
+        haystack = " ".join(
+            [
+                study.study_instance_uid,
+                study.description,
+                *(str(model.data(model.index(source_row, c)) or "") for c in range(model.columnCount())),
+            ]
+        ).lower()
         return all(word in haystack for word in self.text.split())

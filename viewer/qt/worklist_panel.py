@@ -150,8 +150,12 @@ class WorklistPanel(QWidget):
             ("next_unfinished", "Next unfinished study", "Ctrl+Alt+N", self.next_unfinished),
             ("mark_done", "Mark study done", "Ctrl+Alt+D", lambda: self.set_status(Status.DONE)),
             ("mark_flagged", "Flag study", "Ctrl+Alt+F", lambda: self.set_status(Status.FLAGGED)),
-            ("mark_in_progress", "Mark study in progress", "Ctrl+Alt+I",
-             lambda: self.set_status(Status.IN_PROGRESS)),
+            (
+                "mark_in_progress",
+                "Mark study in progress",
+                "Ctrl+Alt+I",
+                lambda: self.set_status(Status.IN_PROGRESS),
+            ),
             ("search", "Search the worklist", "Ctrl+Alt+S", self._focus_search),
         ]
         self.actions_by_name: dict[str, QAction] = {}
@@ -288,8 +292,10 @@ class WorklistPanel(QWidget):
 
     def visible_studies(self) -> list[StudyEntry]:
         """The studies in table order, as shown (sorted and filtered)."""
-        return [self.model.studies[self.proxy.mapToSource(self.proxy.index(r, 0)).row()]
-                for r in range(self.proxy.rowCount())]
+        return [
+            self.model.studies[self.proxy.mapToSource(self.proxy.index(r, 0)).row()]
+            for r in range(self.proxy.rowCount())
+        ]
 
     def _select_row(self, row: int) -> None:
         index = self.proxy.index(row, 0)
@@ -351,8 +357,14 @@ class WorklistPanel(QWidget):
         notice = self.worklist.set_status(study, self.reader, status)
         if notice:
             self.notice.emit(notice)
-        updated = next((s for s in self.worklist.studies(self.reader or None)
-                        if s.study_instance_uid == study.study_instance_uid), None)
+        updated = next(
+            (
+                s
+                for s in self.worklist.studies(self.reader or None)
+                if s.study_instance_uid == study.study_instance_uid
+            ),
+            None,
+        )
         row = self.model.row_of(study.study_instance_uid)
         if updated is not None and row is not None:
             if set(updated.readers) - set(self.model.readers):

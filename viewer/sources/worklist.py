@@ -111,8 +111,12 @@ class StudyEntry:
             "frames": self.frames,
             "status": self.status.value,
             "readers": {
-                name: {"calcifications": m.calcifications, "clusters": m.clusters,
-                       "status": m.status.value, **({"error": m.error} if m.error else {})}
+                name: {
+                    "calcifications": m.calcifications,
+                    "clusters": m.clusters,
+                    "status": m.status.value,
+                    **({"error": m.error} if m.error else {}),
+                }
                 for name, m in self.readers.items()
             },
         }
@@ -124,6 +128,7 @@ class ScanSummary:
 
     read: int = 0
     seconds: float = 0.0
+
 
 class Worklist:
     """The studies under ``root``, indexed into a cache that makes reopening instant.
@@ -174,8 +179,11 @@ class Worklist:
                 yield Progress(listing.folders, 0, "walking")
             todo: list[tuple[str, str, Stamp]] = []
             with conn:
-                for table, seen in (("files", listing.dicom), ("sidecars", listing.sidecars),
-                                    ("status_files", listing.status_files)):
+                for table, seen in (
+                    ("files", listing.dicom),
+                    ("sidecars", listing.sidecars),
+                    ("status_files", listing.status_files),
+                ):
                     known = db.stamps(conn, table)
                     db.forget(conn, table, known.keys() - seen.keys())
                     todo += [(table, p, s) for p, s in seen.items() if known.get(p) != s]
@@ -203,8 +211,7 @@ class Worklist:
             conn.close()
 
     @staticmethod
-    def _store(conn: sqlite3.Connection, files: list[FileRecord],
-               sidecars: list[SidecarRecord]) -> None:
+    def _store(conn: sqlite3.Connection, files: list[FileRecord], sidecars: list[SidecarRecord]) -> None:
         with conn:
             db.put_files(conn, files)
             db.put_sidecars(conn, sidecars)
@@ -224,8 +231,9 @@ class Worklist:
                     db.put_status(conn, record)
             db.put_status_file(conn, str(path), stamp, error)
 
-    def refresh(self, progress: Callable[[Progress], None] | None = None,
-                cancelled: Callable[[], bool] | None = None) -> ScanSummary:
+    def refresh(
+        self, progress: Callable[[Progress], None] | None = None, cancelled: Callable[[], bool] | None = None
+    ) -> ScanSummary:
         """Run :meth:`scan` to the end (or until ``cancelled()``), reporting to ``progress``."""
         start = time.perf_counter()
         summary = ScanSummary()
@@ -291,8 +299,13 @@ class Worklist:
         Returns ``None``, or a notice for the user when the study folder could not take the
         status file (the status is then kept in the index only).
         """
-        record = StatusRecord(study.study_instance_uid, reader_key(reader), reader or "anonymous",
-                              Status(status).value, timestamp())
+        record = StatusRecord(
+            study.study_instance_uid,
+            reader_key(reader),
+            reader or "anonymous",
+            Status(status).value,
+            timestamp(),
+        )
         conn = db.connect(self.index_file)
         try:
             with conn:
@@ -311,8 +324,9 @@ class Worklist:
 
 def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key putting ``study-2`` before ``study-10`` (digit runs compare as numbers)."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part.lower())
-                 for part in re.split(r"(\d+)", text) if part)
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.lower()) for part in re.split(r"(\d+)", text) if part
+    )
 
 
 def _common_folder(records: list[FileRecord]) -> Path:
@@ -336,8 +350,14 @@ def _views(records: list[FileRecord]) -> tuple[str, ...]:
     return (*standard, *sorted(labels - set(standard)))
 
 
-def _entry(uid: str, path: Path, records: list[FileRecord], marks: list[SidecarRecord],
-           explicit: dict[str, StatusRecord], reader: str | None) -> StudyEntry:
+def _entry(
+    uid: str,
+    path: Path,
+    records: list[FileRecord],
+    marks: list[SidecarRecord],
+    explicit: dict[str, StatusRecord],
+    reader: str | None,
+) -> StudyEntry:
     readers: dict[str, ReaderMarks] = {}
     keys_seen: set[str] = set()
     for row in marks:
@@ -348,8 +368,11 @@ def _entry(uid: str, path: Path, records: list[FileRecord], marks: list[SidecarR
         chosen = explicit.get(key)
         started = bool(row.calcifications or row.clusters)
         readers[row.reader] = ReaderMarks(
-            row.calcifications, row.clusters,
-            reader_status(Status(chosen.status) if chosen else None, started), row.error)
+            row.calcifications,
+            row.clusters,
+            reader_status(Status(chosen.status) if chosen else None, started),
+            row.error,
+        )
     for key, chosen in explicit.items():
         if key not in keys_seen:
             readers[chosen.reader] = ReaderMarks(0, 0, Status(chosen.status))

@@ -26,18 +26,57 @@ from viewer.store import sidecar
 from viewer.store.errors import SidecarError
 
 HEADER_TAGS = (
-    "SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID", "PatientID",
-    "StudyID", "StudyDate", "StudyDescription", "AccessionNumber", "ImageLaterality",
-    "Laterality", "ViewPosition", "ViewCodeSequence", "Rows", "NumberOfFrames",
+    "SOPClassUID",
+    "SOPInstanceUID",
+    "StudyInstanceUID",
+    "SeriesInstanceUID",
+    "PatientID",
+    "StudyID",
+    "StudyDate",
+    "StudyDescription",
+    "AccessionNumber",
+    "ImageLaterality",
+    "Laterality",
+    "ViewPosition",
+    "ViewCodeSequence",
+    "Rows",
+    "NumberOfFrames",
 )
 """The only tags read from each file (pydicom ``specific_tags``)."""
 DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
 
 # Files a study folder holds beside its images: not even opened.
 _NOT_DICOM_SUFFIXES = frozenset(
-    {".json", ".txt", ".md", ".csv", ".xml", ".html", ".pdf", ".png", ".jpg", ".jpeg", ".gif",
-     ".bmp", ".tif", ".tiff", ".zip", ".gz", ".bak", ".tmp", ".lock", ".log", ".recovery",
-     ".py", ".ini", ".cfg", ".yaml", ".yml", ".db", ".sqlite3"}
+    {
+        ".json",
+        ".txt",
+        ".md",
+        ".csv",
+        ".xml",
+        ".html",
+        ".pdf",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".bmp",
+        ".tif",
+        ".tiff",
+        ".zip",
+        ".gz",
+        ".bak",
+        ".tmp",
+        ".lock",
+        ".log",
+        ".recovery",
+        ".py",
+        ".ini",
+        ".cfg",
+        ".yaml",
+        ".yml",
+        ".db",
+        ".sqlite3",
+    }
 )
 
 
@@ -55,8 +94,9 @@ def read_file_record(path: Path, stamp: Stamp) -> FileRecord:
         ds = dcmread(path, stop_before_pixels=True, specific_tags=list(HEADER_TAGS))
         if "SOPClassUID" not in ds and _meta_class(ds) != DICOMDIR_CLASS:
             # pydicom stops quietly where a header breaks off: nothing past the file meta
-            return FileRecord(*where, kind="error",
-                              error="truncated or damaged DICOM header (no SOP Class UID)")
+            return FileRecord(
+                *where, kind="error", error="truncated or damaged DICOM header (no SOP Class UID)"
+            )
         if "Rows" not in ds:  # structured reports, presentation states, DICOMDIR
             return FileRecord(*where, kind="other", sop_uid=_text(ds, "SOPInstanceUID"))
         return FileRecord(
@@ -74,8 +114,7 @@ def read_file_record(path: Path, stamp: Stamp) -> FileRecord:
             frames=max(int(ds.get("NumberOfFrames") or 1), 1),
         )
     except OSError as exc:
-        return FileRecord(*where, kind="error",
-                          error=f"cannot read the file ({exc.strerror or exc})")
+        return FileRecord(*where, kind="error", error=f"cannot read the file ({exc.strerror or exc})")
     except Exception as exc:  # pydicom raises many kinds on a damaged header
         return FileRecord(*where, kind="error", error=f"damaged DICOM header ({exc})")
 
@@ -91,19 +130,24 @@ def _text(ds: Dataset, keyword: str) -> str:
 
 def read_sidecar_record(path: Path, stamp: Stamp) -> SidecarRecord:
     """Count one annotation file's marks (validated and migrated like the viewer reads it)."""
-    fallback_reader = path.name[len(sidecar.SIDECAR_PREFIX):-len(sidecar.SIDECAR_SUFFIX)]
+    fallback_reader = path.name[len(sidecar.SIDECAR_PREFIX) : -len(sidecar.SIDECAR_SUFFIX)]
     try:
         doc, _version = sidecar.parse(path.read_bytes(), path)
     except (SidecarError, OSError) as exc:
         message = str(exc) if isinstance(exc, SidecarError) else f"cannot read {path}: {exc}"
-        return SidecarRecord(str(path), str(path.parent), *stamp, fallback_reader, "",
-                             None, None, message)
+        return SidecarRecord(str(path), str(path.parent), *stamp, fallback_reader, "", None, None, message)
     images = doc["images"]
     calcifications = sum(len(img["calcifications"]) for img in images)
     clusters = sum(c["state"] != "rejected" for img in images for c in img["clusters"])
-    return SidecarRecord(str(path), str(path.parent), *stamp,
-                         str(doc.get("reader") or fallback_reader),
-                         str(doc.get("study_instance_uid") or ""), calcifications, clusters)
+    return SidecarRecord(
+        str(path),
+        str(path.parent),
+        *stamp,
+        str(doc.get("reader") or fallback_reader),
+        str(doc.get("study_instance_uid") or ""),
+        calcifications,
+        clusters,
+    )
 
 
 def _stamp(entry: os.DirEntry[str]) -> Stamp | None:

@@ -146,8 +146,9 @@ def put_files(conn: sqlite3.Connection, records: Sequence[FileRecord]) -> None:
 
 
 def put_sidecars(conn: sqlite3.Connection, records: Sequence[SidecarRecord]) -> None:
-    conn.executemany("INSERT OR REPLACE INTO sidecars VALUES (?,?,?,?,?,?,?,?,?)",
-                     [astuple(r) for r in records])
+    conn.executemany(
+        "INSERT OR REPLACE INTO sidecars VALUES (?,?,?,?,?,?,?,?,?)", [astuple(r) for r in records]
+    )
 
 
 def put_status_file(conn: sqlite3.Connection, path: str, stamp: Stamp, error: str | None) -> None:
@@ -156,15 +157,15 @@ def put_status_file(conn: sqlite3.Connection, path: str, stamp: Stamp, error: st
 
 def image_files(conn: sqlite3.Connection) -> list[FileRecord]:
     """Every image file with a Study Instance UID, in path order."""
-    rows = conn.execute(
-        "SELECT * FROM files WHERE kind = 'image' AND study_uid != '' ORDER BY path")
+    rows = conn.execute("SELECT * FROM files WHERE kind = 'image' AND study_uid != '' ORDER BY path")
     return [FileRecord(*row) for row in rows]
 
 
 def problem_files(conn: sqlite3.Connection) -> list[FileRecord]:
     """Files whose header could not be read, in path order."""
-    return [FileRecord(*row) for row in
-            conn.execute("SELECT * FROM files WHERE kind = 'error' ORDER BY path")]
+    return [
+        FileRecord(*row) for row in conn.execute("SELECT * FROM files WHERE kind = 'error' ORDER BY path")
+    ]
 
 
 def sidecars(conn: sqlite3.Connection) -> list[SidecarRecord]:
@@ -176,8 +177,9 @@ def statuses(conn: sqlite3.Connection) -> list[StatusRecord]:
 
 
 def status(conn: sqlite3.Connection, study_uid: str, reader_key: str) -> StatusRecord | None:
-    row = conn.execute("SELECT * FROM statuses WHERE study_uid = ? AND reader_key = ?",
-                       (study_uid, reader_key)).fetchone()
+    row = conn.execute(
+        "SELECT * FROM statuses WHERE study_uid = ? AND reader_key = ?", (study_uid, reader_key)
+    ).fetchone()
     return StatusRecord(*row) if row else None
 
 

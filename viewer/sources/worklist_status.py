@@ -123,8 +123,10 @@ def _parse(data: bytes, path: Path) -> dict[str, Any]:
         raise StatusFileError(f"{path} is not a mammo-viewer status file; it is ignored")
     version = doc.get("version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise StatusFileError(f"{path} was written by a newer mammo-viewer (version {version}); "
-                              "its statuses are ignored and the file is left unchanged")
+        raise StatusFileError(
+            f"{path} was written by a newer mammo-viewer (version {version}); "
+            "its statuses are ignored and the file is left unchanged"
+        )
     if not isinstance(doc.get("studies"), dict):
         raise StatusFileError(f"{path} has no 'studies' object; it is ignored")
     return doc
@@ -148,8 +150,15 @@ def read_status_file(path: Path) -> list[StatusRecord]:
                 status = Status.parse(str(entry.get("status", "")))
             except ValueError:
                 continue  # a status this version does not know: leave it to the newer program
-            records.append(StatusRecord(str(study_uid), str(key), str(entry.get("reader") or key),
-                                        status.value, str(entry.get("modified", ""))))
+            records.append(
+                StatusRecord(
+                    str(study_uid),
+                    str(key),
+                    str(entry.get("reader") or key),
+                    status.value,
+                    str(entry.get("modified", "")),
+                )
+            )
     return records
 
 
@@ -172,7 +181,10 @@ def write_status_file(folder: Path, record: StatusRecord) -> Path:
     readers = doc["studies"].setdefault(record.study_uid, {})
     if not isinstance(readers, dict):
         readers = doc["studies"][record.study_uid] = {}
-    readers[record.reader_key] = {"reader": record.reader, "status": record.status,
-                                  "modified": record.modified}
+    readers[record.reader_key] = {
+        "reader": record.reader,
+        "status": record.status,
+        "modified": record.modified,
+    }
     write_atomic(path, orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
     return path

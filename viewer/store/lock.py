@@ -60,8 +60,9 @@ class LockInfo:
         """The lock's content, or None when it is not a lock this program wrote."""
         try:
             d: Any = orjson.loads(data)
-            return cls(str(d["owner"]), str(d["host"]), int(d["pid"]), str(d["time"]),
-                       str(d.get("program", "")))
+            return cls(
+                str(d["owner"]), str(d["host"]), int(d["pid"]), str(d["time"]), str(d.get("program", ""))
+            )
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             return None
 
@@ -144,7 +145,7 @@ def _stale_reason(path: Path, current: bytes, holder: LockInfo | None) -> str | 
     if holder.pid == os.getpid():
         if held_here:
             return None
-        return (f"a lock left by an earlier run ({holder.describe()}) was taken over")
+        return f"a lock left by an earlier run ({holder.describe()}) was taken over"
     if pid_alive(holder.pid):
         return None
     return f"a stale lock left by {holder.describe()}, which no longer runs, was taken over"

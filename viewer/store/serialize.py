@@ -39,7 +39,6 @@ SCHEMA_VERSION = 1
 PROGRAM_NAME = "mammo-viewer"
 
 
-
 def _point(p: Point) -> list[float]:
     return [p[0], p[1]]
 
@@ -145,10 +144,10 @@ def image_to_dict(img: ImageAnnotations, with_calcifications: bool = True) -> di
         "view": img.view,
         "dicom_spacing": img.dicom_spacing.to_dict(),
         "spacing": img.spacing.to_dict(),
-        "calibration": (_calibration_to_dict(img.calibration)
-                        if img.calibration is not None else None),
-        "calcifications": ([_calcification_to_dict(c) for c in img.calcifications.values()]
-                           if with_calcifications else []),
+        "calibration": (_calibration_to_dict(img.calibration) if img.calibration is not None else None),
+        "calcifications": (
+            [_calcification_to_dict(c) for c in img.calcifications.values()] if with_calcifications else []
+        ),
         "clusters": [_cluster_to_dict(c, img) for c in img.clusters.values()],
     }
 
@@ -200,10 +199,12 @@ def _calcification_fragment(c: Calcification, where: str) -> orjson.Fragment:
     d = _calcification_to_dict(c)
     problem = schema.check_part("calcification", d)
     if problem is not None:
-        raise SidecarError(f"the annotations cannot be written: {where}: {problem} "
-                           "(a fault in mammo-viewer; please report it)")
-    fragment = orjson.Fragment(orjson.dumps(d, default=_to_json_default,
-                                            option=orjson.OPT_SERIALIZE_NUMPY))
+        raise SidecarError(
+            f"the annotations cannot be written: {where}: {problem} "
+            "(a fault in mammo-viewer; please report it)"
+        )
+    fragment = orjson.Fragment(orjson.dumps(d, default=_to_json_default, option=orjson.OPT_SERIALIZE_NUMPY))
+
     def dropped(r: weakref.ref[Calcification], k: int = key) -> None:
         _forget(k, r)
 
@@ -223,8 +224,9 @@ def serialize(model: StudyAnnotations) -> bytes:
     data = to_dict_skeleton(model)
     if not schema.is_valid(data):
         found = "; ".join(str(p) for p in schema.problems(data, limit=3))
-        raise SidecarError(f"the annotations cannot be written: {found} "
-                           "(a fault in mammo-viewer; please report it)")
+        raise SidecarError(
+            f"the annotations cannot be written: {found} (a fault in mammo-viewer; please report it)"
+        )
     for n, (img_doc, img) in enumerate(zip(data["images"], model.images.values(), strict=True)):
         img_doc["calcifications"] = [
             _calcification_fragment(c, f"/images/{n}/calcifications/{i}")
@@ -343,8 +345,7 @@ def image_from_dict(d: dict[str, Any]) -> ImageAnnotations:
         laterality=d["laterality"],
         view=d["view"],
         dicom_spacing=_spacing_from_dict(d["dicom_spacing"]),
-        calibration=(_calibration_from_dict(d["calibration"])
-                     if d["calibration"] is not None else None),
+        calibration=(_calibration_from_dict(d["calibration"]) if d["calibration"] is not None else None),
     )
     for cd in d["calcifications"]:
         calc = _calcification_from_dict(cd)
@@ -357,8 +358,10 @@ def image_from_dict(d: dict[str, Any]) -> ImageAnnotations:
             raise ValueError(f"image {uid} frame {frame}: cluster id {cluster.id} repeats")
         missing = [m for m in cluster.member_ids if m not in img.calcifications]
         if missing:
-            raise ValueError(f"image {uid} frame {frame}: cluster {cluster.id} names unknown "
-                             f"calcifications {', '.join(missing)}")
+            raise ValueError(
+                f"image {uid} frame {frame}: cluster {cluster.id} names unknown "
+                f"calcifications {', '.join(missing)}"
+            )
         img.clusters[cluster.id] = cluster
     return img
 

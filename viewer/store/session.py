@@ -128,11 +128,13 @@ class AnnotationStore:
                     source = fallback
                     store.notices.append(
                         f"Annotations saved earlier while this study's folder was read-only "
-                        f"were loaded from {fallback}; they will now be saved to {primary}.")
+                        f"were loaded from {fallback}; they will now be saved to {primary}."
+                    )
                 else:
                     store.notices.append(
                         f"Older annotations of this study saved while its folder was read-only "
-                        f"remain at {fallback}; {primary} is used.")
+                        f"remain at {fallback}; {primary} is used."
+                    )
         else:
             store = cls(fallback, reader, study_uid)
             try:
@@ -140,10 +142,12 @@ class AnnotationStore:
             except OSError as exc:
                 raise SidecarError(
                     f"cannot save annotations: the study folder {folder} is read-only and the "
-                    f"fallback folder {fallback.parent} cannot be created ({exc.strerror})") from None
+                    f"fallback folder {fallback.parent} cannot be created ({exc.strerror})"
+                ) from None
             store.notices.append(
                 f"The study folder {folder} is read-only: annotations are saved to {fallback} "
-                "instead (and found there again next time).")
+                "instead (and found there again next time)."
+            )
             source = fallback if fallback.exists() else (primary if primary.exists() else None)
         store._read(source)
         if store.read_only_reason is None:
@@ -173,11 +177,13 @@ class AnnotationStore:
             self.notices.append(
                 f"{source} was written in the older format version {loaded.version} and was "
                 f"upgraded; the first save writes the current format and keeps the old file "
-                f"as {backup}.")
+                f"as {backup}."
+            )
         if self.study_uid and loaded.model.study_instance_uid not in ("", self.study_uid):
             self.notices.append(
                 f"{source} was made for study {loaded.model.study_instance_uid}, not "
-                f"{self.study_uid}; marks are matched to images by SOP Instance UID.")
+                f"{self.study_uid}; marks are matched to images by SOP Instance UID."
+            )
 
     def _take_lock(self) -> None:
         try:
@@ -191,8 +197,7 @@ class AnnotationStore:
         if notice:
             self.notices.append(f"{notice[0].upper()}{notice[1:]}.")
         # we hold the lock, so temporary files of this sidecar are debris of a killed save
-        for debris in (leftover_temp_files(self.path)
-                       + leftover_temp_files(self.recovery_path)):
+        for debris in leftover_temp_files(self.path) + leftover_temp_files(self.recovery_path):
             with contextlib.suppress(OSError):
                 debris.unlink()
 
@@ -298,8 +303,9 @@ class AnnotationStore:
     def __enter__(self) -> AnnotationStore:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 

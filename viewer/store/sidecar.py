@@ -68,8 +68,7 @@ def sidecar_path(study_folder: Path, reader: str) -> Path:
 
 def is_sidecar_name(name: str) -> bool:
     """True for a sidecar's file name (not its lock, recovery, backup or temporary files)."""
-    return (name.startswith(SIDECAR_PREFIX) and name.endswith(SIDECAR_SUFFIX)
-            and name.count(".") == 2)
+    return name.startswith(SIDECAR_PREFIX) and name.endswith(SIDECAR_SUFFIX) and name.count(".") == 2
 
 
 @dataclass
@@ -98,12 +97,16 @@ def parse(data: bytes, path: Path) -> tuple[dict[str, Any], int]:
             "unchanged; the study opens read-only for this reader."
         ) from None
     if not isinstance(doc, dict):
-        raise CorruptSidecarError(f"{path} is not an annotation file (no JSON object at the top). "
-                                  "It was left unchanged; the study opens read-only.")
+        raise CorruptSidecarError(
+            f"{path} is not an annotation file (no JSON object at the top). "
+            "It was left unchanged; the study opens read-only."
+        )
     version = document_version(doc)
     if version is None:
-        raise CorruptSidecarError(f"{path} has no schema_version: it is not a mammo-viewer "
-                                  "annotation file. It was left unchanged; the study opens read-only.")
+        raise CorruptSidecarError(
+            f"{path} has no schema_version: it is not a mammo-viewer "
+            "annotation file. It was left unchanged; the study opens read-only."
+        )
     if version > SCHEMA_VERSION:
         raise NewerSidecarError(
             f"{path} was written by a newer mammo-viewer (schema version {version}; this program "
