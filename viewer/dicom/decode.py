@@ -111,10 +111,6 @@ def _file_syntax(path: str) -> str:
     return str(meta.get("TransferSyntaxUID", ""))
 
 
-def _is_deflated(path: str) -> bool:
-    return _file_syntax(path) == DEFLATED
-
-
 def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
     """Decode one frame of stored values (2-D, native dtype) from a file or dataset.
 
@@ -124,16 +120,25 @@ def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
     from pydicom.pixels.utils import pixel_array
 
     src: Any = str(source) if isinstance(source, Path) else source
-    if isinstance(src, str) and _is_deflated(src):
-        # pixel_array() reads frames straight from the file, which a deflated one is not.
-        from pydicom import dcmread
+    if isinstance(src, str):
+        syntax = _file_syntax(src)
+        path: str | None = src
+        if syntax == DEFLATED:
+            # pixel_array() reads frames straight from the file, which a deflated one is not.
+            from pydicom import dcmread
 
-        src = dcmread(src)
+            src = dcmread(src)
+    else:
+        meta = getattr(src, "file_meta", None)
+        syntax, path = str(meta.get("TransferSyntaxUID", "")) if meta is not None else "", None
+    # GDCM can also decode JPEG 2000, but a damaged codestream crashes it (and with it the worker
+    # process and every job it held) where OpenJPEG reports an error.
+    plugin = "pylibjpeg" if syntax in JPEG2000_SYNTAXES else ""
     try:
         with warnings.catch_warnings():
             # Decoders warn about header/codestream mismatches they already repair.
             warnings.simplefilter("ignore")
-            arr = pixel_array(src, index=frame, raw=True)
+            arr = pixel_array(src, index=frame, raw=True, decoding_plugin=plugin)
     except (
         ValueError,
         RuntimeError,
@@ -145,14 +150,10 @@ def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
         TypeError,
     ) as exc:
         reason = str(exc).strip() or type(exc).__name__
-        if (
-            not isinstance(src, str)
-            or _file_syntax(src) not in GDCM_FALLBACK_SYNTAXES
-            or not gdcm_available()
-        ):
+        if path is None or syntax not in GDCM_FALLBACK_SYNTAXES or not gdcm_available():
             raise DecodeError(reason) from exc
         try:
-            arr = decode_with_gdcm(src, frame)
+            arr = decode_with_gdcm(path, frame)
         except Exception:  # any failure of the fallback: the first decoder's reason stands
             raise DecodeError(reason) from exc
     if arr.ndim != 2:
