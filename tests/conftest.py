@@ -12,8 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The real-file folder: MAMMO_VIEWER_TEST_DATA when set (to run the suite from anywhere),
 # otherwise ../shared/data from the project root.
 SHARED_DATA = Path(
-    os.environ.get("MAMMO_VIEWER_TEST_DATA")
-    or Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+    os.environ.get("MAMMO_VIEWER_TEST_DATA") or Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 )
 
 
