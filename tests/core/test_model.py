@@ -121,7 +121,7 @@ class TestCommands:
 
     def test_clean_is_lost_after_undo_and_a_new_edit(self) -> None:
         """Save at two edits, undo one, make another: the saved state is gone, not clean."""
-        model, stack, _ = self.make()
+        _, stack, _ = self.make()
         a, b, c = (Calcification.create((10 * i, 10), disc(10 * i, 10, 2), ERMF) for i in (1, 3, 5))
         stack.push(AddCalcification(KEY, a))
         stack.push(AddCalcification(KEY, b))
