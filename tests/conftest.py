@@ -9,7 +9,11 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+# The real-file folder: MAMMO_VIEWER_TEST_DATA when set (to run the suite from anywhere),
+# otherwise ../shared/data from the project root.
+SHARED_DATA = Path(
+    os.environ.get("MAMMO_VIEWER_TEST_DATA") or Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -22,5 +26,8 @@ def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
 def shared_data() -> Path:
     """The folder of real DICOM files; skip with a reason when it is missing."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real DICOM files not found at {SHARED_DATA} (../shared/data from the project root)")
+        pytest.skip(
+            f"real DICOM files not found at {SHARED_DATA} "
+            "(../shared/data from the project root, or set MAMMO_VIEWER_TEST_DATA)"
+        )
     return SHARED_DATA.resolve()

@@ -19,6 +19,7 @@ from viewer.core.annotations import (
 )
 from viewer.core.commands import (
     AddCalcification,
+    Batch,
     CommandStack,
     PutCluster,
     RemoveCalcifications,
@@ -117,6 +118,44 @@ class TestCommands:
         stack.undo()
         assert model.image(KEY).calcifications[calc.id] == calc
         assert ChangeKind.CALCIFICATION_ADDED in seen and ChangeKind.CALCIFICATION_REMOVED in seen
+
+    def test_clean_is_lost_after_undo_and_a_new_edit(self) -> None:
+        """Save at two edits, undo one, make another: the saved state is gone, not clean."""
+        _, stack, _ = self.make()
+        a, b, c = (Calcification.create((10 * i, 10), disc(10 * i, 10, 2), ERMF) for i in (1, 3, 5))
+        stack.push(AddCalcification(KEY, a))
+        stack.push(AddCalcification(KEY, b))
+        stack.set_clean()
+        assert stack.clean
+        stack.undo()
+        assert not stack.clean
+        stack.push(AddCalcification(KEY, c))
+        assert not stack.clean  # two edits again, but not the two that were saved
+        stack.undo()
+        assert not stack.clean
+
+    def test_batch_is_all_or_nothing(self) -> None:
+        """A failing command inside a batch leaves the model as it was and nothing on the stack."""
+        model, stack, _ = self.make()
+        a = Calcification.create((10, 10), disc(10, 10, 2), ERMF)
+        stack.push(AddCalcification(KEY, a))
+        before = dict(model.image(KEY).calcifications)
+        b = Calcification.create((30, 10), disc(30, 10, 2), ERMF)
+        batch = Batch([AddCalcification(KEY, b), RemoveCalcifications(KEY, ["no-such-mark"])])
+        with pytest.raises(KeyError, match="no-such-mark"):
+            stack.push(batch)
+        assert model.image(KEY).calcifications == before
+        assert stack.undo() and model.count() == (0, 0)  # the one undo step is the first add
+        assert not stack.undo()
+
+    def test_remove_with_an_unknown_id_changes_nothing(self) -> None:
+        """RemoveCalcifications checks every id before it deletes any."""
+        model, stack, _ = self.make()
+        a = Calcification.create((10, 10), disc(10, 10, 2), ERMF)
+        stack.push(AddCalcification(KEY, a))
+        with pytest.raises(KeyError):
+            stack.push(RemoveCalcifications(KEY, [a.id, "missing"]))
+        assert a.id in model.image(KEY).calcifications
 
     def test_deleting_a_member_shrinks_its_cluster_and_undo_restores(self) -> None:
         """A cluster loses a deleted member; undo brings both back."""

@@ -57,6 +57,28 @@ class TestCodecsAgree:
         assert np.any(diff != 0)  # truly lossy: the tolerance is needed
 
 
+class TestTwelveBitLossyJpeg:
+    """JPEG Extended at 12-bit precision, which pydicom's plugins refuse, decodes through GDCM."""
+
+    def test_decodes_to_the_stored_range(self, shared_data: Path) -> None:
+        """wg04_RG2_JPLY: 2140x1760, 10 bits stored, values 0-960, a smooth radiograph (not noise)."""
+        arr = decode_frame(shared_data / "wg04_RG2_JPLY.dcm")
+        assert arr.shape == (2140, 1760)
+        assert (int(arr.min()), int(arr.max())) == (0, 960)
+        # A wrong stride or byte order gives noise: neighbours then differ by about the range.
+        step = np.abs(np.diff(arr.astype(np.int32), axis=1)).mean()
+        assert step < 0.02 * 960
+
+    def test_no_gpl_decoder_needed(self) -> None:
+        """The JPEG decoders in use are GDCM's and CharLS's, not GPL pylibjpeg-libjpeg."""
+        from importlib import metadata
+
+        with pytest.raises(metadata.PackageNotFoundError):
+            metadata.distribution("pylibjpeg-libjpeg")
+        assert decoder_problem("1.2.840.10008.1.2.4.70") is None  # JPEG lossless, GDCM
+        assert decoder_problem("1.2.840.10008.1.2.4.80") is None  # JPEG-LS, pyjpegls
+
+
 class TestReducedDecode:
     """decode_reduced for a quick first paint."""
 

@@ -168,11 +168,20 @@ class TestPixels:
         with pytest.raises(DicomImageError, match="frame 6 does not exist"):
             image.pixels(5)
 
-    def test_values_above_bits_stored_are_clipped(self, make_file: MakeFile) -> None:
-        """Stray high bits never index past the display table."""
+    def test_bits_above_bits_stored_are_not_part_of_the_value(self, make_file: MakeFile) -> None:
+        """Uncompressed data: bits above the high bit are masked off (PS3.5 8.1.1), 5000 -> 904."""
         data = np.array([[0, 4095], [5000, 65535]], dtype=np.uint16).repeat(4, 0).repeat(4, 1)
         image = MammoImage.open(make_file("hi.dcm", data))
-        assert int(image.pixels().max()) == 4095
+        expected = np.array([[0, 4095], [5000 & 0x0FFF, 4095]], dtype=np.uint16).repeat(4, 0).repeat(4, 1)
+        np.testing.assert_array_equal(image.pixels(), expected)
+
+    def test_decoded_values_past_the_stored_range_are_clipped(self, make_file: MakeFile) -> None:
+        """A decoder that returns values past Bits Stored never indexes past the display table."""
+        image = MammoImage.open(make_file("hi.dcm", np.zeros((8, 8), np.uint16)))
+        decoded = np.array([[0, 4095], [5000, 65535]], dtype=np.uint16).repeat(4, 0).repeat(4, 1)
+        adopted = image.store_pixels(0, decoded)
+        np.testing.assert_array_equal(adopted, np.minimum(decoded, 4095))
+        assert not adopted.flags.writeable
 
     def test_signed_stored_range(self, make_file: MakeFile) -> None:
         """Signed 12-bit data: stored range -2048..2047."""

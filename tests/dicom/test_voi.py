@@ -33,9 +33,8 @@ PIXEL_FILES = [
     "wg04_RG3_JLSN.dcm",
     "wg04_RG3_JPLL.dcm",
     "wg04_RG3_RLE.dcm",
+    "wg04_RG2_JPLY.dcm",
 ]
-# Files with Pixel Data that the installed decoders cannot decode yet (12-bit lossy JPEG).
-UNDECODABLE = {"wg04_RG2_JPLY.dcm"}
 
 
 def _with_window(ds: Dataset, preset: VoiPreset) -> Dataset:
@@ -60,7 +59,7 @@ class TestEveryRealFile:
             for p in shared_data.glob("*.dcm")
             if "PixelData" in dcmread(p, stop_before_pixels=False, defer_size="1 KB")
         }
-        assert with_pixels == set(PIXEL_FILES) | UNDECODABLE
+        assert with_pixels == set(PIXEL_FILES)
 
     @pytest.mark.parametrize("name", PIXEL_FILES)
     def test_every_preset_default_auto_and_drag(self, shared_data: Path, oracle: Oracle, name: str) -> None:

@@ -76,6 +76,9 @@ class RemoveCalcifications:
     def do(self, model: StudyAnnotations) -> None:
         img = model.image(self.image)
         doomed = set(self.ids)
+        missing = [i for i in self.ids if i not in img.calcifications]
+        if missing:  # checked first: a failing delete leaves the model as it was
+            raise KeyError(f"no calcification {', '.join(missing)} on this image")
         self._clusters_before = [c for c in img.clusters.values() if doomed & set(c.member_ids)]
         for cluster in self._clusters_before:
             model.remove_cluster(self.image, cluster.id)
@@ -156,8 +159,16 @@ class Batch:
     text: str = "edit"
 
     def do(self, model: StudyAnnotations) -> None:
-        for command in self.commands:
-            command.do(model)
+        """Do every command, or none: a failing one undoes those before it and re-raises."""
+        done: list[Command] = []
+        try:
+            for command in self.commands:
+                command.do(model)
+                done.append(command)
+        except Exception:
+            for command in reversed(done):
+                command.undo(model)
+            raise
 
     def undo(self, model: StudyAnnotations) -> None:
         for command in reversed(self.commands):
@@ -174,7 +185,10 @@ class CommandStack:
         self._clean_index = 0
 
     def push(self, command: Command) -> None:
+        """Do ``command`` and make it the last undo step; if it raises, nothing is pushed."""
         command.do(self.model)
+        if self._clean_index > len(self._done):
+            self._clean_index = -1  # the saved state was undone and is now overwritten: unreachable
         self._done.append(command)
         self._undone.clear()
 
@@ -199,4 +213,4 @@ class CommandStack:
 
     @property
     def clean(self) -> bool:
-        return self._clean_index == len(self._done) and not (self._clean_index > len(self._done))
+        return self._clean_index == len(self._done)

@@ -26,6 +26,7 @@ from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
 from viewer.core.pyramid import build_levels, level_shapes
+from viewer.dicom.gdcm_decode import decode_with_gdcm, gdcm_available
 
 JPEG2000_SYNTAXES = frozenset(
     {
@@ -40,7 +41,7 @@ JPEG2000_SYNTAXES = frozenset(
 _INSTALL_HINTS = {
     **{uid: "pip install pylibjpeg pylibjpeg-openjpeg" for uid in JPEG2000_SYNTAXES},
     **{
-        uid: "pip install pylibjpeg pylibjpeg-libjpeg"
+        uid: "pip install python-gdcm pyjpegls"
         for uid in (
             "1.2.840.10008.1.2.4.50",
             "1.2.840.10008.1.2.4.51",
@@ -92,18 +93,22 @@ def decoder_problem(uid: str) -> str | None:
         return f"cannot decode transfer syntax {syntax}: no decoder exists for it in pydicom"
     if decoder.is_available:
         return None
-    hint = _INSTALL_HINTS.get(uid, "pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg")
+    hint = _INSTALL_HINTS.get(uid, "pip install python-gdcm pylibjpeg pylibjpeg-openjpeg")
     return f"cannot decode transfer syntax {syntax}: decoder not installed: {hint}"
 
 
-def _is_deflated(path: str) -> bool:
+GDCM_FALLBACK_SYNTAXES = frozenset({"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51"})
+"""JPEG Baseline and Extended: pydicom's plugins refuse 12-bit precision; GDCM's reader does not."""
+
+
+def _file_syntax(path: str) -> str:
     from pydicom.filereader import read_file_meta_info
 
     try:
         meta = read_file_meta_info(path)
     except Exception:  # not readable as DICOM: let pixel_array() give the reason
-        return False
-    return str(meta.get("TransferSyntaxUID", "")) == DEFLATED
+        return ""
+    return str(meta.get("TransferSyntaxUID", ""))
 
 
 def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
@@ -115,16 +120,25 @@ def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
     from pydicom.pixels.utils import pixel_array
 
     src: Any = str(source) if isinstance(source, Path) else source
-    if isinstance(src, str) and _is_deflated(src):
-        # pixel_array() reads frames straight from the file, which a deflated one is not.
-        from pydicom import dcmread
+    if isinstance(src, str):
+        syntax = _file_syntax(src)
+        path: str | None = src
+        if syntax == DEFLATED:
+            # pixel_array() reads frames straight from the file, which a deflated one is not.
+            from pydicom import dcmread
 
-        src = dcmread(src)
+            src = dcmread(src)
+    else:
+        meta = getattr(src, "file_meta", None)
+        syntax, path = str(meta.get("TransferSyntaxUID", "")) if meta is not None else "", None
+    # GDCM can also decode JPEG 2000, but a damaged codestream crashes it (and with it the worker
+    # process and every job it held) where OpenJPEG reports an error.
+    plugin = "pylibjpeg" if syntax in JPEG2000_SYNTAXES else ""
     try:
         with warnings.catch_warnings():
             # Decoders warn about header/codestream mismatches they already repair.
             warnings.simplefilter("ignore")
-            arr = pixel_array(src, index=frame, raw=True)
+            arr = pixel_array(src, index=frame, raw=True, decoding_plugin=plugin)
     except (
         ValueError,
         RuntimeError,
@@ -135,7 +149,13 @@ def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
         OSError,
         TypeError,
     ) as exc:
-        raise DecodeError(str(exc).strip() or type(exc).__name__) from exc
+        reason = str(exc).strip() or type(exc).__name__
+        if path is None or syntax not in GDCM_FALLBACK_SYNTAXES or not gdcm_available():
+            raise DecodeError(reason) from exc
+        try:
+            arr = decode_with_gdcm(path, frame)
+        except Exception:  # any failure of the fallback: the first decoder's reason stands
+            raise DecodeError(reason) from exc
     if arr.ndim != 2:
         raise DecodeError(f"decoded frame has shape {arr.shape}: only grey-scale images are supported")
     return arr

@@ -228,9 +228,9 @@ class ViewControls(QObject):
             if (
                 event.key() == Qt.Key.Key_M  # type: ignore[attr-defined]
                 and not event.isAutoRepeat()  # type: ignore[attr-defined]
-                and not event.modifiers()
+                and not event.modifiers()  # type: ignore[attr-defined]
                 and not typing
-            ):  # type: ignore[attr-defined]
+            ):
                 self._loupe_held = etype == QEvent.Type.KeyPress
                 self._loupe_toggled()
                 return True
