@@ -54,6 +54,15 @@ class TestOpenStudy:
         assert study.study_instance_uid == uid
         assert sum(len(v) for v in study.series().values()) == 4
 
+    def test_files_the_viewer_writes_are_not_reported(self, make_file: MakeFile, tmp_path: Path) -> None:
+        """Recovery, lock, temp and worklist-cache files beside the images are no problem at all."""
+        _four_views(make_file, generate_uid())
+        for name in ("mammo-annotations.dr.json.recovery", "x.json.lock", ".x.json.tmp", "index.db"):
+            (tmp_path / name).write_bytes(b"not dicom")
+        study = open_study([tmp_path])
+        assert study.problems == []
+        assert len(study.images) == 4
+
     def test_bad_file_given_by_name_is_an_error(self, make_file: MakeFile, tmp_path: Path) -> None:
         """A non-DICOM file named explicitly is an error; the good file still opens."""
         good = make_file("good.dcm")
@@ -68,7 +77,7 @@ class TestOpenStudy:
         """A non-DICOM file met while walking a folder is a note, not an error."""
         make_file("good.dcm")
         (tmp_path / "sub").mkdir()
-        (tmp_path / "sub" / "thumbs.db").write_bytes(b"junk" * 100)
+        (tmp_path / "sub" / "stray.dat").write_bytes(b"junk" * 100)
         study = open_study([tmp_path])
         assert len(study.images) == 1 and study.errors == []
         assert study.problems[0].skipped

@@ -12,42 +12,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from viewer.dicom.file_kinds import DICOMDIR_CLASS, is_plainly_not_dicom
 from viewer.dicom.image import DicomImageError, MammoImage
 
 HANGING_VIEWS = ("RCC", "LCC", "RMLO", "LMLO")
 """The four standard views of a screening mammogram, in hanging order."""
-
-# Files a study folder holds beside its DICOM files: never reported as "not DICOM".
-_NOT_DICOM_SUFFIXES = frozenset(
-    {
-        ".json",
-        ".txt",
-        ".md",
-        ".csv",
-        ".xml",
-        ".html",
-        ".pdf",
-        ".png",
-        ".jpg",
-        ".jpeg",
-        ".gif",
-        ".bmp",
-        ".tif",
-        ".tiff",
-        ".zip",
-        ".gz",
-        ".bak",
-        ".tmp",
-        ".lock",
-        ".log",
-        ".py",
-        ".ini",
-        ".cfg",
-        ".yaml",
-        ".yml",
-    }
-)
-_DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
 
 
 @dataclass
@@ -123,7 +92,7 @@ def _is_dicomdir(path: Path) -> bool:
             head = fh.read(512)
     except OSError:
         return False
-    return head[128:132] == b"DICM" and _DICOMDIR_CLASS.encode() in head
+    return head[128:132] == b"DICM" and DICOMDIR_CLASS.encode() in head
 
 
 def _dicomdir_files(path: Path) -> list[Path]:
@@ -172,7 +141,7 @@ def _candidates(paths: Sequence[Path], problems: list[FileProblem]) -> Iterator[
         path = Path(raw)
         if path.is_dir():
             for file in _walk(path):
-                if file.suffix.lower() in _NOT_DICOM_SUFFIXES or file.name.upper() == "DICOMDIR":
+                if is_plainly_not_dicom(file.name) or file.name.upper() == "DICOMDIR":
                     continue  # a folder walk opens the files a DICOMDIR lists anyway
                 yield file, True
         elif path.is_file() and _is_dicomdir(path):

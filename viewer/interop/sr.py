@@ -36,6 +36,7 @@ from viewer import __version__
 from viewer.core.annotations import Calcification, Cluster, ImageAnnotations
 from viewer.core.cluster_metrics import cluster_metrics
 from viewer.core.geometry import Point
+from viewer.dicom.file_kinds import is_plainly_not_dicom
 from viewer.interop.options import ExportOptions
 from viewer.store.study_tree import AnnotatedStudy
 
@@ -45,7 +46,6 @@ CALCIFICATION_CLUSTER = codes.SCT.CalcificationCluster
 NUMBER_OF_CALCIFICATIONS = codes.DCM.NumberOfCalcifications
 MAMMOGRAPHY = codes.SCT.Mammography
 NO_UNITS = Code("1", "UCUM", "no units")
-_NOT_DICOM = {".json", ".xml", ".csv", ".txt", ".md", ".png", ".jpg", ".jpeg", ".recovery", ".lock", ".tmp"}
 # Attributes that identify the patient or the visit, emptied in a de-identified SR.
 _IDENTIFYING = [
     "PatientName",
@@ -80,7 +80,7 @@ class SourceHeaders:
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
                 path = Path(root) / name
-                if name.startswith(".") or path.suffix.lower() in _NOT_DICOM:
+                if is_plainly_not_dicom(name):
                     continue
                 try:
                     ds = pydicom.dcmread(path, stop_before_pixels=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 
+from viewer.dicom.file_kinds import DICOMDIR_CLASS, is_plainly_not_dicom
 from viewer.dicom.views import read_laterality, read_view
 from viewer.sources.worklist_index import FileRecord, SidecarRecord, Stamp
 from viewer.sources.worklist_status import STATUS_FILE
@@ -43,41 +44,6 @@ HEADER_TAGS = (
     "NumberOfFrames",
 )
 """The only tags read from each file (pydicom ``specific_tags``)."""
-DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
-
-# Files a study folder holds beside its images: not even opened.
-_NOT_DICOM_SUFFIXES = frozenset(
-    {
-        ".json",
-        ".txt",
-        ".md",
-        ".csv",
-        ".xml",
-        ".html",
-        ".pdf",
-        ".png",
-        ".jpg",
-        ".jpeg",
-        ".gif",
-        ".bmp",
-        ".tif",
-        ".tiff",
-        ".zip",
-        ".gz",
-        ".bak",
-        ".tmp",
-        ".lock",
-        ".log",
-        ".recovery",
-        ".py",
-        ".ini",
-        ".cfg",
-        ".yaml",
-        ".yml",
-        ".db",
-        ".sqlite3",
-    }
-)
 
 
 def read_file_record(path: Path, stamp: Stamp) -> FileRecord:
@@ -191,7 +157,7 @@ def list_folder(folder: str, listing: Listing, subfolders: list[str]) -> None:
             target = listing.sidecars
         elif name == STATUS_FILE:
             target = listing.status_files
-        elif os.path.splitext(name)[1].lower() in _NOT_DICOM_SUFFIXES:
+        elif is_plainly_not_dicom(name):
             continue
         else:
             target = listing.dicom
