@@ -35,7 +35,7 @@ import math
 import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from itertools import chain, compress, islice
+from itertools import compress, islice
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -277,6 +277,7 @@ class Grouper:
         self._outlined: set[str] = set()  # the marks with an outline
         self._pos: dict[str, int] = {}  # every mark's place in the image's mark order
         self._next_pos = 0
+        self._xy = np.zeros((0, 2))  # free marks' coordinates, row = place in the mark order
         self._decided: set[str] = set()
         self._coords: dict[str, tuple[float, float]] = {}  # free marks only
         self._cells: dict[tuple[int, int], set[str]] = {}
@@ -299,9 +300,9 @@ class Grouper:
             if cached is None:
                 members = list(ids)
                 pos = np.fromiter(map(self._pos.__getitem__, members), np.int64, len(members))
-                ordered = [members[i] for i in np.argsort(pos).tolist()]
-                flat = chain.from_iterable(map(self._coords.__getitem__, ordered))
-                centres = np.fromiter(flat, np.float64, 2 * len(ordered)).reshape(-1, 2)
+                order = np.argsort(pos)
+                ordered = [members[i] for i in order.tolist()]
+                centres = self._xy[pos[order]]
                 if self._outlined.isdisjoint(ids):
                     extent = centres
                 else:
@@ -388,6 +389,9 @@ class Grouper:
         coords = linkage_coordinates([self._calcs[c].center for c in free], spacing)
         labels = single_linkage(coords, self._dist)
         self._coords = {cid: (float(x), float(y)) for cid, (x, y) in zip(free, coords, strict=True)}
+        self._xy = np.zeros((max(2 * self._next_pos, 64), 2))
+        if free:
+            self._xy[[self._pos[c] for c in free]] = coords
         self._cells = {}
         for cid, xy in self._coords.items():
             self._cells.setdefault(self._cell(xy), set()).add(cid)
@@ -427,6 +431,10 @@ class Grouper:
         # Same products as linkage_coordinates, so both paths see identical coordinates.
         xy = (center[0] * self._scale[0], center[1] * self._scale[1])
         self._coords[cid] = xy
+        slot = self._pos[cid]
+        if slot >= len(self._xy):
+            self._xy = np.concatenate([self._xy, np.zeros((max(slot + 1, len(self._xy)), 2))])
+        self._xy[slot] = xy
         self._cells.setdefault(self._cell(xy), set()).add(cid)
         labels = {self._label[n] for n in self._neighbours(xy, exclude=cid)}
         if not labels:

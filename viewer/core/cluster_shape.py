@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 LINEAR_AXIS_RATIO = 4.0
@@ -94,16 +94,31 @@ def max_in_circle(points: ArrayLike, diameter: float, enough: int | None = None)
 def span(points: ArrayLike) -> float:
     """The greatest distance between two of ``points`` (the max Feret diameter).
 
-    Only convex-hull vertices can be the farthest pair, so large sets are reduced to their
-    hull first (qhull); a degenerate (collinear) set to its extreme points.
+    Large sets are pruned first, exactly: with ``L`` the largest distance between a few
+    extreme points and ``c`` the centre of the bounding box, a point of the farthest pair
+    lies at least ``L - max |q - c|`` from ``c``. What is left, if still large, is reduced to
+    its convex hull (qhull): only hull vertices can be the farthest pair.
     """
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if pts.shape[0] > 32:
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        c = (lo + hi) / 2.0
+        rel = pts - c
+        r = np.hypot(rel[:, 0], rel[:, 1])
+        probes = np.array([[1, 0], [0, 1], [1, 1], [1, -1]], dtype=np.float64)
+        proj = rel @ probes.T
+        ends = pts[np.concatenate([proj.argmin(axis=0), proj.argmax(axis=0)])]
+        bound = _max_distance(ends)
+        pts = pts[r >= bound - float(r.max()) - 1e-9 * (1.0 + bound)]
+    if pts.shape[0] > 64:
         try:
             pts = pts[ConvexHull(pts).vertices]
-        except QhullError:  # all on one line (or one point): the ends are extreme in x or y
-            ends = [pts[:, 0].argmin(), pts[:, 0].argmax(), pts[:, 1].argmin(), pts[:, 1].argmax()]
-            pts = pts[ends]
+        except QhullError:  # all on one line: the ends are extreme in x or y
+            pts = pts[[pts[:, 0].argmin(), pts[:, 0].argmax(), pts[:, 1].argmin(), pts[:, 1].argmax()]]
+    return _max_distance(pts)
+
+
+def _max_distance(pts: NDArray[np.float64]) -> float:
     if pts.shape[0] < 2:
         return 0.0
     diff = pts[:, None, :] - pts[None, :, :]
