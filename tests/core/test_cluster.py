@@ -75,14 +75,14 @@ class TestClusterRule:
     def test_defaults_are_birads(self) -> None:
         """The default rule is 5 marks within 10 mm."""
         rule = ClusterRule()
-        assert (rule.min_count, rule.max_distance_mm) == (5, 10.0)
+        assert (rule.min_count, rule.diameter_mm) == (5, 10.0)
 
     @pytest.mark.parametrize(
         "kwargs",
         [
             {"min_count": 1},
-            {"max_distance_mm": 0.0},
-            {"max_distance_mm": math.nan},
+            {"diameter_mm": 0.0},
+            {"diameter_mm": math.nan},
             {"uncalibrated_distance_px": -3.0},
         ],
     )
@@ -124,11 +124,13 @@ class TestSingleLinkage:
 
 class TestSuggestClusters:
     def test_chain_of_five_within_a_centimetre(self) -> None:
-        """Five marks 9 mm apart in a chain form one suggestion; four do not."""
+        """Five marks 9 mm apart in a chain are one candidate, suggested as linear, not grouped;
+        four are no candidate at all."""
         pts = [(100.0 + 90 * i, 100.0) for i in range(5)]
         (only,) = suggest_clusters(make_image(pts))
         assert only.state is ClusterState.SUGGESTED
         assert only.member_ids == ("m0", "m1", "m2", "m3", "m4")
+        assert only.distribution == "linear" and "36 mm in a line" in only.note
         assert suggest_clusters(make_image(pts[:4])) == []
 
     def test_gap_over_a_centimetre_splits(self) -> None:
@@ -175,7 +177,7 @@ class TestSuggestClusters:
     def test_custom_rule(self) -> None:
         """A 3-mark, 2 mm rule is honoured."""
         img = make_image([(0.0, 0.0), (15.0, 0.0), (30.0, 0.0), (60.0, 0.0)])
-        (s,) = suggest_clusters(img, ClusterRule(min_count=3, max_distance_mm=2.0))
+        (s,) = suggest_clusters(img, ClusterRule(min_count=3, diameter_mm=2.0))
         assert s.member_ids == ("m0", "m1", "m2")
 
 
@@ -237,7 +239,7 @@ class TestGrouper:
         self, ops: list[tuple[object, ...]], spacing: Spacing
     ) -> None:
         """After any edit sequence the Grouper gives exactly suggest_clusters' answer."""
-        rule = ClusterRule(min_count=3, max_distance_mm=7.0, uncalibrated_distance_px=10.0)
+        rule = ClusterRule(min_count=3, diameter_mm=7.0, uncalibrated_distance_px=10.0)
         model = StudyAnnotations()
         img = model.ensure_image(ImageAnnotations("1.2", dicom_spacing=spacing))
         grouper = Grouper(rule)

@@ -147,7 +147,8 @@ class TestMemberSizes:
 
 class TestClustersForMarks:
     def test_groups_indices_and_birads_flag(self) -> None:
-        """Indices point into the input; groups of 2-4 are listed but not BI-RADS grouped."""
+        """Indices point into the input; groups of 2-4 are listed but not BI-RADS grouped, and
+        five marks in a 20.3 mm chain are linear, not grouped."""
         five = [(100.0 + 50 * i, 100.0) for i in range(5)]
         pair = [(2000.0, 2000.0), (2010.0, 2000.0)]
         lone = [(4000.0, 100.0)]
@@ -156,13 +157,43 @@ class TestClustersForMarks:
         outlines[1] = square(100, 100, 3)
         got = clusters_for_marks(centers, outlines, ISO)
         assert [g["members"] for g in got] == [[0, 7], [1, 2, 3, 4, 5]]
-        assert [g["birads_grouped"] for g in got] == [False, True]
+        assert [g["birads_grouped"] for g in got] == [False, False]
+        assert [g["suggested_distribution"] for g in got] == [None, "linear"]
+        assert got[1]["reason"] == "5 calcifications over 20 mm in a line: linear?"
+        assert got[0]["reason"] is None
+        assert {k: got[1][k] for k in ("min_count", "diameter_mm", "max_span_mm")} == {
+            "min_count": 5,
+            "diameter_mm": 10.0,
+            "max_span_mm": 20.0,
+        }
         assert got[1]["count"] == 5
         assert got[1]["span_mm"] == pytest.approx(0.1 * math.hypot(203, 3))
         # hull: the 6 x 6 px square plus a triangle of base 6 reaching x = 300
         assert got[1]["area_px"] == pytest.approx(36 + 197 * 6 / 2)
         assert got[1]["area_mm2"] == pytest.approx((36 + 197 * 3) * 0.01)
         assert got[1]["linkage_unit"] == "mm"
+
+    def test_compact_group_is_grouped(self) -> None:
+        """Five marks within 4 mm (one outlined) are BI-RADS grouped; the span counts the outline."""
+        centers = [(100.0, 100.0), (120.0, 100.0), (100.0, 120.0), (120.0, 120.0), (110.0, 110.0)]
+        outlines: list[list[Point] | None] = [None] * 5
+        outlines[0] = square(100, 100, 5)
+        (got,) = clusters_for_marks(centers, outlines, ISO)
+        assert got["birads_grouped"] is True and got["suggested_distribution"] == "grouped"
+        assert got["span_mm"] == pytest.approx(0.1 * math.hypot(25, 25))
+        assert got["reason"].startswith("5 calcifications within 3.5 mm")
+
+    def test_outline_pushes_span_over_the_limit(self) -> None:
+        """Centres within 13 mm but a (large) outline reaching 22 mm: the span rule sees the outline."""
+        centers = [(100.0, 100.0), (120.0, 100.0), (140.0, 100.0), (100.0, 120.0), (120.0, 120.0)]
+        centers.append((230.0, 110.0))
+        outlines: list[list[Point] | None] = [None] * 6
+        outlines[5] = square(230, 110, 75)
+        (got,) = clusters_for_marks(centers, outlines, ISO)
+        assert got["span_mm"] > 20.0 and got["birads_grouped"] is False
+        outlines[5] = None
+        (got,) = clusters_for_marks(centers, outlines, ISO)
+        assert got["span_mm"] < 20.0 and got["birads_grouped"] is True
 
     def test_uncalibrated_flagged(self) -> None:
         """Without spacing the groups are formed in px and say so."""

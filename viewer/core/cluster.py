@@ -10,10 +10,15 @@ Two kinds of cluster live side by side:
   mark centres, and returns ``SUGGESTED`` clusters that are never saved. Regrouping thus
   never overrides a reader's decision.
 
-The default rule is the BI-RADS Atlas' lower limit for "grouped": at least 5
-calcifications, each within 1 cm of another (DOMAIN.md section 2). Distances are taken in
-mm with the image's spacing in force (anisotropic pixels handled). An uncalibrated image
-has no mm: it is grouped in pixels with a documented equivalent
+Candidates are found by single linkage (marks each within ``diameter_mm`` of another), but
+a chain is not "grouped": :mod:`viewer.core.cluster_shape` then applies the BI-RADS area
+rule (at least 5 marks in a circle of 1 cm, the whole group within 2 cm; DOMAIN.md
+section 2) and otherwise suggests the distribution the geometry shows (linear or
+regional). A suggestion carries it as ``distribution`` and its reason as ``note``
+("9 calcifications over 34 mm in a line: linear?"); confirming keeps the suggested
+distribution as the reader's choice, which the reader may change, and drops the reason.
+Distances are taken in mm with the image's spacing in force (anisotropic pixels handled).
+An uncalibrated image has no mm: it is grouped in pixels with a documented equivalent
 (:attr:`ClusterRule.uncalibrated_distance_px`) and :meth:`ClusterRule.describe` says so.
 
 Coordinates are ``(x, y)`` pixels: x = column, y = row, pixel centres at integers.
@@ -30,7 +35,7 @@ import math
 import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from itertools import compress, islice
+from itertools import chain, compress, islice
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -47,6 +52,7 @@ from viewer.core.annotations import (
     new_id,
     utc_now,
 )
+from viewer.core.cluster_shape import GroupShape, group_shape
 from viewer.core.commands import Batch, Command, PutCluster, RemoveCluster
 from viewer.core.geometry import Point, Spacing
 
@@ -56,47 +62,79 @@ SUGGESTION_PREFIX = "suggested-"
 
 @dataclass(frozen=True)
 class ClusterRule:
-    """When marks form a cluster: ``min_count`` marks linked by steps of ``max_distance_mm``.
+    """When marks are "grouped": ``min_count`` in a circle of ``diameter_mm``, all within ``max_span_mm``.
 
     Parameters
     ----------
     min_count
         Smallest number of marks that makes a cluster (BI-RADS: 5).
-    max_distance_mm
-        Single-linkage distance between mark centres, in mm (BI-RADS: within 1 cm).
+    diameter_mm
+        The circle at least ``min_count`` mark centres must fit in (BI-RADS: 1 cm). It is
+        also the single-linkage distance that finds candidates: marks in one such circle
+        are all within ``diameter_mm`` of each other.
+    max_span_mm
+        The largest span of a grouped cluster (the Atlas' upper limit: "larger numbers
+        within 2 cm"); a larger pattern is suggested as linear or regional instead.
     uncalibrated_distance_px
-        The linkage distance used when the image has no spacing. The default, 140 px, is
-        10 mm at 0.07 mm per pixel, a typical full-field digital mammography detector;
-        on an uncalibrated image the result is flagged as such (:meth:`describe`).
+        ``diameter_mm`` on an image without spacing. The default, 140 px, is 10 mm at
+        0.07 mm per pixel, a typical full-field digital mammography detector;
+        ``max_span_mm`` scales with it. The result is flagged as such (:meth:`describe`).
     """
 
     min_count: int = 5
-    max_distance_mm: float = 10.0
+    diameter_mm: float = 10.0
+    max_span_mm: float = 20.0
     uncalibrated_distance_px: float = 140.0
 
     def __post_init__(self) -> None:
         if self.min_count < 2:
             raise ValueError(f"min_count must be at least 2, got {self.min_count!r}")
-        for name in ("max_distance_mm", "uncalibrated_distance_px"):
+        for name in ("diameter_mm", "max_span_mm", "uncalibrated_distance_px"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a positive number, got {value!r}")
+        if self.max_span_mm < self.diameter_mm:
+            raise ValueError(
+                f"max_span_mm ({self.max_span_mm:g}) must be at least diameter_mm ({self.diameter_mm:g})"
+            )
 
     def linkage_distance(self, spacing: Spacing) -> float:
-        """The linkage distance in the unit of :func:`linkage_coordinates` (mm, or px)."""
-        return self.max_distance_mm if spacing.calibrated else self.uncalibrated_distance_px
+        """The circle diameter (and linkage distance) in the unit of :func:`linkage_coordinates`."""
+        return self.diameter_mm if spacing.calibrated else self.uncalibrated_distance_px
+
+    def span_limit(self, spacing: Spacing) -> float:
+        """``max_span_mm`` in the unit of :func:`linkage_coordinates` (mm, or px)."""
+        if spacing.calibrated:
+            return self.max_span_mm
+        return self.max_span_mm * self.uncalibrated_distance_px / self.diameter_mm
+
+    def shape(self, centres: ArrayLike, extent: ArrayLike, spacing: Spacing) -> GroupShape:
+        """The distribution a group suggests (see :func:`group_shape`), in linkage units."""
+        return group_shape(
+            centres,
+            extent,
+            min_count=self.min_count,
+            diameter=self.linkage_distance(spacing),
+            max_span=self.span_limit(spacing),
+            unit=spacing.unit,
+        )
+
+    def to_dict(self) -> dict[str, float]:
+        """The three rule numbers, for JSON output."""
+        return {"min_count": self.min_count, "diameter_mm": self.diameter_mm, "max_span_mm": self.max_span_mm}
 
     def describe(self, spacing: Spacing) -> str:
         """One line for the user: the rule as applied to an image with this spacing."""
         if spacing.calibrated:
             return (
-                f"at least {self.min_count} marks within {self.max_distance_mm:g} mm "
-                f"of each other ({spacing.label})"
+                f"at least {self.min_count} marks in a {self.diameter_mm:g} mm circle, "
+                f"spanning at most {self.max_span_mm:g} mm ({spacing.label})"
             )
         return (
-            f"at least {self.min_count} marks within {self.uncalibrated_distance_px:g} px "
-            f"of each other (image uncalibrated: {self.max_distance_mm:g} mm cannot be "
-            f"measured; {self.uncalibrated_distance_px:g} px assumed instead)"
+            f"at least {self.min_count} marks in a {self.uncalibrated_distance_px:g} px circle, "
+            f"spanning at most {self.span_limit(spacing):g} px (image uncalibrated: "
+            f"{self.diameter_mm:g} mm cannot be measured; "
+            f"{self.uncalibrated_distance_px:g} px assumed instead)"
         )
 
 
@@ -149,21 +187,48 @@ def decided_ids(image: ImageAnnotations) -> set[str]:
     return {m for c in image.clusters.values() if c.state is not ClusterState.SUGGESTED for m in c.member_ids}
 
 
-def make_suggestion(ordered_ids: Sequence[str]) -> Cluster:
+def make_suggestion(ordered_ids: Sequence[str], shape: GroupShape | None = None) -> Cluster:
     """The SUGGESTED cluster of a group given in the image's mark order.
 
     Its id comes from the first (earliest added) member, so it survives adding, moving
     and removing other members and the GUI keeps its selection while the reader edits.
+    ``shape`` gives the suggested distribution and, as the note, its reason.
     """
-    return Cluster(SUGGESTION_PREFIX + ordered_ids[0], tuple(ordered_ids))
+    if shape is None:
+        return Cluster(SUGGESTION_PREFIX + ordered_ids[0], tuple(ordered_ids))
+    return Cluster(
+        SUGGESTION_PREFIX + ordered_ids[0],
+        tuple(ordered_ids),
+        distribution=shape.distribution,
+        note=shape.reason,
+    )
+
+
+def _scale(spacing: Spacing) -> tuple[float, float]:
+    scale = spacing.scale() if spacing.calibrated else np.ones(2)
+    return (float(scale[0]), float(scale[1]))
+
+
+def _extent(
+    calcs: Sequence[Calcification], centres: NDArray[np.float64], scale: tuple[float, float]
+) -> NDArray[np.float64]:
+    """Every outline point of the marks (a point-only mark: its centre), in linkage units."""
+    if all(c.outline is None for c in calcs):
+        return centres
+    parts = [
+        np.asarray(c.outline, dtype=np.float64) * scale if c.outline is not None else centres[i : i + 1]
+        for i, c in enumerate(calcs)
+    ]
+    return np.concatenate(parts)
 
 
 def suggest_clusters(image: ImageAnnotations, rule: ClusterRule | None = None) -> list[Cluster]:
     """Clusters the program suggests on one image, recomputed from scratch.
 
-    Only marks that no reader decision holds take part. Groups of at least
-    ``rule.min_count`` marks come back as ``SUGGESTED`` clusters, members in the image's
-    mark order (the order they were added), clusters ordered by their first member;
+    Only marks that no reader decision holds take part. Candidates of at least
+    ``rule.min_count`` linked marks come back as ``SUGGESTED`` clusters, members in the
+    image's mark order (the order they were added), clusters ordered by their first
+    member, each with the distribution its shape suggests (:meth:`ClusterRule.shape`);
     smaller groups are not clusters.
     """
     rule = rule or ClusterRule()
@@ -178,7 +243,14 @@ def suggest_clusters(image: ImageAnnotations, rule: ClusterRule | None = None) -
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
     groups = [g for g in np.split(order, bounds) if len(g) >= rule.min_count]
     groups.sort(key=lambda g: int(g[0]))
-    return [make_suggestion([free[i].id for i in g]) for g in groups]
+    scale = _scale(spacing)
+    result = []
+    for g in groups:
+        members = [free[i] for i in g]
+        centres = coords[g]
+        shape = rule.shape(centres, _extent(members, centres, scale), spacing)
+        result.append(make_suggestion([c.id for c in members], shape))
+    return result
 
 
 class Grouper:
@@ -202,6 +274,7 @@ class Grouper:
         self._image: ImageAnnotations | None = None
         self._spacing: Spacing | None = None
         self._calcs: dict[str, Calcification] = {}  # every mark as last seen
+        self._outlined: set[str] = set()  # the marks with an outline
         self._pos: dict[str, int] = {}  # every mark's place in the image's mark order
         self._next_pos = 0
         self._decided: set[str] = set()
@@ -227,7 +300,14 @@ class Grouper:
                 members = list(ids)
                 pos = np.fromiter(map(self._pos.__getitem__, members), np.int64, len(members))
                 ordered = [members[i] for i in np.argsort(pos).tolist()]
-                cached = self._cache[label] = make_suggestion(ordered)
+                flat = chain.from_iterable(map(self._coords.__getitem__, ordered))
+                centres = np.fromiter(flat, np.float64, 2 * len(ordered)).reshape(-1, 2)
+                if self._outlined.isdisjoint(ids):
+                    extent = centres
+                else:
+                    extent = _extent([self._calcs[c] for c in ordered], centres, self._scale)
+                shape = self.rule.shape(centres, extent, self._spacing or image.spacing)
+                cached = self._cache[label] = make_suggestion(ordered, shape)
             result.append(cached)
         result.sort(key=lambda c: self._pos[c.member_ids[0]])
         return result
@@ -263,11 +343,16 @@ class Grouper:
         for cid in removed:
             del self._calcs[cid]
             del self._pos[cid]
+            self._outlined.discard(cid)
         for cid in added:
             self._pos[cid] = self._next_pos
             self._next_pos += 1
         for cid in changed:
             self._calcs[cid] = current[cid]
+            if current[cid].outline is None:
+                self._outlined.discard(cid)
+            else:
+                self._outlined.add(cid)
         self._decided = decided
         for cid in leaving:
             self._remove(cid)
@@ -293,9 +378,9 @@ class Grouper:
         self.full_regroupings += 1
         self._image, self._spacing = image, spacing
         self._dist = self.rule.linkage_distance(spacing)
-        scale = spacing.scale() if spacing.calibrated else np.ones(2)
-        self._scale = (float(scale[0]), float(scale[1]))
+        self._scale = _scale(spacing)
         self._calcs = dict(image.calcifications)
+        self._outlined = {cid for cid, c in self._calcs.items() if c.outline is not None}
         self._pos = {cid: i for i, cid in enumerate(self._calcs)}
         self._next_pos = len(self._pos)
         self._decided = decided_ids(image)
@@ -411,19 +496,32 @@ def _decided(cluster: Cluster, reader: str, **changes: object) -> Cluster:
     """``cluster`` with ``changes`` as a reader decision: an edited suggestion is confirmed."""
     now = utc_now()
     if cluster.state is ClusterState.SUGGESTED:
-        base = replace(cluster, id=new_id(), state=ClusterState.CONFIRMED, reader=reader, created=now)
+        base = replace(
+            cluster, id=new_id(), state=ClusterState.CONFIRMED, reader=reader, created=now, note=""
+        )
     else:
         base = cluster
     return replace(base, modified=now, **changes)  # type: ignore[arg-type]
 
 
 def confirm(suggestion: Cluster, reader: str = "") -> Cluster:
-    """The reader accepts a suggestion: a CONFIRMED cluster with a fresh id, same members."""
+    """The reader accepts a suggestion: a CONFIRMED cluster with a fresh id, same members.
+
+    The suggested distribution becomes the reader's (who may change it later; regrouping
+    never touches a confirmed cluster); the program's reason, kept as the note, is dropped.
+    """
     if suggestion.state is ClusterState.CONFIRMED:
         return suggestion
     now = utc_now()
+    note = "" if suggestion.state is ClusterState.SUGGESTED else suggestion.note
     return replace(
-        suggestion, id=new_id(), state=ClusterState.CONFIRMED, reader=reader, created=now, modified=now
+        suggestion,
+        id=new_id(),
+        state=ClusterState.CONFIRMED,
+        reader=reader,
+        created=now,
+        modified=now,
+        note=note,
     )
 
 
@@ -436,7 +534,14 @@ def dissolve(cluster: Cluster, reader: str = "") -> Cluster:
     now = utc_now()
     if cluster.state is ClusterState.SUGGESTED:
         return replace(
-            cluster, id=new_id(), state=ClusterState.REJECTED, reader=reader, created=now, modified=now
+            cluster,
+            id=new_id(),
+            state=ClusterState.REJECTED,
+            reader=reader,
+            created=now,
+            modified=now,
+            distribution=None,
+            note="",
         )
     return replace(cluster, state=ClusterState.REJECTED, modified=now)
 
@@ -462,7 +567,8 @@ def merge(first: Cluster, second: Cluster, reader: str = "") -> Cluster:
     """One cluster holding the members of both.
 
     The result keeps the id of the first reader (non-suggested) cluster of the pair, the
-    first cluster's descriptors (the second's where the first has none) and both notes.
+    first cluster's descriptors (the second's where the first has none) and both notes; a
+    suggestion's distribution and reason describe only its own members and are not kept.
     A drawn outline fits neither half of the union, so the result uses the hull.
     """
     keep, other = (
@@ -471,13 +577,21 @@ def merge(first: Cluster, second: Cluster, reader: str = "") -> Cluster:
         else (first, second)
     )
     members = keep.member_ids + tuple(m for m in other.member_ids if m not in keep.member_ids)
-    note = "\n".join(n for n in (first.note, second.note) if n)
+    notes = (c.note for c in (first, second) if c.state is not ClusterState.SUGGESTED)
+    note = "\n".join(n for n in notes if n)
     merged = _decided(
         keep,
         reader,
         member_ids=members,
         outline=None,
-        distribution=first.distribution or second.distribution,
+        distribution=next(
+            (
+                c.distribution
+                for c in (first, second)
+                if c.state is not ClusterState.SUGGESTED and c.distribution
+            ),
+            None,
+        ),
         assessment=first.assessment or second.assessment,
         recommendation=first.recommendation or second.recommendation,
         note=note,

@@ -215,13 +215,19 @@ def clusters_for_marks(
     -------
     One dict per group of two or more linked marks, ordered by first member:
     ``members`` (indices into the input), ``count``, ``span_mm``, ``span_px``,
-    ``area_mm2``, ``area_px``, ``centroid`` ``[x, y]``, ``linkage_unit`` and
-    ``birads_grouped`` (true when ``count >= rule.min_count``).
+    ``area_mm2``, ``area_px``, ``centroid`` ``[x, y]``, ``linkage_unit``,
+    ``birads_grouped`` (at least ``min_count`` marks in a circle of ``diameter_mm`` and a
+    span of at most ``max_span_mm``: :mod:`viewer.core.cluster_shape`),
+    ``suggested_distribution`` (``"grouped"``, ``"linear"``, ``"regional"`` or ``None``;
+    always ``None`` for fewer than ``min_count`` marks), ``reason`` (the suggestion's one
+    line, or ``None``) and the rule's ``min_count``, ``diameter_mm`` and ``max_span_mm``.
     """
     rule = rule or ClusterRule()
     if len(centers_xy) != len(outlines):
         raise ValueError(f"{len(centers_xy)} centres but {len(outlines)} outlines")
-    labels = single_linkage(linkage_coordinates(centers_xy, spacing), rule.linkage_distance(spacing))
+    coords = linkage_coordinates(centers_xy, spacing)
+    labels = single_linkage(coords, rule.linkage_distance(spacing))
+    scale = spacing.scale() if spacing.calibrated else np.ones(2)
     groups: dict[int, list[int]] = {}
     for index, label in enumerate(labels.tolist()):
         groups.setdefault(label, []).append(index)
@@ -230,6 +236,15 @@ def clusters_for_marks(
         if len(members) < 2:
             continue
         m = metrics_of([centers_xy[i] for i in members], [outlines[i] for i in members], spacing)
+        shape = None
+        if len(members) >= rule.min_count:
+            extent = [
+                np.asarray(outlines[i], dtype=np.float64) * scale
+                if outlines[i] is not None
+                else coords[i : i + 1]
+                for i in members
+            ]
+            shape = rule.shape(coords[members], np.concatenate(extent), spacing)
         result.append(
             {
                 "members": members,
@@ -240,7 +255,10 @@ def clusters_for_marks(
                 "area_px": m.area_px,
                 "centroid": list(m.centroid),
                 "linkage_unit": spacing.unit,
-                "birads_grouped": m.count >= rule.min_count,
+                "birads_grouped": shape is not None and shape.grouped,
+                "suggested_distribution": shape.distribution if shape else None,
+                "reason": shape.reason if shape else None,
+                **rule.to_dict(),
             }
         )
     return result

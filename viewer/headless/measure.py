@@ -8,6 +8,12 @@ on the stored values, then :meth:`Calcification.create`). The JSON output::
      "spacing_label": ..., "calcifications": [...one per --at, in order...],
      "clusters": [...what the found marks form...]}
 
+A cluster entry (:func:`viewer.core.cluster_metrics.clusters_for_marks`) holds
+``members``, ``count``, ``span_mm``/``span_px``, ``area_mm2``/``area_px``, ``centroid``,
+``birads_grouped`` (the BI-RADS area rule: ``min_count`` marks in a circle of
+``diameter_mm``, the group spanning at most ``max_span_mm``; the three numbers are given),
+``suggested_distribution`` (grouped, linear, regional or null) and ``reason``.
+
 A found entry holds ``center``, ``outline``, ``long_axis_px``, ``long_axis_mm``,
 ``short_axis_px``, ``short_axis_mm``, ``area_px``, ``area_mm2`` and ``intensity`` (mm
 values null when uncalibrated); a miss holds ``found: false`` and ``reason``. ``--save``
@@ -192,7 +198,8 @@ def _text(doc: dict[str, Any], clicks: list[Point]) -> str:
             else f"{cluster['span_px']:.0f} px"
         )
         kind = "cluster (BI-RADS grouped)" if cluster["birads_grouped"] else "group"
-        lines.append(f"{kind} of {cluster['count']}: marks {members}, span {span}")
+        reason = f" ({cluster['reason']})" if cluster.get("reason") else ""
+        lines.append(f"{kind} of {cluster['count']}: marks {members}, span {span}{reason}")
     if "saved_to" in doc:
         lines.append(f"saved {doc['saved_count']} mark(s) to {doc['saved_to']}")
     return "\n".join(lines)

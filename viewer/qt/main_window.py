@@ -556,8 +556,8 @@ class MainWindow(QMainWindow):
         dist, ok = QInputDialog.getDouble(
             self,
             "Grouping rule",
-            "each within this distance of another (mm):",
-            rule.max_distance_mm,
+            "in a circle of this diameter (mm):",
+            rule.diameter_mm,
             0.5,
             100.0,
             1,
@@ -567,7 +567,7 @@ class MainWindow(QMainWindow):
         self.prefs.cluster_min_count = count
         self.prefs.cluster_max_distance_mm = dist
         self.controller.set_rule(self._rule())
-        self.notify(f"Grouping: at least {count} calcifications within {dist:g} mm")
+        self.notify(f"Grouping: at least {count} calcifications in a {dist:g} mm circle")
 
     def _ask_note(self) -> None:
         target = self.controller.selected_clusters()
