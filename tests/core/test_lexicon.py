@@ -11,17 +11,18 @@ from typing import Any
 import pytest
 
 from viewer.core.lexicon import REQUIRED_SETS, Lexicon, LexiconError
+from viewer.store.lexicon_file import load_lexicon, load_preferred_lexicon
 
 
 @pytest.fixture(scope="module")
 def shipped() -> Lexicon:
-    return Lexicon.load()
+    return load_lexicon()
 
 
 @pytest.fixture
 def raw() -> dict[str, Any]:
     """The shipped file's JSON, to break in each test."""
-    return copy.deepcopy(Lexicon.load().to_dict())
+    return copy.deepcopy(load_lexicon().to_dict())
 
 
 def write(tmp_path: Path, data: Any, name: str = "lexicon.json") -> Path:
@@ -86,7 +87,7 @@ class TestShippedLexicon:
 
     def test_round_trip(self, shipped: Lexicon, tmp_path: Path) -> None:
         """to_dict written out loads back equal."""
-        again = Lexicon.load(write(tmp_path, shipped.to_dict()))
+        again = load_lexicon(write(tmp_path, shipped.to_dict()))
         assert again.sets == shipped.sets and again.name == shipped.name
 
 
@@ -152,7 +153,7 @@ class TestValidation:
         breaks(raw)
         path = write(tmp_path, raw)
         with pytest.raises(LexiconError, match=message) as info:
-            Lexicon.load(path)
+            load_lexicon(path)
         assert str(path) in str(info.value)
 
     def test_not_json(self, tmp_path: Path) -> None:
@@ -160,12 +161,12 @@ class TestValidation:
         path = tmp_path / "lexicon.json"
         path.write_text('{"format": "mammo-viewer lexicon",\n "version": 1 "name": 2}')
         with pytest.raises(LexiconError, match=r"not valid JSON \(line 2, column 15"):
-            Lexicon.load(path)
+            load_lexicon(path)
 
     def test_missing_file(self, tmp_path: Path) -> None:
         """A missing file is named."""
         with pytest.raises(LexiconError, match=r"nope\.json: lexicon file not found"):
-            Lexicon.load(tmp_path / "nope.json")
+            load_lexicon(tmp_path / "nope.json")
 
     def test_curator_override(self, raw: dict[str, Any], tmp_path: Path) -> None:
         """A valid override is used, with an extra set and a renamed label."""
@@ -176,7 +177,7 @@ class TestValidation:
             "applies_to": "calcification",
             "labels": [{"id": str(i), "text": str(i), "key": str(i)} for i in range(1, 6)],
         }
-        lexicon, warning = Lexicon.load_preferred(write(tmp_path, raw))
+        lexicon, warning = load_preferred_lexicon(write(tmp_path, raw))
         assert warning is None and lexicon.name == "Our lab"
         assert lexicon.morphology.text_of("skin") == "Dermal" and len(lexicon.sets["subtlety"]) == 5
 
@@ -184,11 +185,11 @@ class TestValidation:
         """An invalid override yields the built-in labels and a message naming the file."""
         raw["sets"].pop("assessment")
         path = write(tmp_path, raw)
-        lexicon, warning = Lexicon.load_preferred(path)
-        assert lexicon.source == Lexicon.load().source
+        lexicon, warning = load_preferred_lexicon(path)
+        assert lexicon.source == load_lexicon().source
         assert warning is not None and str(path) in warning and "built-in" in warning
 
     def test_absent_override_is_silent(self, tmp_path: Path) -> None:
         """No override file: the shipped lexicon and no message."""
-        lexicon, warning = Lexicon.load_preferred(tmp_path / "lexicon.json")
+        lexicon, warning = load_preferred_lexicon(tmp_path / "lexicon.json")
         assert warning is None and "birads.json" in lexicon.source

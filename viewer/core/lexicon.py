@@ -1,9 +1,9 @@
-"""Descriptor label sets (BI-RADS 5th edition by default) with quick keys, loaded from JSON.
+"""Descriptor label sets (BI-RADS 5th edition by default) with quick keys, built from parsed JSON.
 
-The shipped file is ``resources/birads.json``. A curator can replace it with their own
-file (the caller finds it, e.g. ``lexicon.json`` in the user data folder, and passes its
-path: core does not know where user files live). Every file is validated on load, and
-:class:`LexiconError` names the file and the exact place of the problem.
+Core reads no file: :mod:`viewer.store.lexicon_file` reads the shipped ``resources/birads.json``
+or a curator's replacement (``lexicon.json`` in the user data folder) and hands the parsed data
+to :meth:`Lexicon.from_dict`, which validates it; :class:`LexiconError` names the source and the
+exact place of the problem.
 
 File layout::
 
@@ -22,12 +22,9 @@ beginning of another (so typing "4" waits for "a", "b" or "c"). Optional fields:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 FORMAT = "mammo-viewer lexicon"
@@ -156,61 +153,10 @@ class Lexicon:
             "sets": {name: s.to_dict() for name, s in self.sets.items()},
         }
 
-    # -- loading -----------------------------------------------------------------------
-    @classmethod
-    def load(cls, path: Path | str | None = None) -> Lexicon:
-        """Read and validate a lexicon file; ``None`` loads the shipped BI-RADS lexicon.
-
-        Raises
-        ------
-        LexiconError
-            When the file is missing, not JSON, or not a valid lexicon; the message
-            names the file and the place of the problem.
-        """
-        file = Path(path) if path is not None else shipped_path()
-        try:
-            text = file.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise LexiconError(f"{file}: lexicon file not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise LexiconError(f"{file}: cannot read the lexicon file ({exc})") from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise LexiconError(
-                f"{file}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-            ) from None
-        return cls.from_dict(data, source=str(file))
-
-    @classmethod
-    def load_preferred(cls, override: Path | str | None) -> tuple[Lexicon, str | None]:
-        """The curator's lexicon when ``override`` exists and is valid, else the shipped one.
-
-        Returns the lexicon and, when an override was present but unusable, a message
-        for the user saying why and that the built-in labels are used instead.
-        """
-        if override is not None and Path(override).is_file():
-            try:
-                return cls.load(override), None
-            except LexiconError as exc:
-                return cls.load(), f"{exc}. Using the built-in BI-RADS labels instead."
-        return cls.load(), None
-
     @classmethod
     def from_dict(cls, data: Any, source: str = "<lexicon>") -> Lexicon:
         """Validate parsed JSON and build the lexicon; raise LexiconError naming ``source``."""
         return _Validator(source).lexicon(data)
-
-
-def shipped_path() -> Path:
-    """Path of the BI-RADS lexicon that ships with the program."""
-    try:
-        candidate = Path(str(resources.files("viewer.resources").joinpath(SHIPPED_NAME)))
-    except ModuleNotFoundError:
-        candidate = Path(__file__).resolve().parents[2] / "resources" / SHIPPED_NAME
-    if not candidate.is_file():
-        raise LexiconError(f"{candidate}: the built-in lexicon is missing; reinstall mammo-viewer")
-    return candidate
 
 
 class _Validator:

@@ -31,7 +31,7 @@ from viewer.core.annotations import (
 from viewer.core.cluster import ClusterRule
 from viewer.core.commands import Batch, Command, RemoveCalcifications, ReplaceCalcification, SetCalibration
 from viewer.core.geometry import Point, Spacing
-from viewer.core.lexicon import OVERRIDE_NAME, Lexicon
+from viewer.core.lexicon import OVERRIDE_NAME
 from viewer.core.quick_entry import DescriptorEntry, Waiting
 from viewer.core.tools import (
     CalcificationTool,
@@ -58,6 +58,7 @@ from viewer.qt.tool_context import ViewToolContext
 from viewer.qt.undo import ModelCommand
 from viewer.qt.view_controls import ViewControls
 from viewer.qt.workflow import Workflow
+from viewer.store.lexicon_file import load_preferred_lexicon
 from viewer.store.locations import user_data_dir
 from viewer.store.serialize import serialize
 from viewer.store.session import AnnotationStore
@@ -90,7 +91,7 @@ class MainWindow(QMainWindow):
             "lasso": LassoClusterTool(),
         }
         self.controller = AnnotationController(self.push, self.notify, lambda: self.mark_reader)
-        self.lexicon, lexicon_problem = Lexicon.load_preferred(user_data_dir() / OVERRIDE_NAME)
+        self.lexicon, lexicon_problem = load_preferred_lexicon(user_data_dir() / OVERRIDE_NAME)
         self._entry: DescriptorEntry | None = None
         self.tool: Tool | None = None
         self.writer = BackgroundWriter(self)
