@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from viewer import __version__
+from viewer.program_log import configure_logging
 
 # Headless subcommands: name -> module in viewer.headless with add_parser() and run().
 SUBCOMMANDS: dict[str, str] = {
@@ -60,6 +61,7 @@ def _run_subcommand(name: str, argv: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``mammo-viewer`` and ``python -m viewer``."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    configure_logging()
     if args_list and args_list[0] in SUBCOMMANDS:
         return _run_subcommand(args_list[0], args_list[1:])
     args = _gui_parser().parse_args(args_list)

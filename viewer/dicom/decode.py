@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import mmap
 import os
 import warnings
@@ -27,6 +28,8 @@ from pydicom.uid import UID
 
 from viewer.core.pyramid import build_levels, level_shapes
 from viewer.dicom.gdcm_decode import decode_with_gdcm, gdcm_available
+
+log = logging.getLogger(__name__)
 
 JPEG2000_SYNTAXES = frozenset(
     {
@@ -197,6 +200,7 @@ def decode_reduced(path: Path | str, frame: int = 0, level: int = 2) -> NDArray[
         reduced = _pillow_reduced(codestream, level)
         if reduced is not None:
             return reduced.astype(stored_dtype(ds), copy=False)
+        log.info("%s: reduced JPEG 2000 decode not possible, decoding in full", Path(path).name)
     full = decode_frame(ds, frame)
     return full[::step, ::step]
 
@@ -240,7 +244,8 @@ def _pillow_reduced(codestream: bytes, level: int) -> NDArray[Any] | None:
             im.reduce = level  # type: ignore[method-assign,assignment]
             im.load()
             arr = np.asarray(im)
-    except Exception:  # Pillow without OpenJPEG, or a codestream it rejects
+    except Exception as exc:  # Pillow without OpenJPEG, or a codestream it rejects
+        log.info("Pillow could not reduce the JPEG 2000 codestream: %s", exc)
         return None
     if arr.ndim != 2:
         return None
