@@ -69,6 +69,17 @@ class TestTwelveBitLossyJpeg:
         step = np.abs(np.diff(arr.astype(np.int32), axis=1)).mean()
         assert step < 0.02 * 960
 
+    def test_truncated_twelve_bit_jpeg_says_why(self, shared_data: Path, tmp_path: Path) -> None:
+        """Half a 12-bit JPEG codestream fails with a DecodeError naming the data, not a crash."""
+        from pydicom.encaps import encapsulate
+
+        ds = dcmread(shared_data / "wg04_RG2_JPLY.dcm")
+        codestream = next(generate_frames(ds.PixelData, number_of_frames=1))
+        ds.PixelData = encapsulate([codestream[: len(codestream) // 2]])
+        ds.save_as(tmp_path / "half.dcm")
+        with pytest.raises(DecodeError, match="the JPEG data could not be decoded"):
+            decode_frame(tmp_path / "half.dcm")
+
     def test_no_gpl_decoder_needed(self) -> None:
         """The JPEG decoders in use are GDCM's and CharLS's, not GPL pylibjpeg-libjpeg."""
         from importlib import metadata

@@ -157,8 +157,8 @@ def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
             raise DecodeError(reason) from exc
         try:
             arr = decode_with_gdcm(path, frame)
-        except Exception:  # any failure of the fallback: the first decoder's reason stands
-            raise DecodeError(reason) from exc
+        except Exception as fallback:  # pydicom's refusal is about precision; this is the reason
+            raise DecodeError(f"the JPEG data could not be decoded ({fallback})") from exc
     if arr.ndim != 2:
         raise DecodeError(f"decoded frame has shape {arr.shape}: only grey-scale images are supported")
     return arr
