@@ -79,7 +79,7 @@ class ViewOverlays:
             sp = f"{spacing.col_mm:.4g} x {spacing.row_mm:.4g} mm/px<br>{spacing.label}"
         else:
             sp = spacing.label
-        self.top.setText(f"<b style='font-size:14px'>{image.view_label}</b><br>{sp}")
+        self.top.setText(f"<b style='font-size:14px'>{image.view_caption}</b><br>{sp}")
         inv = " inverted" if invert else ""
         frames = f"  frame {frame + 1}/{image.frames} (PgUp/PgDn)" if image.frames > 1 else ""
         self.bottom.setText(
