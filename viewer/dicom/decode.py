@@ -28,6 +28,8 @@ from pydicom.uid import UID
 
 from viewer.core.pyramid import build_levels, level_shapes
 from viewer.dicom.gdcm_decode import decode_with_gdcm, gdcm_available
+from viewer.dicom.read_guard import DEFLATED as DEFLATED
+from viewer.dicom.read_guard import DicomImageError, check_regular_file, read_dataset
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +58,6 @@ _INSTALL_HINTS = {
     },
     "1.2.840.10008.1.2.5": "pip install pylibjpeg pylibjpeg-rle",
 }
-
-
-DEFLATED = "1.2.840.10008.1.2.1.99"
-"""Deflated Explicit VR Little Endian: the whole dataset is zlib-compressed."""
 
 
 class DecodeError(Exception):
@@ -124,13 +122,20 @@ def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
 
     src: Any = str(source) if isinstance(source, Path) else source
     if isinstance(src, str):
+        try:
+            # the deferred read of the pixel data goes through the read boundary too: the path
+            # may have become a FIFO or a device since its header was read
+            check_regular_file(Path(src))
+        except DicomImageError as exc:
+            raise DecodeError(exc.reason) from exc
         syntax = _file_syntax(src)
         path: str | None = src
         if syntax == DEFLATED:
             # pixel_array() reads frames straight from the file, which a deflated one is not.
-            from pydicom import dcmread
-
-            src = dcmread(src)
+            try:
+                src = read_dataset(Path(src), defer=False)
+            except DicomImageError as exc:
+                raise DecodeError(exc.reason) from exc
     else:
         meta = getattr(src, "file_meta", None)
         syntax, path = str(meta.get("TransferSyntaxUID", "")) if meta is not None else "", None
@@ -142,17 +147,10 @@ def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
             # Decoders warn about header/codestream mismatches they already repair.
             warnings.simplefilter("ignore")
             arr = pixel_array(src, index=frame, raw=True, decoding_plugin=plugin)
-    except (
-        ValueError,
-        RuntimeError,
-        NotImplementedError,
-        AttributeError,
-        KeyError,
-        IndexError,
-        OSError,
-        TypeError,
-    ) as exc:
-        reason = str(exc).strip() or type(exc).__name__
+    except MemoryError as exc:
+        raise DecodeError("not enough memory to decode the image data") from exc
+    except Exception as exc:  # decoders raise many types on damaged data; each is a reason
+        reason = (str(exc).strip().splitlines() or [""])[0][:300] or type(exc).__name__
         if path is None or syntax not in GDCM_FALLBACK_SYNTAXES or not gdcm_available():
             raise DecodeError(reason) from exc
         try:
@@ -182,10 +180,12 @@ def decode_reduced(path: Path | str, frame: int = 0, level: int = 2) -> NDArray[
     codestream Pillow cannot reduce) decode in full and are subsampled. Returns stored
     values with shape ``(ceil(rows / 2**level), ceil(columns / 2**level))``.
     """
-    from pydicom import dcmread
     from pydicom.encaps import generate_frames
 
-    ds = dcmread(str(path))
+    try:
+        ds = read_dataset(Path(path), defer=False)
+    except DicomImageError as exc:
+        raise DecodeError(exc.reason) from exc
     uid = str(ds.file_meta.TransferSyntaxUID)
     step = 2 ** max(level, 0)
     frames = int(ds.get("NumberOfFrames", 1) or 1)

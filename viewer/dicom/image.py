@@ -8,6 +8,7 @@ raises :class:`DicomImageError` with a message naming the file and the reason.
 from __future__ import annotations
 
 import math
+import os
 from collections import OrderedDict
 from functools import cached_property
 from pathlib import Path
@@ -15,20 +16,23 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pydicom import dcmread
 from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID
 
 from viewer.core.annotations import ImageAnnotations
 from viewer.core.geometry import Spacing
 from viewer.core.windowing import ModalityLut, VoiPreset, auto_window, tissue_mask
 from viewer.dicom.decode import (
-    DEFLATED,
     DecodeError,
     decode_frame,
     decoder_problem,
     transfer_syntax_name,
+)
+from viewer.dicom.read_guard import DicomImageError as DicomImageError
+from viewer.dicom.read_guard import (
+    check_regular_file,
+    pixel_budget_problem,
+    read_dataset,
 )
 from viewer.dicom.spacing import resolve_spacing
 from viewer.dicom.view_inference import SOURCE_CAPTIONS, infer_view
@@ -51,50 +55,13 @@ _FRAME_CACHE = 4
 """Decoded frames kept per image: scrolling back and forth in a tomosynthesis stack."""
 
 
-class DicomImageError(Exception):
-    """A file that cannot be shown; ``str(error)`` is the message for the user.
-
-    ``not_an_image`` is True for DICOM objects that hold no image by design (structured
-    reports, presentation states, dose reports): a study skips those with a note.
-    """
-
-    def __init__(self, path: Path, reason: str, *, not_an_image: bool = False) -> None:
-        super().__init__(f"{path.name}: {reason}")
-        self.path = path
-        self.reason = reason
-        self.not_an_image = not_an_image
-
-
 def read_header(path: Path) -> Dataset:
-    """Read a DICOM file without loading its pixel data; raise DicomImageError if it is not one."""
-    try:
-        # Large values (Pixel Data) are left on disk and read per frame when decoded.
-        ds = dcmread(path, defer_size="64 KB")
-        if str(ds.file_meta.get("TransferSyntaxUID", "")) == DEFLATED:
-            # Deferred values are re-read from the file at their offset in the inflated
-            # stream, which the compressed file does not have: read everything now.
-            ds = dcmread(path)
-        return ds
-    except InvalidDicomError:
-        pass
-    except FileNotFoundError as exc:
-        raise DicomImageError(path, "file not found") from exc
-    except IsADirectoryError as exc:
-        raise DicomImageError(path, "is a folder, not a file") from exc
-    except PermissionError as exc:
-        raise DicomImageError(path, "permission denied: cannot read the file") from exc
-    except OSError as exc:
-        raise DicomImageError(path, f"cannot read the file ({exc.strerror or exc})") from exc
-    except Exception as exc:  # pydicom raises many types on a damaged header
-        raise DicomImageError(path, f"damaged DICOM header ({exc})") from exc
-    # No "DICM" preamble: old or sloppy writers; accept only what clearly is DICOM.
-    try:
-        ds = dcmread(path, defer_size="64 KB", force=True)
-        if "SOPClassUID" in ds or ("Rows" in ds and "PixelData" in ds):
-            return ds
-    except Exception:  # any failure here means "not DICOM"
-        pass
-    raise DicomImageError(path, "not a DICOM file")
+    """Read a DICOM file without loading its pixel data; raise DicomImageError if it is not one.
+
+    Through the read boundary (:func:`viewer.dicom.read_guard.read_dataset`): only regular
+    files are opened, large values stay on disk, every failure is a message.
+    """
+    return read_dataset(path)
 
 
 class MammoImage:
@@ -105,9 +72,17 @@ class MammoImage:
     the header once; pixel access (:meth:`pixels`) decodes lazily.
     """
 
-    def __init__(self, ds: Dataset, path: Path, *, in_memory: bool = False) -> None:
+    def __init__(
+        self, ds: Dataset, path: Path, *, in_memory: bool = False, file_size: int | None = None
+    ) -> None:
         self.path = path
         self._ds = ds
+        if file_size is None and not in_memory:
+            try:
+                file_size = os.stat(path).st_size
+            except (OSError, ValueError):
+                file_size = 0
+        self._file_size = file_size or 0
         self._in_memory = in_memory
         self._frames: OrderedDict[int, NDArray[Any]] = OrderedDict()
         self._auto: dict[int, VoiPreset] = {}
@@ -164,8 +139,16 @@ class MammoImage:
     def open(cls, path: Path | str) -> MammoImage:
         """Read a file's header and check it can be shown; raises DicomImageError."""
         path = Path(path)
-        image = cls(read_header(path), path)
-        problem = image.problem()
+        size = check_regular_file(path).st_size
+        ds = read_header(path)
+        try:
+            image = cls(ds, path, file_size=size)
+            problem = image.problem()
+        except DicomImageError:
+            raise
+        except Exception as exc:  # a value of the wrong type or VR: the header is damaged
+            reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+            raise DicomImageError(path, f"damaged DICOM header ({reason})") from exc
         if problem is not None:
             raise DicomImageError(path, problem, not_an_image=image.not_an_image)
         return image
@@ -213,6 +196,10 @@ class MammoImage:
             )
         if not 1 <= self.bits_stored <= 16:
             return f"{self.bits_stored} bits stored is not supported (at most 16)"
+        if not self._in_memory:
+            budget = pixel_budget_problem(ds, self.rows, self.columns, self.frames, self._file_size)
+            if budget is not None:
+                return budget
         if self.transfer_syntax and not self._in_memory:
             return decoder_problem(self.transfer_syntax)
         return None

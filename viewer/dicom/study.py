@@ -7,6 +7,7 @@ dose reports) are skipped with a note rather than reported as errors.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,9 @@ from pathlib import Path
 
 from viewer.dicom.file_kinds import DICOMDIR_CLASS, is_plainly_not_dicom
 from viewer.dicom.image import DicomImageError, MammoImage
+from viewer.dicom.read_guard import read_dataset
+
+log = logging.getLogger(__name__)
 
 HANGING_VIEWS = ("RCC", "LCC", "RMLO", "LMLO")
 """The four standard views of a screening mammogram, in hanging order."""
@@ -97,27 +101,42 @@ def _is_dicomdir(path: Path) -> bool:
 
 def _dicomdir_files(path: Path) -> list[Path]:
     """The files a DICOMDIR references, as paths."""
-    from pydicom import dcmread
-
-    ds = dcmread(path)
+    ds = read_dataset(path, defer=False)
     root = path.parent
     files: list[Path] = []
     for record in ds.get("DirectoryRecordSequence") or []:
         file_id = record.get("ReferencedFileID")
         if not file_id:
             continue
-        parts = [file_id] if isinstance(file_id, str) else list(file_id)
-        files.append(root.joinpath(*[str(p) for p in parts]))
+        parts = [str(p) for p in ([file_id] if isinstance(file_id, str) else list(file_id))]
+        if any(p in ("", ".", "..") or "/" in p or "\\" in p or os.path.isabs(p) for p in parts):
+            # PS3.10 8.5: components of up to 8 characters of a restricted set; never a way out
+            raise DicomImageError(
+                path, f"a file ID leaves the DICOMDIR's folder ({'/'.join(parts)}): refused"
+            )
+        files.append(root.joinpath(*parts))
     return files
 
 
 def _walk(folder: Path) -> Iterator[Path]:
-    """Files under ``folder``, sorted, hidden entries left out."""
-    for dirpath, dirnames, filenames in os.walk(folder):
+    """Files under ``folder``, sorted, hidden entries left out; links to folders not followed.
+
+    Names are taken as the OS gives them (``os.walk`` keeps undecodable bytes as surrogates),
+    so a folder named in another encoding is walked like any other.
+    """
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=lambda exc: None):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if not name.startswith("."):
                 yield Path(dirpath) / name
+
+
+def path_key(path: Path) -> Path:
+    """The resolved path, to open a file once; the absolute one for a symbolic link loop."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a link loop: the read boundary names it when opened
+        return path.absolute()
 
 
 def expand_paths(paths: Sequence[Path | str], problems: list[FileProblem]) -> Iterator[tuple[Path, bool]]:
@@ -129,7 +148,7 @@ def expand_paths(paths: Sequence[Path | str], problems: list[FileProblem]) -> It
     """
     seen: set[Path] = set()
     for file, in_folder in _candidates([Path(p) for p in paths], problems):
-        key = file.resolve()
+        key = path_key(file)
         if key not in seen:
             seen.add(key)
             yield file, in_folder
@@ -147,6 +166,9 @@ def _candidates(paths: Sequence[Path], problems: list[FileProblem]) -> Iterator[
         elif path.is_file() and _is_dicomdir(path):
             try:
                 listed = _dicomdir_files(path)
+            except DicomImageError as exc:
+                problems.append(FileProblem(path, f"{path.name}: cannot read DICOMDIR ({exc.reason})"))
+                continue
             except Exception as exc:  # a damaged DICOMDIR must not stop the rest
                 problems.append(FileProblem(path, f"{path.name}: cannot read DICOMDIR ({exc})"))
                 continue
@@ -180,6 +202,12 @@ def open_study(paths: Sequence[Path | str]) -> Study:
         except DicomImageError as exc:
             stray = in_folder and exc.reason == "not a DICOM file"
             problems.append(FileProblem(file, str(exc), skipped=exc.not_an_image or stray))
+        except Exception as exc:  # the boundary's last line: a bug of ours, still one file's problem
+            log.exception("%s: unexpected error while opening", file)
+            reason = (str(exc).strip().splitlines() or [""])[0][:200] or type(exc).__name__
+            problems.append(
+                FileProblem(file, f"{file.name}: cannot be opened ({type(exc).__name__}: {reason})")
+            )
     folder_of = [i.path for i in images] or [p.path for p in problems] or [Path(p) for p in paths]
     return Study(images, problems, _common_folder(folder_of))
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from viewer.dicom.image import DicomImageError, MammoImage, read_header
-from viewer.dicom.study import FileProblem, expand_paths
+from viewer.dicom.study import FileProblem, expand_paths, path_key
 
 FIELDS = (
     "path",
@@ -110,14 +110,14 @@ def collect(paths: list[str]) -> list[dict[str, Any]]:
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             records.append(_empty(path, f"{path.name}: file not found", False))
             continue
         problems: list[FileProblem] = []
         for file, in_folder in expand_paths([path], problems):
-            if file.resolve() in seen:
+            if path_key(file) in seen:
                 continue
-            seen.add(file.resolve())
+            seen.add(path_key(file))
             records.append(_record(file, in_folder))
         records.extend(_empty(p.path, p.message, p.skipped) for p in problems)
     return records

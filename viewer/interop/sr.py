@@ -25,9 +25,7 @@ from pathlib import Path
 
 import highdicom as hd
 import numpy as np
-import pydicom
 from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
 from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
 from pydicom.uid import generate_uid
@@ -37,6 +35,7 @@ from viewer.core.annotations import Calcification, Cluster, ImageAnnotations
 from viewer.core.cluster_metrics import cluster_metrics
 from viewer.core.geometry import Point
 from viewer.dicom.file_kinds import is_plainly_not_dicom
+from viewer.dicom.read_guard import DicomImageError, read_dataset
 from viewer.interop.options import ExportOptions
 from viewer.store.study_tree import AnnotatedStudy
 
@@ -83,8 +82,8 @@ class SourceHeaders:
                 if is_plainly_not_dicom(name):
                     continue
                 try:
-                    ds = pydicom.dcmread(path, stop_before_pixels=True)
-                except (InvalidDicomError, OSError, ValueError, EOFError):
+                    ds = read_dataset(path, stop_before_pixels=True, accept_without_preamble=False)
+                except DicomImageError:
                     continue
                 uid = str(ds.get("SOPInstanceUID", ""))
                 if uid and "Rows" in ds:

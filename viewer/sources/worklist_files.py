@@ -16,10 +16,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydicom import dcmread
 from pydicom.dataset import Dataset
 
 from viewer.dicom.file_kinds import DICOMDIR_CLASS, is_plainly_not_dicom
+from viewer.dicom.read_guard import DicomImageError, check_regular_file, read_dataset
 from viewer.dicom.views import read_laterality, read_view
 from viewer.sources.worklist_index import FileRecord, SidecarRecord, Stamp
 from viewer.sources.worklist_status import STATUS_FILE
@@ -53,11 +53,18 @@ def read_file_record(path: Path, stamp: Stamp) -> FileRecord:
     """
     where = (str(path), str(path.parent), stamp[0], stamp[1])
     try:
+        check_regular_file(path)  # a FIFO or a device is never opened
+    except DicomImageError as exc:
+        kind = "other" if exc.not_an_image else "error"
+        return FileRecord(*where, kind=kind, error=None if exc.not_an_image else exc.reason)
+    try:
         with open(path, "rb") as fh:
             fh.seek(128)
             if fh.read(4) != b"DICM":
                 return FileRecord(*where, kind="other")
-        ds = dcmread(path, stop_before_pixels=True, specific_tags=list(HEADER_TAGS))
+        ds = read_dataset(
+            path, stop_before_pixels=True, specific_tags=list(HEADER_TAGS), accept_without_preamble=False
+        )
         if "SOPClassUID" not in ds and _meta_class(ds) != DICOMDIR_CLASS:
             # pydicom stops quietly where a header breaks off: nothing past the file meta
             return FileRecord(
@@ -79,6 +86,8 @@ def read_file_record(path: Path, stamp: Stamp) -> FileRecord:
             view=read_view(ds),
             frames=max(int(ds.get("NumberOfFrames") or 1), 1),
         )
+    except DicomImageError as exc:
+        return FileRecord(*where, kind="error", error=exc.reason)
     except OSError as exc:
         return FileRecord(*where, kind="error", error=f"cannot read the file ({exc.strerror or exc})")
     except Exception as exc:  # pydicom raises many kinds on a damaged header
