@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-
 from pydicom.uid import generate_uid
-from synthetic_study import write_image
 
 from viewer.cli import main
+
+from synthetic_study import write_image
 
 REQUIRED = {
     "path",
