@@ -13,9 +13,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from viewer.dicom.file_kinds import DICOMDIR_CLASS, is_plainly_not_dicom
+from viewer.dicom.dicomdir import DicomdirError, is_dicomdir, read_dicomdir
+from viewer.dicom.file_kinds import is_plainly_not_dicom
 from viewer.dicom.image import DicomImageError, MammoImage
-from viewer.dicom.read_guard import read_dataset
 
 log = logging.getLogger(__name__)
 
@@ -88,36 +88,6 @@ def _hanging_preference(image: MammoImage) -> tuple[bool, bool]:
     return (bool(image.view_modifiers), image.for_processing)
 
 
-def _is_dicomdir(path: Path) -> bool:
-    if path.name.upper() == "DICOMDIR":
-        return True
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(512)
-    except OSError:
-        return False
-    return head[128:132] == b"DICM" and DICOMDIR_CLASS.encode() in head
-
-
-def _dicomdir_files(path: Path) -> list[Path]:
-    """The files a DICOMDIR references, as paths."""
-    ds = read_dataset(path, defer=False)
-    root = path.parent
-    files: list[Path] = []
-    for record in ds.get("DirectoryRecordSequence") or []:
-        file_id = record.get("ReferencedFileID")
-        if not file_id:
-            continue
-        parts = [str(p) for p in ([file_id] if isinstance(file_id, str) else list(file_id))]
-        if any(p in ("", ".", "..") or "/" in p or "\\" in p or os.path.isabs(p) for p in parts):
-            # PS3.10 8.5: components of up to 8 characters of a restricted set; never a way out
-            raise DicomImageError(
-                path, f"a file ID leaves the DICOMDIR's folder ({'/'.join(parts)}): refused"
-            )
-        files.append(root.joinpath(*parts))
-    return files
-
-
 def _walk(folder: Path) -> Iterator[Path]:
     """Files under ``folder``, sorted, hidden entries left out; links to folders not followed.
 
@@ -163,16 +133,15 @@ def _candidates(paths: Sequence[Path], problems: list[FileProblem]) -> Iterator[
                 if is_plainly_not_dicom(file.name) or file.name.upper() == "DICOMDIR":
                     continue  # a folder walk opens the files a DICOMDIR lists anyway
                 yield file, True
-        elif path.is_file() and _is_dicomdir(path):
+        elif path.is_file() and is_dicomdir(path):
             try:
-                listed = _dicomdir_files(path)
-            except DicomImageError as exc:
-                problems.append(FileProblem(path, f"{path.name}: cannot read DICOMDIR ({exc.reason})"))
+                listing = read_dicomdir(path)
+            except DicomdirError as exc:  # a damaged or unsafe DICOMDIR must not stop the rest
+                problems.append(FileProblem(path, str(exc)))
                 continue
-            except Exception as exc:  # a damaged DICOMDIR must not stop the rest
-                problems.append(FileProblem(path, f"{path.name}: cannot read DICOMDIR ({exc})"))
-                continue
-            for file in listed:
+            for file_id in listing.missing:
+                problems.append(FileProblem(path, f"{path.name} lists {file_id}, which does not exist"))
+            for file in listing.files:
                 yield file, False
         else:
             yield path, False

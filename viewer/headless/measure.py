@@ -5,7 +5,8 @@ integers), outlined by the same code as the GUI (:func:`viewer.core.measure.find
 on the stored values, then :meth:`Calcification.create`). The JSON output::
 
     {"file": ..., "spacing_mm": [row_mm, col_mm] | null, "spacing_source": ...,
-     "spacing_label": ..., "calcifications": [...one per --at, in order...],
+     "spacing_label": ..., "spacing_note": null | why a spacing rule was skipped,
+     "calcifications": [...one per --at, in order...],
      "clusters": [...what the found marks form...]}
 
 A cluster entry (:func:`viewer.core.cluster_metrics.clusters_for_marks`) holds
@@ -175,6 +176,7 @@ def report(
         "spacing_mm": [spacing.row_mm, spacing.col_mm] if spacing.calibrated else None,
         "spacing_source": spacing.source.value,
         "spacing_label": spacing.label,
+        "spacing_note": spacing.note or None,
         "calcifications": [calcification_record(r, c) for r, c in zip(results, calcs, strict=True)],
         "clusters": clusters,
     }
