@@ -28,7 +28,6 @@ import logging
 import os
 import secrets
 import struct
-import sys
 import time
 import zlib
 from dataclasses import dataclass
@@ -37,6 +36,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from viewer.store.locations import user_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -55,22 +56,8 @@ _CLEVEL = 1
 
 
 def default_cache_dir() -> Path:
-    """The per-user cache folder for pixels; ``MAMMO_VIEWER_CACHE_DIR`` overrides it.
-
-    XDG_CACHE_HOME (``~/.cache``) on Linux, ``~/Library/Caches`` on macOS and
-    ``%LOCALAPPDATA%`` on Windows; not created until the first entry is written.
-    """
-    override = os.environ.get("MAMMO_VIEWER_CACHE_DIR")
-    if override:
-        return Path(override)
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "mammo-viewer" / "pixels"
+    """The ``pixels`` folder of the user cache folder (:func:`viewer.store.locations.user_cache_dir`)."""
+    return user_cache_dir() / "pixels"
 
 
 @dataclass(frozen=True)
