@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from viewer.core.geometry import Point, Spacing, SpacingSource, as_points, feret, polygon_area
+from viewer.core.reading import StudyReading
 
 
 def new_id() -> str:
@@ -383,6 +384,7 @@ class StudyAnnotations:
         self.created = now
         self.modified = now
         self.images: dict[ImageKey, ImageAnnotations] = {}
+        self.reading = StudyReading()  # landmarks, CC/MLO links, assessment (viewer.core.reading)
         self._listeners: list[Listener] = []
 
     # -- listeners -------------------------------------------------------------------
@@ -438,6 +440,7 @@ class StudyAnnotations:
             key: replace(img, calcifications=dict(img.calcifications), clusters=dict(img.clusters))
             for key, img in self.images.items()
         }
+        copy.reading = self.reading.copy()
         return copy
 
     def count(self) -> tuple[int, int]:
