@@ -39,6 +39,8 @@ class SpacingSource(str, Enum):
     """Pixel Spacing (0028,0030): calibrated, or corrected to the breast plane by the modality."""
     IMAGER_PIXEL_SPACING_ERMF = "imager_pixel_spacing_ermf"
     """Imager Pixel Spacing divided by the Estimated Radiographic Magnification Factor."""
+    IMAGER_PIXEL_SPACING_SID_SOD = "imager_pixel_spacing_sid_sod"
+    """Imager Pixel Spacing x Distance Source to Patient / Distance Source to Detector."""
     IMAGER_PIXEL_SPACING = "imager_pixel_spacing"
     """Imager Pixel Spacing alone: measured at the detector, overestimates sizes."""
     MANUAL = "manual"
@@ -61,9 +63,14 @@ class Spacing:
     label
         What a user reads beside every mm value, e.g. ``"mm at the breast plane (ERMF 1.07)"``.
     ermf
-        The Estimated Radiographic Magnification Factor applied, if any.
+        The magnification factor the detector spacing was divided by, if any: the
+        Estimated Radiographic Magnification Factor (source ``imager_pixel_spacing_ermf``)
+        or SID / SOD (source ``imager_pixel_spacing_sid_sod``).
     calibration_type
         Pixel Spacing Calibration Type (0028,0A02) when present (``GEOMETRY``, ``FIDUCIAL``).
+    note
+        Why a rule of higher precedence was skipped (a value it could not use, named
+        with its attribute), or ``""``.
     """
 
     row_mm: float | None
@@ -72,6 +79,7 @@ class Spacing:
     label: str
     ermf: float | None = None
     calibration_type: str | None = None
+    note: str = ""
 
     def __post_init__(self) -> None:
         if (self.row_mm is None) != (self.col_mm is None):
@@ -103,6 +111,8 @@ class Spacing:
             return {"GEOMETRY": "breast plane", "FIDUCIAL": "calibrated"}.get(kind, "corrected")
         if self.source is SpacingSource.IMAGER_PIXEL_SPACING_ERMF:
             return f"ERMF {self.ermf:.4g}" if self.ermf else "breast plane est."
+        if self.source is SpacingSource.IMAGER_PIXEL_SPACING_SID_SOD:
+            return f"SID/SOD {self.ermf:.4g}" if self.ermf else "breast plane est."
         if self.source is SpacingSource.IMAGER_PIXEL_SPACING:
             return "detector"
         if self.source is SpacingSource.MANUAL:
@@ -142,8 +152,8 @@ class Spacing:
         return area_px * self.row_mm * self.col_mm
 
     def to_dict(self) -> dict[str, Any]:
-        """Serialise to plain JSON types (the sidecar's ``spacing`` object)."""
-        return {
+        """Serialise to plain JSON types (the sidecar's ``spacing`` object; ``note`` when set)."""
+        out: dict[str, Any] = {
             "row_mm": self.row_mm,
             "col_mm": self.col_mm,
             "source": self.source.value,
@@ -151,6 +161,9 @@ class Spacing:
             "ermf": self.ermf,
             "calibration_type": self.calibration_type,
         }
+        if self.note:
+            out["note"] = self.note
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Spacing:
@@ -162,6 +175,7 @@ class Spacing:
             label=str(data["label"]),
             ermf=data.get("ermf"),
             calibration_type=data.get("calibration_type"),
+            note=str(data.get("note") or ""),
         )
 
 
