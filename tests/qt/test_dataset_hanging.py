@@ -54,7 +54,8 @@ class TestImportedLabels:
         window = open_window(qtbot, demo_folder)
         img = window.model.image((rcc.sop_instance_uid, 0))
         (cluster,) = img.clusters.values()
-        assert cluster.confirmed and cluster.member_ids == () and cluster.imported == "vindr:finding_annotations.csv"
+        assert cluster.confirmed and cluster.member_ids == ()
+        assert cluster.imported == "vindr:finding_annotations.csv"
         phantom = next(p for p in demo_truth if view_name(p) == "RCC")
         qtbot.keyClick(window, Qt.Key.Key_C)
         click_on(qtbot, window.hanging.views["RCC"], *pick(phantom).center)
