@@ -25,9 +25,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
 
+from viewer.core.contour import iso_contour
 from viewer.core.geometry import Point
 from viewer.core.lexicon import Lexicon
-from viewer.core.measure import iso_contour
 from viewer.interop.dataset_labels import MaskLoader, ParsedLabels, Skipped, SourceCluster, SourceImage
 from viewer.store.lexicon_file import load_lexicon
 
