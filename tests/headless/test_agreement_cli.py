@@ -90,7 +90,7 @@ class TestAgreementCommand:
         """An unknown reader gets a message listing the files that are there."""
         assert main(["agreement", str(study), "--readers", "Ann", "Cy"]) == 2
         err = capsys.readouterr().err
-        assert "no annotations of reader 'Cy'" in err and "mammo-annotations.ann.json" in err
+        assert "no annotations of reader 'Cy'" in err and sidecar.sidecar_path(study, "Ann").name in err
         assert main(["agreement", str(study / "x"), "--readers", "Ann", "Ben"]) == 2
         assert main(["agreement", str(study), "--readers", "Ann", "Ben", "--distance-mm", "-1"]) == 2
         assert "distance_mm must be a positive" in capsys.readouterr().err

@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from viewer.cli import main
+from viewer.store.sidecar import sidecar_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "store"))
 from synthetic_study import write_study
@@ -65,7 +66,8 @@ class TestExport:
 
     def test_bad_file_skipped(self, tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """A corrupt annotation file is reported, left as it is, and the others are exported."""
-        bad = tree / "p2" / "s1" / "mammo-annotations.dr-b.json"
+        bad = sidecar_path(tree / "p2" / "s1", "Dr. B")
+        assert bad.exists()
         bad.write_bytes(b"{broken")
         assert main(["export", str(tree), "--format", "csv", "--out", str(tmp_path / "x.csv")]) == 0
         captured = capsys.readouterr()

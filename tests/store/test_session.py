@@ -112,7 +112,7 @@ class TestSaveAndReopen:
 
     def test_leftover_temp_files_removed(self, tmp_path: Path) -> None:
         """Temporary files of a killed save are cleaned up by the next lock holder."""
-        debris = tmp_path / ".mammo-annotations.dr-a.json.0a1b2c3d.tmp"
+        debris = tmp_path / f".{sidecar.sidecar_path(tmp_path, 'dr a').name}.0a1b2c3d.tmp"
         debris.write_bytes(b'{"half')
         with session.AnnotationStore.open(tmp_path, "dr a", STUDY):
             assert not debris.exists()
@@ -305,7 +305,38 @@ class TestMigration:
             assert any("version 0" in n for n in store.notices)
             assert path.read_bytes() == old  # opening changes nothing
             store.save(store.load())
-        backup = tmp_path / "mammo-annotations.dr-a-example.v0-backup.json"
+        backup = path.with_name(path.name.removesuffix(".json") + ".v0-backup.json")
         assert backup.read_bytes() == old
         assert orjson.loads(path.read_bytes())["schema_version"] == 2
         assert sidecar.load(path).count() == (3, 0)
+
+
+class TestEarlierNames:
+    def test_earlier_named_file_read_and_renamed(self, tmp_path: Path) -> None:
+        """A reader's file under the old slug name is read, and the first save moves it aside."""
+        earlier = sidecar.earlier_sidecar_path(tmp_path, "Dr. A. Example")
+        model = StudyAnnotations("Dr. A. Example", STUDY)
+        mark = _add_mark(model)
+        sidecar.save(model, earlier)
+        with session.AnnotationStore.open(tmp_path, "Dr. A. Example", STUDY) as store:
+            assert store.path == sidecar.sidecar_path(tmp_path, "Dr. A. Example") != earlier
+            loaded = store.load()
+            assert mark.id in loaded.images[("1.2.3.4", 0)].calcifications
+            assert any("earlier versions" in n for n in store.notices)
+            store.save(loaded)
+        assert not earlier.exists()
+        names = sorted(p.name for p in tmp_path.iterdir() if sidecar.is_sidecar_name(p.name))
+        assert names == [store.path.name]
+        assert sidecar.load(store.path).count()[0] == 1
+
+    def test_other_readers_earlier_file_left_alone(self, tmp_path: Path) -> None:
+        """'a reader' does not take over the old file of 'A. Reader' that shared its slug."""
+        earlier = sidecar.earlier_sidecar_path(tmp_path, "A. Reader")
+        model = StudyAnnotations("A. Reader", STUDY)
+        _add_mark(model)
+        sidecar.save(model, earlier)
+        content = earlier.read_bytes()
+        with session.AnnotationStore.open(tmp_path, "a reader", STUDY) as store:
+            assert store.load().count()[0] == 0
+            store.save(store.load())
+        assert earlier.read_bytes() == content

@@ -14,6 +14,7 @@ from pathlib import Path
 from viewer.interop.exports import FORMATS, NothingToExportError, export_path
 from viewer.interop.options import ExportOptions
 from viewer.store.errors import SidecarError
+from viewer.store.safe_names import UnsafePathError
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +43,12 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         help="keep reader names, notes and, in SR, the patient attributes",
     )
     parser.add_argument(
+        "--replace-uids",
+        action="store_true",
+        help="replace the images' UIDs by new ones (the same throughout one export); "
+        "by default they are kept so that the export points at the images",
+    )
+    parser.add_argument(
         "--include-suggested",
         action="store_true",
         help="also export clusters the program suggested but nobody confirmed",
@@ -52,13 +59,17 @@ def run(args: argparse.Namespace) -> int:
     if not args.path.exists():
         print(f"mammo-viewer export: {args.path} does not exist", file=sys.stderr)
         return 2
-    options = ExportOptions(keep_identity=args.keep_identity, include_suggested=args.include_suggested)
+    options = ExportOptions(
+        keep_identity=args.keep_identity,
+        include_suggested=args.include_suggested,
+        replace_uids=args.replace_uids,
+    )
     try:
         result = export_path(args.path, args.format, args.out, options)
     except NothingToExportError as exc:
         print(f"mammo-viewer export: {exc}", file=sys.stderr)
         return 1
-    except (SidecarError, OSError) as exc:
+    except (SidecarError, OSError, UnsafePathError) as exc:
         print(f"mammo-viewer export: {exc}", file=sys.stderr)
         return 1
     for message in result.messages:

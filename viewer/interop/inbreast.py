@@ -23,6 +23,7 @@ from viewer.core.cluster_metrics import cluster_metrics
 from viewer.core.geometry import Point, Spacing, polygon_area, polygon_centroid
 from viewer.interop.options import ExportOptions, image_file_name
 from viewer.store.atomic import write_atomic
+from viewer.store.safe_names import file_component, inside
 from viewer.store.study_tree import AnnotatedStudy
 
 TYPE_POINT = 19
@@ -121,9 +122,9 @@ def export_inbreast(studies: Iterable[AnnotatedStudy], out: Path, options: Expor
     several = len({reader for reader, _ in entries}) > 1
     written: list[Path] = []
     for reader, img in entries:
-        folder = out / reader if several else out
+        folder = out / file_component(reader, fallback="reader") if several else out
+        path = inside(out, folder / (image_file_name(img).removesuffix(".dcm") + ".xml"))
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / (image_file_name(img).removesuffix(".dcm") + ".xml")
         write_atomic(path, plistlib.dumps(image_plist(img, options), fmt=plistlib.FMT_XML))
         written.append(path)
     return written

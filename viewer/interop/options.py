@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from viewer.core.annotations import Cluster, ClusterState, ImageAnnotations
+from viewer.store.safe_names import file_component
 
 DEIDENTIFIED_NOTE = (
     "De-identified export: images are identified by DICOM UIDs only; reader names are "
@@ -21,6 +22,10 @@ class ExportOptions:
     ----------
     keep_identity
         Keep reader names, notes and patient attributes (default: UIDs only).
+    replace_uids
+        Replace the source images' UIDs by new ones, the same UID by the same new one
+        throughout this export (PS3.15 action U); by default they are kept so that the
+        export still points at the images it annotates (the Retain UIDs Option).
     include_suggested
         Also export clusters the program suggested and no reader confirmed (the CSV always
         lists every cluster with its state; rejected ones are never exported elsewhere).
@@ -28,7 +33,9 @@ class ExportOptions:
 
     keep_identity: bool = False
     include_suggested: bool = False
+    replace_uids: bool = False
     _pseudonyms: dict[str, str] = field(default_factory=dict, repr=False)
+    _uids: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def note(self) -> str:
@@ -42,6 +49,16 @@ class ExportOptions:
         if name not in self._pseudonyms:
             self._pseudonyms[name] = f"reader-{len(self._pseudonyms) + 1}"
         return self._pseudonyms[name]
+
+    def uid(self, value: str) -> str:
+        """A UID as written: kept, or replaced consistently within this export."""
+        if not self.replace_uids or not value:
+            return value
+        if value not in self._uids:
+            from pydicom.uid import generate_uid
+
+            self._uids[value] = str(generate_uid())
+        return self._uids[value]
 
     def text(self, value: str | None) -> str:
         """A free-text field as written: kept, or empty when de-identifying."""
@@ -57,7 +74,9 @@ class ExportOptions:
 def image_file_name(img: ImageAnnotations) -> str:
     """The de-identified name of an image in exports: ``<SOP Instance UID>.dcm``.
 
-    Frame N > 0 of a multi-frame image is ``<uid>_frame<N>.dcm``.
+    Frame N > 0 of a multi-frame image is ``<uid>_frame<N>.dcm``. A UID that is no safe
+    file name (``../..``, an absolute path, other characters) is made one
+    (:func:`viewer.store.safe_names.file_component`), so it cannot lead out of the folder.
     """
-    uid = img.sop_instance_uid
+    uid = file_component(img.sop_instance_uid, fallback="image")
     return f"{uid}.dcm" if img.frame == 0 else f"{uid}_frame{img.frame}.dcm"

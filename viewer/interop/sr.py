@@ -12,13 +12,13 @@ every mammo-viewer point (pixel centres at integers) is shifted by +0.5.
 
 The source images' headers are read with pydicom from the study folder, matched by SOP
 Instance UID; marks on images not found there are left out, with a message. By default
-the SR is de-identified: the patient module and study identifiers copied from the source
-headers are emptied (only UIDs remain) and the reader is a pseudonym.
+the SR is de-identified (:mod:`viewer.interop.deidentify`): only a kept list of attributes
+is taken from the source headers, the patient and study attributes are empty, the UIDs are
+kept (or replaced consistently, ``replace_uids``) and the reader is a pseudonym.
 """
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -36,7 +36,9 @@ from viewer.core.cluster_metrics import cluster_metrics
 from viewer.core.geometry import Point
 from viewer.dicom.file_kinds import is_plainly_not_dicom
 from viewer.dicom.read_guard import DicomImageError, read_dataset
+from viewer.interop.deidentify import mark_deidentified, source_reference
 from viewer.interop.options import ExportOptions
+from viewer.store.safe_names import file_component, inside
 from viewer.store.study_tree import AnnotatedStudy
 
 SCOORD_SHIFT = 0.5
@@ -45,25 +47,6 @@ CALCIFICATION_CLUSTER = codes.SCT.CalcificationCluster
 NUMBER_OF_CALCIFICATIONS = codes.DCM.NumberOfCalcifications
 MAMMOGRAPHY = codes.SCT.Mammography
 NO_UNITS = Code("1", "UCUM", "no units")
-# Attributes that identify the patient or the visit, emptied in a de-identified SR.
-_IDENTIFYING = [
-    "PatientName",
-    "PatientID",
-    "PatientBirthDate",
-    "PatientSex",
-    "PatientAge",
-    "OtherPatientIDs",
-    "IssuerOfPatientID",
-    "AccessionNumber",
-    "StudyID",
-    "ReferringPhysicianName",
-    "StudyDate",
-    "StudyTime",
-    "InstitutionName",
-    "InstitutionAddress",
-    "OperatorsName",
-    "PerformingPhysicianName",
-]
 
 
 class SourceHeaders:
@@ -183,15 +166,6 @@ def _cluster_group(
     )
 
 
-def _evidence(ds: Dataset, options: ExportOptions) -> Dataset:
-    out = copy.deepcopy(ds)
-    if not options.keep_identity:
-        for keyword in _IDENTIFYING:
-            if keyword in out:
-                setattr(out, keyword, "")
-    return out
-
-
 def build_sr(
     study: AnnotatedStudy, headers: SourceHeaders, options: ExportOptions
 ) -> tuple[hd.sr.Comprehensive3DSR | None, list[str]]:
@@ -212,8 +186,9 @@ def build_sr(
                 f"{study.folder}; its marks are not in the SR"
             )
             continue
-        evidence.append(_evidence(ds, options))
-        source = _source(ds, img)
+        reference = source_reference(ds, options)
+        evidence.append(reference)
+        source = _source(reference, img)
         groups += [_calcification_group(study, c, source) for c in img.calcifications.values()]
         for cluster in img.clusters.values():
             if options.exports_cluster(cluster):
@@ -245,9 +220,7 @@ def build_sr(
         series_description="mammo-viewer calcification annotations",
         software_versions=__version__,
     )
-    if not options.keep_identity:
-        sr.PatientIdentityRemoved = "YES"
-        sr.DeidentificationMethod = "mammo-viewer export: identifiers emptied, UIDs kept"
+    mark_deidentified(sr, options)
     return sr, messages
 
 
@@ -268,8 +241,9 @@ def export_sr(
         messages += notes
         if sr is None:
             continue
-        name = f"{study.model.study_instance_uid or 'study'}.{options.reader(study.model.reader)}"
-        path = out / f"{name}.sr.dcm"
+        study_uid = options.uid(study.model.study_instance_uid) or "study"
+        name = file_component(f"{study_uid}.{options.reader(study.model.reader)}", fallback="study")
+        path = inside(out, out / f"{name}.sr.dcm")
         sr.save_as(path, enforce_file_format=True)
         written.append(path)
     return written, messages

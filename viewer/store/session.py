@@ -31,7 +31,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import re
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -45,6 +44,7 @@ from viewer.store.errors import CorruptSidecarError, NewerSidecarError, SidecarE
 from viewer.store.locations import user_data_dir
 from viewer.store.lock import Lock, LockHeldError, acquire
 from viewer.store.merge import ForeignMarks, model_ids
+from viewer.store.safe_names import file_component
 from viewer.store.serialize import dumps, serialize
 
 RECOVERY_SUFFIX = ".recovery"
@@ -88,8 +88,9 @@ def fallback_path(study_folder: Path, reader: str, study_uid: str) -> Path:
     ``<user data>/annotations/<Study Instance UID>/mammo-annotations.<reader>.json``; a
     hash of the folder's path stands in for a missing UID.
     """
-    key = re.sub(r"[^0-9A-Za-z.\-]+", "_", study_uid.strip())[:64]
-    if not key:
+    if study_uid.strip():
+        key = file_component(study_uid.strip(), max_length=64)  # "../.." stays inside
+    else:
         digest = hashlib.sha256(str(Path(study_folder).resolve()).encode()).hexdigest()[:16]
         key = f"folder-{digest}"
     return sidecar.sidecar_path(user_data_dir() / FALLBACK_FOLDER / key, reader)
@@ -97,6 +98,29 @@ def fallback_path(study_folder: Path, reader: str, study_uid: str) -> Path:
 
 def _companion(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
+
+
+def _existing(path: Path, reader: str) -> tuple[Path | None, Path | None]:
+    """``(file to read, earlier-named file to rename at the first save)`` for ``path``.
+
+    The file itself when it exists; else the reader's file under its earlier name (the
+    slug, :func:`viewer.store.sidecar.earlier_sidecar_path`) when that one exists and was
+    written for exactly this reader; else nothing.
+    """
+    if path.exists():
+        return path, None
+    earlier = sidecar.earlier_sidecar_path(path.parent, reader)
+    if earlier == path or not earlier.exists():
+        return None, None
+    try:
+        owner = sidecar.load(earlier).reader
+    except SidecarError:
+        return None, None  # not provably this reader's: left alone
+    return (earlier, earlier) if owner == reader else (None, None)
+
+
+def _renamed(earlier: Path) -> Path:
+    return earlier.with_name(earlier.name.removesuffix(sidecar.SIDECAR_SUFFIX) + ".renamed-backup.json")
 
 
 class AnnotationStore:
@@ -131,6 +155,7 @@ class AnnotationStore:
         self._backup: tuple[Path, bytes] | None = None
         self._saved_revision = -1
         self._recovery_revision = -1
+        self._earlier: Path | None = None
         self._on_disk: Fingerprint = None
         self._foreign: ForeignMarks | None = None
         self.merged_notice: str | None = None
@@ -149,9 +174,10 @@ class AnnotationStore:
         folder = Path(study_folder)
         primary = sidecar.sidecar_path(folder, reader)
         fallback = fallback_path(folder, reader, study_uid)
+        earlier: Path | None = None
         if folder_writable(folder):
             store = cls(primary, reader, study_uid)
-            source = primary if primary.exists() else None
+            source, earlier = _existing(primary, reader)
             if fallback.exists():
                 if source is None:
                     source = fallback
@@ -177,7 +203,16 @@ class AnnotationStore:
                 f"The study folder {folder} is read-only: annotations are saved to {fallback} "
                 "instead (and found there again next time)."
             )
-            source = fallback if fallback.exists() else (primary if primary.exists() else None)
+            source, earlier = _existing(fallback, reader)
+            if source is None:
+                source, _ = _existing(primary, reader)
+        if earlier is not None:
+            store._earlier = earlier
+            store.notices.append(
+                f"{earlier.name} is this reader's file under the name earlier versions gave it; "
+                f"it is read, and the first save writes {store.path.name} and keeps the old file "
+                f"as {_renamed(earlier).name}."
+            )
         store._take_lock(wait)
         locked = store._lock is not None
         store._read(source)
@@ -299,6 +334,11 @@ class AnnotationStore:
             data = self._keep_foreign_marks(data)
             write_atomic(self.path, data)
             self._on_disk = _fingerprint(self.path)
+            if self._earlier is not None:
+                # no longer a sidecar name: walks, exports and the worklist see one file
+                with contextlib.suppress(OSError):
+                    os.replace(self._earlier, _renamed(self._earlier))
+                self._earlier = None
             if revision is not None:
                 self._saved_revision = max(self._saved_revision, revision)
             # only an autosave this store wrote is superseded by its save; another session's

@@ -27,6 +27,7 @@ from viewer.store import schema
 from viewer.store.atomic import write_atomic
 from viewer.store.errors import CorruptSidecarError, NewerSidecarError, SidecarError
 from viewer.store.migrate import document_version, migrate
+from viewer.store.safe_names import ascii_fold, text_digest
 from viewer.store.serialize import SCHEMA_VERSION, from_dict, serialize, to_dict
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "from_dict",
     "load",
     "load_document",
+    "reader_file_key",
     "reader_slug",
     "save",
     "serialize",
@@ -53,16 +55,38 @@ _MAX_PROBLEMS_SHOWN = 3
 
 
 def reader_slug(reader: str) -> str:
-    """The reader's name as it appears in file names: lower-case letters, digits and dashes.
+    """The reader's name simplified: lower-case letters (any script), digits and dashes.
 
-    Letters of any script are kept, so two readers' files differ as their names do.
+    Used for keys where names that differ only in case or punctuation may meet (status
+    files, CSV names); the annotation file's name is :func:`reader_file_key`.
     """
     slug = re.sub(r"[\W_]+", "-", reader.strip().lower()).strip("-")
     return slug[:60] or "anonymous"
 
 
+def reader_file_key(reader: str) -> str:
+    """The reader's part of the annotation file's name: stable, safe, and one per exact name.
+
+    A name that is already lower-case ASCII letters, digits and single dashes (``ann``,
+    ``dr-a``) is used as it is. Any other name is its folded form (accents dropped, other
+    characters as dashes, at most 40 characters) followed by ``_`` and 12 hex digits of the
+    SHA-256 of the exact name: ``A. Reader`` -> ``a-reader_8c1d...``, ``a reader`` ->
+    ``a-reader_51f0...``. The ``_`` never occurs in a plain name, so the two forms cannot
+    meet, and different names do not share a file.
+    """
+    plain = re.sub(r"[^a-z0-9]+", "-", ascii_fold(reader).lower()).strip("-")
+    if plain == reader and 0 < len(reader) <= 60:
+        return reader
+    return f"{plain[:40].strip('-') or 'reader'}_{text_digest(reader)}"
+
+
 def sidecar_path(study_folder: Path, reader: str) -> Path:
-    """``<study_folder>/mammo-annotations.<reader-slug>.json``: one file per study and reader."""
+    """``<study_folder>/mammo-annotations.<reader key>.json``: one file per study and reader."""
+    return Path(study_folder) / f"{SIDECAR_PREFIX}{reader_file_key(reader)}{SIDECAR_SUFFIX}"
+
+
+def earlier_sidecar_path(study_folder: Path, reader: str) -> Path:
+    """Where versions before the collision-free names kept the reader's file (its slug)."""
     return Path(study_folder) / f"{SIDECAR_PREFIX}{reader_slug(reader)}{SIDECAR_SUFFIX}"
 
 
