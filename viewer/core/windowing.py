@@ -59,6 +59,11 @@ class ModalityLut:
     first_mapped: int = 0
 
     @property
+    def value_step(self) -> float:
+        """The modality value of one stored step: ``|slope|``, or 1 for a table (integers)."""
+        return 1.0 if self.table is not None else abs(self.slope)
+
+    @property
     def is_identity(self) -> bool:
         """True when modality values equal stored values."""
         return self.table is None and self.slope == 1.0 and self.intercept == 0.0
