@@ -267,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
     model.study_instance_uid = model.study_instance_uid or image.study_instance_uid
     model.ensure_image(image.annotation_record(args.frame))
     spacing = model.image(key).spacing  # a manual calibration in the sidecar wins, as in the GUI
-    modality = image.modality_lut
+    modality = image.frame_header(args.frame).modality_lut
     results, calcs = measure_clicks(pixels, args.at, spacing, image.bright_is_high, reader, modality)
     doc = report(path, spacing, results, calcs)
     if store is not None:

@@ -164,7 +164,7 @@ class CandidateReview(QObject):
             cand.center[1],
             spacing,
             bright_is_high=view.image.bright_is_high,
-            modality=view.image.modality_lut,
+            modality=view.image.frame_header(view.frame).modality_lut,
         )
         if result.found and result.outline is not None and result.center is not None:
             calc = Calcification.create(

@@ -46,7 +46,7 @@ class ViewToolContext:
 
     @property
     def modality_lut(self) -> ModalityLut:
-        return self._image.modality_lut
+        return self._image.frame_header(self._view.frame).modality_lut
 
     def push(self, command: Command) -> None:
         self._window.push(command)
