@@ -193,6 +193,49 @@ def polygon_area(points: ArrayLike) -> float:
     return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2.0)
 
 
+_PIP_CELLS = 1 << 20
+"""Point x edge pairs compared at once by :func:`points_in_polygon` (bounds its memory)."""
+
+
+def points_in_polygon(points: ArrayLike, polygon: ArrayLike) -> NDArray[np.bool_]:
+    """Which ``(x, y)`` points lie inside a closed polygon (even-odd rule, ray casting).
+
+    The one point-in-polygon test of the program: hit-testing a mark's outline, the
+    lasso, a hand-drawn cluster and the sampling of :func:`viewer.core.agreement.polygon_iou`
+    all use it. The polygon's first vertex is not repeated; fewer than three vertices
+    enclose nothing. A point exactly on an edge may fall either way.
+
+    >>> points_in_polygon([(1, 1), (3, 1)], [(0, 0), (2, 0), (2, 2), (0, 2)]).tolist()
+    [True, False]
+    """
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    poly = np.asarray(polygon, dtype=np.float64).reshape(-1, 2)
+    inside = np.zeros(len(pts), dtype=bool)
+    if len(poly) < 3 or len(pts) == 0:
+        return inside
+    x1, y1 = poly[:, 0], poly[:, 1]
+    x2, y2 = np.roll(x1, -1), np.roll(y1, -1)
+    keep = y1 != y2  # a horizontal edge is never crossed by a horizontal ray
+    x1, y1, x2, y2 = x1[keep], y1[keep], x2[keep], y2[keep]
+    dx, dy, up = x2 - x1, y2 - y1, np.sign(y2 - y1)
+    step = max(1, _PIP_CELLS // max(len(x1), 1))
+    for start in range(0, len(pts), step):
+        x = pts[start : start + step, 0:1]
+        y = pts[start : start + step, 1:2]
+        # the ray from (x, y) towards +x crosses an edge that straddles y when the point lies
+        # left of it: x < x1 + (y - y1) dx / dy, multiplied out (no division: near-horizontal
+        # edges would overflow it)
+        left = ((x - x1) * dy - (y - y1) * dx) * up < 0
+        crosses = ((y1 > y) != (y2 > y)) & left
+        inside[start : start + step] = np.count_nonzero(crosses, axis=1) % 2 == 1
+    return inside
+
+
+def point_in_polygon(x: float, y: float, polygon: ArrayLike) -> bool:
+    """True when ``(x, y)`` lies inside ``polygon`` (:func:`points_in_polygon` for one point)."""
+    return bool(points_in_polygon([(x, y)], polygon)[0])
+
+
 def polygon_centroid(points: ArrayLike) -> Point:
     """Area centroid of a simple polygon; the vertex mean for degenerate ones."""
     pts = np.asarray(points, dtype=np.float64)
@@ -269,6 +312,9 @@ def feret(points: ArrayLike) -> Feret:
     i, j = np.unravel_index(int(np.argmax(d2)), d2.shape)
     a, b = hull[i], hull[j]
     long_axis = float(math.sqrt(d2[i, j]))
+    if long_axis == 0.0:  # distinct points whose squared distance underflows (subnormal floats)
+        p = (float(a[0]), float(a[1]))
+        return Feret(0.0, 0.0, p, p)
     direction = (b - a) / long_axis
     normal = np.array([-direction[1], direction[0]])
     proj = hull @ normal

@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
 
 
-def _otsu_threshold(sample: NDArray[np.float64], bins: int = 256) -> float:
+def otsu_threshold(sample: NDArray[np.float64], bins: int = 256) -> float:
     """Otsu's threshold of a 1-D sample: the cut maximising between-class variance."""
     hist, edges = np.histogram(sample, bins=bins)
     centres = (edges[:-1] + edges[1:]) / 2.0
@@ -104,7 +104,7 @@ def tissue_mask(values: ArrayLike, background_high: bool | None = None) -> NDArr
     inner = sub[(sub > lo) & (sub < hi)]
     if inner.size < max(16, sub.size // 20):
         inner = sub.reshape(-1)
-    threshold = _otsu_threshold(inner)
+    threshold = otsu_threshold(inner)
     if background_high is None:
         background_high = _background_high_from_border(sub, threshold)
         if background_high is None:

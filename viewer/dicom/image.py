@@ -303,6 +303,7 @@ class MammoImage:
             columns=self.columns,
             laterality=self.frame_laterality(frame),
             view=self.view,
+            view_source=self.view_source,
             dicom_spacing=header.spacing,
         )
 
