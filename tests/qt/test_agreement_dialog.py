@@ -59,13 +59,16 @@ class TestLoading:
         """Both readable files load; the corrupt one is reported, naming the file."""
         models, problems = load_study_readers(folder)
         assert list(models) == ["Ann", "Ben"]
-        assert len(problems) == 1 and "mammo-annotations.cy.json" in problems[0]
+        assert len(problems) == 1 and sidecar.sidecar_path(folder, "Cy").name in problems[0]
 
     def test_open_model_replaces_its_file(self, folder: Path) -> None:
-        """The current reader's unsaved model is used instead of their file."""
-        current = reader_model("ann", [(10, 10)])
+        """The current reader's unsaved model replaces their file; another name is another reader."""
+        current = reader_model("Ann", [(10, 10)])
         models, _ = load_study_readers(folder, current=current)
-        assert models["ann"] is current and "Ann" not in models
+        assert models["Ann"] is current and list(models) == ["Ann", "Ben"]
+        other = reader_model("ann", [(10, 10)])  # the reader is the exact name
+        models, _ = load_study_readers(folder, current=other)
+        assert models["ann"] is other and list(models) == ["Ann", "ann", "Ben"]
 
     def test_fallback_copy_found(self, tmp_path: Path) -> None:
         """A reader whose marks went to the user-data fallback is included."""

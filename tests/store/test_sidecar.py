@@ -145,3 +145,27 @@ class TestBadFiles:
         """A missing file is a SidecarError naming it, not a traceback."""
         with pytest.raises(SidecarError, match=r"cannot read .*nothing\.json"):
             sidecar.load(tmp_path / "nothing.json")
+
+
+class TestHostileDocuments:
+    def test_infinite_number_refused(self, tmp_path: Path) -> None:
+        """A coordinate of 1e999 (infinity once read) makes the file unusable, named and unchanged."""
+        doc = resource_path("examples/v1.json").read_bytes()
+        text = doc.decode()
+        first = text.index('"center":[') + len('"center":[')
+        data = (text[:first] + "1e999" + text[text.index(",", first) :]).encode()
+        path = tmp_path / "mammo-annotations.x.json"
+        path.write_bytes(data)
+        with pytest.raises(CorruptSidecarError, match=r"not a readable annotation file .*infinity"):
+            sidecar.load(path)
+        assert path.read_bytes() == data
+
+    @pytest.mark.parametrize("images", [["not an object"], [1, 2], "images", [None]])
+    def test_v0_with_odd_images_is_a_message(self, tmp_path: Path, images: object) -> None:
+        """An old-format file whose image entries are not objects: a message, no traceback."""
+        doc = orjson.loads(resource_path("examples/v0.json").read_bytes())
+        doc["images"] = images
+        path = tmp_path / "mammo-annotations.x.json"
+        path.write_bytes(orjson.dumps(doc))
+        with pytest.raises(CorruptSidecarError, match=str(path)):
+            sidecar.load(path)

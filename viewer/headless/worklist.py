@@ -20,6 +20,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -125,6 +126,20 @@ def _set_status(worklist: Worklist, studies: list[StudyEntry], args: argparse.Na
     return code
 
 
+def printable(value: Any) -> Any:
+    """``value`` with every text made valid Unicode for output: a file name that is not valid
+    UTF-8 shows its odd bytes as ``\\xNN`` (JSON and terminals cannot carry them as they are)."""
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if isinstance(value, list):
+        return [printable(v) for v in value]
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     root: Path = args.root
     if not root.is_dir():
@@ -151,12 +166,13 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             sys.stdout.buffer.write(
                 orjson.dumps(
-                    [s.to_dict() for s in studies], option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+                    printable([s.to_dict() for s in studies]),
+                    option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE,
                 )
             )
             sys.stdout.flush()
         else:
-            print(_table(studies), flush=True)
+            print(printable(_table(studies)), flush=True)
     except BrokenPipeError:  # `... | head`: the reader has seen enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return code

@@ -77,12 +77,13 @@ def load_study_readers(
         except SidecarError as exc:
             problems.append(str(exc))
             continue
-        slug = sidecar.reader_slug(model.reader)
+        slug = sidecar.reader_file_key(model.reader)
         if slug not in slugs:  # the study folder's file wins over a fallback copy
             slugs.add(slug)
             models[model.reader or slug] = model
     if current is not None:
-        for name in [n for n in models if sidecar.reader_slug(n) == sidecar.reader_slug(current.reader)]:
+        same = sidecar.reader_file_key(current.reader)
+        for name in [n for n in models if sidecar.reader_file_key(n) == same]:
             del models[name]
         models[current.reader] = current
     return dict(sorted(models.items(), key=lambda kv: kv[0].lower())), problems

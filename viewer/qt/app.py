@@ -64,6 +64,7 @@ def run_gui(paths: Sequence[str], screenshot: str | None = None, reader: str | N
         if ok and name.strip():
             prefs.reader = name.strip()
     window = MainWindow(prefs)
+    window.interactive = not screenshot
     folders = [Path(p) for p in paths] if paths else [demo_study_folder()]
     window.show()
     opened = window.open_paths(folders)

@@ -74,6 +74,8 @@ class MainWindow(QMainWindow):
         self.reader = reader or self.prefs.reader
         self.study: Study | None = None
         self.store: AnnotationStore | None = None
+        self.interactive = True
+        """False for runs nobody watches (--screenshot): no question is asked (see study_opening)."""
         self.model = StudyAnnotations(self.reader)
         self.undo_stack = QUndoStack(self)
         self.tools: dict[str, Tool] = {

@@ -1,9 +1,15 @@
 """Opening and closing a study in the window: the file dialogs, the hanging, the reader's
 annotation file (with its notices, read-only reason and recovery), the files with problems.
+
+A run nobody watches (``--screenshot``, ``window.interactive`` False) asks no question: a
+corrupt, newer or locked annotation file, or one that cannot be written, opens read-only; an
+autosave found is kept for the next interactive session (never loaded, never deleted); each
+decision is said on stderr and in the status bar.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +20,7 @@ from viewer.core.annotations import ImageKey, StudyAnnotations
 from viewer.dicom.study import Study, open_studies
 from viewer.qt.cell_layers import frame_label
 from viewer.qt.image_view import image_key
+from viewer.store.errors import SidecarError
 from viewer.store.session import AnnotationStore
 
 if TYPE_CHECKING:
@@ -59,20 +66,32 @@ class StudyOpening:
         if window.background_decoding:
             window.loading.load_shown()
 
-        store = AnnotationStore.open(study.folder, window.reader, study.study_instance_uid)
-        window.store = store
         try:
-            model = store.load()
-        except Exception as exc:
-            QMessageBox.warning(window, "Annotations not loaded", str(exc))
-            model = StudyAnnotations(window.reader, study.study_instance_uid)
+            store: AnnotationStore | None = AnnotationStore.open(
+                study.folder, window.reader, study.study_instance_uid
+            )
+        except SidecarError as exc:  # nowhere to write at all (read-only folder and data folder)
+            store = None
+            self._warn("Annotations are read-only", f"{exc}; the study opens read-only.")
+        window.store = store
+        model = (
+            store.load() if store is not None else StudyAnnotations(window.reader, study.study_instance_uid)
+        )
         self.set_model(model, study)
+        if store is None:
+            window.update_title()
+            return True
         for notice in store.notices:
             window.notify(notice)
         if store.read_only_reason:
-            QMessageBox.warning(window, "Annotations are read-only", store.read_only_reason)
+            self._warn("Annotations are read-only", store.read_only_reason)
         recovered = store.recovery()
-        if recovered is not None and store.read_only_reason is None:
+        if recovered is not None and store.read_only_reason is None and not window.interactive:
+            self._say(
+                f"Unsaved marks of an earlier session were found in {store.recovery_path}; they were "
+                "kept (not loaded, not deleted) for the next interactive session."
+            )
+        elif recovered is not None and store.read_only_reason is None:
             answer = QMessageBox.question(
                 window,
                 "Recover unsaved marks?",
@@ -96,6 +115,17 @@ class StudyOpening:
         window.view_controls.rebuild_presets()
         window.update_title()
         return True
+
+    def _say(self, message: str) -> None:
+        """Tell a run nobody watches what was decided for it (stderr and the status bar)."""
+        self.window.notify(message)
+        print(f"mammo-viewer: {message}", file=sys.stderr, flush=True)
+
+    def _warn(self, title: str, message: str) -> None:
+        if self.window.interactive:
+            QMessageBox.warning(self.window, title, message)
+        else:
+            self._say(f"{title}: {message} (non-interactive run: the default is read-only)")
 
     def set_model(self, model: StudyAnnotations, study: Study) -> None:
         """Make ``model`` the window's marks of ``study``: a record for every image frame."""
@@ -130,7 +160,9 @@ class StudyOpening:
         """Ask about unsaved marks, flush writes, release the lock. False if the user cancels."""
         window = self.window
         saving = window.saving
-        if saving.dirty:
+        if saving.dirty and not window.interactive:
+            self._say("unsaved marks were not saved (non-interactive run); the autosave is kept")
+        elif saving.dirty:
             answer = QMessageBox.question(
                 window,
                 "Unsaved marks",
@@ -148,7 +180,7 @@ class StudyOpening:
         window.workflow.clear_other_readers()
         window.workflow.candidates.clear()
         if window.store is not None:
-            if window.undo_stack.isClean():
+            if window.undo_stack.isClean() and window.interactive:
                 window.store.discard_recovery()
             window.store.close()
             window.store = None

@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
+from typing import Any
 
 from viewer.store.locations import user_cache_dir
 
@@ -124,64 +125,98 @@ class StatusRecord:
     modified: str
 
 
+_FS_BYTES = "fsbytes:"
+"""Marks a text SQLite could not store as it is (a name that is not valid UTF-8): hex of its bytes."""
+
+
+def to_db(value: Any) -> Any:
+    """``value`` as SQLite can store it: text that is not valid UTF-8 (a file name in another
+    encoding, kept by Python as surrogates) becomes ``fsbytes:`` and the hex of its bytes."""
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return _FS_BYTES + value.encode("utf-8", "surrogateescape").hex()
+    return value
+
+
+def from_db(value: Any) -> Any:
+    """The inverse of :func:`to_db`."""
+    if isinstance(value, str) and value.startswith(_FS_BYTES):
+        try:
+            return bytes.fromhex(value[len(_FS_BYTES) :]).decode("utf-8", "surrogateescape")
+        except ValueError:
+            return value
+    return value
+
+
+def _row(values: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(to_db(v) for v in values)
+
+
+def _back(row: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(from_db(v) for v in row)
+
+
 def stamps(conn: sqlite3.Connection, table: str) -> dict[str, Stamp]:
     """``path -> (mtime_ns, size)`` of every file the table knows."""
     if table not in ("files", "sidecars", "status_files"):
         raise ValueError(f"no stamped table {table!r}")
-    return {p: (m, s) for p, m, s in conn.execute(f"SELECT path, mtime_ns, size FROM {table}")}
+    return {from_db(p): (m, s) for p, m, s in conn.execute(f"SELECT path, mtime_ns, size FROM {table}")}
 
 
 def forget(conn: sqlite3.Connection, table: str, paths: Iterable[str]) -> None:
     """Drop the rows of files that are gone."""
     if table not in ("files", "sidecars", "status_files"):
         raise ValueError(f"no stamped table {table!r}")
-    conn.executemany(f"DELETE FROM {table} WHERE path = ?", [(p,) for p in paths])
+    conn.executemany(f"DELETE FROM {table} WHERE path = ?", [(to_db(p),) for p in paths])
 
 
 def put_files(conn: sqlite3.Connection, records: Sequence[FileRecord]) -> None:
     conn.executemany(
         "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        [astuple(r) for r in records],
+        [_row(astuple(r)) for r in records],
     )
 
 
 def put_sidecars(conn: sqlite3.Connection, records: Sequence[SidecarRecord]) -> None:
     conn.executemany(
-        "INSERT OR REPLACE INTO sidecars VALUES (?,?,?,?,?,?,?,?,?)", [astuple(r) for r in records]
+        "INSERT OR REPLACE INTO sidecars VALUES (?,?,?,?,?,?,?,?,?)", [_row(astuple(r)) for r in records]
     )
 
 
 def put_status_file(conn: sqlite3.Connection, path: str, stamp: Stamp, error: str | None) -> None:
-    conn.execute("INSERT OR REPLACE INTO status_files VALUES (?,?,?,?)", (path, *stamp, error))
+    conn.execute("INSERT OR REPLACE INTO status_files VALUES (?,?,?,?)", _row((path, *stamp, error)))
 
 
 def image_files(conn: sqlite3.Connection) -> list[FileRecord]:
     """Every image file with a Study Instance UID, in path order."""
     rows = conn.execute("SELECT * FROM files WHERE kind = 'image' AND study_uid != '' ORDER BY path")
-    return [FileRecord(*row) for row in rows]
+    return [FileRecord(*_back(row)) for row in rows]
 
 
 def problem_files(conn: sqlite3.Connection) -> list[FileRecord]:
     """Files whose header could not be read, in path order."""
     return [
-        FileRecord(*row) for row in conn.execute("SELECT * FROM files WHERE kind = 'error' ORDER BY path")
+        FileRecord(*_back(row))
+        for row in conn.execute("SELECT * FROM files WHERE kind = 'error' ORDER BY path")
     ]
 
 
 def sidecars(conn: sqlite3.Connection) -> list[SidecarRecord]:
-    return [SidecarRecord(*row) for row in conn.execute("SELECT * FROM sidecars ORDER BY path")]
+    return [SidecarRecord(*_back(row)) for row in conn.execute("SELECT * FROM sidecars ORDER BY path")]
 
 
 def statuses(conn: sqlite3.Connection) -> list[StatusRecord]:
-    return [StatusRecord(*row) for row in conn.execute("SELECT * FROM statuses")]
+    return [StatusRecord(*_back(row)) for row in conn.execute("SELECT * FROM statuses")]
 
 
 def status(conn: sqlite3.Connection, study_uid: str, reader_key: str) -> StatusRecord | None:
     row = conn.execute(
-        "SELECT * FROM statuses WHERE study_uid = ? AND reader_key = ?", (study_uid, reader_key)
+        "SELECT * FROM statuses WHERE study_uid = ? AND reader_key = ?", _row((study_uid, reader_key))
     ).fetchone()
-    return StatusRecord(*row) if row else None
+    return StatusRecord(*_back(row)) if row else None
 
 
 def put_status(conn: sqlite3.Connection, record: StatusRecord) -> None:
-    conn.execute("INSERT OR REPLACE INTO statuses VALUES (?,?,?,?,?)", astuple(record))
+    conn.execute("INSERT OR REPLACE INTO statuses VALUES (?,?,?,?,?)", _row(astuple(record)))

@@ -15,6 +15,7 @@ This module is the public face of :mod:`viewer.store`; the GUI keeps one
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +108,28 @@ class LoadedSidecar:
         return self.version < SCHEMA_VERSION
 
 
+# orjson reads 1e999 as infinity (JSON itself has no such number); only an exponent of 3 or
+# more digits can overflow a float, so the full walk runs only when the bytes hold one
+_BIG_EXPONENT = re.compile(rb"[0-9][eE][+]?[0-9]{3,}")
+
+
+def _non_finite_at(value: Any, where: str = "") -> str | None:
+    """The JSON pointer of the first infinite or NaN number in ``value``, or None."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else where or "/"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _non_finite_at(item, f"{where}/{key}")
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            found = _non_finite_at(item, f"{where}/{n}")
+            if found is not None:
+                return found
+    return None
+
+
 def parse(data: bytes, path: Path) -> tuple[dict[str, Any], int]:
     """Decode, version-check, migrate and validate a sidecar's bytes.
 
@@ -120,6 +143,13 @@ def parse(data: bytes, path: Path) -> tuple[dict[str, Any], int]:
             f"{path} is not a readable annotation file (invalid JSON: {exc}). It was left "
             "unchanged; the study opens read-only for this reader."
         ) from None
+    if _BIG_EXPONENT.search(data):
+        where = _non_finite_at(doc)
+        if where is not None:
+            raise CorruptSidecarError(
+                f"{path} holds a number too large to be a coordinate or size at {where}. It was "
+                "left unchanged; the study opens read-only for this reader."
+            )
     if not isinstance(doc, dict):
         raise CorruptSidecarError(
             f"{path} is not an annotation file (no JSON object at the top). "
@@ -140,9 +170,10 @@ def parse(data: bytes, path: Path) -> tuple[dict[str, Any], int]:
     if version < SCHEMA_VERSION:
         try:
             doc = migrate(doc, version)
-        except (ValueError, KeyError, TypeError, IndexError) as exc:
+        except Exception as exc:  # any shape of old file: a message, never a traceback
             raise CorruptSidecarError(
-                f"{path} (schema version {version}) cannot be upgraded: {exc!s}. It was left "
+                f"{path} (schema version {version}) cannot be upgraded: "
+                f"{str(exc) or type(exc).__name__}. It was left "
                 "unchanged; the study opens read-only."
             ) from None
     if not schema.is_valid(doc):

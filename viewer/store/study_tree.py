@@ -33,16 +33,37 @@ def find_sidecars(root: Path) -> list[Path]:
 
 
 def load_studies(root: Path) -> tuple[list[AnnotatedStudy], list[str]]:
-    """Load every sidecar under ``root``.
+    """Load every sidecar under ``root``, as the viewer would find it.
 
-    Returns the studies and one message per file that could not be used (it is skipped,
-    never changed).
+    A study folder that cannot be written keeps its reader's newer annotations in the
+    fallback folder (:func:`viewer.store.session.fallback_path`): that file is used instead,
+    and said so. Returns the studies and one message per file that could not be used (it is
+    skipped, never changed) or was replaced by its fallback.
     """
+    from viewer.store.session import fallback_path, folder_writable
+
     studies: list[AnnotatedStudy] = []
     problems: list[str] = []
+    writable: dict[Path, bool] = {}
     for path in find_sidecars(root):
         try:
-            studies.append(AnnotatedStudy(path.parent, path, load(path)))
+            model = load(path)
         except SidecarError as exc:
             problems.append(f"skipped: {exc}")
+            continue
+        folder = path.parent
+        if folder not in writable:
+            writable[folder] = folder_writable(folder)
+        if not writable[folder]:
+            fallback = fallback_path(folder, model.reader, model.study_instance_uid)
+            if fallback.exists():
+                try:
+                    model, path = load(fallback), fallback
+                    problems.append(
+                        f"{folder} is read-only: the annotations of {model.reader or 'the reader'} "
+                        f"saved since were read from {fallback}"
+                    )
+                except SidecarError as exc:
+                    problems.append(f"the fallback {fallback} was not used: {exc}")
+        studies.append(AnnotatedStudy(folder, path, model))
     return studies, problems
