@@ -273,6 +273,9 @@ class ImageView(pg.GraphicsView):
         """Show another frame of the same image, keeping zoom, pan and window."""
         if self.image is None:
             return
+        if self._lut is None or self._level_offset > 0:
+            self.set_image(self.image, frame)  # paged while loading: show that frame now
+            return
         self.frame = frame
         self._pyramid = Pyramid(self.image.pixels(frame))
         self._rendered_key = None

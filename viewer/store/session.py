@@ -110,15 +110,17 @@ class AnnotationStore:
 
     # -- opening ---------------------------------------------------------------------
     @classmethod
-    def open(cls, study_folder: Path, reader: str, study_uid: str) -> AnnotationStore:
+    def open(cls, study_folder: Path, reader: str, study_uid: str, shared: bool = False) -> AnnotationStore:
         """Find, read and lock the reader's annotation file of a study.
 
-        Never raises for a bad file or a held lock: the store then opens read-only with
-        :attr:`read_only_reason` set. Raises ``SidecarError`` only when neither the study
-        folder nor the user's data folder can be written at all.
+        ``shared``: the folder holds other studies too, so the file's name carries the
+        study (:func:`viewer.store.sidecar.sidecar_path`). Never raises for a bad file or a
+        held lock: the store then opens read-only with :attr:`read_only_reason` set. Raises
+        ``SidecarError`` only when neither the study folder nor the user's data folder can
+        be written at all.
         """
         folder = Path(study_folder)
-        primary = sidecar.sidecar_path(folder, reader)
+        primary = sidecar.sidecar_path(folder, reader, study_uid if shared else None)
         fallback = fallback_path(folder, reader, study_uid)
         if folder_writable(folder):
             store = cls(primary, reader, study_uid)
