@@ -4,6 +4,7 @@ readers, agreement, exports and the F1 help, all reachable from the keyboard.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from viewer.qt.candidates import CandidateReview
 from viewer.qt.hanging import HANGING_ORDER
 from viewer.qt.image_view import ImageView, image_key
 from viewer.qt.marks_layer import MarksLayer
+from viewer.qt.prefetch import Prefetcher, studies_after
 from viewer.qt.worklist_panel import WorklistPanel
 from viewer.sources.worklist_status import Status
 from viewer.store.errors import SidecarError
@@ -60,6 +62,10 @@ class Workflow(QObject):
         )
         self.other_layers: list[MarksLayer] = []
         self.other_models: dict[str, StudyAnnotations] = {}
+        if window.loader.cache is not None:  # the preference's size limit
+            limit = int(window.prefs.pixel_cache_gb * 1e9)
+            window.loader.cache = dataclasses.replace(window.loader.cache, limit_bytes=limit)
+        self.prefetcher = Prefetcher(window.loader.cache)
 
     def _annotations_of(self, view: ImageView) -> ImageAnnotations:
         assert view.image is not None
@@ -124,8 +130,15 @@ class Workflow(QObject):
     def _open_from_worklist(self, path: Path) -> None:
         if self.window.study is not None and self.window.study.folder == Path(path):
             return
+        self.prefetcher.cancel()
         # keyboard flow: moving to another study saves this one instead of asking
         self.window.opening.open_paths([Path(path)], save_first=True)
+        self.prefetch_next(Path(path))
+
+    def prefetch_next(self, current: Path) -> None:
+        """Decode the studies after ``current`` (worklist order and filter) into the pixel cache."""
+        folders = [s.path for s in self.worklist.visible_studies()]
+        self.prefetcher.prefetch(studies_after(folders, current, self.window.prefs.prefetch_studies))
 
     def _go(self, move: object) -> None:
         if not self.worklist.visible_studies():

@@ -172,6 +172,7 @@ class StudySession:
         same_file = self._same_file(study, shared)
         if same_file:
             self._retire(discard)
+            self.writer.flush()  # its lock is released on the writer thread
         try:
             store = AnnotationStore.open(study.folder, self.reader, uid, shared=shared)
         except SidecarError as exc:
@@ -322,9 +323,13 @@ class StudySession:
                     "study is opened again."
                 )
                 return Outcome(f"Save failed: {error}\n\n{where}", error=True, current=current)
+            message = f"Saved {job.marks} marks to {job.path}"
             if current:
                 self.history.mark_saved(job.state)
-            return Outcome(f"Saved {job.marks} marks to {job.path}", current=current)
+                if self.store is not None and self.store.merged_notice:
+                    message += f". {self.store.merged_notice}"
+                    self.store.merged_notice = None
+            return Outcome(message, current=current)
         if error:
             return Outcome(f"{job.kind.capitalize()} of {job.path.name} failed: {error}", True, current)
         return Outcome(current=current)
