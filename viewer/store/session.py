@@ -100,7 +100,7 @@ def _companion(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
 
 
-def _existing(path: Path, reader: str) -> tuple[Path | None, Path | None]:
+def _existing(path: Path, reader: str, study_uid: str | None = None) -> tuple[Path | None, Path | None]:
     """``(file to read, earlier-named file to rename at the first save)`` for ``path``.
 
     The file itself when it exists; else the reader's file under its earlier name (the
@@ -109,7 +109,7 @@ def _existing(path: Path, reader: str) -> tuple[Path | None, Path | None]:
     """
     if path.exists():
         return path, None
-    earlier = sidecar.earlier_sidecar_path(path.parent, reader)
+    earlier = sidecar.earlier_sidecar_path(path.parent, reader, study_uid)
     if earlier == path or not earlier.exists():
         return None, None
     try:
@@ -162,22 +162,26 @@ class AnnotationStore:
 
     # -- opening ---------------------------------------------------------------------
     @classmethod
-    def open(cls, study_folder: Path, reader: str, study_uid: str, *, wait: float = 0.0) -> AnnotationStore:
+    def open(
+        cls, study_folder: Path, reader: str, study_uid: str, *, wait: float = 0.0, shared: bool = False
+    ) -> AnnotationStore:
         """Lock, find and read the reader's annotation file of a study.
 
         The lock is taken first (waiting up to ``wait`` seconds for another instance to
-        release it), so what is read is what the next save replaces. Never raises for a bad
-        file or a held lock: the store then opens read-only with :attr:`read_only_reason`
-        set. Raises ``SidecarError`` only when neither the study folder nor the user's data
-        folder can be written at all.
+        release it), so what is read is what the next save replaces. ``shared``: the folder
+        holds other studies too, so the file's name carries the study
+        (:func:`viewer.store.sidecar.sidecar_path`). Never raises for a bad file or a held
+        lock: the store then opens read-only with :attr:`read_only_reason` set. Raises
+        ``SidecarError`` only when neither the study folder nor the user's data folder can
+        be written at all.
         """
         folder = Path(study_folder)
-        primary = sidecar.sidecar_path(folder, reader)
+        primary = sidecar.sidecar_path(folder, reader, study_uid if shared else None)
         fallback = fallback_path(folder, reader, study_uid)
         earlier: Path | None = None
         if folder_writable(folder):
             store = cls(primary, reader, study_uid)
-            source, earlier = _existing(primary, reader)
+            source, earlier = _existing(primary, reader, study_uid if shared else None)
             if fallback.exists():
                 if source is None:
                     source = fallback
@@ -205,7 +209,7 @@ class AnnotationStore:
             )
             source, earlier = _existing(fallback, reader)
             if source is None:
-                source, _ = _existing(primary, reader)
+                source, _ = _existing(primary, reader, study_uid if shared else None)
         if earlier is not None:
             store._earlier = earlier
             store.notices.append(

@@ -1,7 +1,9 @@
 """The annotation file beside a study: where it is, how it is read and written.
 
-One JSON file per study and reader, ``mammo-annotations.<reader>.json`` in the study's
-folder (format: ``docs/annotation-format.md``, schema: ``resources/annotations.schema.json``).
+One JSON file per study and reader: ``mammo-annotations.<reader>.json`` in the study's
+folder, or ``mammo-annotations.<reader>.study-<key>.json`` when the folder holds more than
+one study (:func:`study_key`; :mod:`viewer.store.shared_folder` splits an older shared file)
+(format: ``docs/annotation-format.md``, schema: ``resources/annotations.schema.json``).
 Coordinates in the file are ``[x, y]`` pixels: x = column, y = row, pixel centres at
 integers.
 
@@ -15,7 +17,7 @@ This module is the public face of :mod:`viewer.store`; the GUI keeps one
 
 from __future__ import annotations
 
-import math
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,14 +40,18 @@ __all__ = [
     "LoadedSidecar",
     "NewerSidecarError",
     "SidecarError",
+    "earlier_sidecar_path",
     "from_dict",
+    "key_path",
     "load",
     "load_document",
     "reader_file_key",
+    "reader_of_name",
     "reader_slug",
     "save",
     "serialize",
     "sidecar_path",
+    "study_key",
     "to_dict",
     "write_atomic",
 ]
@@ -59,7 +65,8 @@ def reader_slug(reader: str) -> str:
     """The reader's name simplified: lower-case letters (any script), digits and dashes.
 
     Used for keys where names that differ only in case or punctuation may meet (status
-    files, CSV names); the annotation file's name is :func:`reader_file_key`.
+    files, CSV names) and for the file names of earlier versions; the annotation file's name
+    is :func:`reader_file_key`.
     """
     slug = re.sub(r"[\W_]+", "-", reader.strip().lower()).strip("-")
     return slug[:60] or "anonymous"
@@ -71,8 +78,8 @@ def reader_file_key(reader: str) -> str:
     A name that is already lower-case ASCII letters, digits and single dashes (``ann``,
     ``dr-a``) is used as it is. Any other name is its folded form (accents dropped, other
     characters as dashes, at most 40 characters) followed by ``_`` and 12 hex digits of the
-    SHA-256 of the exact name: ``A. Reader`` -> ``a-reader_8c1d...``, ``a reader`` ->
-    ``a-reader_51f0...``. The ``_`` never occurs in a plain name, so the two forms cannot
+    SHA-256 of the exact name: ``A. Reader`` -> ``a-reader_c3a03af3f1f5``, ``a reader`` ->
+    ``a-reader_a94b0a76405b``. The ``_`` never occurs in a plain name, so the two forms cannot
     meet, and different names do not share a file.
     """
     plain = re.sub(r"[^a-z0-9]+", "-", ascii_fold(reader).lower()).strip("-")
@@ -81,19 +88,50 @@ def reader_file_key(reader: str) -> str:
     return f"{plain[:40].strip('-') or 'reader'}_{text_digest(reader)}"
 
 
-def sidecar_path(study_folder: Path, reader: str) -> Path:
-    """``<study_folder>/mammo-annotations.<reader key>.json``: one file per study and reader."""
-    return Path(study_folder) / f"{SIDECAR_PREFIX}{reader_file_key(reader)}{SIDECAR_SUFFIX}"
+STUDY_KEY_PREFIX = "study-"
+_STUDY_KEY = re.compile(r"study-[0-9a-f]{12}")
 
 
-def earlier_sidecar_path(study_folder: Path, reader: str) -> Path:
+def study_key(study_uid: str) -> str:
+    """The part of a file name that tells one study of a shared folder from the others:
+    ``study-`` and 12 hex digits of the SHA-256 of the Study Instance UID."""
+    digest = hashlib.sha256(study_uid.strip().encode("ascii", "replace")).hexdigest()
+    return f"{STUDY_KEY_PREFIX}{digest[:12]}"
+
+
+def sidecar_path(study_folder: Path, reader: str, study_uid: str | None = None) -> Path:
+    """Where a reader's annotations of a study go.
+
+    ``<study_folder>/mammo-annotations.<reader key>.json`` when the folder holds one study
+    (``study_uid`` None); ``mammo-annotations.<reader key>.study-<key>.json`` for a study
+    of a folder that holds several, so that two studies never share a file. The reader key
+    is :func:`reader_file_key`: two different names never share a file.
+    """
+    return key_path(study_folder, reader_file_key(reader), study_uid)
+
+
+def key_path(study_folder: Path, key: str, study_uid: str | None = None) -> Path:
+    """:func:`sidecar_path` for a reader key (:func:`reader_file_key`, or a name's key part)."""
+    middle = key if study_uid is None else f"{key}.{study_key(study_uid)}"
+    return Path(study_folder) / f"{SIDECAR_PREFIX}{middle}{SIDECAR_SUFFIX}"
+
+
+def earlier_sidecar_path(study_folder: Path, reader: str, study_uid: str | None = None) -> Path:
     """Where versions before the collision-free names kept the reader's file (its slug)."""
-    return Path(study_folder) / f"{SIDECAR_PREFIX}{reader_slug(reader)}{SIDECAR_SUFFIX}"
+    return key_path(study_folder, reader_slug(reader), study_uid)
 
 
 def is_sidecar_name(name: str) -> bool:
     """True for a sidecar's file name (not its lock, recovery, backup or temporary files)."""
-    return name.startswith(SIDECAR_PREFIX) and name.endswith(SIDECAR_SUFFIX) and name.count(".") == 2
+    if not (name.startswith(SIDECAR_PREFIX) and name.endswith(SIDECAR_SUFFIX)):
+        return False
+    parts = name[len(SIDECAR_PREFIX) : -len(SIDECAR_SUFFIX)].split(".")
+    return len(parts) == 1 or (len(parts) == 2 and _STUDY_KEY.fullmatch(parts[1]) is not None)
+
+
+def reader_of_name(name: str) -> str:
+    """The reader key in a sidecar's file name (:func:`reader_file_key`; a slug in older files)."""
+    return name[len(SIDECAR_PREFIX) : -len(SIDECAR_SUFFIX)].split(".")[0]
 
 
 @dataclass
@@ -106,28 +144,6 @@ class LoadedSidecar:
     @property
     def migrated(self) -> bool:
         return self.version < SCHEMA_VERSION
-
-
-# orjson reads 1e999 as infinity (JSON itself has no such number); only an exponent of 3 or
-# more digits can overflow a float, so the full walk runs only when the bytes hold one
-_BIG_EXPONENT = re.compile(rb"[0-9][eE][+]?[0-9]{3,}")
-
-
-def _non_finite_at(value: Any, where: str = "") -> str | None:
-    """The JSON pointer of the first infinite or NaN number in ``value``, or None."""
-    if isinstance(value, float):
-        return None if math.isfinite(value) else where or "/"
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = _non_finite_at(item, f"{where}/{key}")
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for n, item in enumerate(value):
-            found = _non_finite_at(item, f"{where}/{n}")
-            if found is not None:
-                return found
-    return None
 
 
 def parse(data: bytes, path: Path) -> tuple[dict[str, Any], int]:
@@ -143,13 +159,6 @@ def parse(data: bytes, path: Path) -> tuple[dict[str, Any], int]:
             f"{path} is not a readable annotation file (invalid JSON: {exc}). It was left "
             "unchanged; the study opens read-only for this reader."
         ) from None
-    if _BIG_EXPONENT.search(data):
-        where = _non_finite_at(doc)
-        if where is not None:
-            raise CorruptSidecarError(
-                f"{path} holds a number too large to be a coordinate or size at {where}. It was "
-                "left unchanged; the study opens read-only for this reader."
-            )
     if not isinstance(doc, dict):
         raise CorruptSidecarError(
             f"{path} is not an annotation file (no JSON object at the top). "
