@@ -331,7 +331,7 @@ class TestTwoStudiesInOneFolder:
         shown = {c.id for _, c in session.model.iter_calcifications()}
         assert shown == {expected[studies[1].study_instance_uid]}
         assert not plain.exists()
-        backup = folder / "mammo-annotations.dr-a.shared-backup.json"
+        backup = plain.with_name(plain.name.removesuffix(".json") + ".shared-backup.json")
         assert shared_backup_path(plain) != backup  # taken now
         assert backup.read_bytes() == original and not sidecar.is_sidecar_name(backup.name)
         for study in studies:
