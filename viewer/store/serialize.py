@@ -76,7 +76,7 @@ def _intensity_to_dict(i: Intensity | None) -> dict[str, float] | None:
 
 
 def _calcification_to_dict(c: Calcification) -> dict[str, Any]:
-    return {
+    d = {
         "id": c.id,
         "center": _point(c.center),
         "outline": _polygon(c.outline),
@@ -87,6 +87,9 @@ def _calcification_to_dict(c: Calcification) -> dict[str, Any]:
         "created": c.created,
         "modified": c.modified,
     }
+    if c.imported:  # written only when set: files of marks made here stay as they were
+        d["imported"] = c.imported
+    return d
 
 
 def _metrics(cluster: Cluster, image: ImageAnnotations) -> dict[str, Any] | None:
@@ -104,7 +107,7 @@ def _metrics(cluster: Cluster, image: ImageAnnotations) -> dict[str, Any] | None
 
 
 def _cluster_to_dict(c: Cluster, image: ImageAnnotations) -> dict[str, Any]:
-    return {
+    d = {
         "id": c.id,
         "state": c.state.value,
         "member_ids": list(c.member_ids),
@@ -118,6 +121,11 @@ def _cluster_to_dict(c: Cluster, image: ImageAnnotations) -> dict[str, Any]:
         "modified": c.modified,
         "metrics": _metrics(c, image),
     }
+    if c.morphology is not None:
+        d["morphology"] = c.morphology
+    if c.imported:
+        d["imported"] = c.imported
+    return d
 
 
 def _calibration_to_dict(c: Calibration) -> dict[str, Any]:
@@ -133,7 +141,7 @@ def _calibration_to_dict(c: Calibration) -> dict[str, Any]:
 
 def image_to_dict(img: ImageAnnotations, with_calcifications: bool = True) -> dict[str, Any]:
     """One image's entry of the sidecar (its calcifications as an empty list if not wanted)."""
-    return {
+    d = {
         "sop_instance_uid": img.sop_instance_uid,
         "frame": img.frame,
         "study_instance_uid": img.study_instance_uid,
@@ -150,6 +158,9 @@ def image_to_dict(img: ImageAnnotations, with_calcifications: bool = True) -> di
         ),
         "clusters": [_cluster_to_dict(c, img) for c in img.clusters.values()],
     }
+    if img.view_source is not None:
+        d["view_source"] = img.view_source
+    return d
 
 
 def to_dict(model: StudyAnnotations) -> dict[str, Any]:
@@ -302,6 +313,7 @@ def _calcification_from_dict(d: dict[str, Any]) -> Calcification:
         reader=d.get("reader", ""),
         created=d.get("created", ""),
         modified=d.get("modified", ""),
+        imported=d.get("imported", ""),
     )
 
 
@@ -318,6 +330,8 @@ def _cluster_from_dict(d: dict[str, Any]) -> Cluster:
         reader=d.get("reader", ""),
         created=d.get("created", ""),
         modified=d.get("modified", ""),
+        morphology=d.get("morphology"),
+        imported=d.get("imported", ""),
     )
 
 
@@ -345,6 +359,7 @@ def image_from_dict(d: dict[str, Any]) -> ImageAnnotations:
         columns=int(d["columns"]),
         laterality=d["laterality"],
         view=d["view"],
+        view_source=d.get("view_source"),
         dicom_spacing=_spacing_from_dict(d["dicom_spacing"]),
         calibration=(_calibration_from_dict(d["calibration"]) if d["calibration"] is not None else None),
     )
