@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from viewer.store.reading import Stage, read_sidecar_bytes
 from viewer.store.serialize import SCHEMA_VERSION
+from viewer.store.sidecar_reading import Stage, read_sidecar_bytes
 
 MAX_PROBLEMS = 50
 
@@ -26,7 +26,7 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
 def check_file(path: Path) -> tuple[list[str], str]:
     """The problems of one file (empty when valid) and a one-line summary.
 
-    Reads through the same pipeline as the viewer (:mod:`viewer.store.reading`), listing
+    Reads through the same pipeline as the viewer (:mod:`viewer.store.sidecar_reading`), listing
     up to :data:`MAX_PROBLEMS` schema problems where the viewer stops at the first few.
     """
     try:

@@ -23,8 +23,8 @@ from typing import Any
 from viewer.core.annotations import StudyAnnotations
 from viewer.store.atomic import write_atomic
 from viewer.store.errors import CorruptSidecarError, NewerSidecarError, SidecarError
-from viewer.store.reading import SidecarReading, Stage, read_sidecar_bytes
 from viewer.store.serialize import SCHEMA_VERSION, from_dict, serialize, to_dict
+from viewer.store.sidecar_reading import SidecarReading, Stage, read_sidecar_bytes
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -116,7 +116,7 @@ def _error(reading: SidecarReading, path: Path) -> SidecarError:
 
 
 def parse(data: bytes, path: Path) -> tuple[dict[str, Any], int]:
-    """Decode, version-check, migrate and validate a sidecar's bytes (:mod:`viewer.store.reading`).
+    """Decode, version-check, migrate and validate a sidecar's bytes (:mod:`viewer.store.sidecar_reading`).
 
     Returns the current-version document and the version found on disk. Raises
     :class:`CorruptSidecarError` or :class:`NewerSidecarError` naming ``path``.

@@ -1,4 +1,4 @@
-"""Tests of viewer.store.reading: the one pipeline the viewer and `validate` read a sidecar with."""
+"""Tests of viewer.store.sidecar_reading: the one pipeline the viewer and `validate` read a sidecar with."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from viewer.assets import resource_path
 from viewer.headless.validate import check_file
 from viewer.store import sidecar
 from viewer.store.errors import CorruptSidecarError, NewerSidecarError
-from viewer.store.reading import Stage, read_sidecar_bytes
+from viewer.store.sidecar_reading import Stage, read_sidecar_bytes
 
 
 def _v1() -> dict[str, Any]:
