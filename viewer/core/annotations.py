@@ -20,6 +20,7 @@ from enum import Enum
 from viewer.core.geometry import Point, Spacing, SpacingSource, as_points
 from viewer.core.mark_sizes import Intensity as Intensity
 from viewer.core.mark_sizes import Sizes as Sizes
+from viewer.core.reading import StudyReading
 
 
 def new_id() -> str:
@@ -310,6 +311,7 @@ class StudyAnnotations:
         self.created = now
         self.modified = now
         self.images: dict[ImageKey, ImageAnnotations] = {}
+        self.reading = StudyReading()  # landmarks, CC/MLO links, assessment (viewer.core.reading)
         self._listeners: list[Listener] = []
 
     # -- listeners -------------------------------------------------------------------
@@ -367,6 +369,7 @@ class StudyAnnotations:
             key: replace(img, calcifications=dict(img.calcifications), clusters=dict(img.clusters))
             for key, img in self.images.items()
         }
+        copy.reading = self.reading.copy()
         return copy
 
     def count(self) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""The annotation model <-> the sidecar's JSON document (schema version 1).
+"""The annotation model <-> the sidecar's JSON document (schema version 2).
 
 Every point is written as ``[x, y]`` in pixels of the stored image: x = column, y = row,
 pixel centres at integer coordinates (the convention of :mod:`viewer.core.geometry`).
@@ -34,8 +34,9 @@ from viewer.core.annotations import (
 from viewer.core.geometry import Point, Spacing, SpacingSource
 from viewer.store import schema
 from viewer.store.errors import SidecarError
+from viewer.store.reading_serialize import reading_from_dict, reading_to_dict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 PROGRAM_NAME = "mammo-viewer"
 
 
@@ -164,7 +165,7 @@ def image_to_dict(img: ImageAnnotations, with_calcifications: bool = True) -> di
 
 
 def to_dict(model: StudyAnnotations) -> dict[str, Any]:
-    """The sidecar document of ``model`` in plain JSON types (schema version 1)."""
+    """The sidecar document of ``model`` in plain JSON types (schema version 2)."""
     data = to_dict_skeleton(model)
     for doc, img in zip(data["images"], model.images.values(), strict=True):
         doc["calcifications"] = [_calcification_to_dict(c) for c in img.calcifications.values()]
@@ -256,6 +257,7 @@ def to_dict_skeleton(model: StudyAnnotations) -> dict[str, Any]:
         "created": model.created,
         "modified": model.modified,
         "images": [image_to_dict(img, with_calcifications=False) for img in model.images.values()],
+        "reading": reading_to_dict(model),
     }
 
 
@@ -383,7 +385,7 @@ def image_from_dict(d: dict[str, Any]) -> ImageAnnotations:
 
 
 def from_dict(data: dict[str, Any]) -> StudyAnnotations:
-    """The model of a schema-valid version-1 document; inverse of :func:`to_dict`.
+    """The model of a schema-valid version-2 document; inverse of :func:`to_dict`.
 
     Raises ``ValueError`` (naming the image) for what the schema cannot express: repeated
     ids, clusters naming unknown marks, the same image twice, invalid spacing numbers.
@@ -395,6 +397,7 @@ def from_dict(data: dict[str, Any]) -> StudyAnnotations:
         if img.key in model.images:
             raise ValueError(f"image {img.sop_instance_uid} frame {img.frame} appears twice")
         model.images[img.key] = img
+    model.reading = reading_from_dict(data["reading"])
     model.created = data["created"]
     model.modified = data["modified"]
     return model
