@@ -149,7 +149,10 @@ def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
             arr = pixel_array(src, index=frame, raw=True, decoding_plugin=plugin)
     except MemoryError as exc:
         raise DecodeError("not enough memory to decode the image data") from exc
-    except Exception as exc:  # decoders raise many types on damaged data; each is a reason
+    except BaseException as exc:  # decoders raise many types on damaged data; each is a reason
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        # (a Rust decoder's panic arrives as pyo3's PanicException, a BaseException)
         reason = (str(exc).strip().splitlines() or [""])[0][:300] or type(exc).__name__
         if path is None or syntax not in GDCM_FALLBACK_SYNTAXES or not gdcm_available():
             raise DecodeError(reason) from exc
