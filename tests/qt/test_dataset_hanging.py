@@ -118,4 +118,5 @@ class TestFileImport:
         assert "Imported 0 calcifications and 1 clusters" in window.last_message
         items = [window.problems.item(i).text() for i in range(window.problems.count())]
         assert any("Mass: not a calcification finding" in t for t in items)
-        assert any(a.text() == "&Import dataset labels..." for a in window.menuBar().actions()[0].menu().actions())
+        file_menu = window.menuBar().actions()[0].menu()
+        assert any(a.text() == "&Import dataset labels..." for a in file_menu.actions())
