@@ -99,7 +99,14 @@ class ClusterRule:
             return self.max_span_mm
         return self.max_span_mm * self.uncalibrated_distance_px / self.diameter_mm
 
-    def shape(self, centres: ArrayLike, extent: ArrayLike, spacing: Spacing) -> GroupShape:
+    def shape(
+        self,
+        centres: ArrayLike,
+        extent: ArrayLike,
+        spacing: Spacing,
+        known_span: float | None = None,
+        known_ratio: float | None = None,
+    ) -> GroupShape:
         """The distribution a group suggests (see :func:`group_shape`), in linkage units."""
         return group_shape(
             centres,
@@ -108,6 +115,8 @@ class ClusterRule:
             diameter=self.linkage_distance(spacing),
             max_span=self.span_limit(spacing),
             unit=spacing.unit,
+            known_span=known_span,
+            known_ratio=known_ratio,
         )
 
     def to_dict(self) -> dict[str, float]:

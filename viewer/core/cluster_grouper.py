@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import math
 import operator
+from bisect import bisect_left
+from heapq import merge
 from itertools import compress, islice
 
 import numpy as np
+from numpy.typing import NDArray
 
 from viewer.core.annotations import (
     Calcification,
@@ -21,7 +24,6 @@ from viewer.core.annotations import (
 )
 from viewer.core.cluster import (
     ClusterRule,
-    _extent,
     _scale,
     decided_ids,
     linkage_coordinates,
@@ -29,7 +31,11 @@ from viewer.core.cluster import (
     single_linkage,
     within,
 )
+from viewer.core.cluster_shape import axis_ratio_of_moments, hull_points, moments, span
 from viewer.core.geometry import Point, Spacing
+
+MOMENTS_FROM = 256
+"""Groups at least this large take their axis ratio from kept moments (smaller: measured)."""
 
 
 class Grouper:
@@ -45,6 +51,12 @@ class Grouper:
 
     #: More changed marks than this and a full regrouping is cheaper.
     max_incremental_changes = 64
+
+    # Per group (by label) the grouper keeps: its members in mark order (positions and ids,
+    # kept sorted as marks join and leave), the moments of its centres, and the convex hull
+    # points of its extent (None until measured, or after a change that may move them:
+    # a hull vertex leaving, an outline edited). A large group's span and axis ratio then
+    # cost a few dozen points, not all of its members.
 
     def __init__(self, rule: ClusterRule | None = None) -> None:
         self.rule = rule or ClusterRule()
@@ -66,6 +78,11 @@ class Grouper:
         self._dist = 1.0
         self._scale = (1.0, 1.0)
         self._cache: dict[int, Cluster] = {}
+        self._order_pos: dict[int, list[int]] = {}
+        self._order_ids: dict[int, list[str]] = {}
+        self._moments: dict[int, NDArray[np.float64]] = {}
+        self._extreme: dict[int, NDArray[np.float64] | None] = {}
+        self._extent_pts: dict[str, NDArray[np.float64]] = {}  # free marks: extent in linkage units
 
     # -- public ----------------------------------------------------------------------
     def suggest(self, image: ImageAnnotations) -> list[Cluster]:
@@ -77,20 +94,24 @@ class Grouper:
                 continue
             cached = self._cache.get(label)
             if cached is None:
-                members = list(ids)
-                pos = np.fromiter(map(self._pos.__getitem__, members), np.int64, len(members))
-                order = np.argsort(pos)
-                ordered = [members[i] for i in order.tolist()]
-                centres = self._xy[pos[order]]
-                if self._outlined.isdisjoint(ids):
-                    extent = centres
-                else:
-                    extent = _extent([self._calcs[c] for c in ordered], centres, self._scale)
-                shape = self.rule.shape(centres, extent, self._spacing or image.spacing)
-                cached = self._cache[label] = make_suggestion(ordered, shape)
+                cached = self._cache[label] = self._suggestion(label, ids, image)
             result.append(cached)
         result.sort(key=lambda c: self._pos[c.member_ids[0]])
         return result
+
+    def _suggestion(self, label: int, ids: set[str], image: ImageAnnotations) -> Cluster:
+        ordered = self._order_ids[label]
+        centres = self._xy[np.asarray(self._order_pos[label], dtype=np.int64)]
+        extreme = self._extreme.get(label)
+        if extreme is None:
+            if self._outlined.isdisjoint(ids):
+                extent = centres
+            else:
+                extent = np.concatenate([self._extent_pts[c] for c in ordered])
+            extreme = self._extreme[label] = hull_points(extent)
+        ratio = axis_ratio_of_moments(self._moments[label]) if len(ids) >= MOMENTS_FROM else None
+        shape = self.rule.shape(centres, extreme, self._spacing or image.spacing, span(extreme), ratio)
+        return make_suggestion(ordered, shape)
 
     # -- synchronising with the model -----------------------------------------------
     def _sync(self, image: ImageAnnotations) -> None:
@@ -120,6 +141,8 @@ class Grouper:
                     joining.add(cid)
                 else:
                     self._touch(self._label[cid])
+                    self._extreme[self._label[cid]] = None  # its outline may have changed
+                    self._extent_pts[cid] = self._extent_of(current[cid], self._coords[cid])
         for cid in removed:
             del self._calcs[cid]
             del self._pos[cid]
@@ -180,6 +203,10 @@ class Grouper:
             self._groups.setdefault(label, set()).add(cid)
         self._next_label = int(labels.max()) + 1 if len(labels) else 0
         self._cache = {}
+        self._extent_pts = {cid: self._extent_of(self._calcs[cid], self._coords[cid]) for cid in free}
+        self._order_pos, self._order_ids, self._moments, self._extreme = {}, {}, {}, {}
+        for label, ids in self._groups.items():
+            self._index_group(label, ids)
 
     # -- incremental steps ----------------------------------------------------------
     def _cell(self, xy: tuple[float, float]) -> tuple[int, int]:
@@ -199,17 +226,73 @@ class Grouper:
     def _touch(self, label: int) -> None:
         self._cache.pop(label, None)
 
+    def _extent_of(self, calc: Calcification, xy: tuple[float, float]) -> NDArray[np.float64]:
+        """A mark's extent in linkage units: its outline scaled as :func:`_extent` does."""
+        if calc.outline is None:
+            return np.array([xy], dtype=np.float64)
+        return np.asarray(calc.outline, dtype=np.float64) * self._scale
+
+    def _index_group(self, label: int, ids: set[str]) -> None:
+        """Order, moments and (unknown) extreme points of a group made anew."""
+        order = sorted(ids, key=self._pos.__getitem__)
+        self._order_ids[label] = order
+        self._order_pos[label] = [self._pos[c] for c in order]
+        self._moments[label] = moments([self._coords[c] for c in order])
+        self._extreme[label] = None
+
+    def _forget_group(self, label: int) -> None:
+        for cache in (self._order_ids, self._order_pos, self._moments, self._extreme):
+            cache.pop(label, None)
+
+    def _join(self, label: int, cid: str) -> None:
+        """File ``cid`` into group ``label``'s order, moments and extreme points."""
+        pos = self._pos[cid]
+        at = bisect_left(self._order_pos[label], pos)
+        self._order_pos[label].insert(at, pos)
+        self._order_ids[label].insert(at, cid)
+        self._moments[label] = self._moments[label] + moments([self._coords[cid]])
+        extreme = self._extreme.get(label)
+        if extreme is not None:
+            self._extreme[label] = hull_points(np.concatenate([extreme, self._extent_pts[cid]]))
+
+    def _merge_into(self, target: int, label: int) -> None:
+        """Group ``label``'s order, moments and extreme points joined to ``target``'s."""
+        pairs = merge(
+            zip(self._order_pos[target], self._order_ids[target], strict=True),
+            zip(self._order_pos[label], self._order_ids[label], strict=True),
+        )
+        positions, ids = zip(*pairs, strict=True)
+        self._order_pos[target], self._order_ids[target] = list(positions), list(ids)
+        self._moments[target] = self._moments[target] + self._moments[label]
+        a, b = self._extreme.get(target), self._extreme.get(label)
+        self._extreme[target] = None if a is None or b is None else hull_points(np.concatenate([a, b]))
+        self._forget_group(label)
+
+    def _leave(self, label: int, cid: str, xy: tuple[float, float]) -> None:
+        """Take ``cid`` (last at ``xy``) out of group ``label``'s order, moments and extremes."""
+        at = self._order_ids[label].index(cid)  # by id: a removed mark has no position any more
+        del self._order_pos[label][at]
+        del self._order_ids[label][at]
+        self._moments[label] = self._moments[label] - moments([xy])
+        extreme = self._extreme.get(label)
+        points = self._extent_pts.get(cid)
+        # a point inside the hull leaves it as it is; a vertex leaving may shrink it
+        if extreme is not None and points is not None and _shares_a_point(extreme, points):
+            self._extreme[label] = None
+
     def _new_group(self, ids: set[str]) -> None:
         label = self._next_label
         self._next_label += 1
         self._groups[label] = ids
         for cid in ids:
             self._label[cid] = label
+        self._index_group(label, ids)
 
     def _add(self, cid: str, center: Point) -> None:
         # Same products as linkage_coordinates, so both paths see identical coordinates.
         xy = (center[0] * self._scale[0], center[1] * self._scale[1])
         self._coords[cid] = xy
+        self._extent_pts[cid] = self._extent_of(self._calcs[cid], xy)
         slot = self._pos[cid]
         if slot >= len(self._xy):
             self._xy = np.concatenate([self._xy, np.zeros((max(slot + 1, len(self._xy)), 2))])
@@ -225,9 +308,11 @@ class Grouper:
             for other in self._groups.pop(label):
                 self._label[other] = target
                 group.add(other)
+            self._merge_into(target, label)
             self._touch(label)
         group.add(cid)
         self._label[cid] = target
+        self._join(target, cid)
         self._touch(target)
 
     def _remove(self, cid: str) -> None:
@@ -238,18 +323,22 @@ class Grouper:
         cell.discard(cid)
         if not cell:
             del self._cells[self._cell(xy)]
-        del self._coords[cid]
         group = self._groups[label]
         group.discard(cid)
+        self._leave(label, cid, xy)
+        del self._coords[cid]
+        self._extent_pts.pop(cid, None)
         self._touch(label)
         if not group:
             del self._groups[label]
+            self._forget_group(label)
             return
         if self._still_linked(neighbours):
             return
         # The group may have fallen apart: regroup just its marks.
         ids = sorted(group)
         del self._groups[label]
+        self._forget_group(label)
         labels = single_linkage([self._coords[i] for i in ids], self._dist)
         for part in range(int(labels.max()) + 1):
             self._new_group({ids[i] for i in np.flatnonzero(labels == part)})
@@ -270,3 +359,8 @@ class Grouper:
                         seen.add(other)
                         stack.append(other)
         return len(seen) == len(ids)
+
+
+def _shares_a_point(a: NDArray[np.float64], b: NDArray[np.float64]) -> bool:
+    """True when a row of ``a`` equals a row of ``b``."""
+    return bool((a[:, None, :] == b[None, :, :]).all(axis=2).any())
