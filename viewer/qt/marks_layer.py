@@ -5,6 +5,8 @@ The layer listens to the model and redraws only what a change names.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -47,13 +49,19 @@ def _polygon_path(points: object) -> QPainterPath:
     return path
 
 
+REASON_WIDTH = 34
+"""Characters per line of a suggestion's reason on the image."""
+
+
 def cluster_label(cluster: Cluster) -> str:
     """What a cluster outline says: kind and count, and for a suggestion the reason
     ("9 calcifications over 34 mm in a line: linear?"); a confirmed one its distribution."""
     n = len(cluster.member_ids)
     if cluster.confirmed:
         return f"cluster ({n})" + (f": {cluster.distribution}" if cluster.distribution else "")
-    return f"suggested cluster ({n})" + (f"\n{cluster.note}" if cluster.note else "")
+    # wrapped: a one-line reason is wider than a cluster near the cell's edge leaves room for
+    reason = textwrap.fill(cluster.note, REASON_WIDTH) if cluster.note else ""
+    return f"suggested cluster ({n})" + (f"\n{reason}" if reason else "")
 
 
 def size_label(calc: Calcification) -> str:
