@@ -17,21 +17,18 @@ from viewer.core.annotations import (
     ImageAnnotations,
     StudyAnnotations,
 )
-from viewer.core.cluster import (
-    SUGGESTION_PREFIX,
+from viewer.core.cluster import SUGGESTION_PREFIX, ClusterRule, single_linkage, suggest_clusters
+from viewer.core.cluster_edits import (
     ClusterEdit,
-    ClusterRule,
-    Grouper,
     add_member,
     cluster_from_polygon,
     confirm,
     dissolve,
     merge,
     remove_member,
-    single_linkage,
     split,
-    suggest_clusters,
 )
+from viewer.core.cluster_grouper import Grouper
 from viewer.core.commands import CommandStack
 from viewer.core.geometry import Spacing, SpacingSource
 
