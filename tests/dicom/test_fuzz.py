@@ -51,6 +51,7 @@ def _original(folder: Path, name: str) -> bytes:
     return (folder / name).read_bytes()
 
 
+@pytest.mark.slow
 @given(
     source=st.sampled_from(SOURCES),
     mutation=st.sampled_from(sorted(MUTATIONS)),

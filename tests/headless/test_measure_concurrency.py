@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from viewer.cli import main
 from viewer.core.phantom import CalcSpec, make_mammogram
 from viewer.dicom.demo import SPACING_MM, demo_dataset
@@ -39,6 +41,7 @@ def _study(folder: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 class TestParallelWriters:
     def test_no_saved_mark_lost(self, tmp_path: Path) -> None:
         """Three processes saving to one reader's file: the file holds every mark reported saved."""

@@ -8,6 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import pytest
 from pydicom import dcmread
 
 from viewer.qt.main_window import MainWindow
@@ -16,6 +17,7 @@ from fuzz_inputs import MUTATIONS
 from qt_driving import open_window
 
 
+@pytest.mark.slow
 def test_good_file_shows(qtbot, tmp_path: Path, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
     """FIFO, link loop, device link, 60000x60000 RLE and damaged files beside one good image."""
     folder = tmp_path / "study"

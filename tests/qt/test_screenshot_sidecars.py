@@ -21,6 +21,8 @@ from viewer.core.annotations import StudyAnnotations
 from viewer.store import sidecar
 from viewer.store.serialize import serialize
 
+pytestmark = pytest.mark.slow
+
 READER = "tester"
 
 
