@@ -272,6 +272,7 @@ class MarksPanel(QWidget):
         for col, value in enumerate(texts):
             if c_item.text(col) != value:
                 c_item.setText(col, value)
+        c_item.setToolTip(0, cluster.note)  # a suggestion's reason, a reader's note
 
     def _update_image(self, key: ImageKey, changed: set[str]) -> bool:
         """Update the rows of one image after its marks ``changed``; False if it needs a rebuild."""
