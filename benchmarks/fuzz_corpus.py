@@ -24,9 +24,9 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent))
 
-from fuzz_inputs import MUTATIONS  # noqa: E402
+from tests.fixtures.fuzz_inputs import MUTATIONS  # noqa: E402
 
 TIME_LIMIT_S = 60
 MEMORY_LIMIT = 3 << 30

@@ -17,10 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.fixtures.fuzz_inputs import MUTATIONS
 from viewer.dicom.image import DicomImageError, MammoImage
 from viewer.dicom.study import open_study
-
-from fuzz_inputs import MUTATIONS
 
 # small real files of different encodings (uncompressed 8-bit, RLE, JPEG-LS, JPEG lossless)
 SOURCES = (

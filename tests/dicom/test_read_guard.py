@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import MakeDataset, write
 from pydicom import dcmread
 
+from tests.dicom.conftest import MakeDataset, write
 from viewer.dicom.image import DicomImageError, MammoImage
 from viewer.dicom.read_guard import MAX_FRAME_BYTES, check_regular_file
 from viewer.dicom.study import open_study

@@ -11,13 +11,12 @@ import pydicom
 import pytest
 from pydicom.dataset import Dataset
 
+from tests.fixtures.synthetic_study import write_study
 from viewer.interop.deidentify import KEPT
 from viewer.interop.exports import export_path
 from viewer.interop.options import ExportOptions
 from viewer.store import sidecar
 from viewer.store.study_tree import load_studies
-
-from synthetic_study import write_study
 
 # Attributes of PS3.15 Table E.1-1 (Basic Profile: D, Z, X, U ...) set in the source with a
 # value no export may contain; the list is the test's, independent of the code's kept list.

@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from pydicom import dcmread
 
+from tests.fixtures.fuzz_inputs import MUTATIONS
+from tests.fixtures.qt_driving import open_window
 from viewer.qt.main_window import MainWindow
-
-from fuzz_inputs import MUTATIONS
-from qt_driving import open_window
 
 
 @pytest.mark.slow

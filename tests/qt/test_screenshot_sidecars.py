@@ -14,8 +14,8 @@ from pathlib import Path
 
 import orjson
 import pytest
-from test_app import assert_four_views_back_to_back, picture, run_viewer
 
+from tests.qt.test_app import assert_four_views_back_to_back, picture, run_viewer
 from viewer.assets import resource_path
 from viewer.core.annotations import StudyAnnotations
 from viewer.store import sidecar

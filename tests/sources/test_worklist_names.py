@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.synthetic_study import write_study
 from viewer.cli import main
 from viewer.sources.worklist_index import from_db, to_db
-
-from synthetic_study import write_study
 
 posix_bytes = pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="names are Unicode there")
 

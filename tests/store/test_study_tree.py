@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.synthetic_study import write_study
 from viewer.store import session, sidecar
 from viewer.store.study_tree import load_studies
-
-from synthetic_study import write_study
 
 
 def _read_only(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -21,7 +20,7 @@ def _read_only(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         return
     real_open = os.open
 
-    def guarded(path: object, flags: int, *args: object, **kwargs: object) -> int:
+    def guarded(path: str, flags: int, *args: int, **kwargs: int) -> int:
         writing = flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
         if writing and Path(os.fsdecode(path)).resolve().parent == folder.resolve():
             raise OSError(errno.EROFS, "Read-only file system", os.fsdecode(path))
