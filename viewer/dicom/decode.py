@@ -102,6 +102,15 @@ GDCM_FALLBACK_SYNTAXES = frozenset({"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2
 """JPEG Baseline and Extended: pydicom's plugins refuse 12-bit precision; GDCM's reader does not."""
 
 
+JPEG_LS_SYNTAXES = frozenset({"1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81"})
+
+
+def _charls_available() -> bool:
+    from pydicom.pixels.decoders.base import get_decoder
+
+    return "pyjpegls" in get_decoder("1.2.840.10008.1.2.4.80").available_plugins
+
+
 def _file_syntax(path: str) -> str:
     from pydicom.filereader import read_file_meta_info
 
@@ -142,6 +151,10 @@ def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
     # GDCM can also decode JPEG 2000, but a damaged codestream crashes it (and with it the worker
     # process and every job it held) where OpenJPEG reports an error.
     plugin = "pylibjpeg" if syntax in JPEG2000_SYNTAXES else ""
+    # The same for JPEG-LS: GDCM (pydicom's first choice) aborts the process on a damaged
+    # codestream (found by tests/dicom/test_fuzz.py); CharLS reports an error.
+    if syntax in JPEG_LS_SYNTAXES and _charls_available():
+        plugin = "pyjpegls"
     try:
         with warnings.catch_warnings():
             # Decoders warn about header/codestream mismatches they already repair.
