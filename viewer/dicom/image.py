@@ -31,12 +31,11 @@ from viewer.dicom.decode import (
     transfer_syntax_name,
 )
 from viewer.dicom.spacing import resolve_spacing
+from viewer.dicom.view_inference import SOURCE_CAPTIONS, infer_view
 from viewer.dicom.views import (
     mirror_from_orientation,
     mirror_from_tissue,
-    read_laterality,
     read_patient_orientation,
-    read_view,
     read_view_modifiers,
     view_label,
 )
@@ -121,6 +120,8 @@ class MammoImage:
         self.sop_instance_uid: str = str(ds.get("SOPInstanceUID", "") or "")
         self.study_instance_uid: str = str(ds.get("StudyInstanceUID", "") or "")
         self.series_instance_uid: str = str(ds.get("SeriesInstanceUID", "") or "")
+        self.patient_id: str = str(ds.get("PatientID", "") or "").strip()
+        self.study_date: str = str(ds.get("StudyDate", "") or "").strip()
         self.rows: int = int(ds.get("Rows", 0) or 0)
         self.columns: int = int(ds.get("Columns", 0) or 0)
         self.frames: int = max(1, int(ds.get("NumberOfFrames", 1) or 1))
@@ -132,8 +133,11 @@ class MammoImage:
         self.for_processing: bool = (
             intent == "FOR PROCESSING" or self.sop_class_uid in FOR_PROCESSING_SOP_CLASSES
         )
-        self.laterality: str | None = read_laterality(ds)
-        self.view: str | None = read_view(ds)
+        inferred = infer_view(ds, None if in_memory else path)
+        self.laterality: str | None = inferred.laterality
+        self.view: str | None = inferred.view
+        self.view_source: str | None = inferred.source
+        """Where laterality and view came from (``viewer.dicom.view_inference.VIEW_SOURCES``)."""
         self.view_modifiers: tuple[str, ...] = read_view_modifiers(ds)
         self.view_label: str = view_label(self.laterality, self.view)
         self.patient_orientation: tuple[str, str] | None = read_patient_orientation(ds)
@@ -212,6 +216,21 @@ class MammoImage:
         if self.transfer_syntax and not self._in_memory:
             return decoder_problem(self.transfer_syntax)
         return None
+
+    def set_view(self, laterality: str | None, view: str | None, source: str = "reader") -> None:
+        """Set laterality and view (a reader's correction); the hanging follows them."""
+        if laterality not in (None, "R", "L"):
+            raise ValueError(f"laterality must be 'R', 'L' or None, got {laterality!r}")
+        self.laterality, self.view, self.view_source = laterality, view, source
+        self.view_label = view_label(laterality, view)
+        self.__dict__.pop("mirror_for_hanging", None)
+
+    @property
+    def view_caption(self) -> str:
+        """The view as a user reads it: ``"LCC"``, or ``"LCC (from file name)"`` when inferred."""
+        if self.view_source in (None, "dicom"):
+            return self.view_label
+        return f"{self.view_label} ({SOURCE_CAPTIONS.get(self.view_source, self.view_source)})"
 
     # -- pixels ---------------------------------------------------------------------
 

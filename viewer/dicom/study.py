@@ -185,16 +185,18 @@ def open_study(paths: Sequence[Path | str]) -> Study:
 
 
 def open_studies(paths: Sequence[Path | str]) -> list[Study]:
-    """Open like :func:`open_study`, then split the images by Study Instance UID.
+    """Open like :func:`open_study`, then split the images into exams.
 
-    The problems go with the first study.
+    An exam is one Study Instance UID, or several that share patient and date without
+    repeating a view (:func:`viewer.dicom.exams.group_exams`). The problems go with the
+    first study.
     """
+    from viewer.dicom.exams import group_exams
+
     whole = open_study(paths)
-    groups: dict[str, list[MammoImage]] = {}
-    for image in whole.images:
-        groups.setdefault(image.study_instance_uid, []).append(image)
+    groups = group_exams(whole.images)
     if not groups:
         return [whole]
-    studies = [Study(images, [], _common_folder([i.path for i in images])) for images in groups.values()]
+    studies = [Study(images, [], _common_folder([i.path for i in images])) for images in groups]
     studies[0].problems = whole.problems
     return studies

@@ -29,6 +29,7 @@ FIELDS = (
     "laterality",
     "view",
     "view_label",
+    "view_source",
     "photometric",
     "transfer_syntax",
     "transfer_syntax_name",
@@ -82,7 +83,8 @@ def describe(image: MammoImage) -> dict[str, Any]:
         "bits_stored": image.bits_stored,
         "laterality": image.laterality,
         "view": image.view,
-        "view_label": image.view_label,
+        "view_label": image.view_label if image.laterality and image.view else None,
+        "view_source": image.view_source,
         "photometric": image.photometric or None,
         "transfer_syntax": image.transfer_syntax or None,
         "transfer_syntax_name": image.transfer_syntax_name or None,
@@ -131,6 +133,12 @@ def _record(file: Path, in_folder: bool) -> dict[str, Any]:
         return _empty(file, f"{file.name}: unreadable header ({exc})", False)
 
 
+def _view(record: dict[str, Any]) -> str:
+    label = record["view_label"] or f"{record['laterality'] or '?'}{record['view'] or '?'}"
+    source = record["view_source"]
+    return label if source in (None, "dicom") else f"{label} (from {source.replace('_', ' ')})"
+
+
 def _line(record: dict[str, Any]) -> str:
     name = Path(record["path"]).name
     if not record["rows"]:
@@ -143,7 +151,7 @@ def _line(record: dict[str, Any]) -> str:
     )
     voi = ", ".join(p["name"] for p in record["voi_presets"]) or "none"
     text = (
-        f"{name}: {record['view_label']} {record['rows']}x{record['columns']}"
+        f"{name}: {_view(record)} {record['rows']}x{record['columns']}"
         f"{'x' + str(record['frames']) if record['frames'] > 1 else ''} "
         f"{record['photometric']} {record['transfer_syntax_name']}; {mm}; VOI: {voi}"
     )

@@ -46,15 +46,16 @@ class HangingView(QWidget):
         """Hang the four standard views; images that fit no cell are returned (shown elsewhere).
 
         When the study has none of the standard views (e.g. a single secondary capture),
-        its images fill the cells in order so that they are still seen. With ``loading``
-        the cells are named but their pixels come later (:mod:`viewer.qt.loader`).
+        its images fill the cells so that they are still seen: an image of a known side
+        only a cell of that side, an image of unknown side the cells left over (its label
+        says "??", never the cell's view). A study of one image shows it alone, large.
+        With ``loading`` the cells are named but their pixels come later
+        (:mod:`viewer.qt.loader`).
         """
         leftovers = list(extra)
         placed = dict(images)
         if not placed and leftovers:
-            for name in HANGING_ORDER:
-                if leftovers:
-                    placed[name] = leftovers.pop(0)
+            placed, leftovers = _fill_cells(leftovers)
         for name in HANGING_ORDER:
             image = placed.get(name)
             if loading and image is not None:
@@ -65,6 +66,8 @@ class HangingView(QWidget):
         self.active = first or self.views[HANGING_ORDER[0]]
         if self.maximised is not None:
             self.toggle_maximise(self.maximised)
+        if first is not None and len(placed) == 1 and not leftovers:
+            self.toggle_maximise(first)
         self.active_changed.emit(self.active)
         return leftovers
 
@@ -97,3 +100,16 @@ class HangingView(QWidget):
         """Keys 1-4: maximise that cell, or restore the 4-up when it is the maximised one."""
         if 0 <= index < len(HANGING_ORDER):
             self.toggle_maximise(self.views[HANGING_ORDER[index]])
+
+
+def _fill_cells(images: list[MammoImage]) -> tuple[dict[str, MammoImage], list[MammoImage]]:
+    """Cells for images of no standard view: same side first, unknown side anywhere free."""
+    placed: dict[str, MammoImage] = {}
+    rest: list[MammoImage] = []
+    for image in sorted(images, key=lambda i: i.laterality is None):
+        free = [n for n in HANGING_ORDER if n not in placed and (image.laterality or n[0]) == n[0]]
+        if free:
+            placed[free[0]] = image
+        else:
+            rest.append(image)
+    return placed, rest

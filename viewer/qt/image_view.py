@@ -252,7 +252,7 @@ class ImageView(pg.GraphicsView):
             sp = f"{spacing.col_mm:.4g} x {spacing.row_mm:.4g} mm/px<br>{spacing.label}"
         else:
             sp = spacing.label
-        self.overlay_top.setText(f"<b style='font-size:14px'>{img.view_label}</b><br>{sp}")
+        self.overlay_top.setText(f"<b style='font-size:14px'>{img.view_caption}</b><br>{sp}")
         voi = self.voi
         if voi is not None and voi.center is not None and voi.width is not None:
             wl = f"W {voi.width:.0f} L {voi.center:.0f} {voi.function.lower()}"
