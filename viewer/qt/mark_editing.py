@@ -1,0 +1,150 @@
+"""Editing gestures of the window that are not a pointer tool: delete, point-only,
+calibration, selection by click, the grouping rule and the cluster note.
+
+Every change is a core command pushed through :meth:`MainWindow.push` (undoable, autosaved).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtWidgets import QInputDialog
+
+from viewer.core.annotations import Calcification, ImageKey
+from viewer.core.cluster import ClusterRule
+from viewer.core.commands import Batch, RemoveCalcifications, ReplaceCalcification, SetCalibration
+from viewer.core.geometry import Point
+from viewer.qt.image_view import ImageView, image_key
+
+if TYPE_CHECKING:
+    from viewer.qt.main_window import MainWindow
+
+
+class MarkEditing:
+    """The window's edits of the selected marks, the calibration and the cluster rule."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+
+    # -- marks --------------------------------------------------------------------------
+    def delete_selected(self) -> None:
+        window = self.window
+        ids = set(window.controller.calc_ids)
+        by_image: dict[ImageKey, list[str]] = {}
+        for key, calc in window.model.iter_calcifications():
+            if calc.id in ids:
+                by_image.setdefault(key, []).append(calc.id)
+        for key, calc_ids in by_image.items():
+            window.push(RemoveCalcifications(key, calc_ids, text=f"delete {len(calc_ids)} calcification(s)"))
+
+    def make_point_only(self) -> None:
+        window = self.window
+        calcs = [c for c in window.controller.selected_calcs() if c.outline is not None]
+        key = window.controller.key
+        if not calcs or key is None:
+            window.notify("select outlined marks to keep as points")
+            return
+        spacing = window.model.image(key).spacing
+        window.push(
+            Batch(
+                [ReplaceCalcification(key, c, c.with_outline(None, spacing)) for c in calcs],
+                "make point-only",
+            )
+        )
+
+    def select_at(self, view: ImageView, x: float, y: float, toggle: bool = False) -> None:
+        """Pan tool click: select the mark under the pointer (or clear the selection)."""
+        window = self.window
+        assert view.image is not None
+        img = window.model.images.get(image_key(view.image, view.frame))
+        if img is None:
+            return
+        tolerance = 6.0 * max(1.0, 100.0 / max(view.zoom_percent(), 1e-6))
+        best: tuple[float, Calcification] | None = None
+        for calc in img.calcifications.values():
+            d = float(np.hypot(calc.center[0] - x, calc.center[1] - y))
+            if d <= tolerance and (best is None or d < best[0]):
+                best = (d, calc)
+        key = image_key(view.image, view.frame)
+        ids = {best[1].id} if best else set()
+        if toggle and window.controller.key == key:
+            ids = window.controller.calc_ids ^ ids
+        window.controller.select(key if ids else None, ids, set())
+
+    def reveal_mark(self, key: ImageKey, calc_id: str) -> None:
+        """Select a mark and centre it in its view (from the marks panel)."""
+        layer = self.window.layer_for(key)
+        calc = self.window.model.image(key).calcifications.get(calc_id)
+        if layer is not None and calc is not None:
+            zoom = max(layer.view.zoom_percent() / 100.0, 1.0)
+            layer.view.center_on(calc.center[0], calc.center[1], zoom)
+
+    # -- calibration ----------------------------------------------------------------------
+    def remove_calibration(self) -> None:
+        window = self.window
+        view = window.hanging.active
+        if view.image is None:
+            return
+        key = image_key(view.image, view.frame)
+        if window.model.image(key).calibration is None:
+            window.notify("this image has no manual calibration")
+            return
+        window.push(SetCalibration(key, None, text="remove calibration"))
+        window.notify(f"calibration removed: sizes use {window.model.image(key).spacing.label}")
+
+    def ask_calibration_length(self, key: ImageKey, p1: Point, p2: Point) -> float | None:
+        current = self.window.model.image(key).dicom_spacing.distance_mm(p1, p2)
+        hint = f" (the file's spacing says {current:.2f} mm)" if current is not None else ""
+        value, ok = QInputDialog.getDouble(
+            self.window,
+            "Calibrate",
+            f"True length of the line in mm{hint}:",
+            current or 10.0,
+            0.01,
+            10000.0,
+            2,
+        )
+        return float(value) if ok else None
+
+    # -- clusters -------------------------------------------------------------------------
+    def rule(self) -> ClusterRule:
+        prefs = self.window.prefs
+        try:
+            return ClusterRule(prefs.cluster_min_count, prefs.cluster_max_distance_mm)
+        except ValueError:
+            return ClusterRule()
+
+    def ask_rule(self) -> None:
+        window = self.window
+        rule = self.rule()
+        count, ok = QInputDialog.getInt(
+            window, "Grouping rule", "At least this many calcifications:", rule.min_count, 2, 100
+        )
+        if not ok:
+            return
+        dist, ok = QInputDialog.getDouble(
+            window,
+            "Grouping rule",
+            "in a circle of this diameter (mm):",
+            rule.diameter_mm,
+            0.5,
+            100.0,
+            1,
+        )
+        if not ok:
+            return
+        window.prefs.cluster_min_count = count
+        window.prefs.cluster_max_distance_mm = dist
+        window.controller.set_rule(self.rule())
+        window.notify(f"Grouping: at least {count} calcifications in a {dist:g} mm circle")
+
+    def ask_note(self) -> None:
+        window = self.window
+        target = window.controller.selected_clusters()
+        if len(target) != 1:
+            window.notify("select a cluster first (in the marks list)")
+            return
+        text, ok = QInputDialog.getText(window, "Cluster note", "Note:", text=target[0].note)
+        if ok:
+            window.controller.set_cluster_field("note", text)

@@ -1,0 +1,142 @@
+"""What an image view draws over the picture: its text blocks, banner, ruler and sketch.
+
+The text blocks sit on the cell's outer side (away from the chest wall, where tissue is);
+the ruler and the freehand sketch are scene items in image coordinates.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsPathItem, QLabel, QWidget
+
+from viewer.core.windowing import VoiPreset
+from viewer.dicom.image import MammoImage
+
+_OVERLAY_STYLE = (
+    "color: #f0f0f0; background: transparent; font-size: 11px;font-family: 'DejaVu Sans Mono', monospace;"
+)
+_MARGIN = 6
+
+
+def window_text(voi: VoiPreset | None) -> str:
+    """The window in force as the overlay says it: ``name: W width L level function``."""
+    if voi is not None and voi.center is not None and voi.width is not None:
+        text = f"W {voi.width:.0f} L {voi.center:.0f} {voi.function.lower()}"
+        return f"{voi.name}: {text}" if voi.name else text
+    return voi.name if voi is not None else ""
+
+
+class ViewOverlays:
+    """The two text blocks (view and spacing above, window and zoom below) and the banner."""
+
+    def __init__(self, parent: QWidget) -> None:
+        self.top = self._make_label(parent)
+        self.bottom = self._make_label(parent)
+        self.banner = QLabel(parent)
+        self.banner.setStyleSheet("color: #000; background: #ffb000; font-weight: bold; padding: 2px 6px;")
+        self.banner.hide()
+
+    @staticmethod
+    def _make_label(parent: QWidget) -> QLabel:
+        label = QLabel(parent)
+        label.setStyleSheet(_OVERLAY_STYLE)
+        label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        return label
+
+    def place(self, width: int, height: int, side: str) -> None:
+        """Put the text blocks in the corners of ``side`` ("left"/"right"), the banner on top."""
+        m = _MARGIN
+        align = Qt.AlignmentFlag.AlignRight if side == "right" else Qt.AlignmentFlag.AlignLeft
+        for label in (self.top, self.bottom):
+            label.setAlignment(align)
+            label.adjustSize()
+
+        def x_of(label: QLabel) -> int:
+            return width - label.width() - m if side == "right" else m
+
+        self.top.move(x_of(self.top), m)
+        self.bottom.move(x_of(self.bottom), height - self.bottom.height() - m)
+        if self.banner.isVisible():
+            self.banner.adjustSize()
+            self.banner.move((width - self.banner.width()) // 2, m)
+
+    def show_empty(self, cell_label: str) -> None:
+        """An empty cell: its hanging name, and that the study has no such view."""
+        self.top.setText(
+            f"<b style='font-size:14px'>{cell_label}</b><br>not in this study" if cell_label else ""
+        )
+        self.bottom.setText("")
+        self.banner.hide()
+
+    def show_image(
+        self, image: MammoImage, voi: VoiPreset | None, invert: bool, frame: int, zoom_percent: float
+    ) -> None:
+        """View, spacing (with its source), window, zoom, size and frame of the shown image."""
+        spacing = image.spacing
+        if spacing.calibrated:
+            sp = f"{spacing.col_mm:.4g} x {spacing.row_mm:.4g} mm/px<br>{spacing.label}"
+        else:
+            sp = spacing.label
+        self.top.setText(f"<b style='font-size:14px'>{image.view_caption}</b><br>{sp}")
+        inv = " inverted" if invert else ""
+        frames = f"  frame {frame + 1}/{image.frames} (PgUp/PgDn)" if image.frames > 1 else ""
+        self.bottom.setText(
+            f"{window_text(voi)}{inv}<br>zoom {zoom_percent:.0f}%  {image.columns}x{image.rows}{frames}"
+        )
+        if image.for_processing:
+            self.banner.setText("FOR PROCESSING - not for diagnosis")
+            self.banner.show()
+        else:
+            self.banner.hide()
+
+
+class ViewSketch:
+    """The ruler line with its length and the freehand shape being drawn, in image coordinates."""
+
+    def __init__(self, vb: pg.ViewBox) -> None:
+        pen = QPen(QColor(255, 210, 0))
+        pen.setCosmetic(True)
+        pen.setWidthF(1.5)
+        self.ruler = QGraphicsLineItem()
+        self.ruler.setPen(pen)
+        self.ruler.setZValue(20)
+        self.ruler.hide()
+        vb.addItem(self.ruler, ignoreBounds=True)
+        self.ruler_text = pg.TextItem(color=(255, 210, 0), anchor=(0, 1))
+        self.ruler_text.setZValue(21)
+        self.ruler_text.hide()
+        vb.addItem(self.ruler_text, ignoreBounds=True)
+        self.outline = QGraphicsPathItem()
+        self.outline.setPen(pen)
+        self.outline.setZValue(20)
+        self.outline.hide()
+        vb.addItem(self.outline, ignoreBounds=True)
+
+    def show_line(self, p1: tuple[float, float], p2: tuple[float, float] | None, text: str) -> None:
+        """Draw (or with ``p2=None`` start) the ruler line with its length."""
+        if p2 is None:
+            self.clear_ruler()
+            return
+        self.ruler.setLine(p1[0], p1[1], p2[0], p2[1])
+        self.ruler.show()
+        self.ruler_text.setText(text)
+        self.ruler_text.setPos(p2[0], p2[1])
+        self.ruler_text.show()
+
+    def show_polygon(self, points: list[tuple[float, float]] | None) -> None:
+        """Draw the freehand shape being drawn (``None`` hides it)."""
+        if not points:
+            self.outline.hide()
+            return
+        path = QPainterPath()
+        path.moveTo(*points[0])
+        for p in points[1:]:
+            path.lineTo(*p)
+        self.outline.setPath(path)
+        self.outline.show()
+
+    def clear_ruler(self) -> None:
+        self.ruler.hide()
+        self.ruler_text.hide()
