@@ -20,7 +20,6 @@ SHARED_DATA = Path(
 def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep every test's preferences, fallbacks and caches out of the real user folder."""
     monkeypatch.setenv("MAMMO_VIEWER_DATA_DIR", str(tmp_path_factory.mktemp("userdata")))
-    monkeypatch.setenv("MAMMO_VIEWER_CACHE_DIR", str(tmp_path_factory.mktemp("usercache")))
 
 
 @pytest.fixture

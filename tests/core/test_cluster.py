@@ -27,7 +27,6 @@ from viewer.core.cluster import (
     confirm,
     dissolve,
     merge,
-    points_in_polygon,
     remove_member,
     single_linkage,
     split,
@@ -360,14 +359,6 @@ class TestReaderOperations:
         for bad in ([], ["m0", "m1", "m2", "m3"], ["zz"]):
             with pytest.raises(ValueError):
                 split(c, bad)
-
-    def test_points_in_polygon(self) -> None:
-        """Ray casting agrees with a square and a concave polygon."""
-        square = [(0, 0), (10, 0), (10, 10), (0, 10)]
-        got = points_in_polygon([(5, 5), (11, 5), (-1, -1), (9.9, 0.1)], square)
-        assert got.tolist() == [True, False, False, True]
-        ell = [(0, 0), (10, 0), (10, 2), (2, 2), (2, 10), (0, 10)]
-        assert points_in_polygon([(1, 9), (5, 5), (5, 1)], ell).tolist() == [True, False, True]
 
     def test_cluster_from_polygon(self) -> None:
         """A drawn polygon takes the marks whose centre is inside and keeps the outline."""

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from pydicom.fileset import FileSet
 from pydicom.uid import generate_uid
 
 from viewer.dicom.study import open_studies, open_study
@@ -105,38 +104,6 @@ class TestOpenStudy:
         """An empty folder gives an empty study, not an exception."""
         study = open_study([tmp_path])
         assert study.images == [] and study.problems == [] and study.study_instance_uid == ""
-
-
-class TestDicomdir:
-    """A DICOMDIR opens the files it lists."""
-
-    def test_dicomdir(self, make_file: MakeFile, tmp_path: Path) -> None:
-        """Write a File-set with pydicom, open its DICOMDIR: all four views."""
-        from pydicom import dcmread
-
-        uid = generate_uid()
-        sources = _four_views(make_file, uid, prefix="src_")
-        fs = FileSet()
-        for path in sources:
-            ds = dcmread(path)
-            ds.PatientID = "ANON"
-            ds.PatientName = "Anon"
-            ds.StudyDate = "20240101"
-            ds.StudyTime = "120000"
-            ds.StudyID = "1"
-            ds.AccessionNumber = "1"
-            ds.SeriesNumber = 1
-            ds.InstanceNumber = 1
-            fs.add(ds)
-        out = tmp_path / "cd"
-        fs.write(out)
-        # FileSet stages in a TemporaryDirectory it never closes: a ResourceWarning otherwise
-        fs._stage["t"].cleanup()
-        for path in sources:
-            path.unlink()
-        study = open_study([out / "DICOMDIR"])
-        assert study.problems == []
-        assert list(study.by_view()) == ["RCC", "LCC", "RMLO", "LMLO"]
 
 
 class TestOpenStudies:

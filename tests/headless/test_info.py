@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from pydicom.uid import generate_uid
 
 from viewer.cli import main
+
+from synthetic_study import write_image
 
 REQUIRED = {
     "path",
@@ -27,7 +30,13 @@ REQUIRED = {
     "voi_presets",
     "error",
 }
-SOURCES = {"pixel_spacing", "imager_pixel_spacing_ermf", "imager_pixel_spacing", "none"}
+SOURCES = {
+    "pixel_spacing",
+    "imager_pixel_spacing_ermf",
+    "imager_pixel_spacing_sid_sod",
+    "imager_pixel_spacing",
+    "none",
+}
 
 
 def _info(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict]]:
@@ -64,6 +73,10 @@ class TestInfoJson:
         }
         assert [p["kind"] for p in ge["voi_presets"]] == ["window"] * 3 + ["lut"] * 3
         assert ge["error"] is None
+        assert ge["spacing_note"] is None
+        seno = by_name["openrem_MG-Im-GE_Seno_1_ForPresentation.dcm"]
+        assert seno["spacing_source"] == "imager_pixel_spacing"
+        assert seno["spacing_note"].startswith("Pixel Spacing (0028,0030) '74.708182\\46.575000' ignored")
         notzaki = by_name["notzaki_MG_Explicit_Little.dcm"]
         assert (notzaki["spacing_source"], notzaki["calibration_type"]) == ("pixel_spacing", "FIDUCIAL")
         hologic = by_name["openrem_MG-Im-Hologic-PropProj.dcm"]
@@ -97,6 +110,40 @@ def test_text_output(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> N
     out = capsys.readouterr().out
     assert "LCC 788x1318 MONOCHROME2" in out
     assert "mm at the breast plane (ERMF 1.04)" in out
+
+
+class TestSpacingRule:
+    """``spacing_source`` names the rule that won, ``spacing_note`` why one was skipped."""
+
+    def _file(self, tmp_path: Path, **attributes: object) -> Path:
+        ds = write_image(tmp_path, "image.dcm", generate_uid(), generate_uid(), "L", "CC")
+        for key, value in attributes.items():
+            setattr(ds, key, value)
+        ds.save_as(tmp_path / "image.dcm", enforce_file_format=True)
+        return tmp_path / "image.dcm"
+
+    def test_sid_sod(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """ERMF 40 is refused (named in the note) and SID/SOD gives the breast plane."""
+        path = self._file(
+            tmp_path,
+            EstimatedRadiographicMagnificationFactor=40,
+            DistanceSourceToDetector=660,
+            DistanceSourceToPatient=600,
+        )
+        code, [record] = _info(capsys, str(path))
+        assert code == 0
+        assert record["spacing_source"] == "imager_pixel_spacing_sid_sod"
+        assert record["spacing_mm"] == pytest.approx([0.1 / 1.1, 0.1 / 1.1])
+        assert record["ermf"] == pytest.approx(1.1)
+        assert "Estimated Radiographic Magnification Factor (0018,1114) 40 refused" in record["spacing_note"]
+
+    def test_text_output_shows_the_note(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """The line output says why a spacing was skipped."""
+        path = self._file(tmp_path, DistanceSourceToDetector=660, DistanceSourceToPatient=60)
+        assert main(["info", str(path)]) == 0
+        out = capsys.readouterr().out
+        assert "mm at the detector (overestimates)" in out
+        assert "spacing: magnification Distance Source to Detector (0018,1110) 660" in out
 
 
 class TestInfoViews:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,8 +17,11 @@ from pydicom.uid import ExplicitVRLittleEndian, JPEG2000Lossless, generate_uid
 from viewer.core.pyramid import build_levels
 from viewer.dicom.decode import decode_frame, decode_reduced
 from viewer.dicom.image import MammoImage
+from viewer.qt.decode_pool import decode_pool
 from viewer.qt.image_view import ImageView
-from viewer.qt.loader import StudyLoader, preview_level
+from viewer.qt.loader import DEATH_REASON, StudyLoader, preview_level
+from viewer.qt.prefetch import Prefetcher, studies_after
+from viewer.sources.pixel_cache import CacheKey, PixelCache
 
 ROWS, COLS = 600, 520
 TIMEOUT_MS = 60_000  # the first test starts the worker processes
@@ -206,6 +211,94 @@ class TestStudyLoader:
         """Nothing to load still ends with finished()."""
         with qtbot.waitSignal(loader.finished, timeout=5000):
             loader.load([])
+
+
+class TestCacheAndCrashes:
+    """Reopening from the pixel cache; a dying worker process; prefetching."""
+
+    def test_reopen_reads_the_cache_without_preview(
+        self, qtbot: Any, make_study: MakeStudy, tmp_path: Path
+    ) -> None:
+        """The second open of a J2K study comes from the cache: no preview, the same pixels and levels."""
+        cache = PixelCache(tmp_path / "cache")
+        loader = StudyLoader(cache=cache)
+        assert loader.wait_ready(120.0)
+        paths = make_study("j2k", 2)
+        first = [MammoImage.open(p) for p in paths]
+        assert not any(loader.is_cached(i) for i in first)
+        rec = run(qtbot, loader, first, preview_level=2)
+        assert len(rec.of("preview")) == 2 and len(rec.of("full")) == 2
+        assert all(loader.is_cached(i) for i in first) and cache.size_bytes() > 0
+        again = [MammoImage.open(p) for p in paths]
+        rec = run(qtbot, loader, again, preview_level=2)
+        assert rec.of("preview") == [] and len(rec.of("full")) == 2
+        for i, image in enumerate(again):
+            np.testing.assert_array_equal(image.pixels(), smooth_image(i))
+            pyramid = loader.pyramid(image)
+            assert pyramid is not None
+            for got, want in zip(pyramid.levels, build_levels(smooth_image(i)), strict=True):
+                np.testing.assert_array_equal(got, want)
+
+    def test_a_dying_worker_fails_only_its_image(self, qtbot: Any, tmp_path: Path) -> None:
+        """A worker killed mid-decode (the out-of-memory killer): only its image fails, by name."""
+        loader = StudyLoader(cache=None)
+        assert loader.wait_ready(120.0)
+        paths = []
+        for i, size in enumerate((2000, 300, 300)):
+            ds = mammo_dataset(smooth_image(i, size, size))
+            ds.compress(JPEG2000Lossless, encoding_plugin="pylibjpeg")
+            paths.append(tmp_path / f"view{i}.dcm")
+            ds.save_as(paths[-1], enforce_file_format=True)
+        images = [MammoImage.open(p) for p in paths]
+        recorder = Recorder(loader)
+        with qtbot.waitSignal(loader.finished, timeout=TIMEOUT_MS):
+            loader.load(images, preview_level=None)
+            victim = next(j for j in loader._jobs if j.image is images[0])
+            pool = decode_pool()
+            qtbot.waitUntil(lambda: pool.process_of(victim.token) is not None, timeout=TIMEOUT_MS)
+            os.kill(pool.process_of(victim.token) or 0, signal.SIGKILL)
+        failed = recorder.of("failed")
+        assert [e[1] for e in failed] == [images[0]]
+        assert failed[0][2] == f"view0.dcm: {DEATH_REASON}"
+        assert {id(e[1]) for e in recorder.of("full")} == {id(images[1]), id(images[2])}
+        for i in (1, 2):
+            np.testing.assert_array_equal(images[i].pixels(), smooth_image(i, 300, 300))
+        rec = run(qtbot, loader, [MammoImage.open(paths[0])], preview_level=None)  # a fresh pool works
+        assert rec.of("failed") == [] and len(rec.of("full")) == 1
+
+    def test_prefetch_fills_the_cache_and_delivers_nothing(
+        self, qtbot: Any, make_study: MakeStudy, tmp_path: Path
+    ) -> None:
+        """The next study is decoded into the cache, then opens with no preview; nothing is delivered."""
+        cache = PixelCache(tmp_path / "cache")
+        paths = make_study("j2k", 2)
+        study = tmp_path / "next"
+        study.mkdir()
+        for p in paths:
+            p.rename(study / p.name)
+        moved = sorted(study.glob("*.dcm"))
+        prefetcher = Prefetcher(cache)
+        loader = StudyLoader(cache=cache)
+        recorder = Recorder(loader)
+        prefetcher.prefetch([study])
+        assert prefetcher.wait(120.0)
+        assert recorder.events == []  # a prefetch announces nothing to the window
+        for p in moved:
+            assert cache.contains(CacheKey.of(p, MammoImage.open(p).sop_instance_uid, 0))
+        rec = run(qtbot, loader, [MammoImage.open(p) for p in moved], preview_level=2)
+        assert rec.of("preview") == [] and len(rec.of("full")) == 2
+        prefetcher.prefetch([tmp_path / "missing", study])
+        prefetcher.cancel()
+        assert prefetcher.pending == [] and recorder.events == rec.events
+
+    def test_studies_after(self) -> None:
+        """The folders after the open one, in the worklist's order; none past the end or when unknown."""
+        order = [Path("a"), Path("b"), Path("c")]
+        assert studies_after(order, Path("a"), 1) == [Path("b")]
+        assert studies_after(order, Path("a"), 5) == [Path("b"), Path("c")]
+        assert studies_after(order, Path("c"), 1) == []
+        assert studies_after(order, Path("x"), 1) == []
+        assert studies_after(order, Path("a"), 0) == []
 
 
 class TestPreviewLevel:

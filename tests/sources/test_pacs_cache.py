@@ -9,7 +9,7 @@ import pydicom
 import pytest
 
 from viewer.dicom.demo import write_demo_study
-from viewer.sources.pacs_cache import COMPLETE_MARKER, StudyCache, user_cache_dir
+from viewer.sources.pacs_cache import COMPLETE_MARKER, StudyCache
 
 KEY = "server-1"
 
@@ -69,9 +69,3 @@ class TestStudyCache:
         cache = StudyCache(tmp_path, limit_bytes=1)
         folder = _fill(cache, "1.9", demo_datasets[:1])
         assert folder.exists()
-
-    def test_cache_folder_override(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        """MAMMO_VIEWER_CACHE_DIR moves the cache (tests, portable use)."""
-        monkeypatch.setenv("MAMMO_VIEWER_CACHE_DIR", str(tmp_path / "elsewhere"))
-        assert user_cache_dir() == tmp_path / "elsewhere"
-        assert user_cache_dir().is_dir()

@@ -76,3 +76,33 @@ class TestCheckPart:
         """Asking for a definition the schema lacks is a KeyError naming it."""
         with pytest.raises(KeyError, match="no definition 'nope'"):
             schema.check_part("nope", {})
+
+
+class TestSpacingSources:
+    """Every spacing the resolver can give is a valid sidecar spacing."""
+
+    def test_sid_sod_with_a_note(self, example: dict) -> None:
+        """The SID/SOD source and a spacing note validate; an unknown source does not."""
+        from viewer.core.geometry import Spacing, SpacingSource
+
+        spacing = Spacing(
+            0.0909,
+            0.0909,
+            SpacingSource.IMAGER_PIXEL_SPACING_SID_SOD,
+            "mm at the breast plane (SID/SOD 1.10)",
+            ermf=1.1,
+            note="Estimated Radiographic Magnification Factor (0018,1114) 40 refused: outside 1.0-3.0",
+        )
+        example["images"][0]["dicom_spacing"] = spacing.to_dict()
+        assert schema.problems(example) == []
+        assert schema.is_valid(example)
+        example["images"][0]["dicom_spacing"]["note"] = 3
+        assert not schema.is_valid(example)
+
+    def test_enum_matches_the_sources(self) -> None:
+        """The schema's source enum is exactly the SpacingSource values."""
+        from viewer.core.geometry import SpacingSource
+
+        doc = orjson.loads(resource_path("annotations.schema.json").read_bytes())
+        enum = doc["$defs"]["spacing"]["properties"]["source"]["enum"]
+        assert set(enum) == {s.value for s in SpacingSource}

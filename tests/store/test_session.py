@@ -178,7 +178,10 @@ class TestBadFilesKept:
             store.autosave_bytes(serialize(model))
             store.discard_recovery()
         assert path.read_bytes() == content
-        assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+        # the OS lock's empty hidden file is all that appears beside it (taken before reading)
+        os_lock = tmp_path / f".{path.name}.lock"
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, os_lock.name])
+        assert os_lock.read_bytes() == b""
 
 
 class TestReadOnlyFolder:

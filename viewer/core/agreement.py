@@ -34,7 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linear_sum_assignment
 
 from viewer.core.annotations import Cluster, ImageAnnotations, ImageKey, StudyAnnotations
-from viewer.core.geometry import Spacing, convex_hull
+from viewer.core.geometry import Spacing, convex_hull, points_in_polygon, polygon_area
 
 IOU_GRID = 256
 """Samples along each side of two outlines' joint bounding box when measuring IoU."""
@@ -303,21 +303,6 @@ def match_points(a: ArrayLike, b: ArrayLike, max_distance: float) -> list[tuple[
     return [(int(i), int(j), float(d[i, j])) for i, j in zip(rows, cols, strict=True) if allowed[i, j]]
 
 
-def _inside(points: NDArray[np.float64], polygon: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """Even-odd rule point-in-polygon for many points at once."""
-    x, y = points[:, 0], points[:, 1]
-    result = np.zeros(len(points), dtype=bool)
-    x1, y1 = polygon[:, 0], polygon[:, 1]
-    x2, y2 = np.roll(x1, -1), np.roll(y1, -1)
-    for ax, ay, bx, by in zip(x1, y1, x2, y2, strict=True):
-        if ay == by:
-            continue
-        crosses = (ay > y) != (by > y)
-        xcross = ax + (y - ay) * (bx - ax) / (by - ay)
-        result ^= crosses & (x < xcross)
-    return result
-
-
 def polygon_iou(p: ArrayLike, q: ArrayLike, grid: int = IOU_GRID) -> float:
     """Intersection over union of two simple polygons of ``(x, y)`` vertices.
 
@@ -341,7 +326,7 @@ def polygon_iou(p: ArrayLike, q: ArrayLike, grid: int = IOU_GRID) -> float:
     ys = lo[1] + (np.arange(grid) + 0.5) * (size[1] / grid)
     gx, gy = np.meshgrid(xs, ys)
     samples = np.column_stack([gx.ravel(), gy.ravel()])
-    in_p, in_q = _inside(samples, pp), _inside(samples, qq)
+    in_p, in_q = points_in_polygon(samples, pp), points_in_polygon(samples, qq)
     union = int(np.count_nonzero(in_p | in_q))
     return int(np.count_nonzero(in_p & in_q)) / union if union else 0.0
 
@@ -356,13 +341,6 @@ def cluster_outline(cluster: Cluster, image: ImageAnnotations) -> NDArray[np.flo
         if calc is not None:
             points.extend(calc.outline if calc.outline is not None else [calc.center])
     return convex_hull(points) if points else np.zeros((0, 2))
-
-
-def _area(polygon: NDArray[np.float64]) -> float:
-    if len(polygon) < 3:
-        return 0.0
-    x, y = polygon[:, 0], polygon[:, 1]
-    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2.0)
 
 
 def _jaccard(a: Cluster, b: Cluster, a_to_b: dict[str, str]) -> float:
@@ -395,7 +373,7 @@ def _match_clusters(
     score = np.zeros((len(ca), len(cb)))
     for i, (cluster_a, pa) in enumerate(zip(ca, outlines_a, strict=True)):
         for j, (cluster_b, pb) in enumerate(zip(cb, outlines_b, strict=True)):
-            if _area(pa) > 0 and _area(pb) > 0:
+            if polygon_area(pa) > 0 and polygon_area(pb) > 0:
                 iou[i][j] = polygon_iou(pa, pb)
                 score[i, j] = iou[i][j] or 0.0
             else:

@@ -54,7 +54,7 @@ from viewer.core.annotations import (
 )
 from viewer.core.cluster_shape import GroupShape, group_shape
 from viewer.core.commands import Batch, Command, PutCluster, RemoveCluster
-from viewer.core.geometry import Point, Spacing
+from viewer.core.geometry import Point, Spacing, points_in_polygon
 
 SUGGESTION_PREFIX = "suggested-"
 """Suggestion ids are this prefix plus the id of the group's anchor mark (its oldest member)."""
@@ -633,23 +633,6 @@ def split(cluster: Cluster, ids: str | Iterable[str], reader: str = "") -> tuple
         modified=now,
     )
     return rest, off
-
-
-def points_in_polygon(points: ArrayLike, polygon: ArrayLike) -> NDArray[np.bool_]:
-    """Which points lie inside a closed polygon (even-odd rule, vectorised ray casting).
-
-    Points exactly on an edge may fall either way.
-    """
-    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    poly = np.asarray(polygon, dtype=np.float64).reshape(-1, 2)
-    x, y = pts[:, 0:1], pts[:, 1:2]
-    x1, y1 = poly[:, 0], poly[:, 1]
-    x2, y2 = np.roll(x1, -1), np.roll(y1, -1)
-    straddles = (y1 > y) != (y2 > y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x_cross = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
-    crossings = straddles & (x < x_cross)
-    return np.asarray(crossings.sum(axis=1) % 2 == 1)
 
 
 def cluster_from_polygon(image: ImageAnnotations, polygon: Sequence[Point], reader: str = "") -> Cluster:

@@ -39,6 +39,8 @@ class SpacingSource(str, Enum):
     """Pixel Spacing (0028,0030): calibrated, or corrected to the breast plane by the modality."""
     IMAGER_PIXEL_SPACING_ERMF = "imager_pixel_spacing_ermf"
     """Imager Pixel Spacing divided by the Estimated Radiographic Magnification Factor."""
+    IMAGER_PIXEL_SPACING_SID_SOD = "imager_pixel_spacing_sid_sod"
+    """Imager Pixel Spacing x Distance Source to Patient / Distance Source to Detector."""
     IMAGER_PIXEL_SPACING = "imager_pixel_spacing"
     """Imager Pixel Spacing alone: measured at the detector, overestimates sizes."""
     MANUAL = "manual"
@@ -61,9 +63,14 @@ class Spacing:
     label
         What a user reads beside every mm value, e.g. ``"mm at the breast plane (ERMF 1.07)"``.
     ermf
-        The Estimated Radiographic Magnification Factor applied, if any.
+        The magnification factor the detector spacing was divided by, if any: the
+        Estimated Radiographic Magnification Factor (source ``imager_pixel_spacing_ermf``)
+        or SID / SOD (source ``imager_pixel_spacing_sid_sod``).
     calibration_type
         Pixel Spacing Calibration Type (0028,0A02) when present (``GEOMETRY``, ``FIDUCIAL``).
+    note
+        Why a rule of higher precedence was skipped (a value it could not use, named
+        with its attribute), or ``""``.
     """
 
     row_mm: float | None
@@ -72,6 +79,7 @@ class Spacing:
     label: str
     ermf: float | None = None
     calibration_type: str | None = None
+    note: str = ""
 
     def __post_init__(self) -> None:
         if (self.row_mm is None) != (self.col_mm is None):
@@ -103,6 +111,8 @@ class Spacing:
             return {"GEOMETRY": "breast plane", "FIDUCIAL": "calibrated"}.get(kind, "corrected")
         if self.source is SpacingSource.IMAGER_PIXEL_SPACING_ERMF:
             return f"ERMF {self.ermf:.4g}" if self.ermf else "breast plane est."
+        if self.source is SpacingSource.IMAGER_PIXEL_SPACING_SID_SOD:
+            return f"SID/SOD {self.ermf:.4g}" if self.ermf else "breast plane est."
         if self.source is SpacingSource.IMAGER_PIXEL_SPACING:
             return "detector"
         if self.source is SpacingSource.MANUAL:
@@ -142,8 +152,8 @@ class Spacing:
         return area_px * self.row_mm * self.col_mm
 
     def to_dict(self) -> dict[str, Any]:
-        """Serialise to plain JSON types (the sidecar's ``spacing`` object)."""
-        return {
+        """Serialise to plain JSON types (the sidecar's ``spacing`` object; ``note`` when set)."""
+        out: dict[str, Any] = {
             "row_mm": self.row_mm,
             "col_mm": self.col_mm,
             "source": self.source.value,
@@ -151,6 +161,9 @@ class Spacing:
             "ermf": self.ermf,
             "calibration_type": self.calibration_type,
         }
+        if self.note:
+            out["note"] = self.note
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Spacing:
@@ -162,6 +175,7 @@ class Spacing:
             label=str(data["label"]),
             ermf=data.get("ermf"),
             calibration_type=data.get("calibration_type"),
+            note=str(data.get("note") or ""),
         )
 
 
@@ -177,6 +191,49 @@ def polygon_area(points: ArrayLike) -> float:
         return 0.0
     x, y = pts[:, 0], pts[:, 1]
     return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2.0)
+
+
+_PIP_CELLS = 1 << 20
+"""Point x edge pairs compared at once by :func:`points_in_polygon` (bounds its memory)."""
+
+
+def points_in_polygon(points: ArrayLike, polygon: ArrayLike) -> NDArray[np.bool_]:
+    """Which ``(x, y)`` points lie inside a closed polygon (even-odd rule, ray casting).
+
+    The one point-in-polygon test of the program: hit-testing a mark's outline, the
+    lasso, a hand-drawn cluster and the sampling of :func:`viewer.core.agreement.polygon_iou`
+    all use it. The polygon's first vertex is not repeated; fewer than three vertices
+    enclose nothing. A point exactly on an edge may fall either way.
+
+    >>> points_in_polygon([(1, 1), (3, 1)], [(0, 0), (2, 0), (2, 2), (0, 2)]).tolist()
+    [True, False]
+    """
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    poly = np.asarray(polygon, dtype=np.float64).reshape(-1, 2)
+    inside = np.zeros(len(pts), dtype=bool)
+    if len(poly) < 3 or len(pts) == 0:
+        return inside
+    x1, y1 = poly[:, 0], poly[:, 1]
+    x2, y2 = np.roll(x1, -1), np.roll(y1, -1)
+    keep = y1 != y2  # a horizontal edge is never crossed by a horizontal ray
+    x1, y1, x2, y2 = x1[keep], y1[keep], x2[keep], y2[keep]
+    dx, dy, up = x2 - x1, y2 - y1, np.sign(y2 - y1)
+    step = max(1, _PIP_CELLS // max(len(x1), 1))
+    for start in range(0, len(pts), step):
+        x = pts[start : start + step, 0:1]
+        y = pts[start : start + step, 1:2]
+        # the ray from (x, y) towards +x crosses an edge that straddles y when the point lies
+        # left of it: x < x1 + (y - y1) dx / dy, multiplied out (no division: near-horizontal
+        # edges would overflow it)
+        left = ((x - x1) * dy - (y - y1) * dx) * up < 0
+        crosses = ((y1 > y) != (y2 > y)) & left
+        inside[start : start + step] = np.count_nonzero(crosses, axis=1) % 2 == 1
+    return inside
+
+
+def point_in_polygon(x: float, y: float, polygon: ArrayLike) -> bool:
+    """True when ``(x, y)`` lies inside ``polygon`` (:func:`points_in_polygon` for one point)."""
+    return bool(points_in_polygon([(x, y)], polygon)[0])
 
 
 def polygon_centroid(points: ArrayLike) -> Point:

@@ -16,7 +16,7 @@ import numpy as np
 
 from viewer.core.annotations import Calcification, Calibration, ImageAnnotations, ImageKey, new_id, utc_now
 from viewer.core.commands import AddCalcification, Command, ReplaceCalcification, SetCalibration
-from viewer.core.geometry import Point, Spacing, polygon_area, polygon_centroid
+from viewer.core.geometry import Point, Spacing, point_in_polygon, polygon_area, polygon_centroid
 
 
 class EventKind(str, Enum):
@@ -163,23 +163,12 @@ def mark_at(ctx: ToolContext, x: float, y: float) -> Calcification | None:
     """The mark whose outline holds (x, y), else the nearest centre within the pick radius."""
     best: tuple[float, Calcification] | None = None
     for calc in ctx.annotations.calcifications.values():
-        if calc.outline is not None and _inside(calc.outline, x, y):
+        if calc.outline is not None and point_in_polygon(x, y, calc.outline):
             return calc
         d = float(np.hypot(calc.center[0] - x, calc.center[1] - y))
         if d <= ctx.pick_radius and (best is None or d < best[0]):
             best = (d, calc)
     return best[1] if best else None
-
-
-def _inside(polygon: tuple[Point, ...] | list[Point], x: float, y: float) -> bool:
-    inside = False
-    n = len(polygon)
-    for i in range(n):
-        x1, y1 = polygon[i]
-        x2, y2 = polygon[(i + 1) % n]
-        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
-            inside = not inside
-    return inside
 
 
 class EditTool:
@@ -301,7 +290,7 @@ class DrawOutlineTool(_FreehandTool):
     name = "draw"
 
     def finish(self, points: list[Point], ctx: ToolContext) -> None:
-        inside = [c for c in ctx.annotations.calcifications.values() if _inside(points, *c.center)]
+        inside = [c for c in ctx.annotations.calcifications.values() if point_in_polygon(*c.center, points)]
         if len(inside) == 1:
             calc = inside[0]
             ctx.push(

@@ -342,7 +342,19 @@ def decode_pyramid(
     lead to writing into another file). A decoded shape other than the block's raises
     :class:`DecodeError`.
     """
-    arr = _clipped(decode_frame(path, frame), stored_range)
+    return write_pyramid(decode_frame(path, frame), stored_range, dtype, target, min_size, block_name)
+
+
+def write_pyramid(
+    decoded: NDArray[Any],
+    stored_range: tuple[int, int],
+    dtype: str,
+    target: str | None = None,
+    min_size: int = 256,
+    block_name: str | None = None,
+) -> list[NDArray[Any]] | tuple[int, int]:
+    """The second half of :func:`decode_pyramid`, for a frame already decoded (or read from a cache)."""
+    arr = _clipped(decoded, stored_range)
     kind = np.dtype(dtype)
     if target is None:
         return build_levels(arr.astype(kind, copy=False), min_size)

@@ -12,7 +12,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from viewer.dicom.file_kinds import DICOMDIR_CLASS, is_plainly_not_dicom
+from viewer.dicom.dicomdir import DicomdirError, is_dicomdir, read_dicomdir
+from viewer.dicom.file_kinds import is_plainly_not_dicom
 from viewer.dicom.image import DicomImageError, MammoImage
 
 HANGING_VIEWS = ("RCC", "LCC", "RMLO", "LMLO")
@@ -84,33 +85,6 @@ def _hanging_preference(image: MammoImage) -> tuple[bool, bool]:
     return (bool(image.view_modifiers), image.for_processing)
 
 
-def _is_dicomdir(path: Path) -> bool:
-    if path.name.upper() == "DICOMDIR":
-        return True
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(512)
-    except OSError:
-        return False
-    return head[128:132] == b"DICM" and DICOMDIR_CLASS.encode() in head
-
-
-def _dicomdir_files(path: Path) -> list[Path]:
-    """The files a DICOMDIR references, as paths."""
-    from pydicom import dcmread
-
-    ds = dcmread(path)
-    root = path.parent
-    files: list[Path] = []
-    for record in ds.get("DirectoryRecordSequence") or []:
-        file_id = record.get("ReferencedFileID")
-        if not file_id:
-            continue
-        parts = [file_id] if isinstance(file_id, str) else list(file_id)
-        files.append(root.joinpath(*[str(p) for p in parts]))
-    return files
-
-
 def _walk(folder: Path) -> Iterator[Path]:
     """Files under ``folder``, sorted, hidden entries left out."""
     for dirpath, dirnames, filenames in os.walk(folder):
@@ -144,13 +118,15 @@ def _candidates(paths: Sequence[Path], problems: list[FileProblem]) -> Iterator[
                 if is_plainly_not_dicom(file.name) or file.name.upper() == "DICOMDIR":
                     continue  # a folder walk opens the files a DICOMDIR lists anyway
                 yield file, True
-        elif path.is_file() and _is_dicomdir(path):
+        elif path.is_file() and is_dicomdir(path):
             try:
-                listed = _dicomdir_files(path)
-            except Exception as exc:  # a damaged DICOMDIR must not stop the rest
-                problems.append(FileProblem(path, f"{path.name}: cannot read DICOMDIR ({exc})"))
+                listing = read_dicomdir(path)
+            except DicomdirError as exc:  # a damaged or unsafe DICOMDIR must not stop the rest
+                problems.append(FileProblem(path, str(exc)))
                 continue
-            for file in listed:
+            for file_id in listing.missing:
+                problems.append(FileProblem(path, f"{path.name} lists {file_id}, which does not exist"))
+            for file in listing.files:
                 yield file, False
         else:
             yield path, False

@@ -5,6 +5,7 @@ the file's spacing. The JSON output::
 
     {"file": ..., "frame": 0, "rows": ..., "columns": ...,
      "spacing_mm": [row_mm, col_mm] | null, "spacing_source": ..., "spacing_label": ...,
+     "spacing_note": null | why a spacing rule was skipped,
      "seconds": ..., "candidates": [{"center": [x, y], "score": ..., "long_axis_mm": ...,
                                      "long_axis_px": ..., "contrast": ...}, ...]}
 
@@ -80,6 +81,7 @@ def report(
         "spacing_mm": [spacing.row_mm, spacing.col_mm] if spacing.calibrated else None,
         "spacing_source": spacing.source.value,
         "spacing_label": spacing.label,
+        "spacing_note": spacing.note or None,
         "seconds": round(seconds, 3),
         "candidates": [c.to_dict() for c in candidates],
     }

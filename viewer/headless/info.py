@@ -1,7 +1,8 @@
 """``mammo-viewer info PATH... [--json]``: what the viewer reads from each file.
 
 One record per file: identity, geometry, laterality and view, transfer syntax, the
-spacing used for millimetres and where it came from, the VOI presets, and ``error``
+spacing used for millimetres and the rule that won (``spacing_source``) with the reason a
+rule was skipped (``spacing_note``, null when none was), the VOI presets, and ``error``
 (null, or why the file cannot be shown). Exit status 0 when every file can be shown,
 1 when at least one cannot (the report is complete either way).
 """
@@ -38,6 +39,7 @@ FIELDS = (
     "spacing_mm",
     "spacing_source",
     "spacing_label",
+    "spacing_note",
     "ermf",
     "calibration_type",
     "voi_presets",
@@ -93,6 +95,7 @@ def describe(image: MammoImage) -> dict[str, Any]:
         "spacing_mm": [spacing.row_mm, spacing.col_mm] if spacing.calibrated else None,
         "spacing_source": spacing.source.value,
         "spacing_label": spacing.label,
+        "spacing_note": spacing.note or None,
         "ermf": spacing.ermf,
         "calibration_type": spacing.calibration_type,
         "voi_presets": [
@@ -155,6 +158,8 @@ def _line(record: dict[str, Any]) -> str:
         f"{'x' + str(record['frames']) if record['frames'] > 1 else ''} "
         f"{record['photometric']} {record['transfer_syntax_name']}; {mm}; VOI: {voi}"
     )
+    if record["spacing_note"]:
+        text += f"\n  spacing: {record['spacing_note']}"
     if record["error"]:
         text += f"\n  problem: {record['error']}"
     return text

@@ -5,7 +5,8 @@ integers), outlined by the same code as the GUI (:func:`viewer.core.measure.find
 on the stored values, then :meth:`Calcification.create`). The JSON output::
 
     {"file": ..., "spacing_mm": [row_mm, col_mm] | null, "spacing_source": ...,
-     "spacing_label": ..., "calcifications": [...one per --at, in order...],
+     "spacing_label": ..., "spacing_note": null | why a spacing rule was skipped,
+     "calcifications": [...one per --at, in order...],
      "clusters": [...what the found marks form...]}
 
 A cluster entry (:func:`viewer.core.cluster_metrics.clusters_for_marks`) holds
@@ -17,7 +18,9 @@ A cluster entry (:func:`viewer.core.cluster_metrics.clusters_for_marks`) holds
 A found entry holds ``center``, ``outline``, ``long_axis_px``, ``long_axis_mm``,
 ``short_axis_px``, ``short_axis_mm``, ``area_px``, ``area_mm2`` and ``intensity`` (mm
 values null when uncalibrated); a miss holds ``found: false`` and ``reason``. ``--save``
-adds the found marks to the reader's sidecar in the file's folder, as the GUI's Save does.
+adds the found marks to the reader's sidecar in the file's folder, as the GUI's Save does; it
+waits up to :data:`LOCK_WAIT_S` seconds for another mammo-viewer holding the file's lock, and
+never removes an autosave (a crashed GUI session's recovery file is kept, and said so).
 Exit status 1 with a message when the file cannot be read or the marks cannot be saved.
 """
 
@@ -42,6 +45,9 @@ from viewer.store import sidecar
 from viewer.store.errors import SidecarError
 from viewer.store.locations import user_data_dir
 from viewer.store.session import AnnotationStore
+
+LOCK_WAIT_S = 30.0
+"""How long ``--save`` waits for another writer of the same annotation file (scripts in parallel)."""
 
 
 def _point(text: str) -> Point:
@@ -170,6 +176,7 @@ def report(
         "spacing_mm": [spacing.row_mm, spacing.col_mm] if spacing.calibrated else None,
         "spacing_source": spacing.source.value,
         "spacing_label": spacing.label,
+        "spacing_note": spacing.note or None,
         "calcifications": [calcification_record(r, c) for r, c in zip(results, calcs, strict=True)],
         "clusters": clusters,
     }
@@ -226,9 +233,17 @@ def run(args: argparse.Namespace) -> int:
     store: AnnotationStore | None = None
     if args.save:
         try:
-            store = AnnotationStore.open(folder, reader, image.study_instance_uid)
+            store = AnnotationStore.open(folder, reader, image.study_instance_uid, wait=LOCK_WAIT_S)
         except SidecarError as exc:
             return _fail(str(exc))
+        for notice in store.notices:
+            print(f"mammo-viewer measure: {notice}", file=sys.stderr)
+        if store.read_only_reason is None and store.recovery_path.exists():
+            print(
+                f"mammo-viewer measure: an autosave of unsaved marks exists ({store.recovery_path}); "
+                "it was kept: open the study in the viewer to recover or discard it.",
+                file=sys.stderr,
+            )
         if store.read_only_reason is not None:
             store.close()
             return _fail(f"cannot save to {store.path}: {store.read_only_reason}")

@@ -12,6 +12,12 @@ writes the frame and its levels into a block the UI process maps, so nothing is
 copied or unpickled on the UI thread and the study's memory is the pixels plus a third.
 Elsewhere the arrays come back pickled (slower, same result).
 
+With a :class:`viewer.sources.pixel_cache.PixelCache` (the default), a frame decoded once
+is read back from the cache on the next open, without the original decoder and without
+a preview (the full frame is as quick). A worker process that dies (a decoder crash, the
+out-of-memory killer) fails only the image it was decoding, with a message; the other
+jobs go to a fresh pool (:mod:`viewer.qt.decode_pool`).
+
 Results are polled by a QTimer every few milliseconds and announced on the UI thread:
 ``preview_ready(image, array, level)``, ``image_ready(image)`` (its pixels are stored in
 the image, :meth:`StudyLoader.pyramid` gives its levels), ``failed(image, message)``
@@ -20,84 +26,59 @@ and ``finished()`` once nothing is left to do.
 
 from __future__ import annotations
 
-import atexit
 import itertools
 import math
 import mmap
-import multiprocessing
 import os
-import time
 import weakref
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from viewer.core.pyramid import Pyramid
 from viewer.dicom.decode import (
     JPEG2000_SYNTAXES,
     DecodeError,
     decode_preview,
-    decode_pyramid,
     pyramid_layout,
     pyramid_views,
     stored_dtype,
-    warm_up,
 )
 from viewer.dicom.image import MammoImage
+from viewer.qt.decode_pool import (
+    DecodePool,
+    decode_pool,
+    default_workers,
+    restart_decode_pool,
+    shutdown_decode_pool,
+)
+from viewer.sources.decode_jobs import decode_pyramid_cached
+from viewer.sources.pixel_cache import CacheKey, PixelCache, default_cache_dir
+
+__all__ = ["StudyLoader", "decode_pool", "default_workers", "preview_level", "shutdown_decode_pool"]
 
 POLL_MS = 5
 """How often finished jobs are collected: the latency a result can wait, at no cost when idle."""
 MAX_PREVIEW_LEVEL = 5
 """JPEG 2000 encoders write 5 decomposition levels by default: coarser previews gain nothing."""
-
-_pool: ProcessPoolExecutor | None = None
-_pool_workers = 0
-_warming: list[Future[Any]] = []
-
-
-def default_workers() -> int:
-    """Worker processes to use: one per CPU core, at most four (a study has four views)."""
-    return max(1, min(4, os.cpu_count() or 1))
+MAX_RESUBMITS = 1
+"""A job whose pool broke this often without its process being found dead fails anyway."""
+DEATH_REASON = (
+    "the decoding process stopped unexpectedly while decoding it (out of memory, or a decoder crash)"
+)
 
 
-def decode_pool(workers: int | None = None) -> ProcessPoolExecutor:
-    """The application's pool of decoding processes, started (and warmed up) on first use.
-
-    The workers import the decoders as they start, while the user is still choosing a
-    study, so the first image does not wait for them.
-    """
-    global _pool, _pool_workers
-    if _pool is None:
-        _pool_workers = workers or default_workers()
-        _pool = ProcessPoolExecutor(
-            max_workers=_pool_workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=warm_up,
-        )
-        # The executor starts a process per waiting job when none is idle: a short job
-        # each starts them all now.
-        _warming[:] = [_pool.submit(time.sleep, 0.1) for _ in range(_pool_workers)]
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(shutdown_decode_pool)
-    return _pool
-
-
-def shutdown_decode_pool() -> None:
-    """Stop the decoding processes (at exit; a later :func:`decode_pool` starts new ones)."""
-    global _pool
-    pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-atexit.register(shutdown_decode_pool)
+def default_cache() -> PixelCache | None:
+    """The user's pixel cache (``MAMMO_VIEWER_PIXEL_CACHE=0`` turns it off)."""
+    if os.environ.get("MAMMO_VIEWER_PIXEL_CACHE", "1") == "0":
+        return None
+    return PixelCache(default_cache_dir())
 
 
 def preview_level(shape: tuple[int, int], screen: tuple[int, int]) -> int:
@@ -158,6 +139,10 @@ class _Job:
     future: Future[Any]
     block: _SharedBlock | None = None
     dtype: np.dtype[Any] = field(default_factory=lambda: np.dtype(np.uint16))
+    token: int = 0
+    call: tuple[Any, tuple[Any, ...], dict[str, Any]] | None = None
+    """``(function, args, kwargs)`` of the worker job, to submit it again to a new pool."""
+    resubmits: int = 0
 
 
 class StudyLoader(QObject):
@@ -170,6 +155,9 @@ class StudyLoader(QObject):
     workers
         Worker processes of the shared pool when this is the first loader (default:
         one per core, at most four).
+    cache
+        The pixel cache to read and fill (default: the user's, :func:`default_cache`);
+        None decodes every time.
     """
 
     preview_ready = Signal(object, object, int)
@@ -183,9 +171,14 @@ class StudyLoader(QObject):
     finished = Signal()
     """Every job of the last :meth:`load` is done (delivered, failed or cancelled)."""
 
-    def __init__(self, parent: QObject | None = None, workers: int | None = None) -> None:
+    _DEFAULT: Any = object()
+
+    def __init__(
+        self, parent: QObject | None = None, workers: int | None = None, cache: Any = _DEFAULT
+    ) -> None:
         super().__init__(parent)
         self._workers = workers
+        self.cache: PixelCache | None = default_cache() if cache is StudyLoader._DEFAULT else cache
         self._jobs: list[_Job] = []
         self._orphans: list[_Job] = []
         self._delivered: set[int] = set()
@@ -204,9 +197,10 @@ class StudyLoader(QObject):
     def load(self, images: Sequence[MammoImage], *, preview_level: int | None = 3, frame: int = 0) -> None:
         """Decode ``frame`` of each image; earlier unfinished work is cancelled.
 
-        JPEG 2000 images get a preview at ``preview_level`` first (None: no previews);
-        all previews are asked for before any full frame. Images whose file is not on
-        disk (built in memory) are decoded here, on the next event loop turn.
+        JPEG 2000 images get a preview at ``preview_level`` first (None: no previews),
+        unless the cache holds their frame; all previews are asked for before any full
+        frame. Images whose file is not on disk (built in memory) are decoded here, on
+        the next event loop turn.
         """
         self.cancel()
         pool = decode_pool(self._workers)
@@ -215,15 +209,18 @@ class StudyLoader(QObject):
         try:
             if preview_level is not None and preview_level > 0:
                 for image in on_disk:
-                    if image.transfer_syntax in JPEG2000_SYNTAXES:
-                        future = pool.submit(
-                            decode_preview, str(image.path), frame, preview_level, image.stored_range
+                    if image.transfer_syntax in JPEG2000_SYNTAXES and not self.is_cached(image, frame):
+                        call: tuple[Any, tuple[Any, ...], dict[str, Any]] = (
+                            decode_preview,
+                            (str(image.path), frame, preview_level, image.stored_range),
+                            {},
                         )
-                        self._jobs.append(_Job(image, frame, "preview", future))
+                        job = _Job(image, frame, "preview", Future(), call=call)
+                        self._jobs.append(self._submit(pool, job))
             for image in on_disk:
-                self._jobs.append(self._submit_full(pool, image, frame))
+                self._jobs.append(self._submit(pool, self._full_job(image, frame)))
         except BrokenProcessPool:
-            shutdown_decode_pool()
+            restart_decode_pool()
             self.cancel()
             local = list(images)
         for image in local:
@@ -232,6 +229,15 @@ class StudyLoader(QObject):
             self._timer.start()
         else:
             QTimer.singleShot(0, self.finished.emit)
+
+    def is_cached(self, image: MammoImage, frame: int = 0) -> bool:
+        """True if the pixel cache holds ``frame`` of ``image``'s file as it is now."""
+        if self.cache is None or not image.sop_instance_uid:
+            return False
+        try:
+            return self.cache.contains(CacheKey.of(image.path, image.sop_instance_uid, frame))
+        except OSError:
+            return False
 
     def cancel(self) -> None:
         """Forget every unfinished job (running ones finish in the workers, unheard)."""
@@ -253,14 +259,13 @@ class StudyLoader(QObject):
 
         For benchmarks and tests; the application never needs to wait.
         """
-        self.start()
-        done, pending = wait(list(_warming), timeout=timeout)
+        pool = decode_pool(self._workers)
+        done, pending = wait(list(pool.warming), timeout=timeout)
         return not pending and all(f.exception() is None for f in done)
 
     def worker_pids(self) -> list[int]:
         """Process ids of the decoding processes (to measure their memory)."""
-        processes = getattr(_pool, "_processes", None) or {}
-        return [int(pid) for pid in processes]
+        return decode_pool(self._workers).pids()
 
     @property
     def uses_shared_memory(self) -> bool:
@@ -278,22 +283,57 @@ class StudyLoader(QObject):
 
     # -- jobs ---------------------------------------------------------------------------
 
-    def _submit_full(self, pool: ProcessPoolExecutor, image: MammoImage, frame: int) -> _Job:
+    def _full_job(self, image: MammoImage, frame: int) -> _Job:
         dtype = stored_dtype(image.dataset)
         block = None
         if self._shared:
             _, size = pyramid_layout((image.rows, image.columns), dtype)
             block = _SharedBlock(size)
-        future = pool.submit(
-            decode_pyramid,
-            str(image.path),
-            frame,
-            image.stored_range,
-            dtype.str,
-            block.path if block is not None else None,
-            block_name=block.name if block is not None else None,
+        call = (
+            decode_pyramid_cached,
+            (
+                str(image.path),
+                frame,
+                image.stored_range,
+                dtype.str,
+                block.path if block is not None else None,
+            ),
+            {
+                "block_name": block.name if block is not None else None,
+                "sop_instance_uid": image.sop_instance_uid,
+                "cache": self.cache,
+            },
         )
-        return _Job(image, frame, "full", future, block, dtype)
+        return _Job(image, frame, "full", Future(), block, dtype, call=call)
+
+    @staticmethod
+    def _submit(pool: DecodePool, job: _Job) -> _Job:
+        assert job.call is not None
+        fn, args, kwargs = job.call
+        job.token, job.future = pool.submit(fn, *args, **kwargs)
+        return job
+
+    def _recover(self) -> None:
+        """A worker process died: fail the jobs it was running, submit the others again."""
+        broken = [
+            j
+            for j in self._jobs
+            if j.kind != "local" and j.future.done() and isinstance(_exception(j.future), BrokenProcessPool)
+        ]
+        if not broken:
+            return
+        pool = decode_pool(self._workers)
+        culprits = pool.culprits([j.token for j in broken])
+        restart_decode_pool()
+        for job in broken:
+            guilty = job.token in culprits or (not culprits and job.resubmits >= MAX_RESUBMITS)
+            if guilty:
+                continue  # delivered below with the pool's exception
+            job.resubmits += 1
+            try:
+                self._submit(decode_pool(self._workers), job)
+            except BrokenProcessPool:
+                continue
 
     def _poll(self) -> None:
         """Deliver finished jobs: every preview, but one full frame per tick (bounded stall)."""
@@ -305,6 +345,7 @@ class StudyLoader(QObject):
             if not self._orphans:
                 self._timer.stop()
             return
+        self._recover()
         delivered_full = False
         for job in list(self._jobs):
             if job.kind == "local":
@@ -333,8 +374,7 @@ class StudyLoader(QObject):
     def _error(self, job: _Job, exc: BaseException) -> str:
         image = job.image
         if isinstance(exc, BrokenProcessPool):
-            shutdown_decode_pool()  # the next load starts a fresh pool
-            reason = "the decoding process stopped unexpectedly (out of memory, or a decoder crash)"
+            reason = DEATH_REASON
         elif isinstance(exc, DecodeError):
             reason = (
                 f"cannot decode the image data ({image.transfer_syntax_name} "
@@ -396,6 +436,12 @@ class StudyLoader(QObject):
             self.failed.emit(job.image, str(exc))
             return
         self.image_ready.emit(job.image)
+
+
+def _exception(future: Future[Any]) -> BaseException | None:
+    if future.cancelled():
+        return None
+    return future.exception()
 
 
 def _level_of(rows: int, preview_rows: int) -> int:

@@ -13,6 +13,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel
 
+from viewer.core.windowing import apply_display_lut
 from viewer.qt.image_view import ImageView
 
 LOUPE_SIZE = 280
@@ -62,9 +63,7 @@ class Loupe(QLabel):
         sr0, sr1, sc0, sc1 = max(r0, 0), min(r1, rows), max(c0, 0), min(c1, cols)
         if sr1 > sr0 and sc1 > sc0:
             block = pixels[sr0:sr1, sc0:sc1]
-            offset = view.lut_offset
-            values = lut[block.astype(np.int32) - offset] if offset else lut[block]
-            crop[sr0 - r0 : sr1 - r0, sc0 - c0 : sc1 - c0] = values
+            crop[sr0 - r0 : sr1 - r0, sc0 - c0 : sc1 - c0] = apply_display_lut(block, lut, view.lut_offset)
         if view.vb.state["xInverted"]:
             crop = crop[:, ::-1]
         crop = np.ascontiguousarray(crop)

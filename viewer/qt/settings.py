@@ -77,6 +77,30 @@ class Preferences:
     def cluster_max_distance_mm(self, d: float) -> None:
         self._qs.setValue("clusters/max_distance_mm", float(d))
 
+    @property
+    def prefetch_studies(self) -> int:
+        """Studies after the open one (worklist order) decoded ahead into the pixel cache; 0: none."""
+        try:
+            return max(0, int(str(self._get("speed/prefetch_studies", 1))))
+        except ValueError:
+            return 1
+
+    @prefetch_studies.setter
+    def prefetch_studies(self, n: int) -> None:
+        self._qs.setValue("speed/prefetch_studies", max(0, int(n)))
+
+    @property
+    def pixel_cache_gb(self) -> float:
+        """Size limit of the decoded-pixel cache in gigabytes (10^9 bytes)."""
+        try:
+            return max(0.0, float(str(self._get("speed/pixel_cache_gb", 4.0))))
+        except ValueError:
+            return 4.0
+
+    @pixel_cache_gb.setter
+    def pixel_cache_gb(self, gb: float) -> None:
+        self._qs.setValue("speed/pixel_cache_gb", max(0.0, float(gb)))
+
     def recent_paths(self) -> list[str]:
         value = self._get("files/recent", [])
         if isinstance(value, str):

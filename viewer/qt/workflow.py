@@ -4,6 +4,7 @@ readers, agreement, exports and the F1 help, all reachable from the keyboard.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from viewer.qt.candidates import CandidateReview
 from viewer.qt.hanging import HANGING_ORDER
 from viewer.qt.image_view import ImageView, image_key
 from viewer.qt.marks_layer import MarksLayer
+from viewer.qt.prefetch import Prefetcher, studies_after
 from viewer.qt.worklist_panel import WorklistPanel
 from viewer.sources.worklist_status import Status
 from viewer.store.errors import SidecarError
@@ -60,6 +62,10 @@ class Workflow(QObject):
         )
         self.other_layers: list[MarksLayer] = []
         self.other_models: dict[str, StudyAnnotations] = {}
+        if window.loader.cache is not None:  # the preference's size limit
+            limit = int(window.prefs.pixel_cache_gb * 1e9)
+            window.loader.cache = dataclasses.replace(window.loader.cache, limit_bytes=limit)
+        self.prefetcher = Prefetcher(window.loader.cache)
 
     def _annotations_of(self, view: ImageView) -> ImageAnnotations:
         assert view.image is not None
@@ -125,7 +131,14 @@ class Workflow(QObject):
         if self.window.study is not None and self.window.study.folder == Path(path):
             return
         self._save_before_leaving()
+        self.prefetcher.cancel()
         self.window.open_paths([Path(path)])
+        self.prefetch_next(Path(path))
+
+    def prefetch_next(self, current: Path) -> None:
+        """Decode the studies after ``current`` (worklist order and filter) into the pixel cache."""
+        folders = [s.path for s in self.worklist.visible_studies()]
+        self.prefetcher.prefetch(studies_after(folders, current, self.window.prefs.prefetch_studies))
 
     def _save_before_leaving(self) -> None:
         """Keyboard flow: moving to another study saves this one instead of asking."""

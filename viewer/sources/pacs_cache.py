@@ -1,6 +1,6 @@
 """The local copy of studies retrieved from DICOMweb servers: size-limited, least recently used out.
 
-Layout, in the user's cache folder (``MAMMO_VIEWER_CACHE_DIR`` overrides it)::
+Layout, in the user's cache folder (:func:`viewer.store.locations.user_cache_dir`)::
 
     dicomweb/<server key>/<Study Instance UID>/<Series Instance UID>/<SOP Instance UID>.dcm
     dicomweb/<server key>/<Study Instance UID>/.complete     (JSON: the instances, when retrieved)
@@ -19,7 +19,6 @@ import hashlib
 import os
 import re
 import shutil
-import sys
 import time
 from io import BytesIO
 from pathlib import Path
@@ -28,30 +27,12 @@ from typing import Any
 import orjson
 
 from viewer.store.atomic import write_atomic
+from viewer.store.locations import user_cache_dir
 
-CACHE_ENV = "MAMMO_VIEWER_CACHE_DIR"
-APP_DIR_NAME = "mammo-viewer"
 DEFAULT_LIMIT_BYTES = 20 * 1024**3
 """20 GiB: a few hundred screening studies; Preferences changes it."""
 COMPLETE_MARKER = ".complete"
 _SAFE = re.compile(r"[^0-9A-Za-z.\-]+")
-
-
-def user_cache_dir() -> Path:
-    """The per-user cache folder (XDG on Linux, ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%``)."""
-    override = os.environ.get(CACHE_ENV)
-    if override:
-        base = Path(override)
-    elif sys.platform == "win32":
-        local = os.environ.get("LOCALAPPDATA", str(Path.home() / "AppData" / "Local"))
-        base = Path(local) / APP_DIR_NAME / "cache"
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches" / APP_DIR_NAME
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = (Path(xdg) if xdg else Path.home() / ".cache") / APP_DIR_NAME
-    base.mkdir(parents=True, exist_ok=True)
-    return base
 
 
 def server_key(base_url: str) -> str:

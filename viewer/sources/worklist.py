@@ -138,7 +138,7 @@ class Worklist:
     root
         The folder tree to index.
     index_file
-        The SQLite cache; by default one per tree in the user's data folder.
+        The SQLite cache; by default one per tree in the user's cache folder.
     """
 
     def __init__(self, root: Path | str, index_file: Path | None = None) -> None:

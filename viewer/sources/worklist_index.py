@@ -1,4 +1,4 @@
-"""The worklist's cache: one SQLite file per indexed folder tree, in the user's data folder.
+"""The worklist's cache: one SQLite file per indexed folder tree, in the user's cache folder.
 
 The cache remembers, per file, its modification time and size and what its header said, so
 that reopening a tree of a thousand studies only stats the files and re-reads the few that
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
-from viewer.store.locations import user_data_dir
+from viewer.store.locations import user_cache_dir
 
 INDEX_VERSION = 1
 """Bump when a table changes: older caches are dropped and rebuilt."""
@@ -43,9 +43,9 @@ CREATE TABLE IF NOT EXISTS statuses (
 
 
 def index_path(root: Path) -> Path:
-    """The cache file of the tree at ``root``: ``<user data>/worklist/<hash of the path>.sqlite3``."""
+    """The cache file of the tree at ``root``: ``<user cache>/worklist/<hash of the path>.sqlite3``."""
     digest = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:20]
-    return user_data_dir() / INDEX_FOLDER / f"{digest}.sqlite3"
+    return user_cache_dir() / INDEX_FOLDER / f"{digest}.sqlite3"
 
 
 def connect(path: Path) -> sqlite3.Connection:

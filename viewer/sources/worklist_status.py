@@ -1,6 +1,6 @@
 """A reader's progress on a study (new, in progress, done, flagged) and its mirror file.
 
-Where the status lives, and why: the worklist index (SQLite in the user's data folder) is
+Where the status lives, and why: the worklist index (SQLite in the user's cache folder) is
 the working copy, fast to query and sort. Every change is also written, atomically, to
 ``mammo-status.json`` in the study's folder, beside the annotation files, so that the
 status travels with the data (copied to another machine, read by another program or by

@@ -1,10 +1,12 @@
-"""A lock file that stops a second mammo-viewer from writing the same reader's annotations.
+"""A lock that stops a second mammo-viewer from writing the same reader's annotations.
 
-The lock is a small JSON file (owner, host, pid, time, program) beside the sidecar. It is
-created atomically (written to a temporary name, then hard-linked to the lock name, which
-fails if a lock exists), so a lock file is never half written. A lock left by a process
-that died (same host, pid no longer running) is stale: it is taken over and the caller is
-told. A lock from another host cannot be checked and is respected.
+Two files beside the sidecar. The OS lock (``filelock``: ``flock`` on POSIX, ``LockFileEx`` on
+Windows) on the hidden ``.NAME.lock`` decides who holds it: the operating system drops it when
+its process ends, however it ends, so a crash never leaves a study locked, and two processes
+taking over the same stale lock cannot both win. The visible ``NAME.lock`` is a small JSON file
+(owner, host, pid, time, program) that says who holds it, for the message the second instance
+shows. A JSON lock left by a program that had no OS lock (an older mammo-viewer) is still
+respected while its process runs; one from another host cannot be checked and is respected.
 """
 
 from __future__ import annotations
@@ -13,22 +15,17 @@ import contextlib
 import getpass
 import os
 import socket
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
+from filelock import FileLock, Timeout
 
 from viewer import __version__
 from viewer.core.annotations import utc_now
-from viewer.store.atomic import temp_name
+from viewer.store.atomic import write_atomic
 from viewer.store.errors import SidecarError
-
-# Lock files this process holds: a second store in the same process (a second window on the
-# same study) must see them as taken even though their pid is alive and is ours.
-_HELD: set[Path] = set()
-_HELD_GUARD = threading.Lock()
 
 
 class LockHeldError(SidecarError):
@@ -41,13 +38,18 @@ class LockHeldError(SidecarError):
 
 @dataclass(frozen=True)
 class LockInfo:
-    """Who holds a lock: the reader and OS user, the machine, the process and since when."""
+    """Who holds a lock: the reader and OS user, the machine, the process and since when.
+
+    ``os_lock`` is True when the holder also holds the OS lock, so that the lock file is stale
+    exactly when the OS lock is free (whatever its pid).
+    """
 
     owner: str
     host: str
     pid: int
     time: str
     program: str = ""
+    os_lock: bool = False
 
     def describe(self) -> str:
         return f"{self.owner or 'unknown user'} (process {self.pid} on {self.host}, since {self.time})"
@@ -61,7 +63,12 @@ class LockInfo:
         try:
             d: Any = orjson.loads(data)
             return cls(
-                str(d["owner"]), str(d["host"]), int(d["pid"]), str(d["time"]), str(d.get("program", ""))
+                str(d["owner"]),
+                str(d["host"]),
+                int(d["pid"]),
+                str(d["time"]),
+                str(d.get("program", "")),
+                d.get("os_lock") is True,
             )
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             return None
@@ -88,110 +95,102 @@ def _this_process(owner: str) -> LockInfo:
     except (OSError, KeyError):
         user = ""
     who = f"{owner} [{user}]" if owner and user else owner or user
-    return LockInfo(who, socket.gethostname(), os.getpid(), utc_now(), f"mammo-viewer {__version__}")
+    return LockInfo(who, socket.gethostname(), os.getpid(), utc_now(), f"mammo-viewer {__version__}", True)
+
+
+def os_lock_path(path: Path) -> Path:
+    """The hidden file the OS lock of the lock file ``path`` is taken on."""
+    return path.with_name(f".{path.name}")
 
 
 class Lock:
-    """A held lock; :meth:`release` removes the file if it is still ours."""
+    """A held lock; :meth:`release` removes the lock file if it is still ours, then the OS lock."""
 
-    def __init__(self, path: Path, info: LockInfo, content: bytes) -> None:
+    def __init__(self, path: Path, info: LockInfo, content: bytes, os_lock: FileLock) -> None:
         self.path = path
         self.info = info
         self._content = content
+        self._os_lock = os_lock
         self._released = False
 
     def release(self) -> None:
         if self._released:
             return
         self._released = True
-        with _HELD_GUARD:
-            _HELD.discard(self.path)
         with contextlib.suppress(OSError):
             if self.path.read_bytes() == self._content:
                 self.path.unlink()
-
-
-def _create(path: Path, content: bytes) -> bool:
-    """Create ``path`` with ``content`` if it does not exist; False if it does."""
-    tmp = temp_name(path)
-    tmp.write_bytes(content)
-    try:
-        os.link(tmp, path)
-        return True
-    except FileExistsError:
-        return False
-    except OSError:
-        # file systems without hard links (FAT, some shares): exclusive create instead
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            return False
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-        return True
-    finally:
         with contextlib.suppress(OSError):
-            tmp.unlink()
+            self._os_lock.release(force=True)
 
 
-def _stale_reason(path: Path, current: bytes, holder: LockInfo | None) -> str | None:
-    """Why the existing lock may be taken over, or None if it must be respected."""
+def _read_info(path: Path) -> tuple[bytes | None, LockInfo | None]:
+    try:
+        current = path.read_bytes()
+    except FileNotFoundError:
+        return None, None
+    return current, LockInfo.from_bytes(current)
+
+
+def _stale_reason(path: Path, holder: LockInfo | None) -> str | None:
+    """Why an existing lock file may be replaced (we hold the OS lock), or None to respect it."""
     if holder is None:
         return f"an unreadable lock file {path} was replaced"
     if holder.host != socket.gethostname():
         return None
-    with _HELD_GUARD:
-        held_here = path in _HELD
+    if holder.os_lock:  # its holder had the OS lock, which we now have: it is gone
+        return f"a stale lock left by {holder.describe()}, which no longer runs, was taken over"
     if holder.pid == os.getpid():
-        if held_here:
-            return None
         return f"a lock left by an earlier run ({holder.describe()}) was taken over"
     if pid_alive(holder.pid):
-        return None
+        return None  # an older mammo-viewer without the OS lock, still running
     return f"a stale lock left by {holder.describe()}, which no longer runs, was taken over"
 
 
-def acquire(path: Path, owner: str) -> tuple[Lock, str | None]:
-    """Take the lock at ``path`` for ``owner``.
+def _held_message(holder: LockInfo | None, path: Path) -> str:
+    who = holder.describe() if holder is not None else "a program that is starting or closing"
+    return (
+        f"these annotations are being edited in another mammo-viewer by {who}; they open "
+        f"read-only here. Close the other window, or delete {path} if you are sure it no longer runs."
+    )
+
+
+def acquire(path: Path, owner: str, wait: float = 0.0) -> tuple[Lock, str | None]:
+    """Take the lock at ``path`` for ``owner``, waiting up to ``wait`` seconds for its holder.
 
     Returns the lock and a notice when a stale lock was taken over (else None).
 
     Raises
     ------
     LockHeldError
-        When another running instance holds it.
+        When another running instance holds it (after ``wait`` seconds).
     SidecarError
         When the lock file cannot be written (read-only folder).
     """
     path = Path(path)
     info = _this_process(owner)
     content = info.to_bytes()
-    notice: str | None = None
+    os_lock = FileLock(os_lock_path(path), thread_local=False)
     try:
-        for _ in range(5):
-            if _create(path, content):
-                with _HELD_GUARD:
-                    _HELD.add(path)
-                return Lock(path, info, content), notice
-            try:
-                current = path.read_bytes()
-            except FileNotFoundError:
-                continue  # released in between: try again
-            holder = LockInfo.from_bytes(current)
-            reason = _stale_reason(path, current, holder)
-            if reason is None:
-                assert holder is not None
-                raise LockHeldError(
-                    f"these annotations are being edited in another mammo-viewer by "
-                    f"{holder.describe()}; they open read-only here. Close the other window, "
-                    f"or delete {path} if you are sure it no longer runs.",
-                    holder,
-                )
-            # only remove the lock we judged stale, not one another process just made
-            with contextlib.suppress(OSError):
-                if path.read_bytes() == current:
-                    path.unlink()
-            notice = reason
+        try:
+            os_lock.acquire(timeout=max(0.0, wait))
+        except Timeout:
+            raise LockHeldError(_held_message(_read_info(path)[1], path), _read_info(path)[1]) from None
+        try:
+            current, holder = _read_info(path)
+            notice: str | None = None
+            if current is not None:
+                notice = _stale_reason(path, holder)
+                if notice is None:
+                    raise LockHeldError(_held_message(holder, path), holder)
+            write_atomic(path, content)
+        except BaseException:
+            os_lock.release(force=True)
+            raise
     except OSError as exc:
         raise SidecarError(f"cannot create the lock file {path}: {exc.strerror or exc}") from None
-    raise LockHeldError(f"could not take the lock {path}: other programs keep changing it", None)
+    except SidecarError as exc:
+        if isinstance(exc, LockHeldError):
+            raise
+        raise SidecarError(f"cannot create the lock file {path}: {exc}") from None
+    return Lock(path, info, content, os_lock), notice

@@ -32,6 +32,7 @@ from viewer.store.serialize import SCHEMA_VERSION, image_to_dict
 _V0_LABELS = {
     SpacingSource.PIXEL_SPACING: "mm (Pixel Spacing)",
     SpacingSource.IMAGER_PIXEL_SPACING_ERMF: "mm at the breast plane (Imager Pixel Spacing / ERMF)",
+    SpacingSource.IMAGER_PIXEL_SPACING_SID_SOD: "mm at the breast plane (Imager Pixel Spacing x SOD / SID)",
     SpacingSource.IMAGER_PIXEL_SPACING: "mm at the detector (overestimates)",
     SpacingSource.MANUAL: "mm by manual calibration",
     SpacingSource.NONE: "px (uncalibrated)",

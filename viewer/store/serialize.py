@@ -285,6 +285,7 @@ def _spacing_from_dict(d: dict[str, Any]) -> Spacing:
         label=str(d["label"]),
         ermf=_opt_float(d.get("ermf")),
         calibration_type=d.get("calibration_type"),
+        note=str(d.get("note") or ""),
     )
 
 

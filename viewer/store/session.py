@@ -9,7 +9,14 @@ Nothing is lost and nothing is clobbered:
 
 - saves are atomic; autosaves go to a separate recovery file beside the sidecar, offered
   on the next open when it holds more than the last save;
-- a lock stops a second instance from writing the same file (a stale one is taken over);
+- a lock stops a second instance from writing the same file (a stale one is taken over); it
+  is taken before the file is read and held until :meth:`AnnotationStore.close`, so a
+  read-modify-write never interleaves with another mammo-viewer's; should the file still
+  change on disk (a program that ignores the lock), a save keeps the marks that program
+  added (:mod:`viewer.store.merge`);
+- a recovery file is removed only by the store that wrote it, or by
+  :meth:`AnnotationStore.discard_recovery` (the reader chose): a headless save keeps the
+  autosave of a crashed GUI session;
 - a corrupt file or one from a newer program is never written: the store is read-only
   and says why;
 - a read-only study folder sends the file to a fallback folder in the user's data folder,
@@ -22,23 +29,40 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import re
 import threading
 from pathlib import Path
 from types import TracebackType
 
+import orjson
+
 from viewer.core.annotations import StudyAnnotations
-from viewer.store import sidecar
+from viewer.store import schema, sidecar
 from viewer.store.atomic import leftover_temp_files, temp_name, write_atomic
 from viewer.store.errors import CorruptSidecarError, NewerSidecarError, SidecarError
 from viewer.store.locations import user_data_dir
 from viewer.store.lock import Lock, LockHeldError, acquire
-from viewer.store.serialize import serialize
+from viewer.store.merge import ForeignMarks, model_ids
+from viewer.store.serialize import dumps, serialize
 
 RECOVERY_SUFFIX = ".recovery"
 LOCK_SUFFIX = ".lock"
 FALLBACK_FOLDER = "annotations"
+
+log = logging.getLogger(__name__)
+
+Fingerprint = tuple[int, int, int] | None
+"""(inode, size, modification time in ns) of a file, None when it does not exist."""
+
+
+def _fingerprint(path: Path) -> Fingerprint:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def folder_writable(folder: Path) -> bool:
@@ -107,15 +131,20 @@ class AnnotationStore:
         self._backup: tuple[Path, bytes] | None = None
         self._saved_revision = -1
         self._recovery_revision = -1
+        self._on_disk: Fingerprint = None
+        self._foreign: ForeignMarks | None = None
+        self.merged_notice: str | None = None
 
     # -- opening ---------------------------------------------------------------------
     @classmethod
-    def open(cls, study_folder: Path, reader: str, study_uid: str) -> AnnotationStore:
-        """Find, read and lock the reader's annotation file of a study.
+    def open(cls, study_folder: Path, reader: str, study_uid: str, *, wait: float = 0.0) -> AnnotationStore:
+        """Lock, find and read the reader's annotation file of a study.
 
-        Never raises for a bad file or a held lock: the store then opens read-only with
-        :attr:`read_only_reason` set. Raises ``SidecarError`` only when neither the study
-        folder nor the user's data folder can be written at all.
+        The lock is taken first (waiting up to ``wait`` seconds for another instance to
+        release it), so what is read is what the next save replaces. Never raises for a bad
+        file or a held lock: the store then opens read-only with :attr:`read_only_reason`
+        set. Raises ``SidecarError`` only when neither the study folder nor the user's data
+        folder can be written at all.
         """
         folder = Path(study_folder)
         primary = sidecar.sidecar_path(folder, reader)
@@ -149,9 +178,12 @@ class AnnotationStore:
                 "instead (and found there again next time)."
             )
             source = fallback if fallback.exists() else (primary if primary.exists() else None)
+        store._take_lock(wait)
+        locked = store._lock is not None
         store._read(source)
-        if store.read_only_reason is None:
-            store._take_lock()
+        if locked and store.read_only_reason is not None:
+            # never written (corrupt or newer file): the lock would only stop others reading it
+            store._release_lock()
         return store
 
     def _read(self, source: Path | None) -> None:
@@ -169,6 +201,8 @@ class AnnotationStore:
             self._model = StudyAnnotations(self.reader, self.study_uid)
             return
         self._model = loaded.model
+        if source == self.path:
+            self._on_disk = _fingerprint(source)
         if loaded.migrated:
             stem = self.path.name.removesuffix(sidecar.SIDECAR_SUFFIX)
             backup = self.path.with_name(f"{stem}.v{loaded.version}-backup.json")
@@ -185,9 +219,14 @@ class AnnotationStore:
                 f"{self.study_uid}; marks are matched to images by SOP Instance UID."
             )
 
-    def _take_lock(self) -> None:
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def _take_lock(self, wait: float) -> None:
         try:
-            self._lock, notice = acquire(_companion(self.path, LOCK_SUFFIX), self.reader)
+            self._lock, notice = acquire(_companion(self.path, LOCK_SUFFIX), self.reader, wait)
         except LockHeldError as exc:
             self.read_only_reason = str(exc)
             return
@@ -257,12 +296,53 @@ class AnnotationStore:
                 if not backup_path.exists():
                     write_atomic(backup_path, old)
                 self._backup = None
+            data = self._keep_foreign_marks(data)
             write_atomic(self.path, data)
+            self._on_disk = _fingerprint(self.path)
             if revision is not None:
                 self._saved_revision = max(self._saved_revision, revision)
-            if revision is None or self._recovery_revision <= self._saved_revision:
+            # only an autosave this store wrote is superseded by its save; another session's
+            # (a crashed GUI's) stays until a reader decides on it
+            if self._recovery_revision >= 0 and (
+                revision is None or self._recovery_revision <= self._saved_revision
+            ):
                 with contextlib.suppress(OSError):
                     self.recovery_path.unlink(missing_ok=True)
+                self._recovery_revision = -1
+
+    def _keep_foreign_marks(self, data: bytes) -> bytes:
+        """``data`` with the marks another writer put in the file since this store read it."""
+        now = _fingerprint(self.path)
+        if now == self._on_disk and self._foreign is None:
+            return data
+        if self._foreign is None:
+            self._foreign = ForeignMarks(model_ids(self.load()))
+        if now != self._on_disk and now is not None:
+            try:
+                disk, _ = sidecar.parse(self.path.read_bytes(), self.path)
+            except (OSError, SidecarError) as exc:
+                raise SidecarError(
+                    f"cannot save {self.path}: another program changed it since it was opened and "
+                    f"it cannot be read now ({exc}). It was not overwritten; close the other "
+                    "program and save again."
+                ) from None
+            added = self._foreign.take_from(disk)
+            if added:
+                self.merged_notice = (
+                    f"{self.path} was changed by another program while it was open here: its "
+                    f"{added} new mark(s) were kept in the file."
+                )
+                log.warning("%s", self.merged_notice)
+        if not len(self._foreign):
+            return data
+        merged = self._foreign.apply(orjson.loads(data))
+        if not schema.is_valid(merged):
+            raise SidecarError(
+                f"cannot save {self.path}: the marks another program added to it do not fit "
+                "these annotations. It was not overwritten."
+            )
+        self._foreign.written(merged)
+        return dumps(merged)
 
     def save(self, model: StudyAnnotations) -> None:
         """Serialise and save in one step (headless use; the GUI splits the two)."""
@@ -296,9 +376,7 @@ class AnnotationStore:
         """Release the lock; the store cannot save afterwards."""
         with self._io:
             self._closed = True
-            if self._lock is not None:
-                self._lock.release()
-                self._lock = None
+            self._release_lock()
 
     def __enter__(self) -> AnnotationStore:
         return self
