@@ -17,6 +17,7 @@ from viewer.program_log import configure_logging
 SUBCOMMANDS: dict[str, str] = {
     "validate": "viewer.headless.validate",
     "export": "viewer.headless.export",
+    "import": "viewer.headless.import_labels",
     "worklist": "viewer.headless.worklist",
     "agreement": "viewer.headless.agreement",
     "info": "viewer.headless.info",

@@ -14,15 +14,16 @@ from viewer.cli import main
 class TestValidate:
     def test_examples_valid(self, capsys: pytest.CaptureFixture[str]) -> None:
         """The stored examples of every version are valid; exit status 0."""
-        v0, v1 = resource_path("examples/v0.json"), resource_path("examples/v1.json")
-        assert main(["validate", str(v1), str(v0)]) == 0
+        v0, v1, v2 = (resource_path(f"examples/v{n}.json") for n in range(3))
+        assert main(["validate", str(v2), str(v0), str(v1)]) == 0
         out = capsys.readouterr().out.splitlines()
-        assert out[0] == f"{v1}: valid (schema version 1; 2 images, 7 calcifications, 2 clusters)"
+        assert out[0] == f"{v2}: valid (schema version 2; 2 images, 7 calcifications, 2 clusters)"
         assert out[1].startswith(f"{v0}: valid after upgrading from version 0")
+        assert out[2].startswith(f"{v1}: valid after upgrading from version 1")
 
     def test_problems_listed_with_pointers(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """Each problem is printed as FILE: /pointer: message; exit status 1."""
-        data = orjson.loads(resource_path("examples/v1.json").read_bytes())
+        data = orjson.loads(resource_path("examples/v2.json").read_bytes())
         data["images"][1]["calcifications"][0]["center"] = [1.0]
         data["images"][0]["clusters"][0]["state"] = "perhaps"
         path = tmp_path / "bad.json"
@@ -54,7 +55,7 @@ class TestValidate:
 
     def test_inconsistent_ids(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """What the schema cannot express (a cluster naming an unknown mark) is reported too."""
-        data = orjson.loads(resource_path("examples/v1.json").read_bytes())
+        data = orjson.loads(resource_path("examples/v2.json").read_bytes())
         data["images"][0]["clusters"][0]["member_ids"].append("ghost")
         path = tmp_path / "x.json"
         path.write_bytes(orjson.dumps(data))

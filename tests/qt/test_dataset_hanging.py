@@ -6,8 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
-from qt_driving import open_window
+from viewer.core.phantom import Phantom
+
+from qt_driving import click_on, open_window, pick, view_name
 
 
 class TestDatasetHanging:
@@ -31,3 +34,30 @@ class TestDatasetHanging:
         shown = [v for v in window.hanging.views.values() if v.isVisible()]
         assert len(shown) == 1 and shown[0].image is not None
         assert shown[0].width() > window.hanging.width() * 0.9
+
+
+class TestImportedLabels:
+    def test_imported_box_cluster_opens_and_survives_marking(  # type: ignore[no-untyped-def]
+        self, qtbot, demo_folder: Path, demo_truth: list[Phantom], tmp_path: Path
+    ) -> None:
+        """A VinDr box (a cluster with no marks yet) opens and stays when the reader marks a speck."""
+        from viewer.dicom.study import open_study
+        from viewer.interop.imports import import_labels
+
+        rcc = next(i for i in open_study([demo_folder]).images if i.view_label == "RCC")
+        table = tmp_path / "finding_annotations.csv"
+        table.write_text(
+            "image_id,finding_categories,finding_birads,xmin,ymin,xmax,ymax\n"
+            f"{rcc.path.stem},['Suspicious Calcification'],BI-RADS 4,100,100,400,300\n"
+        )
+        assert import_labels(demo_folder, "vindr", table, reader="tester").clusters == 1
+        window = open_window(qtbot, demo_folder)
+        img = window.model.image((rcc.sop_instance_uid, 0))
+        (cluster,) = img.clusters.values()
+        assert cluster.confirmed and cluster.member_ids == ()
+        assert cluster.imported == "vindr:finding_annotations.csv"
+        phantom = next(p for p in demo_truth if view_name(p) == "RCC")
+        qtbot.keyClick(window, Qt.Key.Key_C)
+        click_on(qtbot, window.hanging.views["RCC"], *pick(phantom).center)
+        assert len(img.calcifications) == 1, window.last_message
+        assert img.clusters[cluster.id].imported == "vindr:finding_annotations.csv"

@@ -13,13 +13,13 @@ from viewer.store import schema
 
 @pytest.fixture
 def example() -> dict:
-    """The stored version-1 example document."""
-    return orjson.loads(resource_path("examples/v1.json").read_bytes())
+    """The stored version-2 example document."""
+    return orjson.loads(resource_path("examples/v2.json").read_bytes())
 
 
 class TestProblems:
     def test_example_is_valid(self, example: dict) -> None:
-        """The shipped v1 example passes both validators."""
+        """The shipped v2 example passes both validators."""
         assert schema.problems(example) == []
         assert schema.is_valid(example)
 
@@ -51,7 +51,7 @@ class TestProblems:
             (("images", 0, "dicom_spacing", "source"), "guess"),
             (("images", 0, "clusters", 0, "state"), "maybe"),
             (("images", 0, "calcifications", 0, "outline"), [[1.0, 2.0]]),
-            (("schema_version",), 2),
+            (("schema_version",), 3),
             (("created",), "yesterday"),
         ],
     )

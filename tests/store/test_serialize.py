@@ -61,7 +61,7 @@ class TestLayout:
         """The document names its version, program, reader and times."""
         model, _ = _model()
         data = serialize.to_dict(model)
-        assert data["schema_version"] == serialize.SCHEMA_VERSION == 1
+        assert data["schema_version"] == serialize.SCHEMA_VERSION == 2
         assert data["program"]["name"] == "mammo-viewer"
         assert data["reader"] == "dr a"
         assert data["created"].endswith("Z")

@@ -160,7 +160,7 @@ class TestBadFilesKept:
         [
             b'{"schema_version": 1, "reader": "dr a", "images": [',
             orjson.dumps(
-                dict(orjson.loads(resource_path("examples/v1.json").read_bytes()), schema_version=7)
+                dict(orjson.loads(resource_path("examples/v2.json").read_bytes()), schema_version=7)
             ),
         ],
         ids=["corrupt", "newer"],
@@ -282,8 +282,22 @@ time.sleep(60)
 
 
 class TestMigration:
+    def test_v1_backed_up_on_first_save(self, tmp_path: Path) -> None:
+        """A v1 file (no reading) is kept as a backup when first saved as v2, marks intact."""
+        old = resource_path("examples/v1.json").read_bytes()
+        reader = orjson.loads(old)["reader"]
+        path = sidecar.sidecar_path(tmp_path, reader)
+        path.write_bytes(old)
+        with session.AnnotationStore.open(tmp_path, reader, "") as store:
+            assert any("version 1" in n for n in store.notices)
+            store.save(store.load())
+        backups = list(tmp_path.glob("*.v1-backup.json"))
+        assert [b.read_bytes() for b in backups] == [old]
+        assert orjson.loads(path.read_bytes())["schema_version"] == 2
+        assert sidecar.load(path).count() == (7, 2)
+
     def test_v0_backed_up_on_first_save(self, tmp_path: Path) -> None:
-        """A v0 file is upgraded on load and kept as a backup when first saved as v1."""
+        """A v0 file is upgraded on load and kept as a backup when first saved as v2."""
         old = resource_path("examples/v0.json").read_bytes()
         path = sidecar.sidecar_path(tmp_path, "Dr. A. Example")
         path.write_bytes(old)
@@ -293,5 +307,5 @@ class TestMigration:
             store.save(store.load())
         backup = tmp_path / "mammo-annotations.dr-a-example.v0-backup.json"
         assert backup.read_bytes() == old
-        assert orjson.loads(path.read_bytes())["schema_version"] == 1
+        assert orjson.loads(path.read_bytes())["schema_version"] == 2
         assert sidecar.load(path).count() == (3, 0)

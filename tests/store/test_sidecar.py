@@ -58,24 +58,37 @@ class TestSaveLoad:
 
     def test_examples_load(self) -> None:
         """The stored example of the current version loads, with its clusters and calibration."""
-        loaded = sidecar.load_document(resource_path("examples/v1.json"))
-        assert loaded.version == 1 and not loaded.migrated
+        loaded = sidecar.load_document(resource_path("examples/v2.json"))
+        assert loaded.version == 2 and not loaded.migrated
         model = loaded.model
         assert model.count() == (7, 2)
         cc = next(i for i in model.images.values() if i.view == "CC")
         assert cc.clusters["k1"].confirmed
         mlo = next(i for i in model.images.values() if i.view == "MLO")
         assert mlo.calibration is not None and mlo.spacing.source.value == "manual"
+        reading = model.reading
+        assert reading.assessment.left == "4B" and reading.assessment.overall_category == "4B"
+        assert reading.landmarks[mlo.key].landmarks.source.value == "reader"
+        (link,) = reading.links.values()
+        assert link.cc.item_id == "k1" and link.mlo.image == mlo.key
+
+    def test_v1_example_migrates_with_an_empty_reading(self) -> None:
+        """A version-1 file loads as version 2 with no landmarks, links or assessment."""
+        loaded = sidecar.load_document(resource_path("examples/v1.json"))
+        assert loaded.version == 1 and loaded.migrated
+        assert loaded.model.count() == (7, 2)
+        reading = loaded.model.reading
+        assert not reading.landmarks and not reading.links and reading.assessment.empty
 
 
 def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, type[SidecarError], str]]:
-    example = orjson.loads(resource_path("examples/v1.json").read_bytes())
+    example = orjson.loads(resource_path("examples/v2.json").read_bytes())
     newer = dict(example, schema_version=99)
     wrong = dict(example)
     wrong["images"] = [dict(example["images"][0], frame="first")]
     cases = {
         "truncated": (
-            resource_path("examples/v1.json").read_bytes()[:500],
+            resource_path("examples/v2.json").read_bytes()[:500],
             CorruptSidecarError,
             "invalid JSON",
         ),

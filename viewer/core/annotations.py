@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
 
-import numpy as np
-
-from viewer.core.geometry import Point, Spacing, SpacingSource, as_points, feret, polygon_area
+from viewer.core.geometry import Point, Spacing, SpacingSource, as_points
+from viewer.core.mark_sizes import Intensity as Intensity
+from viewer.core.mark_sizes import Sizes as Sizes
+from viewer.core.reading import StudyReading
 
 
 def new_id() -> str:
@@ -40,92 +40,6 @@ def _check_point(name: str, p: Point) -> Point:
 
 
 @dataclass(frozen=True)
-class Sizes:
-    """Sizes of one outline, in pixels and (when calibrated) in mm, with the spacing used.
-
-    ``long_axis`` is the greatest diameter (max Feret); ``short_axis`` is the extent
-    perpendicular to it. With anisotropic pixels both are judged in mm, so the mm and px
-    long axes may come from different directions.
-    """
-
-    long_axis_px: float
-    short_axis_px: float
-    area_px: float
-    long_axis_mm: float | None
-    short_axis_mm: float | None
-    area_mm2: float | None
-    long_axis_endpoints: tuple[Point, Point]
-    spacing: Spacing
-
-    @classmethod
-    def of_outline(cls, outline: Iterable[Point], spacing: Spacing) -> Sizes:
-        """Measure a closed outline polygon with the given spacing."""
-        pts = np.asarray(list(outline), dtype=np.float64).reshape(-1, 2)
-        if pts.shape[0] == 0:
-            raise ValueError("outline must have at least one vertex")
-        px = feret(pts)
-        area_px = polygon_area(pts)
-        if spacing.calibrated:
-            scale = spacing.scale()
-            mm = feret(pts * scale)
-            ends = (
-                (float(mm.p1[0] / scale[0]), float(mm.p1[1] / scale[1])),
-                (float(mm.p2[0] / scale[0]), float(mm.p2[1] / scale[1])),
-            )
-            return cls(
-                px.long_axis,
-                px.short_axis,
-                area_px,
-                mm.long_axis,
-                mm.short_axis,
-                spacing.area_mm2(area_px),
-                ends,
-                spacing,
-            )
-        return cls(px.long_axis, px.short_axis, area_px, None, None, None, (px.p1, px.p2), spacing)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON types; mm values are ``None`` when uncalibrated."""
-        return {
-            "long_axis_px": self.long_axis_px,
-            "short_axis_px": self.short_axis_px,
-            "area_px": self.area_px,
-            "long_axis_mm": self.long_axis_mm,
-            "short_axis_mm": self.short_axis_mm,
-            "area_mm2": self.area_mm2,
-            "long_axis_endpoints": [list(self.long_axis_endpoints[0]), list(self.long_axis_endpoints[1])],
-            "spacing_source": self.spacing.source.value,
-            "spacing_label": self.spacing.label,
-        }
-
-
-@dataclass(frozen=True)
-class Intensity:
-    """Grey-level statistics of a segmented calcification, in modality values."""
-
-    peak: float
-    mean: float
-    background: float
-    contrast: float
-    """``mean - background`` in modality units, sign-normalised so that brighter-than-tissue
-    on screen is positive whatever the photometric interpretation."""
-
-    def to_dict(self) -> dict[str, float]:
-        return {
-            "peak": self.peak,
-            "mean": self.mean,
-            "background": self.background,
-            "contrast": self.contrast,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Intensity:
-        return cls(
-            float(data["peak"]), float(data["mean"]), float(data["background"]), float(data["contrast"])
-        )
-
-
-@dataclass(frozen=True)
 class Calcification:
     """One marked calcification.
 
@@ -139,6 +53,9 @@ class Calcification:
     sizes
         Sizes of the outline with the spacing in force when they were computed; ``None``
         exactly when ``outline`` is ``None``.
+    imported
+        Where an imported mark came from (``"inbreast:22678622.xml"``); empty for a mark
+        made in the viewer.
     """
 
     id: str
@@ -150,6 +67,7 @@ class Calcification:
     reader: str = ""
     created: str = ""
     modified: str = ""
+    imported: str = ""
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -233,6 +151,8 @@ class Cluster:
     ``outline`` is a polygon the reader drew, or ``None`` to use the convex hull of the
     members' outlines. Metrics (span, area, count) are derived by
     :mod:`viewer.core.cluster_metrics` from the members, never stored as truth.
+    ``morphology`` is the group's morphology where a dataset gives one per group
+    (CBIS-DDSM's calc type); ``imported`` is the source of an imported cluster.
     """
 
     id: str
@@ -246,6 +166,8 @@ class Cluster:
     reader: str = ""
     created: str = ""
     modified: str = ""
+    morphology: str | None = None
+    imported: str = ""
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -312,7 +234,11 @@ ImageKey = tuple[str, int]
 
 @dataclass
 class ImageAnnotations:
-    """Everything marked on one image (one frame of one SOP instance)."""
+    """Everything marked on one image (one frame of one SOP instance).
+
+    ``view_source`` is where ``laterality`` and ``view`` came from; ``"reader"`` when the
+    reader set them, which then wins over the file's header on every later open.
+    """
 
     sop_instance_uid: str
     frame: int = 0
@@ -326,6 +252,7 @@ class ImageAnnotations:
     calibration: Calibration | None = None
     calcifications: dict[str, Calcification] = field(default_factory=dict)
     clusters: dict[str, Cluster] = field(default_factory=dict)
+    view_source: str | None = None
 
     @property
     def key(self) -> ImageKey:
@@ -354,6 +281,7 @@ class ChangeKind(str, Enum):
     CLUSTER_CHANGED = "cluster_changed"
     CLUSTER_REMOVED = "cluster_removed"
     CALIBRATION_CHANGED = "calibration_changed"
+    VIEW_CHANGED = "view_changed"
     RESET = "reset"
 
 
@@ -383,6 +311,7 @@ class StudyAnnotations:
         self.created = now
         self.modified = now
         self.images: dict[ImageKey, ImageAnnotations] = {}
+        self.reading = StudyReading()  # landmarks, CC/MLO links, assessment (viewer.core.reading)
         self._listeners: list[Listener] = []
 
     # -- listeners -------------------------------------------------------------------
@@ -416,8 +345,10 @@ class StudyAnnotations:
         existing.study_instance_uid = image.study_instance_uid or existing.study_instance_uid
         existing.series_instance_uid = image.series_instance_uid or existing.series_instance_uid
         existing.rows, existing.columns = image.rows or existing.rows, image.columns or existing.columns
-        existing.laterality = image.laterality or existing.laterality
-        existing.view = image.view or existing.view
+        if existing.view_source != "reader":  # a reader's correction outlives the header
+            existing.laterality = image.laterality or existing.laterality
+            existing.view = image.view or existing.view
+            existing.view_source = image.view_source or existing.view_source
         existing.dicom_spacing = image.dicom_spacing
         return existing
 
@@ -438,6 +369,7 @@ class StudyAnnotations:
             key: replace(img, calcifications=dict(img.calcifications), clusters=dict(img.clusters))
             for key, img in self.images.items()
         }
+        copy.reading = self.reading.copy()
         return copy
 
     def count(self) -> tuple[int, int]:
@@ -489,6 +421,13 @@ class StudyAnnotations:
         spacing = img.spacing
         img.calcifications = {cid: c.with_spacing(spacing) for cid, c in img.calcifications.items()}
         self._emit(Change(ChangeKind.CALIBRATION_CHANGED, key))
+
+    # -- view --------------------------------------------------------------------------
+    def set_view(self, key: ImageKey, laterality: str | None, view: str | None, source: str | None) -> None:
+        """Set an image's laterality, view and their source (``"reader"`` for a correction)."""
+        img = self.image(key)
+        img.laterality, img.view, img.view_source = laterality, view, source
+        self._emit(Change(ChangeKind.VIEW_CHANGED, key))
 
     def announce_reset(self) -> None:
         """Tell listeners that everything may have changed (after a load)."""

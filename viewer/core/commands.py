@@ -214,3 +214,27 @@ class CommandStack:
     @property
     def clean(self) -> bool:
         return self._clean_index == len(self._done)
+
+
+@dataclass
+class SetImageView:
+    """The reader sets or corrects an image's laterality and view (one undo step)."""
+
+    image: ImageKey
+    laterality: str | None
+    view: str | None
+    text: str = "set view"
+    _before: tuple[str | None, str | None, str | None] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        if self.laterality not in (None, "R", "L"):
+            raise ValueError(f"laterality must be 'R', 'L' or None, got {self.laterality!r}")
+
+    def do(self, model: StudyAnnotations) -> None:
+        img = model.image(self.image)
+        self._before = (img.laterality, img.view, img.view_source)
+        model.set_view(self.image, self.laterality, self.view, "reader")
+
+    def undo(self, model: StudyAnnotations) -> None:
+        assert self._before is not None, "undo before do"
+        model.set_view(self.image, *self._before)

@@ -312,6 +312,9 @@ def feret(points: ArrayLike) -> Feret:
     i, j = np.unravel_index(int(np.argmax(d2)), d2.shape)
     a, b = hull[i], hull[j]
     long_axis = float(math.sqrt(d2[i, j]))
+    if long_axis == 0.0:  # distinct points whose squared distance underflows (subnormal floats)
+        p = (float(a[0]), float(a[1]))
+        return Feret(0.0, 0.0, p, p)
     direction = (b - a) / long_axis
     normal = np.array([-direction[1], direction[0]])
     proj = hull @ normal

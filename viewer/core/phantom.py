@@ -135,6 +135,80 @@ def breast_point(rows: int, cols: int, laterality: str, depth: float, height: fl
     return (float(x), float(height * rows))
 
 
+def _outline(rows: int, cols: int, view: str) -> tuple[float, float, float]:
+    """The breast's half ellipse: centre row, half height (rows) and depth (columns) at the chest wall."""
+    if view == "CC":
+        return 0.5 * rows, 0.45 * rows, 0.68 * cols
+    return 0.45 * rows, 0.62 * rows, 0.72 * cols
+
+
+def _pectoral(rows: int, cols: int) -> tuple[float, float]:
+    """Where the pectoral muscle's edge meets the top row (depth in columns) and the chest wall (row)."""
+    return 0.33 * cols, 0.55 * rows
+
+
+@dataclass(frozen=True)
+class TrueLandmarks:
+    """Where the generator put the nipple and the chest wall of one phantom view.
+
+    ``nipple`` is the apex of the breast outline (the point farthest from the chest
+    wall edge), ``chest_wall`` two points ``(x, y)`` on the chest wall line: the image
+    edge on CC, the pectoral muscle's edge on MLO.
+    """
+
+    nipple: tuple[float, float]
+    chest_wall: tuple[tuple[float, float], tuple[float, float]]
+
+
+def phantom_landmarks(rows: int, cols: int, laterality: str, view: str) -> TrueLandmarks:
+    """The nipple and chest wall line the generator draws for this geometry (the tests' truth)."""
+    _check_view(laterality, view)
+    yc, _, a = _outline(rows, cols, view)
+
+    def x_at(depth: float) -> float:
+        return float(depth) if laterality == "L" else float((cols - 1) - depth)
+
+    if view == "CC":
+        wall = ((x_at(0.0), 0.0), (x_at(0.0), float(rows - 1)))
+    else:
+        p0, py = _pectoral(rows, cols)
+        wall = ((x_at(p0), 0.0), (x_at(0.0), float(py)))
+    return TrueLandmarks((x_at(a), float(yc)), wall)
+
+
+def place_finding(
+    rows: int,
+    cols: int,
+    spacing_mm: tuple[float, float],
+    laterality: str,
+    clock_hour: float,
+    behind_nipple_mm: float,
+    off_axis_mm: float,
+) -> dict[str, tuple[float, float]]:
+    """``(x, y)`` on CC and on MLO of one finding placed at a clock position.
+
+    The breast is modelled as the nipple axis (the line from the nipple straight back
+    to the chest wall): the finding lies ``behind_nipple_mm`` along it and
+    ``off_axis_mm`` from it towards ``clock_hour`` (12 superior, 3 to the patient's
+    left as a reader facing the patient sees it, DOMAIN.md section 6). CC shows the
+    left-right offset along its rows, MLO the superior-inferior one along its rows
+    (the obliquity of MLO is ignored).
+    """
+    angle = math.radians(30.0 * clock_hour)
+    to_left = off_axis_mm * math.sin(angle)  # towards the patient's left
+    up = off_axis_mm * math.cos(angle)  # towards the head
+    row_mm, col_mm = spacing_mm
+    back = behind_nipple_mm / col_mm * (-1.0 if laterality == "L" else 1.0)
+    out: dict[str, tuple[float, float]] = {}
+    for view in ("CC", "MLO"):
+        nx, ny = phantom_landmarks(rows, cols, laterality, view).nipple
+        down_letter = patient_orientation(laterality, view)[1]
+        # CC rows run left-right (their letter says which way), MLO rows run to the feet.
+        dy = to_left / row_mm * (1.0 if down_letter == "L" else -1.0) if view == "CC" else -up / row_mm
+        out[view] = (nx + back, ny + dy)
+    return out
+
+
 def _check_view(laterality: str, view: str) -> None:
     if laterality not in ("L", "R"):
         raise ValueError(f"laterality must be 'L' or 'R', got {laterality!r}")
@@ -161,10 +235,7 @@ def _tissue(
     x = np.arange(cols, dtype=np.float32)
     depth = x if laterality == "L" else (cols - 1) - x
     y = np.arange(rows, dtype=np.float32)
-    if view == "CC":
-        yc, b, a = 0.5 * rows, 0.45 * rows, 0.68 * cols
-    else:
-        yc, b, a = 0.45 * rows, 0.62 * rows, 0.72 * cols
+    yc, b, a = _outline(rows, cols, view)
     rho = np.sqrt((depth[None, :] / a) ** 2 + ((y[:, None] - yc) / b) ** 2)
     inside = rho < 1.0
     # Compression makes the breast flat in the middle; it thins only near the skin.
@@ -186,7 +257,7 @@ def _tissue(
 
     if view == "MLO":
         # Pectoral muscle: a bright triangle in the upper chest-wall corner.
-        p0, py = 0.33 * cols, 0.55 * rows
+        p0, py = _pectoral(rows, cols)
         s = depth[None, :] / p0 + y[:, None] / py
         muscle = np.clip((1.0 - s) / 0.02, 0.0, 1.0) * inside
         img = img + MUSCLE_GAIN * muscle * edge

@@ -249,6 +249,7 @@ class MammoImage:
             columns=self.columns,
             laterality=self.laterality,
             view=self.view,
+            view_source=self.view_source,
             dicom_spacing=self.spacing,
         )
 

@@ -49,8 +49,10 @@ def _roi(
     index: int,
     spacing: Spacing,
     stats: dict[str, float] | None = None,
+    center: Point | None = None,
 ) -> dict[str, Any]:
-    center = polygon_centroid(points) if len(points) >= 3 else points[0]
+    if center is None:
+        center = polygon_centroid(points) if len(points) >= 3 else points[0]
     area_px = polygon_area(points) if len(points) >= 3 else 0.0
     area = spacing.area_mm2(area_px)
     roi: dict[str, Any] = {
@@ -80,7 +82,8 @@ def _calcification(calc: Calcification, index: int, spacing: Spacing) -> dict[st
         stats = {"Max": float(calc.intensity.peak), "Mean": float(calc.intensity.mean)}
     if calc.outline is None:
         return _roi("Calcification", TYPE_POINT, [calc.center], index, spacing, stats)
-    return _roi("Calcification", TYPE_CONTOUR, list(calc.outline), index, spacing, stats)
+    # Center is the mark's own centre (where the reader clicked the speck), read back on import
+    return _roi("Calcification", TYPE_CONTOUR, list(calc.outline), index, spacing, stats, calc.center)
 
 
 def _cluster(cluster: Cluster, img: ImageAnnotations, index: int) -> dict[str, Any] | None:

@@ -17,6 +17,9 @@ with the same coordinate convention as today (x = column, y = row, pixel centres
 integers), single-frame images only, no clusters and no calibrations. Sizes are measured
 again from each outline with the recorded spacing (version 0 stored only the long axis).
 
+Version 1 had no ``reading`` (landmarks, CC/MLO links, the study assessment): version 2
+adds an empty one; nothing else changed.
+
 Each step ``MIGRATIONS[v]`` turns a version-``v`` document into a version-``v + 1`` one.
 """
 
@@ -27,6 +30,7 @@ from typing import Any
 
 from viewer.core.annotations import Calcification, ImageAnnotations, Sizes
 from viewer.core.geometry import Spacing, SpacingSource
+from viewer.core.reading import StudyAssessment
 from viewer.store.serialize import SCHEMA_VERSION, image_to_dict
 
 _V0_LABELS = {
@@ -99,7 +103,12 @@ def _v0_to_v1(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1}
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    empty = {"landmarks": [], "links": [], "assessment": StudyAssessment().to_dict(), "locations": []}
+    return dict(data, schema_version=2, reading=empty)
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1, 1: _v1_to_v2}
 
 
 def migrate(data: dict[str, Any], version: int) -> dict[str, Any]:

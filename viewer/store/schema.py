@@ -69,7 +69,7 @@ def _pointer(path: Any) -> str:
 
 
 def problems(data: Any, limit: int = 50) -> list[Problem]:
-    """Everything wrong with ``data`` as a version-1 sidecar (at most ``limit``), in order."""
+    """Everything wrong with ``data`` as a version-2 sidecar (at most ``limit``), in order."""
     found = sorted(_detailed().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     out: list[Problem] = []
     for error in found[:limit]:
@@ -78,7 +78,7 @@ def problems(data: Any, limit: int = 50) -> list[Problem]:
 
 
 def is_valid(data: Any) -> bool:
-    """True when ``data`` is a valid version-1 sidecar document (fast path)."""
+    """True when ``data`` is a valid version-2 sidecar document (fast path)."""
     try:
         _compiled(None)(data)
     except fastjsonschema.JsonSchemaException:

@@ -1,4 +1,4 @@
-"""The annotation model <-> the sidecar's JSON document (schema version 1).
+"""The annotation model <-> the sidecar's JSON document (schema version 2).
 
 Every point is written as ``[x, y]`` in pixels of the stored image: x = column, y = row,
 pixel centres at integer coordinates (the convention of :mod:`viewer.core.geometry`).
@@ -34,8 +34,9 @@ from viewer.core.annotations import (
 from viewer.core.geometry import Point, Spacing, SpacingSource
 from viewer.store import schema
 from viewer.store.errors import SidecarError
+from viewer.store.reading_serialize import reading_from_dict, reading_to_dict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 PROGRAM_NAME = "mammo-viewer"
 
 
@@ -76,7 +77,7 @@ def _intensity_to_dict(i: Intensity | None) -> dict[str, float] | None:
 
 
 def _calcification_to_dict(c: Calcification) -> dict[str, Any]:
-    return {
+    d = {
         "id": c.id,
         "center": _point(c.center),
         "outline": _polygon(c.outline),
@@ -87,6 +88,9 @@ def _calcification_to_dict(c: Calcification) -> dict[str, Any]:
         "created": c.created,
         "modified": c.modified,
     }
+    if c.imported:  # written only when set: files of marks made here stay as they were
+        d["imported"] = c.imported
+    return d
 
 
 def _metrics(cluster: Cluster, image: ImageAnnotations) -> dict[str, Any] | None:
@@ -104,7 +108,7 @@ def _metrics(cluster: Cluster, image: ImageAnnotations) -> dict[str, Any] | None
 
 
 def _cluster_to_dict(c: Cluster, image: ImageAnnotations) -> dict[str, Any]:
-    return {
+    d = {
         "id": c.id,
         "state": c.state.value,
         "member_ids": list(c.member_ids),
@@ -118,6 +122,11 @@ def _cluster_to_dict(c: Cluster, image: ImageAnnotations) -> dict[str, Any]:
         "modified": c.modified,
         "metrics": _metrics(c, image),
     }
+    if c.morphology is not None:
+        d["morphology"] = c.morphology
+    if c.imported:
+        d["imported"] = c.imported
+    return d
 
 
 def _calibration_to_dict(c: Calibration) -> dict[str, Any]:
@@ -133,7 +142,7 @@ def _calibration_to_dict(c: Calibration) -> dict[str, Any]:
 
 def image_to_dict(img: ImageAnnotations, with_calcifications: bool = True) -> dict[str, Any]:
     """One image's entry of the sidecar (its calcifications as an empty list if not wanted)."""
-    return {
+    d = {
         "sop_instance_uid": img.sop_instance_uid,
         "frame": img.frame,
         "study_instance_uid": img.study_instance_uid,
@@ -150,10 +159,13 @@ def image_to_dict(img: ImageAnnotations, with_calcifications: bool = True) -> di
         ),
         "clusters": [_cluster_to_dict(c, img) for c in img.clusters.values()],
     }
+    if img.view_source is not None:
+        d["view_source"] = img.view_source
+    return d
 
 
 def to_dict(model: StudyAnnotations) -> dict[str, Any]:
-    """The sidecar document of ``model`` in plain JSON types (schema version 1)."""
+    """The sidecar document of ``model`` in plain JSON types (schema version 2)."""
     data = to_dict_skeleton(model)
     for doc, img in zip(data["images"], model.images.values(), strict=True):
         doc["calcifications"] = [_calcification_to_dict(c) for c in img.calcifications.values()]
@@ -245,6 +257,7 @@ def to_dict_skeleton(model: StudyAnnotations) -> dict[str, Any]:
         "created": model.created,
         "modified": model.modified,
         "images": [image_to_dict(img, with_calcifications=False) for img in model.images.values()],
+        "reading": reading_to_dict(model),
     }
 
 
@@ -302,6 +315,7 @@ def _calcification_from_dict(d: dict[str, Any]) -> Calcification:
         reader=d.get("reader", ""),
         created=d.get("created", ""),
         modified=d.get("modified", ""),
+        imported=d.get("imported", ""),
     )
 
 
@@ -318,6 +332,8 @@ def _cluster_from_dict(d: dict[str, Any]) -> Cluster:
         reader=d.get("reader", ""),
         created=d.get("created", ""),
         modified=d.get("modified", ""),
+        morphology=d.get("morphology"),
+        imported=d.get("imported", ""),
     )
 
 
@@ -345,6 +361,7 @@ def image_from_dict(d: dict[str, Any]) -> ImageAnnotations:
         columns=int(d["columns"]),
         laterality=d["laterality"],
         view=d["view"],
+        view_source=d.get("view_source"),
         dicom_spacing=_spacing_from_dict(d["dicom_spacing"]),
         calibration=(_calibration_from_dict(d["calibration"]) if d["calibration"] is not None else None),
     )
@@ -368,7 +385,7 @@ def image_from_dict(d: dict[str, Any]) -> ImageAnnotations:
 
 
 def from_dict(data: dict[str, Any]) -> StudyAnnotations:
-    """The model of a schema-valid version-1 document; inverse of :func:`to_dict`.
+    """The model of a schema-valid version-2 document; inverse of :func:`to_dict`.
 
     Raises ``ValueError`` (naming the image) for what the schema cannot express: repeated
     ids, clusters naming unknown marks, the same image twice, invalid spacing numbers.
@@ -380,6 +397,7 @@ def from_dict(data: dict[str, Any]) -> StudyAnnotations:
         if img.key in model.images:
             raise ValueError(f"image {img.sop_instance_uid} frame {img.frame} appears twice")
         model.images[img.key] = img
+    model.reading = reading_from_dict(data["reading"])
     model.created = data["created"]
     model.modified = data["modified"]
     return model
