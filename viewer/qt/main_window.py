@@ -46,6 +46,7 @@ from viewer.qt.marks_layer import MarksLayer
 from viewer.qt.marks_panel import MarksPanel
 from viewer.qt.persistence import BackgroundWriter
 from viewer.qt.saving import AUTOSAVE_DELAY_MS, Saving
+from viewer.qt.server_opening import ServerOpening
 from viewer.qt.settings import Preferences
 from viewer.qt.study_opening import StudyOpening
 from viewer.qt.tool_context import ViewToolContext
@@ -53,6 +54,7 @@ from viewer.qt.undo import ModelCommand
 from viewer.qt.view_controls import ViewControls
 from viewer.qt.window_menus import build_menus
 from viewer.qt.workflow import Workflow
+from viewer.sources.server_store import ServerAnnotationStore
 from viewer.store.lexicon_file import load_preferred_lexicon
 from viewer.store.locations import user_data_dir
 from viewer.store.session import AnnotationStore
@@ -73,7 +75,7 @@ class MainWindow(QMainWindow):
         self.prefs = prefs or Preferences()
         self.reader = reader or self.prefs.reader
         self.study: Study | None = None
-        self.store: AnnotationStore | None = None
+        self.store: AnnotationStore | ServerAnnotationStore | None = None
         self.model = StudyAnnotations(self.reader)
         self.undo_stack = QUndoStack(self)
         self.tools: dict[str, Tool] = {
@@ -90,6 +92,7 @@ class MainWindow(QMainWindow):
         self.last_message = ""
         self.saving = Saving(self)
         self.opening = StudyOpening(self)
+        self.server_opening = ServerOpening(self)
         self.editing = MarkEditing(self)
         self.entry_keys = EntryKeys(self)
         self.cells = CellLayers(self)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from viewer.qt.persistence import BackgroundWriter
+from viewer.sources.server_store import ServerAnnotationStore
 from viewer.store.serialize import serialize
 
 if TYPE_CHECKING:
@@ -60,7 +61,11 @@ class Saving(QObject):
             return False
         snapshot, store = window.model.snapshot(), window.store
         self._save_clean_index = window.undo_stack.index()
-        self.writer.submit("save", lambda: store.save_bytes(serialize(snapshot)))
+
+        def write() -> None:
+            store.save_bytes(serialize(snapshot))  # a server store also sends it (or keeps it here)
+
+        self.writer.submit("save", write)
         if wait:
             self.writer.wait()
             QCoreApplication.processEvents()
@@ -77,6 +82,11 @@ class Saving(QObject):
     def _write_finished(self, kind: str, error: str) -> None:
         window = self.window
         if kind == "save":
+            store = window.store
+            if error and isinstance(store, ServerAnnotationStore) and store.conflict is not None:
+                window.notify(f"Not saved to the server: {error}")
+                window.server_opening.resolve_conflict(store)
+                return
             if error:
                 QMessageBox.critical(
                     window,
@@ -90,7 +100,10 @@ class Saving(QObject):
             self.dirty_without_command = False
             if window.store is not None:
                 window.store.discard_recovery()
-                window.notify(f"Saved {window.model.count()[0]} marks to {window.store.path}")
+                if isinstance(window.store, ServerAnnotationStore):
+                    window.notify(f"{window.model.count()[0]} marks: {window.store.last_result.message}")
+                else:
+                    window.notify(f"Saved {window.model.count()[0]} marks to {window.store.path}")
             window.update_title()
         elif error:
             window.notify(f"Autosave failed: {error}")

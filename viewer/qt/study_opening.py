@@ -4,7 +4,7 @@ annotation file (with its notices, read-only reason and recovery), the files wit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,7 @@ from viewer.core.annotations import ImageKey, StudyAnnotations
 from viewer.dicom.study import Study, open_studies
 from viewer.qt.cell_layers import frame_label
 from viewer.qt.image_view import image_key
+from viewer.sources.server_store import ServerAnnotationStore
 from viewer.store.session import AnnotationStore
 
 if TYPE_CHECKING:
@@ -36,8 +37,16 @@ class StudyOpening:
         if folder:
             self.open_paths([Path(folder)])
 
-    def open_paths(self, paths: Sequence[Path]) -> bool:
-        """Open a study; per-file problems are listed, the rest of the study opens."""
+    def open_paths(
+        self,
+        paths: Sequence[Path],
+        store_factory: Callable[[Study], AnnotationStore | ServerAnnotationStore] | None = None,
+    ) -> bool:
+        """Open a study; per-file problems are listed, the rest of the study opens.
+
+        ``store_factory`` opens the reader's annotations elsewhere than beside the files
+        (a study from a server keeps them on the server).
+        """
         window = self.window
         if not self.close_study():
             return False
@@ -59,7 +68,10 @@ class StudyOpening:
         if window.background_decoding:
             window.loading.load_shown()
 
-        store = AnnotationStore.open(study.folder, window.reader, study.study_instance_uid)
+        if store_factory is not None:
+            store = store_factory(study)
+        else:
+            store = AnnotationStore.open(study.folder, window.reader, study.study_instance_uid)
         window.store = store
         try:
             model = store.load()
@@ -92,7 +104,8 @@ class StudyOpening:
                 f"{len(studies)} studies found; showing {study.folder.name}. "
                 "Open the folder as a worklist (Ctrl+Shift+W) to go through them."
             )
-        window.prefs.add_recent_path(str(study.folder))
+        if store_factory is None:
+            window.prefs.add_recent_path(str(study.folder))
         window.view_controls.rebuild_presets()
         window.update_title()
         return True

@@ -37,6 +37,7 @@ def build_menus(window: MainWindow) -> None:
     opening = window.opening
     file_menu.addAction(act("Open &files...", opening.open_files_dialog, QKeySequence.StandardKey.Open))
     file_menu.addAction(act("Open f&older...", opening.open_folder_dialog, "Ctrl+Shift+O"))
+    file_menu.addAction(act("Open from ser&ver...", window.server_opening.open_dialog, "Ctrl+Shift+U"))
     window.save_action = act(
         "&Save annotations",
         window.save,
@@ -44,6 +45,13 @@ def build_menus(window: MainWindow) -> None:
         tip="Save the marks as JSON beside the study's DICOM files",
     )
     file_menu.addAction(window.save_action)
+    file_menu.addAction(
+        act(
+            "&Publish marks to the server (DICOM SR)",
+            window.server_opening.publish,
+            tip="Store this reader's marks as a TID 1500 report in the study on the server",
+        )
+    )
     file_menu.addSeparator()
     file_menu.addAction(act("Reader &name...", window.ask_reader))
     file_menu.addSeparator()

@@ -98,6 +98,8 @@ class ServerAnnotationStore:
         self.conflict: SaveConflictError | None = None
         self.others: dict[str, StudyAnnotations] = {}
         """Other readers' annotations as last read from the server, by reader key."""
+        self.last_result = PushResult(False, "Not saved yet.")
+        """The outcome of the last save or push, for the status bar."""
         self._model = local.load()
         self._base_digest = ""
         self._pending = False
@@ -207,6 +209,11 @@ class ServerAnnotationStore:
         return self.rest is not None
 
     @property
+    def path(self) -> Path:
+        """This computer's copy of the reader's annotations (what is sent to the server)."""
+        return self.local.path
+
+    @property
     def pending(self) -> bool:
         """True when a save is on this computer only, waiting for the server."""
         return self._pending
@@ -242,10 +249,12 @@ class ServerAnnotationStore:
         """
         self.local.save_bytes(data, revision)
         if self.rest is None:
-            return PushResult(False, f"Saved on this computer ({self.local.path}).")
+            self.last_result = PushResult(False, f"Saved on this computer ({self.local.path}).")
+            return self.last_result
         self._pending = True
         self._write_sync_state()
-        return self.push()
+        self.last_result = self.push()
+        return self.last_result
 
     def push(self) -> PushResult:
         """Send the last local save to the server; see the module's description."""

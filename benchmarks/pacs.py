@@ -1,0 +1,141 @@
+"""PACS figures for docs/scaling.md: saves per second with 1, 4 and 8 clients, open latency.
+
+Starts a real Orthanc (Debian's orthanc + orthanc-dicomweb) on a free loopback port with a
+temporary storage, uploads the demo study, then measures:
+
+- saves per second: N processes, each a different reader, each saving a growing set of
+  marks into the same study (read, replace its part, write with If-Match) ROUNDS times;
+- open latency: retrieving the four views by WADO-RS into an empty cache and opening them
+  (cold), and opening the same study again from the cache (warm).
+
+    python benchmarks/pacs.py [--rounds 30] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests" / "pacs"))
+sys.path.insert(0, str(HERE.parent))
+
+from viewer.dicom.demo import write_demo_study  # noqa: E402
+from viewer.dicom.study import open_study  # noqa: E402
+from viewer.sources.dicomweb import DicomwebServer  # noqa: E402
+from viewer.sources.pacs_cache import StudyCache  # noqa: E402
+
+from orthanc_server import OrthancServer, find_orthanc  # noqa: E402
+from pacs_writers import data_folder, save_rounds  # noqa: E402
+
+
+def _saves_per_second(
+    server: OrthancServer, study_uid: str, sop_uid: str, root: Path, n: int, rounds: int
+) -> dict[str, float]:
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(n + 1)
+    out = ctx.Queue()
+    procs = [
+        ctx.Process(
+            target=save_rounds,
+            args=(
+                data_folder(root, f"n{n}-pc{i}"),
+                server.dicomweb,
+                study_uid,
+                sop_uid,
+                f"Bench {n}-{i}",
+                rounds,
+                barrier,
+                out,
+            ),
+        )
+        for i in range(n)
+    ]
+    for p in procs:
+        p.start()
+    barrier.wait(timeout=300)
+    start = time.perf_counter()
+    results = [out.get(timeout=1200) for _ in procs]
+    elapsed = time.perf_counter() - start
+    for p in procs:
+        p.join()
+    sent = sum(r[2] for r in results)
+    kept = sum(r[3] for r in results)
+    return {
+        "clients": n,
+        "saves": n * rounds,
+        "seconds": elapsed,
+        "saves_per_s": n * rounds / elapsed,
+        "sent": sent,
+        "left_for_later": kept,
+    }
+
+
+def _open_latency(server: OrthancServer, study_uid: str, root: Path) -> dict[str, float]:
+    cache = StudyCache(root / "cache")
+    start = time.perf_counter()
+    folder = DicomwebServer(server.dicomweb).retrieve_study(study_uid, cache)
+    study = open_study([folder])
+    for image in study.by_view().values():
+        image.pixels(0)
+    cold = time.perf_counter() - start
+    start = time.perf_counter()
+    folder = DicomwebServer(server.dicomweb).retrieve_study(study_uid, cache)
+    study = open_study([folder])
+    for image in study.by_view().values():
+        image.pixels(0)
+    warm = time.perf_counter() - start
+    return {"cold_s": cold, "warm_s": warm}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if find_orthanc() is None:
+        print("Orthanc or its DICOMweb plugin is not installed", file=sys.stderr)
+        return 2
+    import pydicom
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        files = write_demo_study(root / "demo")
+        header = pydicom.dcmread(files[0], stop_before_pixels=True)
+        os.environ["MAMMO_VIEWER_DATA_DIR"] = str(root / "data")
+        with OrthancServer(root / "orthanc") as server:
+            server.upload(files)
+            latency = [
+                _open_latency(server, str(header.StudyInstanceUID), root / f"open{i}") for i in range(3)
+            ]
+            saves = [
+                _saves_per_second(
+                    server, str(header.StudyInstanceUID), str(header.SOPInstanceUID), root, n, args.rounds
+                )
+                for n in (1, 4, 8)
+            ]
+    load = os.getloadavg()
+    report = {"saves": saves, "open": latency, "load_average": load, "cpus": os.cpu_count()}
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"{'clients':>8}{'saves':>8}{'seconds':>10}{'saves/s':>10}{'sent':>6}{'later':>7}")
+    for row in saves:
+        print(
+            f"{row['clients']:>8}{row['saves']:>8}{row['seconds']:>10.2f}{row['saves_per_s']:>10.1f}{row['sent']:>6}{row['left_for_later']:>7}"
+        )
+    cold = sorted(r["cold_s"] for r in latency)[1]
+    warm = sorted(r["warm_s"] for r in latency)[1]
+    print(f"open the 4-view demo study (median of 3): cold cache {cold:.2f} s, warm cache {warm:.2f} s")
+    print(f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} CPUs")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
