@@ -59,9 +59,12 @@ def _saves_per_second(
     ]
     for p in procs:
         p.start()
-    barrier.wait(timeout=300)
+    barrier.wait(timeout=900)
     start = time.perf_counter()
-    results = [out.get(timeout=1200) for _ in procs]
+    results = [out.get(timeout=1800) for _ in procs]
+    failed = [r[5] for r in results if r[5]]
+    if failed:
+        raise SystemExit(f"a writer failed: {failed[0]}")
     elapsed = time.perf_counter() - start
     for p in procs:
         p.join()

@@ -30,8 +30,19 @@ def save_rounds(
 ) -> None:
     """Open the study as ``reader``, then add one mark and save, ``rounds`` times.
 
-    Puts ``(reader, mark ids, saves sent, saves kept locally, conflicts)`` on ``out``.
+    Puts ``(reader, mark ids, saves sent, saves kept locally, conflicts, error)`` on ``out``
+    (conflicts -1 and the error when the worker failed).
     """
+    try:
+        out.put(_save_rounds(data_folder, base, study_uid, sop_uid, reader, rounds, barrier))
+    except BaseException as exc:  # the parent must hear of it, not wait for a result
+        out.put((reader, [], 0, 0, -1, f"{type(exc).__name__}: {exc}"))
+        raise
+
+
+def _save_rounds(
+    data_folder: str, base: str, study_uid: str, sop_uid: str, reader: str, rounds: int, barrier: Any
+) -> tuple[str, list[str], int, int, int, str]:
     os.environ["MAMMO_VIEWER_DATA_DIR"] = data_folder
     from viewer.sources.server_store import SaveConflictError, ServerAnnotationStore
 
@@ -40,7 +51,7 @@ def save_rounds(
     record = model.ensure_image(ImageAnnotations(sop_uid, dicom_spacing=SPACING, rows=2400, columns=1900))
     ids: list[str] = []
     sent = kept = conflicts = 0
-    barrier.wait(timeout=120)
+    barrier.wait(timeout=900)  # a loaded machine starts 8 interpreters slowly
     for i in range(rounds):
         x, y = 100.0 + 5 * i, 100.0 + 40 * (sum(map(ord, reader)) % 40)
         square = [(x - 1, y - 1), (x + 1, y - 1), (x + 1, y + 1), (x - 1, y + 1)]
@@ -57,7 +68,7 @@ def save_rounds(
     if store.pending and not conflicts:
         sent += store.push().sent
     store.close()
-    out.put((reader, ids, sent, kept, conflicts))
+    return (reader, ids, sent, kept, conflicts, "")
 
 
 def data_folder(root: Path, name: str) -> str:

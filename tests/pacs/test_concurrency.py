@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import queue
 from pathlib import Path
 
 import pydicom
@@ -42,7 +43,16 @@ def _run(
     ]
     for p in procs:
         p.start()
-    results = [out.get(timeout=600) for _ in procs]
+    results = []
+    while len(results) < len(procs):
+        try:
+            results.append(out.get(timeout=5))
+        except queue.Empty:
+            if not any(p.is_alive() for p in procs) and out.empty():
+                codes = [p.exitcode for p in procs]
+                raise AssertionError(f"writers ended without a result (exit codes {codes})") from None
+    failed = [r for r in results if r[5]]
+    assert not failed, failed
     for p in procs:
         p.join(timeout=60)
         assert p.exitcode == 0
@@ -69,7 +79,7 @@ class TestTeam:
         uid = str(pydicom.dcmread(demo_files[0], stop_before_pixels=True).StudyInstanceUID)
         on_server = _server_ids(own_orthanc, uid)
         assert set(on_server) == {f"reader-{i}" for i in range(WRITERS)}
-        for reader, ids, _sent, _kept, conflicts in results:
+        for reader, ids, _sent, _kept, conflicts, _error in results:
             assert conflicts == 0
             assert len(ids) == ROUNDS
             assert on_server[reader.lower().replace(" ", "-")] == set(ids)

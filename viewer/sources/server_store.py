@@ -279,6 +279,8 @@ class ServerAnnotationStore:
             return PushResult(
                 False, "The server stayed busy: saved on this computer, sent with the next save."
             )
+        except (ServerError, ServerDocumentError) as exc:  # e.g. an HTTP 500: nothing is lost here
+            return PushResult(False, f"{exc}: saved on this computer, sent with the next save.")
         self.conflict = None
         self._pending = False
         self._write_sync_state()
