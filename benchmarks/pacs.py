@@ -97,6 +97,36 @@ def _open_latency(server: OrthancServer, study_uid: str, root: Path) -> dict[str
     return {"cold_s": cold, "warm_s": warm}
 
 
+def _local_open(files: list[Path]) -> float:
+    """Baseline: the same study opened from a local folder (as a folder study is)."""
+    start = time.perf_counter()
+    study = open_study([files[0].parent])
+    for image in study.by_view().values():
+        image.pixels(0)
+    return time.perf_counter() - start
+
+
+def _local_saves(root: Path, study_uid: str, sop_uid: str, rounds: int) -> float:
+    """Baseline: saves per second of one reader into a local study folder (the sidecar)."""
+    from viewer.core.annotations import Calcification, ImageAnnotations, StudyAnnotations
+    from viewer.store.session import AnnotationStore
+
+    from pacs_writers import SPACING
+
+    folder = root / "local-study"
+    folder.mkdir(parents=True, exist_ok=True)
+    model = StudyAnnotations("Local", study_uid)
+    record = model.ensure_image(ImageAnnotations(sop_uid, dicom_spacing=SPACING, rows=2400, columns=1900))
+    with AnnotationStore.open(folder, "Local", study_uid) as store:
+        start = time.perf_counter()
+        for i in range(rounds):
+            x = 100.0 + 5 * i
+            square = [(x - 1, 99.0), (x + 1, 99.0), (x + 1, 101.0), (x - 1, 101.0)]
+            model.put_calcification(record.key, Calcification.create((x, 100.0), square, SPACING))
+            store.save(model)
+        return rounds / (time.perf_counter() - start)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=30)
@@ -114,6 +144,10 @@ def main() -> int:
         os.environ["MAMMO_VIEWER_DATA_DIR"] = str(root / "data")
         with OrthancServer(root / "orthanc") as server:
             server.upload(files)
+            local_open = sorted(_local_open(files) for _ in range(3))[1]
+            local_saves = _local_saves(
+                root, str(header.StudyInstanceUID), str(header.SOPInstanceUID), args.rounds
+            )
             latency = [
                 _open_latency(server, str(header.StudyInstanceUID), root / f"open{i}") for i in range(3)
             ]
@@ -124,7 +158,13 @@ def main() -> int:
                 for n in (1, 4, 8)
             ]
     load = os.getloadavg()
-    report = {"saves": saves, "open": latency, "load_average": load, "cpus": os.cpu_count()}
+    report = {
+        "saves": saves,
+        "open": latency,
+        "baseline": {"local_open_s": local_open, "local_saves_per_s": local_saves},
+        "load_average": load,
+        "cpus": os.cpu_count(),
+    }
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
@@ -135,7 +175,11 @@ def main() -> int:
         )
     cold = sorted(r["cold_s"] for r in latency)[1]
     warm = sorted(r["warm_s"] for r in latency)[1]
-    print(f"open the 4-view demo study (median of 3): cold cache {cold:.2f} s, warm cache {warm:.2f} s")
+    print(f"baseline: one reader saving into a local study folder: {local_saves:.1f} saves/s")
+    print(
+        f"open the 4-view demo study (median of 3): cold cache {cold:.2f} s, warm cache {warm:.2f} s; "
+        f"baseline from a local folder {local_open:.2f} s"
+    )
     print(f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} CPUs")
     return 0
 
