@@ -26,13 +26,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "pacs"))
 sys.path.insert(0, str(HERE.parent))
 
+from tests.fixtures.orthanc_server import OrthancServer, find_orthanc  # noqa: E402
+from tests.fixtures.pacs_writers import data_folder, save_rounds  # noqa: E402
 from viewer.dicom.demo import write_demo_study  # noqa: E402
 from viewer.dicom.study import open_study  # noqa: E402
 from viewer.sources.dicomweb import DicomwebServer  # noqa: E402
 from viewer.sources.pacs_cache import StudyCache  # noqa: E402
-
-from orthanc_server import OrthancServer, find_orthanc  # noqa: E402
-from pacs_writers import data_folder, save_rounds  # noqa: E402
 
 
 def _saves_per_second(
@@ -108,10 +107,9 @@ def _local_open(files: list[Path]) -> float:
 
 def _local_saves(root: Path, study_uid: str, sop_uid: str, rounds: int) -> float:
     """Baseline: saves per second of one reader into a local study folder (the sidecar)."""
+    from tests.fixtures.pacs_writers import SPACING
     from viewer.core.annotations import Calcification, ImageAnnotations, StudyAnnotations
     from viewer.store.session import AnnotationStore
-
-    from pacs_writers import SPACING
 
     folder = root / "local-study"
     folder.mkdir(parents=True, exist_ok=True)

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.orthanc_server import OrthancServer, find_orthanc
 from viewer.dicom.demo import write_demo_study
-
-from orthanc_server import OrthancServer, find_orthanc
 
 SHARED_FILES = (
     "openrem_MG-Im-GE_Seno_1_ForPresentation.dcm",

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pydicom
 
+from tests.fixtures.orthanc_server import OrthancServer
+from tests.fixtures.pacs_writers import data_folder, save_rounds
 from viewer.sources.orthanc_rest import ANNOTATION_ATTACHMENT, OrthancRest
 from viewer.sources.server_document import SharedAnnotations
-
-from orthanc_server import OrthancServer
-from pacs_writers import data_folder, save_rounds
 
 WRITERS = 8
 ROUNDS = 50
@@ -43,7 +42,7 @@ def _run(
     ]
     for p in procs:
         p.start()
-    results = []
+    results: list[tuple] = []
     while len(results) < len(procs):
         try:
             results.append(out.get(timeout=5))

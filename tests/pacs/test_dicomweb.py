@@ -7,11 +7,10 @@ from pathlib import Path
 import pydicom
 import pytest
 
+from tests.fixtures.orthanc_server import OrthancServer
 from viewer.dicom.study import open_study
 from viewer.sources.dicomweb import DicomwebServer, ServerError, is_url, parse_url
 from viewer.sources.pacs_cache import StudyCache, server_key
-
-from orthanc_server import OrthancServer
 
 
 def _demo_uid(demo_files: list[Path]) -> str:
@@ -83,7 +82,7 @@ class TestSearch:
 
     def test_unreachable_server_says_so(self) -> None:
         """A server that does not answer gives a message naming it, not a traceback."""
-        from orthanc_server import free_port
+        from tests.fixtures.orthanc_server import free_port
 
         base = f"http://127.0.0.1:{free_port()}/dicom-web"
         with pytest.raises(ServerError, match="cannot be reached") as caught:

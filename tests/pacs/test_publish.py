@@ -10,14 +10,13 @@ import highdicom as hd
 import pydicom
 import pytest
 
+from tests.fixtures.orthanc_server import OrthancServer
+from tests.fixtures.pacs_clients import add_mark, open_from_server
 from viewer.core.annotations import StudyAnnotations
 from viewer.dicom.study import open_study
 from viewer.session.publish import publish_sr
 from viewer.sources.dicomweb import DicomwebServer, ServerError
 from viewer.sources.pacs_cache import StudyCache
-
-from orthanc_server import OrthancServer
-from pacs_clients import add_mark, open_from_server
 
 
 def _dciodvfy(path: Path) -> list[str]:
@@ -49,7 +48,7 @@ class TestPublish:
         ds.save_as(path, enforce_file_format=True)
         assert _dciodvfy(path) == []
         report = hd.sr.srread(path)
-        groups = report.content.get_planar_roi_measurement_groups()
+        groups = report.content.get_planar_roi_measurement_groups()  # type: ignore[attr-defined]
         assert len(groups) == len(marks)
         assert ds.PatientID == pydicom.dcmread(demo_files[0], stop_before_pixels=True).PatientID
         # the images are still the study's images; the SR is one more object, not an image

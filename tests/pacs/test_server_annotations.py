@@ -10,6 +10,8 @@ import orjson
 import pydicom
 import pytest
 
+from tests.fixtures.orthanc_server import OrthancServer
+from tests.fixtures.pacs_clients import add_mark, machine, mark_ids, open_from_server, open_store
 from viewer.dicom.study import Study
 from viewer.sources.orthanc_rest import ANNOTATION_ATTACHMENT, OrthancRest
 from viewer.sources.server_document import SharedAnnotations
@@ -17,9 +19,6 @@ from viewer.sources.server_status import overall, read_statuses, set_status
 from viewer.sources.server_store import CONFLICT_MESSAGE, SaveConflictError
 from viewer.sources.worklist_status import Status
 from viewer.store import sidecar
-
-from orthanc_server import OrthancServer
-from pacs_clients import add_mark, machine, mark_ids, open_from_server, open_store
 
 
 @pytest.fixture
@@ -66,7 +65,8 @@ class TestRoundTrip:
         assert set(by_id) == {m.id for m in marks}
         for mark in marks:
             assert by_id[mark.id].sizes == mark.sizes
-            assert by_id[mark.id].sizes is not None and by_id[mark.id].sizes.long_axis_mm is not None
+            sizes = by_id[mark.id].sizes
+            assert sizes is not None and sizes.long_axis_mm is not None
         assert second_study.by_view().keys() == study.by_view().keys()
         second.close()
 

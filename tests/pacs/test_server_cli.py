@@ -8,14 +8,13 @@ import orjson
 import pydicom
 import pytest
 
+from tests.fixtures.orthanc_server import OrthancServer
+from tests.fixtures.pacs_clients import add_mark, open_from_server, open_store
 from viewer.cli import main
 from viewer.sources.dicomweb import DicomwebServer
 from viewer.sources.orthanc_rest import OrthancRest
 from viewer.sources.server_status import set_status
 from viewer.sources.worklist_status import Status
-
-from orthanc_server import OrthancServer
-from pacs_clients import add_mark, open_from_server, open_store
 
 
 @pytest.fixture
@@ -58,7 +57,7 @@ class TestWorklistOfAServer:
 
     def test_unreachable(self, capsys: pytest.CaptureFixture[str]) -> None:
         """A server that does not answer: exit 1 and a sentence naming it."""
-        from orthanc_server import free_port
+        from tests.fixtures.orthanc_server import free_port
 
         base = f"http://127.0.0.1:{free_port()}/dicom-web"
         assert main(["worklist", base, "--json"]) == 1

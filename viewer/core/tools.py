@@ -17,6 +17,7 @@ import numpy as np
 from viewer.core.annotations import Calcification, Calibration, ImageAnnotations, ImageKey, new_id, utc_now
 from viewer.core.commands import AddCalcification, Command, ReplaceCalcification, SetCalibration
 from viewer.core.geometry import Point, Spacing, point_in_polygon, polygon_area, polygon_centroid
+from viewer.core.windowing import ModalityLut
 
 
 class EventKind(str, Enum):
@@ -52,7 +53,14 @@ class ToolContext(Protocol):
     @property
     def reader(self) -> str: ...
 
-    def modality_pixels(self) -> np.ndarray: ...
+    def stored_pixels(self) -> np.ndarray:
+        """Stored values of the frame under the pointer (not converted: a click converts its window)."""
+        ...
+
+    @property
+    def modality_lut(self) -> ModalityLut:
+        """The Modality LUT of that frame (PS3.3 C.11.1)."""
+        ...
 
     def push(self, command: Command) -> None: ...
 
@@ -107,7 +115,12 @@ class CalcificationTool:
             ctx.push(AddCalcification(ctx.image_key, calc, text="add point mark"))
             return True
         result = find_calcification(
-            ctx.modality_pixels(), event.x, event.y, spacing, bright_is_high=ctx.bright_is_high
+            ctx.stored_pixels(),
+            event.x,
+            event.y,
+            spacing,
+            bright_is_high=ctx.bright_is_high,
+            modality=ctx.modality_lut,
         )
         if not result.found or result.outline is None or result.center is None:
             ctx.notify(result.reason or "no calcification found here")
@@ -159,16 +172,32 @@ class RulerTool:
         return False
 
 
-def mark_at(ctx: ToolContext, x: float, y: float) -> Calcification | None:
-    """The mark whose outline holds (x, y), else the nearest centre within the pick radius."""
+PICK_RADIUS_SCREEN_PX = 8.0
+"""How far (screen pixels) from a mark's centre or vertex a click still takes it: the one
+tolerance of every hit-test (selection by click, the edit tool, redraw)."""
+
+
+def pick_radius_px(zoom: float) -> float:
+    """:data:`PICK_RADIUS_SCREEN_PX` in image pixels at ``zoom`` screen pixels per image pixel."""
+    return PICK_RADIUS_SCREEN_PX / max(zoom, 1e-6)
+
+
+def hit_test(image: ImageAnnotations, x: float, y: float, radius: float) -> Calcification | None:
+    """The mark under ``(x, y)``: one whose outline holds the point, else the nearest centre
+    within ``radius`` image pixels, else None. The one mark hit-test of the program."""
     best: tuple[float, Calcification] | None = None
-    for calc in ctx.annotations.calcifications.values():
+    for calc in image.calcifications.values():
         if calc.outline is not None and point_in_polygon(x, y, calc.outline):
             return calc
         d = float(np.hypot(calc.center[0] - x, calc.center[1] - y))
-        if d <= ctx.pick_radius and (best is None or d < best[0]):
+        if d <= radius and (best is None or d < best[0]):
             best = (d, calc)
     return best[1] if best else None
+
+
+def mark_at(ctx: ToolContext, x: float, y: float) -> Calcification | None:
+    """:func:`hit_test` in the tool's view, with its pick radius."""
+    return hit_test(ctx.annotations, x, y, ctx.pick_radius)
 
 
 class EditTool:

@@ -1,7 +1,7 @@
 """``mammo-viewer render FILE --out PNG [--voi SPEC] [--frame N]``: the displayed image.
 
 Writes the 8-bit grey image exactly as the viewer shows it with the chosen VOI, through
-the same :func:`~viewer.core.windowing.display_lut` the viewer uses, at full resolution
+the same :func:`~viewer.core.display_lut.display_lut` the viewer uses, at full resolution
 in stored pixel orientation (no hanging mirror). ``SPEC`` is ``window:N`` or ``lut:N``
 (the N-th window / VOI LUT of the file, counting from 1), ``auto`` (the tissue window),
 or ``C,W`` (a window with the file's VOI function, as a drag gives). Default: the
@@ -14,7 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from viewer.core.windowing import VoiPreset, apply_display_lut, display_lut
+from viewer.core.display_lut import apply_display_lut, display_lut
+from viewer.core.windowing import VoiPreset
 from viewer.dicom.image import DicomImageError, MammoImage
 
 
@@ -46,8 +47,9 @@ def choose_voi(image: MammoImage, spec: str | None, frame: int = 0) -> VoiPreset
     text = spec.strip().lower()
     if text == "auto":
         return image.auto_voi(frame)
-    windows = [p for p in image.voi_presets if p.kind == "window"]
-    tables = [p for p in image.voi_presets if p.kind == "lut"]
+    presets = image.frame_header(frame).voi_presets
+    windows = [p for p in presets if p.kind == "window"]
+    tables = [p for p in presets if p.kind == "lut"]
     kind, _, number = text.partition(":")
     if kind in ("window", "lut") and number:
         available = windows if kind == "window" else tables
@@ -80,7 +82,7 @@ def render(image: MammoImage, out: Path, spec: str | None = None, frame: int = 0
     voi = choose_voi(image, spec, frame)
     pixels = image.pixels(frame)
     low, high = image.stored_range
-    lut = display_lut(low, high, image.modality_lut, voi, image.invert_default)
+    lut = display_lut(low, high, image.frame_header(frame).modality_lut, voi, image.invert_default)
     grey = apply_display_lut(pixels, lut, low)
     try:
         Image.fromarray(grey).save(out, format="PNG")  # uint8 2-D: mode "L"

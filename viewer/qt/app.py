@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QApplication, QInputDialog
 from viewer.qt.loader import shutdown_decode_pool
 from viewer.qt.main_window import MainWindow
 from viewer.qt.settings import Preferences
-from viewer.sources.dicomweb import is_url
 
 
 def demo_study_folder() -> Path:
@@ -65,12 +64,9 @@ def run_gui(paths: Sequence[str], screenshot: str | None = None, reader: str | N
         if ok and name.strip():
             prefs.reader = name.strip()
     window = MainWindow(prefs)
+    folders = [Path(p) for p in paths] if paths else [demo_study_folder()]
     window.show()
-    urls = [p for p in paths if is_url(p)]
-    if urls:  # a study on a DICOMweb server: retrieved (or found in the cache), marks on the server
-        opened = window.server_opening.open_url(urls[0])
-    else:
-        opened = window.open_paths([Path(p) for p in paths] if paths else [demo_study_folder()])
+    opened = window.open_paths(folders)
     if screenshot:
         out = Path(screenshot)
         status: list[int] = [1]

@@ -21,13 +21,14 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from viewer.core.annotations import ImageKey
+from viewer.core.display_lut import apply_display_lut, display_lut
 from viewer.core.pyramid import Pyramid
 from viewer.core.tools import PointerEvent
-from viewer.core.windowing import VoiPreset, display_lut
+from viewer.core.windowing import VoiPreset
 from viewer.dicom.image import MammoImage
 from viewer.qt.view_box import MammoViewBox
 from viewer.qt.view_overlays import ViewOverlays, ViewSketch
-from viewer.qt.view_render import apply_lut, crop_covers, level_crop
+from viewer.qt.view_render import crop_covers, level_crop
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
@@ -125,7 +126,7 @@ class ImageView(pg.GraphicsView):
         self._level_offset = 0
         self._provisional_voi = None
         coarse = self._pyramid.level(self._pyramid.max_level)
-        values = image.modality_lut.apply(np.array([coarse.min(), coarse.max()]))
+        values = image.frame_header(frame).modality_lut.apply(np.array([coarse.min(), coarse.max()]))
         self._value_range = (float(np.min(values)), float(np.max(values)))
         self.invert = image.invert_default
         self.voi = image.default_voi(frame)
@@ -133,6 +134,18 @@ class ImageView(pg.GraphicsView):
         self._rebuild_lut()
         self.fit()
         self._update_overlays()
+
+    def set_failed(self, image: MammoImage, message: str) -> None:
+        """Say in the cell that ``image`` could not be decoded, and why; nothing is drawn."""
+        self.image = None
+        self.frame = 0
+        self._pyramid = None
+        self._rendered_key = None
+        self.item.clear()
+        reason = message.removeprefix(f"{image.path.name}: ")
+        label = image.view_label if image.laterality and image.view else self.cell_label
+        self.overlays.show_failed(label, f"{reason} ({image.path.name})")
+        self._place_overlays()
 
     # -- progressive loading (viewer.qt.loader) -----------------------------------
     def set_loading(self, image: MammoImage, frame: int = 0) -> None:
@@ -166,23 +179,18 @@ class ImageView(pg.GraphicsView):
         automatic one from the preview when the default needs the full pixels; the
         view is fitted. Never decodes.
         """
-        from viewer.core.windowing import auto_window
         from viewer.dicom.views import mirror_from_orientation
 
         first = self.image is not image or self.frame != frame or self._pyramid is None
-        self._adopt_pyramid(image, Pyramid(array), max(0, int(level)))
+        self._adopt_pyramid(image, Pyramid(array), max(0, int(level)), frame)
         if first:
             self.image = image
             self.frame = frame
             self.invert = image.invert_default
-            if image.voi_presets and not image.for_processing:
-                self.voi = image.voi_presets[0]
-                self._provisional_voi = None
-            else:
-                modality = np.asarray(image.modality_lut.apply(array), dtype=np.float64)
-                center, width = auto_window(modality, image.background_high)
-                self.voi = VoiPreset.window(center, width, name="Auto (tissue)")
-                self._provisional_voi = self.voi
+            modality = np.asarray(image.frame_header(frame).modality_lut.apply(array), dtype=np.float64)
+            self.voi = image.default_voi(frame, modality)
+            presets = image.frame_header(frame).voi_presets
+            self._provisional_voi = None if any(self.voi is p for p in presets) else self.voi
             mirror = mirror_from_orientation(image.laterality, image.patient_orientation)
             self._configure_geometry(
                 image, bool(mirror) if mirror is not None else self._guess_mirror(image, array)
@@ -208,7 +216,7 @@ class ImageView(pg.GraphicsView):
             and self._pyramid is not None
             and self._level_offset > 0
         )
-        self._adopt_pyramid(image, pyramid, 0)
+        self._adopt_pyramid(image, pyramid, 0, frame)
         if swap:
             if self._provisional_voi is not None and self.voi is self._provisional_voi:
                 self.voi = image.default_voi(frame)  # the user has not changed it
@@ -228,12 +236,12 @@ class ImageView(pg.GraphicsView):
             self.fit()
         self._update_overlays()
 
-    def _adopt_pyramid(self, image: MammoImage, pyramid: Pyramid, offset: int) -> None:
+    def _adopt_pyramid(self, image: MammoImage, pyramid: Pyramid, offset: int, frame: int) -> None:
         self._pyramid = pyramid
         self._level_offset = offset
         self._rendered_key = None
         coarse = pyramid.level(pyramid.max_level)
-        values = image.modality_lut.apply(np.array([coarse.min(), coarse.max()]))
+        values = image.frame_header(frame).modality_lut.apply(np.array([coarse.min(), coarse.max()]))
         self._value_range = (float(np.min(values)), float(np.max(values)))
 
     def _configure_geometry(self, image: MammoImage, mirror: bool) -> None:
@@ -254,7 +262,7 @@ class ImageView(pg.GraphicsView):
     @staticmethod
     def _guess_mirror(image: MammoImage, array: np.ndarray) -> bool:
         """The hanging mirror guessed from which side of the preview holds the tissue."""
-        from viewer.core.windowing import tissue_mask
+        from viewer.core.tissue_window import tissue_mask
         from viewer.dicom.views import mirror_from_tissue
 
         if image.laterality is None:
@@ -273,10 +281,19 @@ class ImageView(pg.GraphicsView):
         """Show another frame of the same image, keeping zoom, pan and window."""
         if self.image is None:
             return
+        if self._lut is None or self._level_offset > 0:
+            self.set_image(self.image, frame)  # paged while loading: show that frame now
+            return
+        previous = self.image.frame_header(self.frame)
+        if self.voi is not None and any(self.voi is p for p in previous.voi_presets):
+            # the reader kept the file's window: the new frame's own (Frame VOI LUT) applies
+            presets = self.image.frame_header(frame).voi_presets
+            self.voi = presets[0] if presets else self.voi
         self.frame = frame
         self._pyramid = Pyramid(self.image.pixels(frame))
         self._rendered_key = None
-        self.render()
+        self._rebuild_lut()  # a frame's own rescale (Pixel Value Transformation)
+        self._update_overlays()
 
     def set_voi(self, voi: VoiPreset, *, emit: bool = True) -> None:
         """Apply a VOI (preset or dragged window)."""
@@ -313,7 +330,8 @@ class ImageView(pg.GraphicsView):
         if self.image is None or self.voi is None:
             return
         lo, hi = self.image.stored_range
-        self._lut = display_lut(lo, hi, self.image.modality_lut, self.voi, self.invert)
+        modality = self.image.frame_header(self.frame).modality_lut
+        self._lut = display_lut(lo, hi, modality, self.voi, self.invert)
         self._lut_offset = lo
         self._rendered_key = None
         self.render()
@@ -411,7 +429,7 @@ class ImageView(pg.GraphicsView):
             return
         self._rendered_key = key
         crop = data[r0:r1, c0:c1]
-        shown = apply_lut(self._lut, crop, self._lut_offset)
+        shown = apply_display_lut(crop, self._lut, self._lut_offset)
         # levels=None: uint8 shown as it is (Grayscale8), no per-frame colour table.
         self.item.setImage(shown, autoLevels=False, levels=None)
         self.item.setRect(QRectF(c0 * scale - 0.5, r0 * scale - 0.5, (c1 - c0) * scale, (r1 - r0) * scale))

@@ -5,6 +5,8 @@ The layer listens to the model and redraws only what a change names.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -47,6 +49,21 @@ def _polygon_path(points: object) -> QPainterPath:
     return path
 
 
+REASON_WIDTH = 34
+"""Characters per line of a suggestion's reason on the image."""
+
+
+def cluster_label(cluster: Cluster) -> str:
+    """What a cluster outline says: kind and count, and for a suggestion the reason
+    ("9 calcifications over 34 mm in a line: linear?"); a confirmed one its distribution."""
+    n = len(cluster.member_ids)
+    if cluster.confirmed:
+        return f"cluster ({n})" + (f": {cluster.distribution}" if cluster.distribution else "")
+    # wrapped: a one-line reason is wider than a cluster near the cell's edge leaves room for
+    reason = textwrap.fill(cluster.note, REASON_WIDTH) if cluster.note else ""
+    return f"suggested cluster ({n})" + (f"\n{reason}" if reason else "")
+
+
 def size_label(calc: Calcification) -> str:
     """The text beside a mark: long axis with the spacing source, or "not measured"."""
     if calc.sizes is None:
@@ -77,8 +94,9 @@ class MarksLayer:
         self._calc_items: dict[str, tuple[QGraphicsPathItem, pg.TextItem | None]] = {}
         self._cluster_items: dict[str, tuple[QGraphicsPathItem, pg.TextItem]] = {}
         self.suggestions: list[Cluster] = []
-        self._zoomed_in = self._zoom_allows_labels()
+        self._zoomed_in = False
         self._label_rect: QRectF | None = None
+        self._update_label_rect()
         # Fixed-size rings so that marks stay visible when the whole breast is on screen.
         self._dots = pg.ScatterPlotItem(pxMode=True, size=11, symbol="o", brush=QBrush(Qt.BrushStyle.NoBrush))
         self._dots.setZValue(10)
@@ -105,7 +123,8 @@ class MarksLayer:
         rect = self._label_rect
         return rect is None or rect.contains(QPointF(*calc.center))
 
-    def _range_changed(self) -> None:
+    def _update_label_rect(self) -> bool:
+        """Note the zoom and the area near the screen; True if labels became allowed or not."""
         zoomed_in = self._zoom_allows_labels()
         flipped = zoomed_in != self._zoomed_in
         self._zoomed_in = zoomed_in
@@ -114,6 +133,11 @@ class MarksLayer:
             self._label_rect = rect.adjusted(
                 -rect.width() / 2, -rect.height() / 2, rect.width() / 2, rect.height() / 2
             )
+        return flipped
+
+    def _range_changed(self) -> None:
+        flipped = self._update_label_rect()
+        zoomed_in = self._zoomed_in
         if flipped or zoomed_in:
             self._refresh_labels()
         if flipped:
@@ -330,13 +354,7 @@ class MarksLayer:
         item = QGraphicsPathItem(_polygon_path(outline))
         item.setPen(_pen(color, 1.5, style))
         item.setZValue(8)
-        label = pg.TextItem(
-            f"cluster ({len(cluster.member_ids)})"
-            if confirmed
-            else f"suggested cluster ({len(cluster.member_ids)})",
-            color=color,
-            anchor=(0.5, 1),
-        )
+        label = pg.TextItem(cluster_label(cluster), color=color, anchor=(0.5, 1), fill=(0, 0, 0, 150))
         top = outline[int(np.argmin(outline[:, 1]))]
         label.setPos(float(top[0]), float(top[1]))
         label.setZValue(9)

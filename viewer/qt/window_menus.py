@@ -27,6 +27,10 @@ TOOLS = (
 )
 """(tool name, menu text, key) in menu and toolbar order; "pan" is no tool."""
 
+REDO_KEYS = [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
+"""Redo on every platform, each key once (the platform's Redo key is one of them, or on
+macOS Cmd+Shift+Z, which Qt spells Ctrl+Shift+Z): a key registered twice is ambiguous."""
+
 
 def build_menus(window: MainWindow) -> None:
     """Build the menus and the toolbar; sets the window's ``save_action``, ``tool_actions``,
@@ -37,7 +41,6 @@ def build_menus(window: MainWindow) -> None:
     opening = window.opening
     file_menu.addAction(act("Open &files...", opening.open_files_dialog, QKeySequence.StandardKey.Open))
     file_menu.addAction(act("Open f&older...", opening.open_folder_dialog, "Ctrl+Shift+O"))
-    file_menu.addAction(act("Open from ser&ver...", window.server_opening.open_dialog, "Ctrl+Shift+U"))
     window.save_action = act(
         "&Save annotations",
         window.save,
@@ -45,27 +48,17 @@ def build_menus(window: MainWindow) -> None:
         tip="Save the marks as JSON beside the study's DICOM files",
     )
     file_menu.addAction(window.save_action)
-    file_menu.addAction(
-        act(
-            "&Publish marks to the server (DICOM SR)",
-            window.server_opening.publish,
-            tip="Store this reader's marks as a TID 1500 report in the study on the server",
-        )
-    )
     file_menu.addSeparator()
     file_menu.addAction(act("Reader &name...", window.ask_reader))
     file_menu.addSeparator()
     file_menu.addAction(act("&Quit", window.close, QKeySequence.StandardKey.Quit))
 
     edit_menu = menu.addMenu("&Edit")
-    undo = window.undo_stack.createUndoAction(window, "&Undo")
-    undo.setShortcut(QKeySequence.StandardKey.Undo)
-    redo = window.undo_stack.createRedoAction(window, "&Redo")
-    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)])
-    edit_menu.addAction(undo)
-    edit_menu.addAction(redo)
-    window.addAction(undo)
-    window.addAction(redo)
+    window.undo_action = act("&Undo", window.undo, QKeySequence.StandardKey.Undo)
+    window.redo_action = act("&Redo", window.redo)
+    window.redo_action.setShortcuts(REDO_KEYS)
+    edit_menu.addAction(window.undo_action)
+    edit_menu.addAction(window.redo_action)
     edit_menu.addSeparator()
     edits = window.editing
     edit_menu.addAction(act("&Delete selected marks", edits.delete_selected, QKeySequence.StandardKey.Delete))

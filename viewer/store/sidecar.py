@@ -1,7 +1,9 @@
 """The annotation file beside a study: where it is, how it is read and written.
 
-One JSON file per study and reader, ``mammo-annotations.<reader>.json`` in the study's
-folder (format: ``docs/annotation-format.md``, schema: ``resources/annotations.schema.json``).
+One JSON file per study and reader: ``mammo-annotations.<reader>.json`` in the study's
+folder, or ``mammo-annotations.<reader>.study-<key>.json`` when the folder holds more than
+one study (:func:`study_key`; :mod:`viewer.store.shared_folder` splits an older shared file)
+(format: ``docs/annotation-format.md``, schema: ``resources/annotations.schema.json``).
 Coordinates in the file are ``[x, y]`` pixels: x = column, y = row, pixel centres at
 integers.
 
@@ -15,19 +17,17 @@ This module is the public face of :mod:`viewer.store`; the GUI keeps one
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from viewer.core.annotations import StudyAnnotations
-from viewer.store import schema
 from viewer.store.atomic import write_atomic
 from viewer.store.errors import CorruptSidecarError, NewerSidecarError, SidecarError
-from viewer.store.migrate import document_version, migrate
 from viewer.store.serialize import SCHEMA_VERSION, from_dict, serialize, to_dict
+from viewer.store.sidecar_reading import SidecarReading, Stage, read_sidecar_bytes
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -39,10 +39,12 @@ __all__ = [
     "from_dict",
     "load",
     "load_document",
+    "reader_of_name",
     "reader_slug",
     "save",
     "serialize",
     "sidecar_path",
+    "study_key",
     "to_dict",
     "write_atomic",
 ]
@@ -61,14 +63,39 @@ def reader_slug(reader: str) -> str:
     return slug[:60] or "anonymous"
 
 
-def sidecar_path(study_folder: Path, reader: str) -> Path:
-    """``<study_folder>/mammo-annotations.<reader-slug>.json``: one file per study and reader."""
-    return Path(study_folder) / f"{SIDECAR_PREFIX}{reader_slug(reader)}{SIDECAR_SUFFIX}"
+STUDY_KEY_PREFIX = "study-"
+_STUDY_KEY = re.compile(r"study-[0-9a-f]{12}")
+
+
+def study_key(study_uid: str) -> str:
+    """The part of a file name that tells one study of a shared folder from the others:
+    ``study-`` and 12 hex digits of the SHA-256 of the Study Instance UID."""
+    digest = hashlib.sha256(study_uid.strip().encode("ascii", "replace")).hexdigest()
+    return f"{STUDY_KEY_PREFIX}{digest[:12]}"
+
+
+def sidecar_path(study_folder: Path, reader: str, study_uid: str | None = None) -> Path:
+    """Where a reader's annotations of a study go.
+
+    ``<study_folder>/mammo-annotations.<reader-slug>.json`` when the folder holds one study
+    (``study_uid`` None); ``mammo-annotations.<reader-slug>.study-<key>.json`` for a study
+    of a folder that holds several, so that two studies never share a file.
+    """
+    middle = reader_slug(reader) if study_uid is None else f"{reader_slug(reader)}.{study_key(study_uid)}"
+    return Path(study_folder) / f"{SIDECAR_PREFIX}{middle}{SIDECAR_SUFFIX}"
 
 
 def is_sidecar_name(name: str) -> bool:
     """True for a sidecar's file name (not its lock, recovery, backup or temporary files)."""
-    return name.startswith(SIDECAR_PREFIX) and name.endswith(SIDECAR_SUFFIX) and name.count(".") == 2
+    if not (name.startswith(SIDECAR_PREFIX) and name.endswith(SIDECAR_SUFFIX)):
+        return False
+    parts = name[len(SIDECAR_PREFIX) : -len(SIDECAR_SUFFIX)].split(".")
+    return len(parts) == 1 or (len(parts) == 2 and _STUDY_KEY.fullmatch(parts[1]) is not None)
+
+
+def reader_of_name(name: str) -> str:
+    """The reader slug in a sidecar's file name."""
+    return name[len(SIDECAR_PREFIX) : -len(SIDECAR_SUFFIX)].split(".")[0]
 
 
 @dataclass
@@ -83,52 +110,51 @@ class LoadedSidecar:
         return self.version < SCHEMA_VERSION
 
 
-def parse(data: bytes, path: Path) -> tuple[dict[str, Any], int]:
-    """Decode, version-check, migrate and validate a sidecar's bytes.
-
-    Returns the current-version document and the version found on disk. Raises
-    :class:`CorruptSidecarError` or :class:`NewerSidecarError` naming ``path``.
-    """
-    try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise CorruptSidecarError(
-            f"{path} is not a readable annotation file (invalid JSON: {exc}). It was left "
-            "unchanged; the study opens read-only for this reader."
-        ) from None
-    if not isinstance(doc, dict):
-        raise CorruptSidecarError(
-            f"{path} is not an annotation file (no JSON object at the top). "
-            "It was left unchanged; the study opens read-only."
+def _error(reading: SidecarReading, path: Path) -> SidecarError:
+    """The exception for a failed reading, naming ``path`` and what the user can do."""
+    kept = "It was left unchanged; the study opens read-only"
+    version = reading.version
+    reason = reading.problems[0] if reading.problems else ""
+    if reading.failed is Stage.JSON:
+        if reason.startswith("not valid JSON"):
+            detail = reason.removeprefix("not valid JSON: ")
+            return CorruptSidecarError(
+                f"{path} is not a readable annotation file (invalid JSON: {detail}). {kept} for this reader."
+            )
+        return CorruptSidecarError(f"{path} is not an annotation file (no JSON object at the top). {kept}.")
+    if reading.failed is Stage.VERSION:
+        return CorruptSidecarError(
+            f"{path} has no schema_version: it is not a mammo-viewer annotation file. {kept}."
         )
-    version = document_version(doc)
-    if version is None:
-        raise CorruptSidecarError(
-            f"{path} has no schema_version: it is not a mammo-viewer "
-            "annotation file. It was left unchanged; the study opens read-only."
-        )
-    if version > SCHEMA_VERSION:
-        raise NewerSidecarError(
+    if reading.failed is Stage.NEWER:
+        return NewerSidecarError(
             f"{path} was written by a newer mammo-viewer (schema version {version}; this program "
             f"reads up to {SCHEMA_VERSION}). It was left unchanged and the study opens read-only "
             "for this reader: update mammo-viewer to edit it."
         )
-    if version < SCHEMA_VERSION:
-        try:
-            doc = migrate(doc, version)
-        except (ValueError, KeyError, TypeError, IndexError) as exc:
-            raise CorruptSidecarError(
-                f"{path} (schema version {version}) cannot be upgraded: {exc!s}. It was left "
-                "unchanged; the study opens read-only."
-            ) from None
-    if not schema.is_valid(doc):
-        found = schema.problems(doc, limit=_MAX_PROBLEMS_SHOWN)
-        listed = "; ".join(str(p) for p in found)
-        raise CorruptSidecarError(
-            f"{path} does not match the annotation format ({listed}). It was left unchanged; "
-            "the study opens read-only. `mammo-viewer validate` lists every problem."
+    if reading.failed is Stage.MIGRATION:
+        detail = reason.split(": ", 1)[-1]
+        return CorruptSidecarError(f"{path} (schema version {version}) cannot be upgraded: {detail}. {kept}.")
+    if reading.failed is Stage.SCHEMA:
+        listed = "; ".join(reading.problems)
+        return CorruptSidecarError(
+            f"{path} does not match the annotation format ({listed}). {kept}. "
+            "`mammo-viewer validate` lists every problem."
         )
-    return doc, version
+    detail = reason.removeprefix("/images: ")
+    return CorruptSidecarError(f"{path} is inconsistent ({detail}). {kept}.")
+
+
+def parse(data: bytes, path: Path) -> tuple[dict[str, Any], int]:
+    """Decode, version-check, migrate and validate a sidecar's bytes (:mod:`viewer.store.sidecar_reading`).
+
+    Returns the current-version document and the version found on disk. Raises
+    :class:`CorruptSidecarError` or :class:`NewerSidecarError` naming ``path``.
+    """
+    reading = read_sidecar_bytes(data, _MAX_PROBLEMS_SHOWN, build_model=False)
+    if reading.failed is not None or reading.document is None or reading.version is None:
+        raise _error(reading, path)
+    return reading.document, reading.version
 
 
 def load_document(path: Path) -> LoadedSidecar:
@@ -146,14 +172,10 @@ def load_document(path: Path) -> LoadedSidecar:
         data = path.read_bytes()
     except OSError as exc:
         raise SidecarError(f"cannot read {path}: {exc.strerror or exc}") from None
-    doc, version = parse(data, path)
-    try:
-        model = from_dict(doc)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CorruptSidecarError(
-            f"{path} is inconsistent ({exc!s}). It was left unchanged; the study opens read-only."
-        ) from None
-    return LoadedSidecar(model, version)
+    reading = read_sidecar_bytes(data, _MAX_PROBLEMS_SHOWN)
+    if reading.failed is not None or reading.model is None or reading.version is None:
+        raise _error(reading, path)
+    return LoadedSidecar(reading.model, reading.version)
 
 
 def load(path: Path) -> StudyAnnotations:
