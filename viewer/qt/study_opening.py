@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from viewer.core.annotations import ImageKey, StudyAnnotations
 from viewer.dicom.study import Study, open_studies
+from viewer.qt import reading_setup
 from viewer.qt.cell_layers import frame_label
 from viewer.qt.image_view import image_key
 from viewer.store.session import AnnotationStore
@@ -56,6 +57,7 @@ class StudyOpening:
         hung = set(id(img) for img in by_view.values())
         extra = [img for img in study.images if id(img) not in hung]
         leftovers = window.hanging.show_study(by_view, extra, loading=window.background_decoding)
+        reading_setup.study_opened(window, study)
         if window.background_decoding:
             window.loading.load_shown()
 
@@ -114,6 +116,7 @@ class StudyOpening:
         window.cells.attach_all(model)
         window.marks_panel.set_model(model, names)
         window.saving.dirty_without_command = False
+        reading_setup.model_set(window, model)
 
     def show_problems(self, study: Study) -> None:
         window = self.window

@@ -71,9 +71,18 @@ class ViewOverlays:
         self.banner.hide()
 
     def show_image(
-        self, image: MammoImage, voi: VoiPreset | None, invert: bool, frame: int, zoom_percent: float
+        self,
+        image: MammoImage,
+        voi: VoiPreset | None,
+        invert: bool,
+        frame: int,
+        zoom_percent: float,
+        note: str = "",
     ) -> None:
-        """View, spacing (with its source), window, zoom, size and frame of the shown image."""
+        """View, spacing (with its source), window, zoom, size and frame of the shown image.
+
+        ``note`` is a banner of the cell (e.g. "PRIOR 2023-01-02"), unless the image is For Processing.
+        """
         spacing = image.spacing
         if spacing.calibrated:
             sp = f"{spacing.col_mm:.4g} x {spacing.row_mm:.4g} mm/px<br>{spacing.label}"
@@ -87,6 +96,9 @@ class ViewOverlays:
         )
         if image.for_processing:
             self.banner.setText("FOR PROCESSING - not for diagnosis")
+            self.banner.show()
+        elif note:
+            self.banner.setText(note)
             self.banner.show()
         else:
             self.banner.hide()
