@@ -349,3 +349,55 @@ class TestRealMammograms:
         pixels, spacing, bright = self._open(shared_data, self.GE)
         for click in [(2263, 1529), (2121, 1603), (1678, 1999)]:
             assert not find_calcification(pixels, *click, spacing, bright_is_high=bright).found
+
+
+class TestRescaledValues:
+    """Thresholds follow the image's own quantisation: Rescale Slope 1/4095, 1 and 10 agree."""
+
+    SLOPES = (1 / 4095, 1.0, 10.0)
+
+    @staticmethod
+    def _phantom() -> Phantom:
+        specs = [CalcSpec((120.4, 250.2), 0.6), CalcSpec((300.0, 180.0), 0.3)]
+        return make_mammogram(500, 400, (0.07, 0.07), seed=3, calcifications=specs)
+
+    def test_same_outline_through_the_modality_lut(self) -> None:
+        """Stored values with their Modality LUT (the GUI path) give one outline for every slope."""
+        from viewer.core.windowing import ModalityLut
+
+        phantom = self._phantom()
+        spacing = _spacing((0.07, 0.07))
+        for truth in phantom.truth:
+            outlines, stored_peaks = [], []
+            for slope in self.SLOPES:
+                lut = ModalityLut(slope=slope, intercept=-7.0 * slope)
+                result = find_calcification(phantom.pixels, *truth.center, spacing, modality=lut)
+                assert result.found, f"nothing found with Rescale Slope {slope:g}"
+                assert result.outline is not None and result.intensity is not None
+                outlines.append(np.asarray(result.outline))
+                # intensities are modality values: back in stored units they agree
+                stored_peaks.append(result.intensity.peak / slope + 7.0)
+            for other in outlines[1:]:
+                assert other.shape == outlines[0].shape
+                assert np.allclose(other, outlines[0], atol=1e-3)
+            assert stored_peaks == pytest.approx([stored_peaks[0]] * 3, rel=1e-5)
+
+    def test_values_between_zero_and_one(self) -> None:
+        """Modality values 0..1 handed in directly (no LUT) are outlined as the stored ones.
+
+        An absolute noise floor of half a unit would drown every speck of a 0..1 image.
+        """
+        phantom = self._phantom()
+        spacing = _spacing((0.07, 0.07))
+        truth = phantom.truth[0]
+        base = find_calcification(phantom.pixels, *truth.center, spacing)
+        unit = find_calcification(phantom.pixels.astype(np.float64) / 4095.0, *truth.center, spacing)
+        big = find_calcification(phantom.pixels.astype(np.float64) * 10.0, *truth.center, spacing)
+        assert base.outline is not None and unit.outline is not None and big.outline is not None
+        assert np.allclose(unit.outline, base.outline, atol=1e-3)
+        assert np.allclose(big.outline, base.outline, atol=1e-3)
+
+    def test_flat_noise_free_image_finds_nothing(self) -> None:
+        """A constant 0..1 image has no quantisation to measure against: nothing, no error."""
+        flat = np.full((200, 200), 0.25)
+        assert not find_calcification(flat, 100, 100, _spacing((0.07, 0.07))).found

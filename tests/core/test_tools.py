@@ -18,6 +18,7 @@ from viewer.core.tools import (
     PointerEvent,
     RulerTool,
 )
+from viewer.core.windowing import ModalityLut
 
 KEY: ImageKey = ("1.2.3", 0)
 SPACING = Spacing(0.07, 0.07, SpacingSource.IMAGER_PIXEL_SPACING, "mm at the detector (overestimates)")
@@ -55,8 +56,10 @@ class FakeContext:
     def selected_ids(self) -> set[str]:
         return self.selected
 
-    def modality_pixels(self) -> np.ndarray:
+    def stored_pixels(self) -> np.ndarray:
         return self.pixels
+
+    modality_lut = ModalityLut()
 
     def push(self, command: Command) -> None:
         self.stack.push(command)

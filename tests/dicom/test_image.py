@@ -267,6 +267,116 @@ class TestDisplayDefaults:
         assert image.mirror_for_hanging is (chest_wall_left == wanted_on_right)
 
 
+def _breast(bits_stored: int = 12, offset: int = 0, scale: int = 1) -> np.ndarray:
+    """A small synthetic mammogram (phantom), its values scaled and offset."""
+    from viewer.core.phantom import make_mammogram
+
+    phantom = make_mammogram(240, 200, (0.1, 0.1), "L", "CC", seed=4)
+    return (phantom.pixels.astype(np.int64) * scale + offset).astype(np.uint16)
+
+
+class TestFileWindowRules:
+    """The file's window, the automatic one, and what is said when they differ."""
+
+    def test_window_beyond_every_value_gives_the_automatic_one(self, make_ds: Callable[..., Dataset]) -> None:
+        """Window 2725/5310 over data at 32744-65535 would be all white: auto, with a note.
+
+        The file's window is still offered as a preset.
+        """
+        pixels = _breast(offset=32744, scale=8)
+        assert int(pixels.min()) >= 32744
+        ds = make_ds(pixels, bits_stored=16, WindowCenter=2725, WindowWidth=5310)
+        image = MammoImage.from_dataset(ds)
+        voi = image.default_voi()
+        assert voi.name == "Auto (tissue)"
+        assert voi.center is not None and voi.center > 32744
+        assert image.window_note() == "the file's window shows no tissue: automatic window used"
+        assert [(p.center, p.width) for p in image.voi_presets] == [(2725.0, 5310.0)]
+
+    def test_a_window_over_the_tissue_is_kept(self, make_ds: Callable[..., Dataset]) -> None:
+        """A narrow window inside the values is the file's choice: kept, no note."""
+        image = MammoImage.from_dataset(make_ds(_breast(), WindowCenter=2000, WindowWidth=100))
+        assert image.default_voi() is image.voi_presets[0]
+        assert image.window_note() is None
+
+    @pytest.mark.parametrize("function", ["SIGMOID", "LINEAR_EXACT", "LINEAR"])
+    def test_automatic_window_keeps_the_file_function(
+        self, make_ds: Callable[..., Dataset], function: str
+    ) -> None:
+        """A SIGMOID file gets a SIGMOID automatic window (and so for the other functions)."""
+        ds = make_ds(_breast(), WindowCenter=2000, WindowWidth=1000, VOILUTFunction=function)
+        image = MammoImage.from_dataset(ds)
+        assert image.auto_voi().function == function
+
+    def test_for_processing_sigmoid_stays_sigmoid(self, make_ds: Callable[..., Dataset]) -> None:
+        """For Processing: the automatic window is the default and still SIGMOID."""
+        ds = make_ds(_breast(), PresentationIntentType="FOR PROCESSING", WindowCenter=2000, WindowWidth=900)
+        ds.VOILUTFunction = "SIGMOID"
+        voi = MammoImage.from_dataset(ds).default_voi()
+        assert (voi.name, voi.function) == ("Auto (tissue)", "SIGMOID")
+
+    def test_rescaled_zero_to_one_image_gets_a_narrow_window(self, make_ds: Callable[..., Dataset]) -> None:
+        """Values 0..1 (slope 1/4095): the automatic window spans the tissue, not all of 0..1."""
+        ds = make_ds(_breast(), RescaleSlope="0.000244200244", RescaleIntercept="0")
+        image = MammoImage.from_dataset(ds)
+        plain = MammoImage.from_dataset(make_ds(_breast())).auto_voi()
+        voi = image.auto_voi()
+        assert voi.function == "LINEAR_EXACT"  # LINEAR has no width under 1
+        assert voi.width == pytest.approx((plain.width or 0) * 0.000244200244, rel=1e-3)
+
+
+class TestBadDisplayValues:
+    """Nonsense in the display attributes: a note naming the attribute and value, never an exception."""
+
+    def test_zero_slope(self, make_ds: Callable[..., Dataset]) -> None:
+        """Rescale Slope 0 would make every value equal: identity used, with a note."""
+        image = MammoImage.from_dataset(make_ds(RescaleSlope=0, RescaleIntercept=5))
+        assert (image.modality_lut.slope, image.modality_lut.intercept) == (1.0, 5.0)
+        assert any(
+            n.startswith("Rescale Slope (0028,1053) 0") and n.endswith("unusable: 1 used")
+            for n in image.notes
+        )
+
+    def test_nan_slope(self, make_ds: Callable[..., Dataset]) -> None:
+        """A NaN Rescale Slope is named."""
+        ds = make_ds()
+        ds.add_new(0x00281053, "DS", None)
+        ds[0x00281053]._value = "nan"
+        image = MammoImage.from_dataset(ds)
+        assert image.modality_lut.slope == 1.0
+        assert any(n.startswith("Rescale Slope (0028,1053) nan") for n in image.notes)
+
+    @pytest.mark.parametrize("width", ["0", "nan"])
+    def test_unusable_window_width(self, make_ds: Callable[..., Dataset], width: str) -> None:
+        """Width 0 or NaN: that window is not offered, the next one is, the note names it."""
+        ds = make_ds(_breast())
+        ds.add_new(0x00281050, "DS", None)
+        ds[0x00281050]._value = ["2000", "2100"]
+        ds.add_new(0x00281051, "DS", None)
+        ds[0x00281051]._value = [width, "800"]
+        image = MammoImage.from_dataset(ds)
+        assert [(p.center, p.width) for p in image.voi_presets] == [(2100.0, 800.0)]
+        assert (
+            f"Window Center/Width (0028,1050/1051) 2000/{width} (window 1) is unusable: not offered"
+            in image.notes
+        )
+
+    def test_only_unusable_windows_open_with_the_automatic_one(self, make_ds: Callable[..., Dataset]) -> None:
+        """No usable window at all: the image opens with the automatic window."""
+        ds = make_ds(_breast(), WindowCenter=2000, WindowWidth=0)
+        image = MammoImage.from_dataset(ds)
+        assert image.voi_presets == []
+        assert image.default_voi().name == "Auto (tissue)"
+        assert image.notes
+
+    def test_bad_spacing_is_a_note_too(self, make_ds: Callable[..., Dataset]) -> None:
+        """A magnification of 40 is among the image's notes, and the image opens."""
+        ds = make_ds(ImagerPixelSpacing=[0.1, 0.1], EstimatedRadiographicMagnificationFactor=40)
+        image = MammoImage.from_dataset(ds)
+        assert image.spacing.source is SpacingSource.IMAGER_PIXEL_SPACING
+        assert any("(0018,1114) 40 refused" in n for n in image.notes)
+
+
 class TestStorePixels:
     """Pixels decoded in a worker process join the cache."""
 

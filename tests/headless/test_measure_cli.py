@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from viewer.cli import main
@@ -96,6 +97,25 @@ class TestMeasureJson:
         assert "mm at the breast plane" in out
         assert "1. at 90,480: centre" in out and "long axis 1.0" in out
         assert "2. at 5,5: no calcification found here" in out
+
+    @pytest.mark.parametrize("slope", ["0.000244200244", "10"])
+    def test_rescaled_file_gives_the_same_outlines(
+        self, image_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], slope: str
+    ) -> None:
+        """A file whose Rescale Slope makes values 0..1 (or 0..40950) is outlined as slope 1."""
+        from pydicom import dcmread
+
+        ds = dcmread(image_file)
+        ds.RescaleSlope, ds.RescaleIntercept, ds.RescaleType = slope, "0", "US"
+        rescaled = tmp_path / "rescaled.dcm"
+        ds.save_as(rescaled, enforce_file_format=True)
+        clicks = _at([*_CLUSTER, _SINGLE])
+        base = _run_json(capsys, str(image_file), *clicks)["calcifications"]
+        other = _run_json(capsys, str(rescaled), *clicks)["calcifications"]
+        assert all(c["found"] for c in other)
+        for a, b in zip(base, other, strict=True):
+            assert np.allclose(b["outline"], a["outline"], atol=1e-3)
+            assert b["intensity"]["peak"] == pytest.approx(a["intensity"]["peak"] * float(slope), rel=1e-5)
 
 
 class TestMeasureSave:

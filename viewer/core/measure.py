@@ -3,9 +3,14 @@
 The outline is found in a small window around the click (so the cost does not depend on
 the image size):
 
-1. Values are sign-normalised so that "shown brighter" is higher (MONOCHROME1 and
-   images where dense is low are negated); the stored values are segmented, never the
-   screen, so the result does not depend on the window the reader uses.
+1. Only the window is converted: the Modality LUT is applied to the crop, never to the
+   whole frame. Values are sign-normalised so that "shown brighter" is higher
+   (MONOCHROME1 and images where dense is low are negated) and expressed in steps of
+   the image's own quantisation (one stored unit through the Rescale Slope), so every
+   threshold and noise floor is relative: a file whose values are 0..1 (Rescale Slope
+   1/4095) gives the same outline as one with values 0..4095 or 0..40950. The stored
+   values are segmented, never the screen, so the result does not depend on the window
+   the reader uses.
 2. The local tissue background is a morphological opening with a square larger than
    the speck (a "top-hat"): it follows dense tissue, tissue gradients and the skin line
    while removing anything smaller than the square.
@@ -31,6 +36,7 @@ from scipy import ndimage
 from viewer.core.annotations import Intensity
 from viewer.core.contour import iso_contour
 from viewer.core.geometry import Point, Spacing, polygon_centroid
+from viewer.core.windowing import ModalityLut
 
 NOT_FOUND = "no calcification found here"
 DEFAULT_SCALE_MM = 0.07
@@ -144,11 +150,28 @@ def _scale(spacing: Spacing) -> tuple[float, float]:
 
 
 def _noise_sigma(values: FloatArray) -> float:
-    """Pixel noise from the median absolute difference of neighbours (robust to edges)."""
+    """Pixel noise from the median absolute difference of neighbours (robust to edges).
+
+    ``values`` are in quantisation steps: the floor is half a step, the noise of a
+    perfectly quiet image rounded to integers.
+    """
     dx = np.abs(np.diff(values, axis=1)).ravel()
     dy = np.abs(np.diff(values, axis=0)).ravel()
     mad = float(np.median(np.concatenate([dx, dy])))
     return max(mad / (0.6745 * math.sqrt(2.0)), 0.5)
+
+
+def quantisation_step(values: NDArray[np.generic]) -> float:
+    """The smallest difference between two distinct values of ``values`` (1.0 if none).
+
+    Stored values seen through a rescale are multiples of the Rescale Slope: this finds
+    it back from modality values, for callers that do not pass the Modality LUT.
+    """
+    distinct = np.unique(np.asarray(values, dtype=np.float64))
+    if distinct.size < 2:
+        return 1.0
+    step = float(np.diff(distinct).min())
+    return step if step > 0 and math.isfinite(step) else 1.0
 
 
 def _window(
@@ -158,7 +181,10 @@ def _window(
     spacing: Spacing,
     bright_is_high: bool,
     search_radius_mm: float,
-) -> _Window:
+    modality: ModalityLut | None,
+    value_step: float | None,
+) -> tuple[_Window, float]:
+    """The sign-normalised window around the click, in quantisation steps, and the step."""
     mm_x, mm_y = _scale(spacing)
     reach_mm = search_radius_mm + MAX_DIAMETER_MM / 2 + 1.5
     hx = int(math.ceil(reach_mm / mm_x)) + 2
@@ -166,11 +192,15 @@ def _window(
     cx, cy = int(round(x)), int(round(y))
     x0, x1 = max(cx - hx, 0), min(cx + hx + 1, image.shape[1])
     y0, y1 = max(cy - hy, 0), min(cy + hy + 1, image.shape[0])
-    values = np.asarray(image[y0:y1, x0:x1], dtype=np.float32)
-    if not bright_is_high:
-        values = -values
+    crop = image[y0:y1, x0:x1]
+    real = modality.apply(crop) if modality is not None else np.asarray(crop, dtype=np.float64)
+    if value_step is None:
+        value_step = modality.value_step if modality is not None else quantisation_step(real)
+    step = value_step if math.isfinite(value_step) and value_step > 0 else 1.0
+    scaled = np.asarray(real, dtype=np.float64) * (1.0 / step if bright_is_high else -1.0 / step)
+    values = scaled.astype(np.float32)
     smooth: FloatArray = ndimage.gaussian_filter(values, SMOOTH_SIGMA_PX)
-    return _Window(values, smooth, x0, y0, mm_x, mm_y, _noise_sigma(values))
+    return _Window(values, smooth, x0, y0, mm_x, mm_y, _noise_sigma(values)), step
 
 
 def _hill_climb(smooth: FloatArray, px: int, py: int) -> tuple[int, int]:
@@ -354,13 +384,17 @@ def find_calcification(
     *,
     bright_is_high: bool = True,
     search_radius_mm: float = 1.0,
+    modality: ModalityLut | None = None,
+    value_step: float | None = None,
 ) -> OutlineResult:
     """Outline the calcification under or nearest to the click ``(x, y)``.
 
     Parameters
     ----------
     image
-        Modality values of the stored pixel matrix (2-D), never screen values.
+        The pixel matrix (2-D): stored values when ``modality`` is given (the GUI's path:
+        only the window around the click is converted), else modality values; never
+        screen values.
     x, y
         The click: x = column, y = row, pixel centres at integers.
     spacing
@@ -370,18 +404,24 @@ def find_calcification(
         False for MONOCHROME1 (and any image where dense tissue has low values).
     search_radius_mm
         How far from the click a speck may be.
+    modality
+        The image's Modality LUT (PS3.3 C.11.1), applied to the window only.
+    value_step
+        The modality value of one stored step; by default the Modality LUT's
+        (:attr:`ModalityLut.value_step`), or the smallest difference between the
+        window's values when no Modality LUT is given.
 
     Returns
     -------
     OutlineResult
-        The outline (sub-pixel polygon), its centroid and grey-level statistics, or
-        ``found=False`` with a reason.
+        The outline (sub-pixel polygon), its centroid and grey-level statistics in
+        modality values, or ``found=False`` with a reason.
     """
     if image.ndim != 2:
         raise ValueError(f"find_calcification needs a 2-D image, got shape {image.shape}")
     if not (0 <= x <= image.shape[1] - 1 and 0 <= y <= image.shape[0] - 1):
         return OutlineResult.not_found("the click is outside the image")
-    win = _window(image, x, y, spacing, bright_is_high, search_radius_mm)
+    win, step = _window(image, x, y, spacing, bright_is_high, search_radius_mm, modality, value_step)
     for seed in _seeds(win, x - win.x0, y - win.y0, search_radius_mm):
         speck = _segment(win, seed)
         if speck is None:
@@ -389,9 +429,8 @@ def find_calcification(
         outline = _outline(speck)
         if len(outline) < 3:
             continue
-        return OutlineResult(
-            True, polygon_centroid(outline), outline, _intensity(speck, bright_is_high), None
-        )
+        intensity = _intensity(speck, bright_is_high, step)
+        return OutlineResult(True, polygon_centroid(outline), outline, intensity, None)
     return OutlineResult.not_found()
 
 
@@ -415,14 +454,14 @@ def _seeds(win: _Window, cx: float, cy: float, radius_mm: float) -> list[tuple[i
     return seeds[:MAX_SEEDS]
 
 
-def _intensity(speck: _Speck, bright_is_high: bool) -> Intensity:
+def _intensity(speck: _Speck, bright_is_high: bool, step: float) -> Intensity:
     """Peak, mean and background in modality values; contrast positive when brighter."""
-    sign = 1.0 if bright_is_high else -1.0
+    sign = step if bright_is_high else -step
     values = speck.win.values
-    inside = values[speck.region]
+    inside = values[speck.region].astype(np.float64)
     peak = float(inside.max())
     mean = float(inside.mean())
     background = float((values - speck.tophat)[speck.region].mean()) + speck.baseline
     return Intensity(
-        peak=sign * peak, mean=sign * mean, background=sign * background, contrast=mean - background
+        peak=sign * peak, mean=sign * mean, background=sign * background, contrast=step * (mean - background)
     )

@@ -29,8 +29,7 @@ from numpy.typing import NDArray
 from scipy import ndimage
 
 from viewer.core.landmarks import ChestWall, Landmarks
-from viewer.core.windowing import _otsu_threshold as otsu_threshold  # the one Otsu of the package
-from viewer.core.windowing import tissue_mask
+from viewer.core.tissue_window import otsu_threshold, tissue_mask  # the one Otsu of the package
 
 CAP_FRACTION = 0.03
 """The nipple cap: rows whose skin line reaches within this fraction of the farthest one."""

@@ -17,6 +17,7 @@ import numpy as np
 from viewer.core.annotations import Calcification, Calibration, ImageAnnotations, ImageKey, new_id, utc_now
 from viewer.core.commands import AddCalcification, Command, ReplaceCalcification, SetCalibration
 from viewer.core.geometry import Point, Spacing, point_in_polygon, polygon_area, polygon_centroid
+from viewer.core.windowing import ModalityLut
 
 
 class EventKind(str, Enum):
@@ -52,7 +53,14 @@ class ToolContext(Protocol):
     @property
     def reader(self) -> str: ...
 
-    def modality_pixels(self) -> np.ndarray: ...
+    def stored_pixels(self) -> np.ndarray:
+        """Stored values of the frame under the pointer (not converted: a click converts its window)."""
+        ...
+
+    @property
+    def modality_lut(self) -> ModalityLut:
+        """The Modality LUT of that frame (PS3.3 C.11.1)."""
+        ...
 
     def push(self, command: Command) -> None: ...
 
@@ -107,7 +115,12 @@ class CalcificationTool:
             ctx.push(AddCalcification(ctx.image_key, calc, text="add point mark"))
             return True
         result = find_calcification(
-            ctx.modality_pixels(), event.x, event.y, spacing, bright_is_high=ctx.bright_is_high
+            ctx.stored_pixels(),
+            event.x,
+            event.y,
+            spacing,
+            bright_is_high=ctx.bright_is_high,
+            modality=ctx.modality_lut,
         )
         if not result.found or result.outline is None or result.center is None:
             ctx.notify(result.reason or "no calcification found here")

@@ -24,7 +24,6 @@ from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import ndimage
 
 WINDOW_FUNCTIONS = ("LINEAR", "LINEAR_EXACT", "SIGMOID")
 """VOI LUT Function (0028,1056) values a window can use."""
@@ -57,6 +56,11 @@ class ModalityLut:
     intercept: float = 0.0
     table: NDArray[Any] | None = field(default=None, compare=False)
     first_mapped: int = 0
+
+    @property
+    def value_step(self) -> float:
+        """The modality value of one stored step: ``|slope|``, or 1 for a table (integers)."""
+        return 1.0 if self.table is not None else abs(self.slope)
 
     @property
     def is_identity(self) -> bool:
@@ -144,13 +148,17 @@ class VoiPreset:
 
     @classmethod
     def lut(cls, table: NDArray[Any], first_mapped: int, table_bits: int, name: str) -> VoiPreset:
-        """A VOI LUT Sequence item as a preset; center/width cover the table's input range."""
-        n = int(table.shape[0])
+        """A VOI LUT Sequence item as a preset; center/width: the window equivalent to it.
+
+        See :func:`table_window`: a drag that starts from the table starts from that
+        window, with no jump in brightness.
+        """
+        center, width = table_window(table, first_mapped, table_bits)
         return cls(
             "lut",
             name,
-            center=first_mapped + n / 2.0,
-            width=float(n),
+            center=center,
+            width=width,
             function="TABLE",
             table=table,
             first_mapped=int(first_mapped),
@@ -161,10 +169,61 @@ class VoiPreset:
         """The same VOI function at another center/width (a SIGMOID stays SIGMOID).
 
         A table has no center/width of its own: it becomes a LINEAR window. Starting
-        from the table's ``center``/``width`` that window covers the table's input range.
+        from the table's ``center``/``width`` that window shows the image as the table
+        did (:func:`table_window`). A LINEAR window narrower than 1 (values of a
+        rescaled 0..1 image), which LINEAR cannot express, becomes LINEAR_EXACT.
         """
         function = "LINEAR" if self.kind == "lut" else self.function
+        if function == "LINEAR" and width < 1.0:
+            function = "LINEAR_EXACT"
         return VoiPreset.window(center, width, name="Custom", function=function)
+
+
+def table_window(table: NDArray[Any], first_mapped: int, table_bits: int) -> tuple[float, float]:
+    """The LINEAR window ``(center, width)`` that shows an image as a VOI LUT table does.
+
+    The window runs through the inputs where the table reaches a quarter and three
+    quarters of its output range (``2**table_bits - 1``), the part of the curve where most
+    of the image's contrast is. On the three tables of a GE Senographe file this keeps
+    the mean change of grey at 1-4 levels of 255, where the table's input range as the
+    window changed it by about 20. A table that does not rise (flat, falling, or
+    never reaching those levels) gets its input range.
+    """
+    n = int(table.shape[0])
+    fallback = (first_mapped + n / 2.0, float(n))
+    values = np.asarray(table, dtype=np.float64)
+    if n < 2 or not bool(np.all(np.diff(values) >= 0)):
+        return fallback
+    full = float(2**table_bits - 1)
+    low, high = 0.25 * full, 0.75 * full
+    if values[0] > low or values[-1] < high:
+        low = values[0] + 0.25 * (values[-1] - values[0])
+        high = values[0] + 0.75 * (values[-1] - values[0])
+        if high <= low:
+            return fallback
+    a = first_mapped + float(np.searchsorted(values, low))
+    b = first_mapped + float(np.searchsorted(values, high))
+    width = max(2.0 * (b - a), 1.0)
+    return ((a + b) / 2.0 + 0.5, width)
+
+
+def window_shows_values(voi: VoiPreset, values: ArrayLike, fraction: float = 1e-3) -> bool:
+    """True when at least ``fraction`` of ``values`` fall inside ``voi``'s window.
+
+    A window below or above every value of an image shows it all black or all white
+    (a Window 2725/5310 over data at 32744-65535): not one tissue value gets a grey
+    between the extremes. For a table the window is its input range.
+    """
+    arr = np.asarray(values, dtype=np.float64).reshape(-1)
+    if arr.size == 0:
+        return True
+    if voi.kind == "lut" and voi.table is not None:
+        lower, upper = float(voi.first_mapped), float(voi.first_mapped + voi.table.shape[0] - 1)
+    else:
+        assert voi.center is not None and voi.width is not None
+        lower, upper = voi.center - voi.width / 2.0, voi.center + voi.width / 2.0
+    inside = int(np.count_nonzero((arr > lower) & (arr < upper)))
+    return bool(inside >= max(1.0, fraction * arr.size))
 
 
 FloatArray = NDArray[np.floating[Any]]
@@ -315,173 +374,6 @@ def display_lut(
     grey += np.float32(0.5)  # round half up on the truncating cast below
     np.clip(grey, 0.0, 255.0, out=grey)
     return grey.astype(np.uint8)
-
-
-def _otsu_threshold(sample: NDArray[np.float64], bins: int = 256) -> float:
-    """Otsu's threshold of a 1-D sample: the cut maximising between-class variance."""
-    hist, edges = np.histogram(sample, bins=bins)
-    centres = (edges[:-1] + edges[1:]) / 2.0
-    w0 = np.cumsum(hist).astype(np.float64)
-    w1 = w0[-1] - w0
-    m0 = np.cumsum(hist * centres)
-    mean0 = np.divide(m0, w0, out=np.zeros_like(m0), where=w0 > 0)
-    mean1 = np.divide(m0[-1] - m0, w1, out=np.zeros_like(m0), where=w1 > 0)
-    between = w0 * w1 * (mean0 - mean1) ** 2
-    return float(edges[int(np.argmax(between[:-1])) + 1])
-
-
-def _subsample(values: NDArray[Any], target: int = 1 << 20) -> NDArray[Any]:
-    """A regular subsample of an image with about ``target`` pixels."""
-    if values.ndim != 2:
-        flat = values.reshape(-1)
-        return flat[:: max(1, flat.size // target)]
-    step = max(1, int(np.sqrt(values.size / target)))
-    return values[::step, ::step]
-
-
-def _background_high_from_border(sub: NDArray[np.float64], threshold: float) -> bool | None:
-    """Whether the background is the bright class, judged by the image border.
-
-    Three of a mammogram's four edges are mostly background; None when the border is
-    as mixed as the image (no clear background).
-    """
-    if sub.ndim != 2 or min(sub.shape) < 8:
-        return None
-    high = sub >= threshold
-    border = float(np.concatenate([high[0, :], high[-1, :], high[:, 0], high[:, -1]]).mean())
-    if 0.35 < border < 0.65:
-        return None
-    return border >= 0.65
-
-
-def _background_edge(
-    sample: NDArray[np.float64], threshold: float, background_high: bool, bins: int = 128
-) -> float:
-    """Where the background mode ends, walking from its peak towards the tissue.
-
-    The background (direct exposure, or padding) is one tall, narrow histogram peak on
-    its side of Otsu's threshold; the tissue starts where the histogram falls below a
-    tenth of that peak. This keeps the faint skin line that Otsu would cut off.
-    """
-    hist, edges = np.histogram(sample, bins=bins)
-    if background_high:
-        hist, edges = hist[::-1], edges[::-1]
-    side = (edges[1:] <= threshold) if not background_high else (edges[1:] >= threshold)
-    candidates = np.flatnonzero(side)
-    if candidates.size == 0:
-        return threshold
-    peak = int(candidates[np.argmax(hist[candidates])])
-    for i in range(peak + 1, hist.shape[0]):
-        if hist[i] < 0.1 * hist[peak]:
-            return float(edges[i])
-    return threshold
-
-
-def tissue_mask(values: ArrayLike, background_high: bool | None = None) -> NDArray[np.bool_] | None:
-    """Pixels of the breast (True) versus background, on a subsample of an image.
-
-    Parameters
-    ----------
-    values
-        Modality values; 2-D for the border rule below.
-    background_high
-        True when the background (air, direct exposure) has the highest values, as on
-        MONOCHROME1 data; False when it has the lowest (MONOCHROME2). None: decided by
-        the image border, three of whose four edges are mostly background.
-
-    Returns
-    -------
-    numpy.ndarray or None
-        A mask of ``values[::s, ::s]``, ``s`` chosen for about a million pixels; None
-        when no distinct background is found.
-    """
-    arr = np.asarray(values)
-    if arr.size < 16:
-        return None
-    sub = _subsample(arr).astype(np.float64)
-    lo, hi = float(sub.min()), float(sub.max())
-    if hi <= lo:
-        return None
-    # Padding and saturation sit exactly at the extremes: they would pull Otsu's cut.
-    inner = sub[(sub > lo) & (sub < hi)]
-    if inner.size < max(16, sub.size // 20):
-        inner = sub.reshape(-1)
-    threshold = _otsu_threshold(inner)
-    if background_high is None:
-        background_high = _background_high_from_border(sub, threshold)
-        if background_high is None:
-            return None
-    edge = _background_edge(sub.reshape(-1), threshold, background_high)
-    tissue = sub < edge if background_high else sub > edge
-    if tissue.ndim == 2:
-        # Noise in the air crosses the edge in isolated pixels; tissue is contiguous.
-        tissue = ndimage.binary_opening(tissue)
-    fraction = float(tissue.mean())
-    if fraction < 0.02 or fraction > 0.98:
-        return None
-    return tissue
-
-
-def _trim_at_valleys(sample: NDArray[np.float64], lo: float, hi: float) -> tuple[float, float]:
-    """Narrow ``[lo, hi]`` to the histogram bulk around the median.
-
-    A separate bright or dark mode (a compression paddle, a marker, the film edge) is
-    cut off at the first nearly empty bin between it and the tissue.
-    """
-    if hi - lo < 2.0:
-        return lo, hi
-    hist, edges = np.histogram(sample, bins=128, range=(lo, hi))
-    floor = 0.0005 * sample.size
-    middle = int(np.clip(np.searchsorted(edges, np.median(sample)) - 1, 0, 127))
-    top = middle
-    while top + 1 < hist.shape[0] and hist[top + 1] >= floor:
-        top += 1
-    bottom = middle
-    while bottom - 1 >= 0 and hist[bottom - 1] >= floor:
-        bottom -= 1
-    return float(edges[bottom]), float(edges[top + 1])
-
-
-def auto_window(
-    values: ArrayLike,
-    background_high: bool | None = None,
-    low_pct: float = 0.5,
-    high_pct: float = 99.5,
-) -> tuple[float, float]:
-    """A window (center, width) over the breast tissue of an image.
-
-    Parameters
-    ----------
-    values
-        Modality values of the image (2-D for the border rule of :func:`tissue_mask`).
-    background_high
-        Which side the background is on (see :func:`tissue_mask`): True for
-        MONOCHROME1-like data, False for MONOCHROME2, None to judge by the border.
-    low_pct, high_pct
-        Percentiles of the tissue histogram that bound the window, before separate
-        modes (paddles, markers) beyond a near-empty gap are cut off.
-
-    Returns
-    -------
-    tuple of float
-        ``(center, width)`` with ``width >= 1``, for a LINEAR window.
-    """
-    arr = np.asarray(values)
-    if arr.size == 0:
-        return (0.5, 1.0)
-    sub = _subsample(arr).astype(np.float64)
-    mask = tissue_mask(sub, background_high)
-    if mask is not None:
-        sample = sub[mask]
-    else:
-        flat = sub.reshape(-1)
-        inner = flat[(flat > flat.min()) & (flat < flat.max())]
-        sample = inner if inner.size >= max(16, flat.size // 20) else flat
-    lo, hi = (float(v) for v in np.percentile(sample, [low_pct, high_pct]))
-    if sample.size >= 1000:
-        lo, hi = _trim_at_valleys(sample[(sample >= lo) & (sample <= hi)], lo, hi)
-    width = max(hi - lo, 1.0)
-    return ((lo + hi) / 2.0, width)
 
 
 _LUT_BAND_ROWS = 64

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,8 @@ from pydicom.uid import UID
 
 from viewer.core.annotations import ImageAnnotations
 from viewer.core.geometry import Spacing
-from viewer.core.windowing import ModalityLut, VoiPreset, auto_window, tissue_mask
+from viewer.core.tissue_window import auto_window, tissue_mask
+from viewer.core.windowing import ModalityLut, VoiPreset, window_shows_values
 from viewer.dicom.decode import (
     DEFLATED,
     DecodeError,
@@ -35,6 +37,7 @@ from viewer.dicom.view_inference import SOURCE_CAPTIONS, infer_view
 from viewer.dicom.views import (
     mirror_from_orientation,
     mirror_from_tissue,
+    read_frame_laterality,
     read_patient_orientation,
     read_view_modifiers,
     view_label,
@@ -45,6 +48,10 @@ FOR_PROCESSING_SOP_CLASSES = frozenset(
     {"1.2.840.10008.5.1.4.1.1.1.2.1", "1.2.840.10008.5.1.4.1.1.1.1.1", "1.2.840.10008.5.1.4.1.1.1.3.1"}
 )
 """Mammography, DX and intra-oral X-Ray "For Processing" SOP classes."""
+
+AUTO_VOI_NAME = "Auto (tissue)"
+WINDOW_SHOWS_NOTHING = "the file's window shows no tissue: automatic window used"
+"""The note on the image when the file's first window lies beyond all of its values."""
 
 _PIXEL_TAGS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 _FRAME_CACHE = 4
@@ -97,6 +104,34 @@ def read_header(path: Path) -> Dataset:
     raise DicomImageError(path, "not a DICOM file")
 
 
+@dataclass(frozen=True)
+class FrameHeader:
+    """What one frame's header says: for an enhanced multi-frame image, from that frame's
+    functional groups (its own, else the shared ones), else from the top level.
+
+    ``notes`` name the values that could not be used (spacing, rescale, windows), each
+    with its attribute, for the overlay and ``info --json``.
+    """
+
+    spacing: Spacing
+    modality_lut: ModalityLut
+    voi_presets: list[VoiPreset]
+    laterality: str | None
+    """The frame's own Frame Laterality, or None when it states none (the image's applies)."""
+    notes: tuple[str, ...]
+
+
+def read_frame_header(ds: Dataset, frame: int) -> FrameHeader:
+    """The :class:`FrameHeader` of ``frame`` (0-based) of ``ds``."""
+    notes: list[str] = []
+    spacing = resolve_spacing(ds, frame)
+    if spacing.note:
+        notes.append(spacing.note)
+    modality = read_modality_lut(ds, frame, notes)
+    presets = read_voi_presets(ds, frame, notes)
+    return FrameHeader(spacing, modality, presets, read_frame_laterality(ds, frame), tuple(notes))
+
+
 class MammoImage:
     """A grey-scale DICOM image (usually a mammogram) and how to display and measure it.
 
@@ -111,6 +146,7 @@ class MammoImage:
         self._in_memory = in_memory
         self._frames: OrderedDict[int, NDArray[Any]] = OrderedDict()
         self._auto: dict[int, VoiPreset] = {}
+        self._window_notes: dict[int, str] = {}
         meta = getattr(ds, "file_meta", None)
         self.transfer_syntax: str = str(meta.get("TransferSyntaxUID", "") if meta else "")
         self.transfer_syntax_name: str = (
@@ -141,9 +177,13 @@ class MammoImage:
         self.view_modifiers: tuple[str, ...] = read_view_modifiers(ds)
         self.view_label: str = view_label(self.laterality, self.view)
         self.patient_orientation: tuple[str, str] | None = read_patient_orientation(ds)
-        self.spacing: Spacing = resolve_spacing(ds)
-        self.modality_lut: ModalityLut = read_modality_lut(ds)
-        self.voi_presets: list[VoiPreset] = read_voi_presets(ds)
+        self._headers: dict[int, FrameHeader] = {0: read_frame_header(ds, 0)}
+        first = self._headers[0]
+        self.spacing: Spacing = first.spacing
+        self.modality_lut: ModalityLut = first.modality_lut
+        self.voi_presets: list[VoiPreset] = first.voi_presets
+        self.notes: tuple[str, ...] = first.notes
+        """Values of frame 0's header that could not be used, each naming its attribute."""
         shape = str(ds.get("PresentationLUTShape", "") or "").strip().upper()
         # In the DX/MG IODs, INVERSE is how MONOCHROME1 is declared (PS3.3 C.8.11.1.1.1):
         # the two say the same thing once, they do not cancel out.
@@ -232,6 +272,19 @@ class MammoImage:
             return self.view_label
         return f"{self.view_label} ({SOURCE_CAPTIONS.get(self.view_source, self.view_source)})"
 
+    def frame_header(self, frame: int = 0) -> FrameHeader:
+        """Spacing, Modality LUT, VOI presets and laterality of ``frame`` (see :class:`FrameHeader`).
+
+        The image-level attributes (:attr:`spacing`, :attr:`modality_lut`, ...) are frame 0's.
+        """
+        header = self._headers.get(frame)
+        if header is None:
+            if not 0 <= frame < self.frames:
+                raise ValueError(f"frame {frame} out of range 0..{self.frames - 1}")
+            header = read_frame_header(self._ds, frame)
+            self._headers[frame] = header
+        return header
+
     # -- pixels ---------------------------------------------------------------------
 
     def annotation_record(self, frame: int = 0) -> ImageAnnotations:
@@ -240,6 +293,7 @@ class MammoImage:
         The GUI and the headless commands both register images through this, so a mark
         saved by either is filed the same way.
         """
+        header = self.frame_header(frame)
         return ImageAnnotations(
             sop_instance_uid=self.sop_instance_uid,
             frame=frame,
@@ -247,11 +301,18 @@ class MammoImage:
             series_instance_uid=self.series_instance_uid,
             rows=self.rows,
             columns=self.columns,
-            laterality=self.laterality,
+            laterality=self.frame_laterality(frame),
             view=self.view,
             view_source=self.view_source,
-            dicom_spacing=self.spacing,
+            dicom_spacing=header.spacing,
         )
+
+    def frame_laterality(self, frame: int = 0) -> str | None:
+        """The laterality of ``frame``: a reader's correction, else the frame's own Frame
+        Laterality where it differs from the image's, else the image's."""
+        if self.view_source == "reader":
+            return self.laterality
+        return self.frame_header(frame).laterality or self.laterality
 
     def pixels(self, frame: int = 0) -> NDArray[Any]:
         """Stored values of ``frame`` as a read-only 2-D array (rows, columns).
@@ -303,8 +364,12 @@ class MammoImage:
         return pixels
 
     def modality_pixels(self, frame: int = 0) -> NDArray[np.float32]:
-        """Modality values (after Rescale / Modality LUT) of ``frame`` as float32, for measuring."""
-        return self.modality_lut.apply(self.pixels(frame)).astype(np.float32)
+        """Modality values (after Rescale / Modality LUT) of ``frame`` as float32, for measuring.
+
+        Converts the whole frame: a click converts only its window (see
+        :func:`viewer.core.measure.find_calcification` with ``modality``).
+        """
+        return self.frame_header(frame).modality_lut.apply(self.pixels(frame)).astype(np.float32)
 
     # -- display --------------------------------------------------------------------
 
@@ -312,22 +377,53 @@ class MammoImage:
         """Modality values of a regular subsample of about a million pixels."""
         arr = self.pixels(frame)
         step = max(1, int(math.sqrt(arr.size / (1 << 20))))
-        return np.asarray(self.modality_lut.apply(arr[::step, ::step]), dtype=np.float64)
+        lut = self.frame_header(frame).modality_lut
+        return np.asarray(lut.apply(arr[::step, ::step]), dtype=np.float64)
+
+    def _auto_from(self, values: NDArray[np.float64], frame: int) -> VoiPreset:
+        """The automatic window of ``values`` in the file's VOI function."""
+        center, width = auto_window(values, self.background_high)
+        function = next(
+            (p.function for p in self.frame_header(frame).voi_presets if p.kind == "window"), "LINEAR"
+        )
+        if function == "LINEAR" and width < 1.0:
+            function = "LINEAR_EXACT"  # LINEAR has no width under 1 (a 0..1 rescaled image)
+        return VoiPreset.window(center, width, name=AUTO_VOI_NAME, function=function)
 
     def auto_voi(self, frame: int = 0) -> VoiPreset:
-        """A LINEAR window over the breast tissue's histogram (background excluded)."""
+        """A window over the breast tissue's histogram (background excluded).
+
+        It keeps the file's VOI function (DOMAIN.md 4): a file whose windows are SIGMOID
+        gets a SIGMOID automatic window, so switching to it changes the window, not the
+        curve; LINEAR otherwise (LINEAR_EXACT under a width of 1).
+        """
         preset = self._auto.get(frame)
         if preset is None:
-            center, width = auto_window(self._sample(frame), self.background_high)
-            preset = VoiPreset.window(center, width, name="Auto (tissue)")
+            preset = self._auto_from(self._sample(frame), frame)
             self._auto[frame] = preset
         return preset
 
-    def default_voi(self, frame: int = 0) -> VoiPreset:
-        """The file's first VOI preset; the automatic window when none, or For Processing."""
-        if self.voi_presets and not self.for_processing:
-            return self.voi_presets[0]
-        return self.auto_voi(frame)
+    def default_voi(self, frame: int = 0, values: NDArray[np.float64] | None = None) -> VoiPreset:
+        """The file's first VOI preset; the automatic window when none, For Processing, or
+        when the file's window shows no tissue (see :meth:`window_note`).
+
+        ``values``: modality values to judge and window by instead of the frame's own (a
+        reduced preview while the frame is decoded); nothing is cached from them.
+        """
+        presets = self.frame_header(frame).voi_presets
+        if not presets or self.for_processing:
+            return self.auto_voi(frame) if values is None else self._auto_from(values, frame)
+        first = presets[0]
+        sample = self._sample(frame) if values is None else values
+        if window_shows_values(first, sample):
+            self._window_notes.pop(frame, None)
+            return first
+        self._window_notes[frame] = WINDOW_SHOWS_NOTHING
+        return self.auto_voi(frame) if values is None else self._auto_from(values, frame)
+
+    def window_note(self, frame: int = 0) -> str | None:
+        """Why the file's window is not the one shown (decided by :meth:`default_voi`), or None."""
+        return self._window_notes.get(frame)
 
     @cached_property
     def mirror_for_hanging(self) -> bool:

@@ -33,6 +33,7 @@ from typing import Any
 from pydicom.dataset import Dataset
 
 from viewer.core.geometry import Spacing, SpacingSource
+from viewer.dicom.frames import frame_macro
 
 PLAUSIBLE_PS_IPS_RATIO = (0.5, 1.02)
 """Pixel Spacing / Imager Pixel Spacing an uncalibrated correction may have (DOMAIN.md 3).
@@ -128,20 +129,13 @@ def _positive(ds: Dataset, keyword: str, notes: _Notes) -> float | None:
 def _pixel_measures(ds: Dataset, frame: int) -> tuple[Any, Dataset | None]:
     """Pixel Spacing of ``frame`` from the functional groups, and the item that holds it.
 
-    Per-frame Functional Groups first (item ``frame``), then the Shared ones; ``(None,
-    None)`` when neither has Pixel Measures with a Pixel Spacing.
+    The frame's own Pixel Measures first, then the shared ones; ``(None, None)`` when
+    neither has a Pixel Spacing.
     """
-    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
-    if per_frame and 0 <= frame < len(per_frame):
-        measures = per_frame[frame].get("PixelMeasuresSequence")
-        if measures and "PixelSpacing" in measures[0]:
-            return measures[0].PixelSpacing, measures[0]
-    shared = ds.get("SharedFunctionalGroupsSequence")
-    if shared:
-        measures = shared[0].get("PixelMeasuresSequence")
-        if measures and "PixelSpacing" in measures[0]:
-            return measures[0].PixelSpacing, measures[0]
-    return None, None
+    measures = frame_macro(ds, frame, "PixelMeasuresSequence", "PixelSpacing")
+    if measures is None:
+        return None, None
+    return measures.PixelSpacing, measures
 
 
 def _same(a: tuple[float, float], b: tuple[float, float]) -> bool:

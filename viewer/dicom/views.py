@@ -82,6 +82,19 @@ def read_laterality(ds: Dataset) -> str | None:
     return None
 
 
+def read_frame_laterality(ds: Dataset, frame: int) -> str | None:
+    """``"R"`` or ``"L"`` from the Frame Anatomy of ``frame``'s own Per-frame Functional
+    Groups item; None when that frame says nothing of its own (the image's laterality
+    applies).
+    """
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+    if not per_frame or not 0 <= frame < len(per_frame):
+        return None
+    anatomy = per_frame[frame].get("FrameAnatomySequence")
+    text = _text(anatomy[0].get("FrameLaterality")) if anatomy else ""
+    return text if text in ("R", "L") else None
+
+
 def read_view(ds: Dataset) -> str | None:
     """The mammographic view (``"CC"``, ``"MLO"``, ...) from View Position or View Code."""
     position = _text(ds.get("ViewPosition"))

@@ -3,9 +3,14 @@
 Turns the attributes into the plain :class:`~viewer.core.windowing.ModalityLut` and
 :class:`~viewer.core.windowing.VoiPreset` objects the display pipeline uses. Every VOI
 LUT Sequence item and every Window Center/Width pair becomes a preset, named by its
-explanation. Enhanced multi-frame images carry the same attributes in their Shared
-Functional Groups (Pixel Value Transformation, Frame VOI LUT); those are read when the
-top level has none.
+explanation. Enhanced multi-frame images carry the same attributes in their functional
+groups (Pixel Value Transformation, Frame VOI LUT): a frame's own item wins, then the
+shared one, then the top level (:func:`viewer.dicom.frames.frame_macro`).
+
+A value that cannot be used (a Rescale Slope of 0 or NaN, a window width of 0 or NaN)
+is left out with a note naming the attribute and the value, appended to ``notes``; the
+image still opens with what remains (identity rescale, the other presets, or the
+automatic window).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pydicom.dataset import Dataset
 from pydicom.valuerep import VR
 
 from viewer.core.windowing import WINDOW_FUNCTIONS, ModalityLut, VoiPreset
+from viewer.dicom.frames import frame_macro
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -32,18 +38,6 @@ def _as_list(value: Any) -> list[Any]:
         return list(value)
     except TypeError:
         return [value]
-
-
-def _shared_item(ds: Dataset, sequence: str) -> Dataset | None:
-    """The first item of ``sequence`` inside Shared Functional Groups, if any."""
-    shared = ds.get("SharedFunctionalGroupsSequence")
-    if not shared:
-        return None
-    inner = shared[0].get(sequence)
-    if not inner:
-        return None
-    item: Dataset = inner[0]
-    return item
 
 
 def _little_endian(ds: Dataset) -> bool:
@@ -82,18 +76,41 @@ def read_lut_table(item: Dataset, ds: Dataset) -> tuple[NDArray[np.uint16], int,
     return table, first_mapped, bits
 
 
-def read_modality_lut(ds: Dataset) -> ModalityLut:
-    """The Modality LUT: the first Modality LUT Sequence item, else Rescale Slope/Intercept."""
-    sequence = ds.get("ModalityLUTSequence")
-    if sequence:
-        table, first_mapped, _bits = read_lut_table(sequence[0], ds)
-        return ModalityLut(table=table, first_mapped=first_mapped)
-    source: Dataset = ds
-    if "RescaleSlope" not in ds and "RescaleIntercept" not in ds:
-        source = _shared_item(ds, "PixelValueTransformationSequence") or ds
-    slope = _finite(source.get("RescaleSlope"), 1.0)
-    intercept = _finite(source.get("RescaleIntercept"), 0.0)
-    return ModalityLut(slope=slope if slope != 0 else 1.0, intercept=intercept)
+def read_modality_lut(ds: Dataset, frame: int = 0, notes: list[str] | None = None) -> ModalityLut:
+    """The Modality LUT of ``frame``: Pixel Value Transformation of its functional groups,
+    else the first Modality LUT Sequence item, else the top level's Rescale Slope/Intercept.
+    """
+    source = frame_macro(ds, frame, "PixelValueTransformationSequence")
+    if source is None:
+        sequence = ds.get("ModalityLUTSequence")
+        if sequence:
+            table, first_mapped, _bits = read_lut_table(sequence[0], ds)
+            return ModalityLut(table=table, first_mapped=first_mapped)
+        source = ds
+    slope = _number(source, "RescaleSlope", "Rescale Slope (0028,1053)", 1.0, notes, nonzero=True)
+    intercept = _number(source, "RescaleIntercept", "Rescale Intercept (0028,1052)", 0.0, notes)
+    return ModalityLut(slope=slope, intercept=intercept)
+
+
+def _number(
+    source: Dataset,
+    keyword: str,
+    name: str,
+    default: float,
+    notes: list[str] | None,
+    *,
+    nonzero: bool = False,
+) -> float:
+    """A finite number from ``source`` (non-zero if asked), else ``default`` with a note."""
+    value = source.get(keyword)
+    if value is None or value == "":
+        return default
+    number = _finite(value, math.nan)
+    if math.isnan(number) or (nonzero and number == 0):
+        if notes is not None:
+            notes.append(f"{name} {value!s} is unusable: {default:g} used")
+        return default
+    return number
 
 
 def _finite(value: Any, default: float) -> float:
@@ -104,40 +121,47 @@ def _finite(value: Any, default: float) -> float:
     return number if math.isfinite(number) else default
 
 
-def _window_presets(source: Dataset) -> list[VoiPreset]:
+def _window_presets(source: Dataset, function_source: Dataset, notes: list[str] | None) -> list[VoiPreset]:
     centers = _as_list(source.get("WindowCenter"))
     widths = _as_list(source.get("WindowWidth"))
     explanations = _as_list(source.get("WindowCenterWidthExplanation"))
-    function = str(source.get("VOILUTFunction", "") or "LINEAR").strip().upper()
+    raw_function = source.get("VOILUTFunction") or function_source.get("VOILUTFunction") or "LINEAR"
+    function = str(raw_function).strip().upper()
     if function not in WINDOW_FUNCTIONS:
+        if notes is not None:
+            notes.append(f"VOI LUT Function (0028,1056) {function} is not defined: LINEAR used")
         function = "LINEAR"  # an unknown function: LINEAR is the standard's default
     presets: list[VoiPreset] = []
     for i, (c, w) in enumerate(zip(centers, widths, strict=False)):
         center, width = _finite(c, math.nan), _finite(w, math.nan)
         if math.isnan(center) or math.isnan(width) or width <= 0:
-            continue  # an unusable pair is not offered rather than shown wrong
+            # an unusable pair is not offered rather than shown wrong
+            if notes is not None:
+                pair = f"{c!s}/{w!s}"
+                notes.append(
+                    f"Window Center/Width (0028,1050/1051) {pair} (window {i + 1}) is unusable: not offered"
+                )
+            continue
         name = str(explanations[i]).strip() if i < len(explanations) else ""
         presets.append(VoiPreset.window(center, width, name=name or f"Window {i + 1}", function=function))
     return presets
 
 
-def read_voi_presets(ds: Dataset) -> list[VoiPreset]:
-    """Every Window Center/Width pair and every VOI LUT Sequence item, in file order.
+def read_voi_presets(ds: Dataset, frame: int = 0, notes: list[str] | None = None) -> list[VoiPreset]:
+    """Every Window Center/Width pair and every VOI LUT Sequence item of ``frame``, in file order.
 
     Window Center (0028,1050) precedes VOI LUT Sequence (0028,3010) in a file, so the
-    windows come first. Items that cannot be used (no width, empty table) are left out.
+    windows come first. The frame's Frame VOI LUT (its own, else the shared one) replaces
+    the top level's windows. Items that cannot be used (no width, empty table) are left out.
     """
-    presets = _window_presets(ds)
-    if not presets and "WindowCenter" not in ds:
-        frame_voi = _shared_item(ds, "FrameVOILUTSequence")
-        if frame_voi is not None:
-            if "VOILUTFunction" not in frame_voi and "VOILUTFunction" in ds:
-                frame_voi.VOILUTFunction = ds.VOILUTFunction
-            presets = _window_presets(frame_voi)
+    frame_voi = frame_macro(ds, frame, "FrameVOILUTSequence")
+    presets = _window_presets(frame_voi if frame_voi is not None else ds, ds, notes)
     for i, item in enumerate(ds.get("VOILUTSequence") or []):
         try:
             table, first_mapped, bits = read_lut_table(item, ds)
-        except (AttributeError, KeyError, ValueError):
+        except (AttributeError, KeyError, ValueError) as exc:
+            if notes is not None:
+                notes.append(f"VOI LUT Sequence (0028,3010) item {i + 1} is unusable ({exc}): not offered")
             continue
         name = str(item.get("LUTExplanation", "") or "").strip() or f"VOI LUT {i + 1}"
         presets.append(VoiPreset.lut(table, first_mapped, bits, name))

@@ -123,13 +123,12 @@ def run(args: argparse.Namespace) -> int:
         pixels = image.modality_pixels(args.frame)
     except DicomImageError as exc:
         return _fail(str(exc))
+    spacing = image.frame_header(args.frame).spacing
     start = time.perf_counter()
-    candidates = find_candidates(
-        pixels, image.spacing, bright_is_high=image.bright_is_high, settings=settings
-    )
+    candidates = find_candidates(pixels, spacing, bright_is_high=image.bright_is_high, settings=settings)
     seconds = time.perf_counter() - start
     if args.limit is not None:
         candidates = candidates[: args.limit]
-    doc = report(path, image, args.frame, image.spacing, candidates, seconds)
+    doc = report(path, image, args.frame, spacing, candidates, seconds)
     print(json.dumps(doc, indent=1) if args.json else _text(doc))
     return 0

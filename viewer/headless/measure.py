@@ -40,6 +40,7 @@ from viewer.core.cluster_metrics import clusters_for_marks
 from viewer.core.commands import AddCalcification
 from viewer.core.geometry import Point, Spacing
 from viewer.core.measure import OutlineResult, find_calcification
+from viewer.core.windowing import ModalityLut
 from viewer.dicom.image import DicomImageError, MammoImage
 from viewer.store import sidecar
 from viewer.store.errors import SidecarError
@@ -146,10 +147,22 @@ def calcification_record(result: OutlineResult, calc: Calcification | None) -> d
 
 
 def measure_clicks(
-    pixels: Any, clicks: list[Point], spacing: Spacing, bright_is_high: bool, reader: str = ""
+    pixels: Any,
+    clicks: list[Point],
+    spacing: Spacing,
+    bright_is_high: bool,
+    reader: str = "",
+    modality: ModalityLut | None = None,
 ) -> tuple[list[OutlineResult], list[Calcification | None]]:
-    """Outline every click as the calcification tool does; ``None`` where nothing was found."""
-    results = [find_calcification(pixels, x, y, spacing, bright_is_high=bright_is_high) for x, y in clicks]
+    """Outline every click as the calcification tool does; ``None`` where nothing was found.
+
+    ``pixels`` are stored values with ``modality`` their Modality LUT (the GUI's path: each
+    click converts only its window), or modality values when ``modality`` is None.
+    """
+    results = [
+        find_calcification(pixels, x, y, spacing, bright_is_high=bright_is_high, modality=modality)
+        for x, y in clicks
+    ]
     calcs: list[Calcification | None] = []
     for r in results:
         if r.found and r.center is not None and r.outline is not None:
@@ -224,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
         image = MammoImage.open(path)
         if not 0 <= args.frame < image.frames:
             return _fail(f"{path.name}: frame {args.frame} does not exist (the image has {image.frames})")
-        pixels = image.modality_pixels(args.frame)
+        pixels = image.pixels(args.frame)
     except DicomImageError as exc:
         return _fail(str(exc))
     reader = args.reader or default_reader()
@@ -254,7 +267,8 @@ def run(args: argparse.Namespace) -> int:
     model.study_instance_uid = model.study_instance_uid or image.study_instance_uid
     model.ensure_image(image.annotation_record(args.frame))
     spacing = model.image(key).spacing  # a manual calibration in the sidecar wins, as in the GUI
-    results, calcs = measure_clicks(pixels, args.at, spacing, image.bright_is_high, reader)
+    modality = image.frame_header(args.frame).modality_lut
+    results, calcs = measure_clicks(pixels, args.at, spacing, image.bright_is_high, reader, modality)
     doc = report(path, spacing, results, calcs)
     if store is not None:
         try:

@@ -46,8 +46,9 @@ def choose_voi(image: MammoImage, spec: str | None, frame: int = 0) -> VoiPreset
     text = spec.strip().lower()
     if text == "auto":
         return image.auto_voi(frame)
-    windows = [p for p in image.voi_presets if p.kind == "window"]
-    tables = [p for p in image.voi_presets if p.kind == "lut"]
+    presets = image.frame_header(frame).voi_presets
+    windows = [p for p in presets if p.kind == "window"]
+    tables = [p for p in presets if p.kind == "lut"]
     kind, _, number = text.partition(":")
     if kind in ("window", "lut") and number:
         available = windows if kind == "window" else tables
@@ -80,7 +81,7 @@ def render(image: MammoImage, out: Path, spec: str | None = None, frame: int = 0
     voi = choose_voi(image, spec, frame)
     pixels = image.pixels(frame)
     low, high = image.stored_range
-    lut = display_lut(low, high, image.modality_lut, voi, image.invert_default)
+    lut = display_lut(low, high, image.frame_header(frame).modality_lut, voi, image.invert_default)
     grey = apply_display_lut(pixels, lut, low)
     try:
         Image.fromarray(grey).save(out, format="PNG")  # uint8 2-D: mode "L"

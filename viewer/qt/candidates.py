@@ -159,11 +159,12 @@ class CandidateReview(QObject):
         key: ImageKey = image_key(view.image, view.frame)
         spacing = self._annotations_of(view).spacing
         result = find_calcification(
-            view.image.modality_pixels(view.frame),
+            view.image.pixels(view.frame),
             cand.center[0],
             cand.center[1],
             spacing,
             bright_is_high=view.image.bright_is_high,
+            modality=view.image.frame_header(view.frame).modality_lut,
         )
         if result.found and result.outline is not None and result.center is not None:
             calc = Calcification.create(

@@ -76,15 +76,24 @@ class DecodePool:
         self._drain()
         return self._runs_in.get(token)
 
-    def dead_processes(self) -> dict[int, int]:
-        """``{pid: exit code}`` of processes that died on their own (not stopped by the pool)."""
+    def dead_processes(self, settle_s: float = 2.0) -> dict[int, int]:
+        """``{pid: exit code}`` of processes that died on their own (not stopped by the pool).
+
+        Called once the pool is broken: its processes are all ending (the dead one, and
+        the others the pool stops), so this waits up to ``settle_s`` for their exit codes
+        (a process's pipes close a moment before its exit code can be read).
+        """
         self._note_processes()
-        dead = {}
-        for pid, process in self._processes.items():
-            code = process.exitcode
-            if code is not None and code not in (0, -signal.SIGTERM):
-                dead[pid] = code
-        return dead
+        deadline = time.monotonic() + settle_s
+        codes: dict[int, int | None] = {}
+        while True:
+            codes = {pid: process.exitcode for pid, process in self._processes.items()}
+            if all(code is not None for code in codes.values()) or time.monotonic() > deadline:
+                break
+            time.sleep(0.002)
+        return {
+            pid: code for pid, code in codes.items() if code is not None and code not in (0, -signal.SIGTERM)
+        }
 
     def culprits(self, tokens: list[int]) -> set[int]:
         """The ones of ``tokens`` that were running in a process that died."""

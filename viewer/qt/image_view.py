@@ -129,7 +129,7 @@ class ImageView(pg.GraphicsView):
         self._level_offset = 0
         self._provisional_voi = None
         coarse = self._pyramid.level(self._pyramid.max_level)
-        values = image.modality_lut.apply(np.array([coarse.min(), coarse.max()]))
+        values = image.frame_header(frame).modality_lut.apply(np.array([coarse.min(), coarse.max()]))
         self._value_range = (float(np.min(values)), float(np.max(values)))
         self.invert = image.invert_default
         self.voi = image.default_voi(frame)
@@ -170,23 +170,18 @@ class ImageView(pg.GraphicsView):
         automatic one from the preview when the default needs the full pixels; the
         view is fitted. Never decodes.
         """
-        from viewer.core.windowing import auto_window
         from viewer.dicom.views import mirror_from_orientation
 
         first = self.image is not image or self.frame != frame or self._pyramid is None
-        self._adopt_pyramid(image, Pyramid(array), max(0, int(level)))
+        self._adopt_pyramid(image, Pyramid(array), max(0, int(level)), frame)
         if first:
             self.image = image
             self.frame = frame
             self.invert = image.invert_default
-            if image.voi_presets and not image.for_processing:
-                self.voi = image.voi_presets[0]
-                self._provisional_voi = None
-            else:
-                modality = np.asarray(image.modality_lut.apply(array), dtype=np.float64)
-                center, width = auto_window(modality, image.background_high)
-                self.voi = VoiPreset.window(center, width, name="Auto (tissue)")
-                self._provisional_voi = self.voi
+            modality = np.asarray(image.frame_header(frame).modality_lut.apply(array), dtype=np.float64)
+            self.voi = image.default_voi(frame, modality)
+            presets = image.frame_header(frame).voi_presets
+            self._provisional_voi = None if any(self.voi is p for p in presets) else self.voi
             mirror = mirror_from_orientation(image.laterality, image.patient_orientation)
             self._configure_geometry(
                 image, bool(mirror) if mirror is not None else self._guess_mirror(image, array)
@@ -212,7 +207,7 @@ class ImageView(pg.GraphicsView):
             and self._pyramid is not None
             and self._level_offset > 0
         )
-        self._adopt_pyramid(image, pyramid, 0)
+        self._adopt_pyramid(image, pyramid, 0, frame)
         if swap:
             if self._provisional_voi is not None and self.voi is self._provisional_voi:
                 self.voi = image.default_voi(frame)  # the user has not changed it
@@ -232,12 +227,12 @@ class ImageView(pg.GraphicsView):
             self.fit()
         self._update_overlays()
 
-    def _adopt_pyramid(self, image: MammoImage, pyramid: Pyramid, offset: int) -> None:
+    def _adopt_pyramid(self, image: MammoImage, pyramid: Pyramid, offset: int, frame: int) -> None:
         self._pyramid = pyramid
         self._level_offset = offset
         self._rendered_key = None
         coarse = pyramid.level(pyramid.max_level)
-        values = image.modality_lut.apply(np.array([coarse.min(), coarse.max()]))
+        values = image.frame_header(frame).modality_lut.apply(np.array([coarse.min(), coarse.max()]))
         self._value_range = (float(np.min(values)), float(np.max(values)))
 
     def _configure_geometry(self, image: MammoImage, mirror: bool) -> None:
@@ -258,7 +253,7 @@ class ImageView(pg.GraphicsView):
     @staticmethod
     def _guess_mirror(image: MammoImage, array: np.ndarray) -> bool:
         """The hanging mirror guessed from which side of the preview holds the tissue."""
-        from viewer.core.windowing import tissue_mask
+        from viewer.core.tissue_window import tissue_mask
         from viewer.dicom.views import mirror_from_tissue
 
         if image.laterality is None:
@@ -277,10 +272,16 @@ class ImageView(pg.GraphicsView):
         """Show another frame of the same image, keeping zoom, pan and window."""
         if self.image is None:
             return
+        previous = self.image.frame_header(self.frame)
+        if self.voi is not None and any(self.voi is p for p in previous.voi_presets):
+            # the reader kept the file's window: the new frame's own (Frame VOI LUT) applies
+            presets = self.image.frame_header(frame).voi_presets
+            self.voi = presets[0] if presets else self.voi
         self.frame = frame
         self._pyramid = Pyramid(self.image.pixels(frame))
         self._rendered_key = None
-        self.render()
+        self._rebuild_lut()  # a frame's own rescale (Pixel Value Transformation)
+        self._update_overlays()
 
     def set_voi(self, voi: VoiPreset, *, emit: bool = True) -> None:
         """Apply a VOI (preset or dragged window)."""
@@ -317,7 +318,8 @@ class ImageView(pg.GraphicsView):
         if self.image is None or self.voi is None:
             return
         lo, hi = self.image.stored_range
-        self._lut = display_lut(lo, hi, self.image.modality_lut, self.voi, self.invert)
+        modality = self.image.frame_header(self.frame).modality_lut
+        self._lut = display_lut(lo, hi, modality, self.voi, self.invert)
         self._lut_offset = lo
         self._rendered_key = None
         self.render()

@@ -9,6 +9,7 @@ import numpy as np
 from viewer.core.annotations import ImageAnnotations, ImageKey
 from viewer.core.commands import Command
 from viewer.core.geometry import Point, Spacing
+from viewer.core.windowing import ModalityLut
 from viewer.qt.image_view import ImageView, image_key
 
 if TYPE_CHECKING:
@@ -40,8 +41,12 @@ class ViewToolContext:
     def reader(self) -> str:
         return self._window.mark_reader
 
-    def modality_pixels(self) -> np.ndarray:
-        return self._image.modality_pixels(self._view.frame)
+    def stored_pixels(self) -> np.ndarray:
+        return self._image.pixels(self._view.frame)
+
+    @property
+    def modality_lut(self) -> ModalityLut:
+        return self._image.frame_header(self._view.frame).modality_lut
 
     def push(self, command: Command) -> None:
         self._window.push(command)

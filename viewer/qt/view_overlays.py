@@ -6,18 +6,28 @@ the ruler and the freehand sketch are scene items in image coordinates.
 
 from __future__ import annotations
 
+import html
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsPathItem, QLabel, QWidget
 
 from viewer.core.windowing import VoiPreset
-from viewer.dicom.image import MammoImage
+from viewer.dicom.image import AUTO_VOI_NAME, MammoImage
 
+# A dark translucent backdrop keeps the text legible on any image, a bright inverted
+# one included; the picture still shows through it.
 _OVERLAY_STYLE = (
-    "color: #f0f0f0; background: transparent; font-size: 11px;font-family: 'DejaVu Sans Mono', monospace;"
+    "color: #f0f0f0; background: rgba(0, 0, 0, 170); border-radius: 3px; padding: 2px 4px;"
+    "font-size: 11px; font-family: 'DejaVu Sans Mono', monospace;"
+)
+_NOTE_STYLE = (
+    "color: #ffd27a; background: rgba(0, 0, 0, 190); border-radius: 3px; padding: 2px 4px; font-size: 11px;"
 )
 _MARGIN = 6
+_NOTE_WIDTH = 0.45
+"""Largest width of the notes block, as a fraction of the cell's width (it wraps)."""
 
 
 def window_text(voi: VoiPreset | None) -> str:
@@ -29,11 +39,19 @@ def window_text(voi: VoiPreset | None) -> str:
 
 
 class ViewOverlays:
-    """The two text blocks (view and spacing above, window and zoom below) and the banner."""
+    """The text blocks (view and spacing above, then notes; window and zoom below) and the banner.
+
+    The notes block says what of the file's header could not be used (a spacing rule
+    skipped, a window that shows no tissue, an unusable rescale), in the file's terms.
+    """
 
     def __init__(self, parent: QWidget) -> None:
         self.top = self._make_label(parent)
         self.bottom = self._make_label(parent)
+        self.notes = self._make_label(parent)
+        self.notes.setStyleSheet(_NOTE_STYLE)
+        self.notes.setWordWrap(True)
+        self.notes.hide()
         self.banner = QLabel(parent)
         self.banner.setStyleSheet("color: #000; background: #ffb000; font-weight: bold; padding: 2px 6px;")
         self.banner.hide()
@@ -52,12 +70,22 @@ class ViewOverlays:
         for label in (self.top, self.bottom):
             label.setAlignment(align)
             label.adjustSize()
+        for label in (self.top, self.bottom):
+            label.setVisible(bool(label.text()))
 
         def x_of(label: QLabel) -> int:
             return width - label.width() - m if side == "right" else m
 
         self.top.move(x_of(self.top), m)
         self.bottom.move(x_of(self.bottom), height - self.bottom.height() - m)
+        if self.notes.text():
+            self.notes.setAlignment(align)
+            self.notes.setFixedWidth(max(120, int(width * _NOTE_WIDTH)))
+            self.notes.adjustSize()
+            self.notes.move(x_of(self.notes), self.top.y() + self.top.height() + 4)
+            self.notes.show()
+        else:
+            self.notes.hide()
         if self.banner.isVisible():
             self.banner.adjustSize()
             self.banner.move((width - self.banner.width()) // 2, m)
@@ -68,6 +96,7 @@ class ViewOverlays:
             f"<b style='font-size:14px'>{cell_label}</b><br>not in this study" if cell_label else ""
         )
         self.bottom.setText("")
+        self.notes.setText("")
         self.banner.hide()
 
     def show_image(
@@ -79,11 +108,12 @@ class ViewOverlays:
         zoom_percent: float,
         note: str = "",
     ) -> None:
-        """View, spacing (with its source), window, zoom, size and frame of the shown image.
+        """View, spacing (with its source), notes, window, zoom, size and frame of the shown image.
 
         ``note`` is a banner of the cell (e.g. "PRIOR 2023-01-02"), unless the image is For Processing.
         """
-        spacing = image.spacing
+        header = image.frame_header(frame)
+        spacing = header.spacing
         if spacing.calibrated:
             sp = f"{spacing.col_mm:.4g} x {spacing.row_mm:.4g} mm/px<br>{spacing.label}"
         else:
@@ -94,6 +124,11 @@ class ViewOverlays:
         self.bottom.setText(
             f"{window_text(voi)}{inv}<br>zoom {zoom_percent:.0f}%  {image.columns}x{image.rows}{frames}"
         )
+        notes = [*header.notes]
+        window_note = image.window_note(frame)
+        if window_note and voi is not None and voi.name == AUTO_VOI_NAME:
+            notes.insert(0, window_note)
+        self.notes.setText("<br>".join(html.escape(n, quote=False) for n in notes))
         if image.for_processing:
             self.banner.setText("FOR PROCESSING - not for diagnosis")
             self.banner.show()

@@ -1,0 +1,112 @@
+"""Tests of per-frame header attributes of enhanced multi-frame images (viewer.dicom.frames).
+
+Each frame may carry its own Pixel Measures, Pixel Value Transformation, Frame VOI LUT and
+Frame Anatomy; the shared functional groups apply where a frame has none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from pydicom.dataset import Dataset
+
+from viewer.core.geometry import SpacingSource
+from viewer.dicom.frames import frame_macro
+from viewer.dicom.image import MammoImage
+
+
+def _item(**attributes: object) -> Dataset:
+    ds = Dataset()
+    for key, value in attributes.items():
+        setattr(ds, key, value)
+    return ds
+
+
+def _frame_group(
+    spacing: float | None = None,
+    rescale: tuple[float, float] | None = None,
+    window: tuple[float, float] | None = None,
+    laterality: str | None = None,
+) -> Dataset:
+    group = Dataset()
+    if spacing is not None:
+        group.PixelMeasuresSequence = [_item(PixelSpacing=[spacing, spacing])]
+    if rescale is not None:
+        group.PixelValueTransformationSequence = [
+            _item(RescaleSlope=rescale[0], RescaleIntercept=rescale[1], RescaleType="US")
+        ]
+    if window is not None:
+        group.FrameVOILUTSequence = [_item(WindowCenter=window[0], WindowWidth=window[1])]
+    if laterality is not None:
+        group.FrameAnatomySequence = [_item(FrameLaterality=laterality)]
+    return group
+
+
+@pytest.fixture
+def enhanced(make_ds: Callable[..., Dataset]) -> MammoImage:
+    """Three frames: 0 and 1 with their own groups, 2 with none (the shared ones apply)."""
+    pixels = np.stack([np.full((16, 20), 100 * (i + 1), np.uint16) for i in range(3)])
+    ds = make_ds(pixels, ImageLaterality="L", WindowCenter=50, WindowWidth=10)
+    ds.PerFrameFunctionalGroupsSequence = [
+        _frame_group(0.1, (1.0, 0.0), (1000.0, 500.0), "L"),
+        _frame_group(0.2, (2.0, -100.0), (3000.0, 800.0), "R"),
+        Dataset(),
+    ]
+    ds.SharedFunctionalGroupsSequence = [_frame_group(0.3, (0.5, 7.0), (4000.0, 900.0))]
+    return MammoImage.from_dataset(ds)
+
+
+class TestFrameByFrame:
+    """Each frame's own macro wins; the shared one fills in; nothing of frame 0 leaks."""
+
+    def test_spacing(self, enhanced: MammoImage) -> None:
+        """Pixel Measures per frame, shared for the frame without its own."""
+        rows = [enhanced.frame_header(f).spacing.row_mm for f in range(3)]
+        assert rows == [0.1, 0.2, 0.3]
+        assert all(enhanced.frame_header(f).spacing.source is SpacingSource.PIXEL_SPACING for f in range(3))
+        assert enhanced.annotation_record(1).dicom_spacing.row_mm == 0.2
+
+    def test_pixel_value_transformation(self, enhanced: MammoImage) -> None:
+        """Modality values of frame 1 use its slope 2 and intercept -100; frame 2 the shared ones."""
+        assert float(enhanced.modality_pixels(0)[0, 0]) == 100.0
+        assert float(enhanced.modality_pixels(1)[0, 0]) == 200 * 2.0 - 100.0
+        assert float(enhanced.modality_pixels(2)[0, 0]) == 300 * 0.5 + 7.0
+
+    def test_voi(self, enhanced: MammoImage) -> None:
+        """Frame VOI LUT per frame replaces the top level's window."""
+        centers = [[p.center for p in enhanced.frame_header(f).voi_presets] for f in range(3)]
+        assert centers == [[1000.0], [3000.0], [4000.0]]
+
+    def test_laterality_from_the_frame_when_it_differs(self, enhanced: MammoImage) -> None:
+        """A frame saying R in an L image is R; frames saying nothing take the image's."""
+        assert [enhanced.frame_laterality(f) for f in range(3)] == ["L", "R", "L"]
+        assert enhanced.annotation_record(1).laterality == "R"
+        assert enhanced.laterality == "L"
+
+    def test_a_readers_correction_wins(self, enhanced: MammoImage) -> None:
+        """After the reader sets the view, every frame follows the reader."""
+        enhanced.set_view("R", "CC")
+        assert enhanced.frame_laterality(0) == "R"
+
+    def test_out_of_range_frame(self, enhanced: MammoImage) -> None:
+        """Asking for a frame the image does not have is an error that says so."""
+        with pytest.raises(ValueError, match=r"frame 3 out of range 0\.\.2"):
+            enhanced.frame_header(3)
+
+
+class TestFrameMacro:
+    """frame_macro: the frame's item, else the shared one, else None."""
+
+    def test_keyword_required_falls_back_to_shared(self) -> None:
+        """A frame item without the asked attribute does not hide the shared one."""
+        ds = Dataset()
+        ds.PerFrameFunctionalGroupsSequence = [_frame_group(laterality="R")]
+        ds.PerFrameFunctionalGroupsSequence[0].PixelMeasuresSequence = [_item(SliceThickness=1.0)]
+        ds.SharedFunctionalGroupsSequence = [_frame_group(0.3)]
+        item = frame_macro(ds, 0, "PixelMeasuresSequence", "PixelSpacing")
+        assert item is not None and list(item.PixelSpacing) == [0.3, 0.3]
+        assert frame_macro(ds, 0, "PixelMeasuresSequence") is not None
+        assert frame_macro(ds, 5, "FrameAnatomySequence") is None
+        assert frame_macro(Dataset(), 0, "PixelMeasuresSequence") is None

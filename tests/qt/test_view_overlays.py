@@ -1,0 +1,115 @@
+"""Tests of viewer.qt.view_overlays: the text over the picture, legible and saying what went wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from PySide6.QtWidgets import QLabel
+
+from viewer.core.phantom import make_mammogram
+from viewer.core.windowing import VoiPreset
+from viewer.dicom.image import MammoImage
+from viewer.qt.image_view import ImageView
+
+MG = "1.2.840.10008.5.1.4.1.1.1.2"
+
+
+def dataset(
+    *,
+    offset: int = 0,
+    scale: int = 1,
+    bits_stored: int = 12,
+    photometric: str = "MONOCHROME2",
+    **attributes: Any,
+) -> Dataset:
+    """A small synthetic mammogram dataset (phantom pixels scaled and offset)."""
+    phantom = make_mammogram(240, 200, (0.1, 0.1), "L", "CC", seed=4)
+    pixels = (phantom.pixels.astype(np.int64) * scale + offset).astype(np.uint16)
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID = MG
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
+    ds.Modality, ds.ImageLaterality, ds.ViewPosition = "MG", "L", "CC"
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, photometric
+    ds.Rows, ds.Columns = pixels.shape
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, bits_stored, bits_stored - 1, 0
+    for key, value in attributes.items():
+        setattr(ds, key, value)
+    ds.PixelData = pixels.tobytes()
+    return ds
+
+
+def bright_image() -> Dataset:
+    """A MONOCHROME1 image (displayed inverted)."""
+    return dataset(photometric="MONOCHROME1")
+
+
+def _grey(widget: Any) -> np.ndarray:
+    """The widget as painted, as a grey array (rows, cols)."""
+    image = widget.grab().toImage().convertToFormat(widget.grab().toImage().Format.Format_Grayscale8)
+    width, height = image.width(), image.height()
+    buffer = np.frombuffer(image.constBits(), np.uint8, count=image.bytesPerLine() * height)
+    return buffer.reshape(height, image.bytesPerLine())[:, :width].copy()
+
+
+def _view(qtbot: Any, image: MammoImage) -> ImageView:
+    view = ImageView("LCC")
+    qtbot.addWidget(view)
+    view.resize(500, 400)
+    view.show()
+    view.set_image(image)
+    qtbot.waitExposed(view)
+    return view
+
+
+class TestLegibility:
+    """Overlay text on a dark backdrop: readable over white tissue."""
+
+    def test_text_on_a_bright_inverted_image(self, qtbot: Any) -> None:
+        """On a MONOCHROME1 image shown almost white, each text block sits on a dark backdrop."""
+        image = MammoImage.from_dataset(bright_image())
+        view = _view(qtbot, image)
+        # a window above every value: all at its minimum, shown white once inverted
+        view.set_voi(VoiPreset.window(float(image.pixels().max()) + 50.0, 10.0))
+        assert view.invert
+        grey = _grey(view)
+        assert np.median(grey) > 200  # the picture is bright
+        label: QLabel
+        for label in (view.overlays.top, view.overlays.bottom):
+            assert label.isVisible() and label.text()
+            geometry = label.geometry()
+            block = grey[geometry.top() : geometry.bottom(), geometry.left() : geometry.right()]
+            assert np.median(block) < 90, "text backdrop is not dark"
+            assert np.percentile(block, 99) > 180, "no bright text on the backdrop"
+
+
+class TestNotes:
+    """What of the header could not be used is said on the image."""
+
+    def test_refused_magnification(self, qtbot: Any) -> None:
+        """ERMF 40: the note names the attribute and value beside the spacing."""
+        ds = dataset(ImagerPixelSpacing=[0.1, 0.1], EstimatedRadiographicMagnificationFactor=40)
+        view = _view(qtbot, MammoImage.from_dataset(ds))
+        notes = view.overlays.notes
+        assert notes.isVisible()
+        assert "Estimated Radiographic Magnification Factor (0018,1114) 40 refused" in notes.text()
+        assert "mm at the detector (overestimates)" in view.overlays.top.text()
+
+    def test_window_that_shows_nothing(self, qtbot: Any) -> None:
+        """The file's window beyond the data: the automatic window, and the note says so."""
+        ds = dataset(offset=32744, scale=8, bits_stored=16, WindowCenter=2725, WindowWidth=5310)
+        view = _view(qtbot, MammoImage.from_dataset(ds))
+        assert view.voi is not None and view.voi.name == "Auto (tissue)"
+        assert "the file's window shows no tissue: automatic window used" in view.overlays.notes.text()
+        view.set_voi(view.image.voi_presets[0])  # type: ignore[union-attr]
+        assert "shows no tissue" not in view.overlays.notes.text()
+
+    def test_clean_file_has_no_notes(self, qtbot: Any) -> None:
+        """Nothing to say: no notes block."""
+        view = _view(qtbot, MammoImage.from_dataset(dataset(ImagerPixelSpacing=[0.1, 0.1])))
+        assert not view.overlays.notes.isVisible()

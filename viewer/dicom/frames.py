@@ -1,0 +1,48 @@
+"""The functional group macros that apply to one frame of an enhanced multi-frame image.
+
+Enhanced images (Breast Tomosynthesis, Enhanced MG, ...) move per-frame attributes out
+of the top level into functional groups (PS3.3 C.7.6.16): each item of Per-frame
+Functional Groups Sequence (5200,9230) describes one frame, the single item of Shared
+Functional Groups Sequence (5200,9229) all of them. A macro (Pixel Measures, Pixel Value
+Transformation, Frame VOI LUT, Frame Anatomy) found in the frame's own item wins over
+the shared one, which wins over the top level of a file that is not really enhanced.
+"""
+
+from __future__ import annotations
+
+from pydicom.dataset import Dataset
+
+
+def frame_macro(ds: Dataset, frame: int, sequence: str, keyword: str | None = None) -> Dataset | None:
+    """The first item of functional group ``sequence`` for ``frame``, or None.
+
+    Parameters
+    ----------
+    ds
+        The image's dataset.
+    frame
+        0-based frame number.
+    sequence
+        The macro's sequence keyword, e.g. ``"PixelMeasuresSequence"``.
+    keyword
+        When given, an item counts only if it holds this attribute (a per-frame item
+        without it falls back to the shared one).
+    """
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+    sources = []
+    if per_frame and 0 <= frame < len(per_frame):
+        sources.append(per_frame[frame])
+    shared = ds.get("SharedFunctionalGroupsSequence")
+    if shared:
+        sources.append(shared[0])
+    for group in sources:
+        items = group.get(sequence)
+        if items and (keyword is None or keyword in items[0]):
+            item: Dataset = items[0]
+            return item
+    return None
+
+
+def has_functional_groups(ds: Dataset) -> bool:
+    """True for an enhanced image (per-frame or shared functional groups present)."""
+    return bool(ds.get("PerFrameFunctionalGroupsSequence") or ds.get("SharedFunctionalGroupsSequence"))
