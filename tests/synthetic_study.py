@@ -16,6 +16,8 @@ from viewer.core.annotations import (
     StudyAnnotations,
 )
 from viewer.core.geometry import Spacing, SpacingSource
+from viewer.core.landmarks import Landmarks
+from viewer.core.reading import FindingLink, FindingRef, ImageLandmarks
 from viewer.store.sidecar import save, sidecar_path
 
 MG_FOR_PRESENTATION = "1.2.840.10008.5.1.4.1.1.1.2"
@@ -126,3 +128,20 @@ def write_study(folder: Path, reader: str = "Dr. A") -> StudyAnnotations:
     mlo_img.calcifications[point.id] = point
     save(model, sidecar_path(folder, reader))
     return model
+
+
+def write_linked_study(folder: Path) -> None:
+    """The synthetic L CC cluster linked to the L MLO point mark, with nipples on both views."""
+    model = write_study(folder)
+    cc_key = next(k for k, img in model.images.items() if img.view == "CC")
+    mlo_key = next(k for k, img in model.images.items() if img.view == "MLO")
+    # CC: rows run to the patient's right; the cluster (around row 14) is above the nipple at row 30:
+    # towards the patient's left, lateral. MLO: the mark at row 40 is below the nipple at row 30.
+    model.reading.landmarks[cc_key] = ImageLandmarks(
+        Landmarks((40.0, 30.0), ((0.0, 0.0), (0.0, 63.0))), ("A", "R")
+    )
+    model.reading.landmarks[mlo_key] = ImageLandmarks(
+        Landmarks((40.0, 30.0), ((0.0, 0.0), (0.0, 63.0))), ("A", "F")
+    )
+    model.reading.links["l1"] = FindingLink("l1", "L", FindingRef(cc_key, "k1"), FindingRef(mlo_key, "p1"))
+    save(model, sidecar_path(folder, model.reader))

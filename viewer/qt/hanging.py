@@ -114,14 +114,8 @@ class HangingView(QWidget):
         for view in self.all_cells():
             self._grid.removeWidget(view)
             view.hide()
-        for r in range(self._grid.rowCount()):
-            self._grid.setRowStretch(r, 0)
-        for c in range(self._grid.columnCount()):
-            self._grid.setColumnStretch(c, 0)
         for row, column, view, align in cells:
             self._grid.addWidget(view, row, column)
-            self._grid.setRowStretch(row, 1)
-            self._grid.setColumnStretch(column, 1)
             view.align = align
             view.show()
         self._shown = [(view, align) for _, _, view, align in cells]

@@ -8,7 +8,9 @@ When a study opens, its patient's most recent earlier exam is looked for beside 
 (:func:`viewer.sources.priors.find_priors`, in a worker thread: a big share never stalls
 the window); protocols that need a prior are offered once one is found. The prior's
 pixels are read when a protocol first shows them. In a protocol with ``link_prior``,
-zoom and pan of each current view drive the prior's same view and back.
+zoom and pan of each current view drive the prior's same view and back. The prior's
+marks, of every reader whose annotation file is in the prior's folder, are drawn read-only
+in violet (View > Hanging protocol > Show the prior's marks).
 """
 
 from __future__ import annotations
@@ -20,22 +22,28 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtGui import QAction, QActionGroup, QColor
 from PySide6.QtWidgets import QMenu, QMenuBar
 
+from viewer.core.annotations import StudyAnnotations
 from viewer.core.hanging_protocol import STANDARD_VIEWS, ProtocolSet, arrange
 from viewer.dicom.image import MammoImage
 from viewer.dicom.study import Study, open_study
-from viewer.qt.image_view import ImageView
+from viewer.qt.image_view import ImageView, image_key
+from viewer.qt.marks_layer import MarksLayer
 from viewer.sources.priors import PriorExam, find_priors
+from viewer.store import sidecar
+from viewer.store.errors import SidecarError
 from viewer.store.locations import user_data_dir
 from viewer.store.protocol_file import OVERRIDE_NAME, load_preferred_protocols
+from viewer.store.sidecar import is_sidecar_name
 
 if TYPE_CHECKING:
     from viewer.qt.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 DEFAULT_PROTOCOL = "four_up"
+PRIOR_MARKS_COLOR = QColor(170, 120, 255)
 
 
 class ReadingProtocols:
@@ -61,6 +69,9 @@ class ReadingProtocols:
         self._poll.setInterval(50)
         self._poll.timeout.connect(self._check_search)
         self.actions: dict[str, QAction] = {}
+        self.prior_layers: list[MarksLayer] = []
+        self._prior_marks: list[StudyAnnotations] = []
+        self.prior_marks_action: QAction | None = None
         for name, view in self.hanging.views.items():
             view.vb.sigRangeChanged.connect(partial(self._current_moved, name))
         for name, prior in self.hanging.prior_views.items():
@@ -79,6 +90,12 @@ class ReadingProtocols:
             group.addAction(action)
             menu.addAction(action)
             self.actions[protocol.id] = action
+        menu.addSeparator()
+        self.prior_marks_action = self.window.make_action(
+            "Show the prior's &marks", self._toggle_prior_marks, checkable=True
+        )
+        self.prior_marks_action.setChecked(True)
+        menu.addAction(self.prior_marks_action)
         menu.addSeparator()
         menu.addAction(
             self.window.make_action("&Next in the reading sequence", partial(self.step, True), "Alt+Right")
@@ -113,10 +130,16 @@ class ReadingProtocols:
         hung = {id(v.image) for v in self.hanging.views.values() if v.image is not None}
         self.extras = [img for img in study.images if id(img) not in hung]
         self.prior, self.prior_study, self._prior_shown, self._extras_shown = None, None, False, 0
+        for layer in self.prior_layers:
+            layer.detach()
+        self.prior_layers, self._prior_marks = [], []
         for view in self.hanging.prior_views.values():
             view.set_image(None)
         self.current = DEFAULT_PROTOCOL
+        alone = self.hanging.maximised  # a one-image study is shown large: keep it so
         self.apply(DEFAULT_PROTOCOL, quiet=True)
+        if alone is not None:
+            self.hanging.toggle_maximise(alone)
         first = study.images[0] if study.images else None
         if first is None:
             return
@@ -164,9 +187,44 @@ class ReadingProtocols:
         by_view = self.prior_study.by_view()
         d = self.prior_study.images[0].study_date if self.prior_study.images else ""
         note = f"PRIOR {d[:4]}-{d[4:6]}-{d[6:8]}" if len(d) == 8 else "PRIOR"
+        models = self._prior_models()
+        if models:
+            note += f" - marks of {', '.join(m.reader or 'unknown' for m in models)}"
         for name, view in self.hanging.prior_views.items():
             view.note = note
             view.set_image(by_view.get(name))
+        self._prior_marks = models
+        self._toggle_prior_marks()
+
+    def _prior_models(self) -> list[StudyAnnotations]:
+        """Every reader's annotations of the prior (files that cannot be read are named, not shown)."""
+        assert self.prior_study is not None
+        models = []
+        for path in sorted(self.prior_study.folder.glob("mammo-annotations.*.json")):
+            if not is_sidecar_name(path.name):
+                continue
+            try:
+                models.append(sidecar.load(path))
+            except SidecarError as exc:
+                self.window.notify(f"prior marks not shown: {exc}")
+        return models
+
+    def _toggle_prior_marks(self) -> None:
+        """Draw the prior's marks read-only in violet, or take them away."""
+        for layer in self.prior_layers:
+            layer.detach()
+        self.prior_layers = []
+        if self.prior_marks_action is not None and not self.prior_marks_action.isChecked():
+            return
+        for model in self._prior_marks:
+            for view in self.hanging.prior_views.values():
+                if view.image is None:
+                    continue
+                key = image_key(view.image, view.frame)
+                if key in model.images:
+                    layer = MarksLayer(view, model, key, color=PRIOR_MARKS_COLOR)
+                    layer.set_show_labels(False)
+                    self.prior_layers.append(layer)
 
     # -- applying ---------------------------------------------------------------------------
     def apply(self, protocol_id: str, quiet: bool = False) -> bool:
