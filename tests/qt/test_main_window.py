@@ -70,7 +70,7 @@ class TestVerticalSlice:
         assert window.isWindowModified()
 
         qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-        qtbot.waitUntil(lambda: window.undo_stack.isClean(), timeout=5000)
+        qtbot.waitUntil(lambda: not window.session.dirty, timeout=5000)
         saved = sorted(demo_folder.glob("*.json"))
         assert len(saved) == 1, saved
         data = json.loads(saved[0].read_text())
@@ -83,7 +83,7 @@ class TestVerticalSlice:
         assert reopened[0].id == marks[0].id
         assert reopened[0].sizes is not None
         assert reopened[0].sizes.long_axis_mm == pytest.approx(sizes.long_axis_mm)
-        assert again.undo_stack.isClean()
+        assert not again.session.dirty
         again.close()
 
     def test_click_on_plain_tissue_says_no_calcification(

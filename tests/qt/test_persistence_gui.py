@@ -29,12 +29,13 @@ class TestRecovery:
         first = open_window(qtbot, demo_folder)
         add_mark(qtbot, first, demo_truth[1])
         first.autosave()
-        first.writer.wait()
-        # the process "dies": no save, the lock is left behind by a process that is gone
-        assert first.store is not None
-        first.store.close()
-        first.store = None
-        first.undo_stack.setClean()
+        assert first.session.flush()
+        # the process "dies": no save, no close; its lock goes with it
+        store, history = first.session.store, first.session.history
+        assert store is not None and store.recovery_path.exists()
+        store.close()
+        first.session.store = None
+        history.mark_saved(history.state)  # so that the dead window asks nothing later
         dialogs.answers["Recover unsaved marks?"] = QMessageBox.StandardButton.Yes
         second = open_window(qtbot, demo_folder)
         assert "Recover unsaved marks?" in [title for title, _ in dialogs.asked]

@@ -141,15 +141,15 @@ class TestFindingsAcrossViews:
         qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
         assert len(window.model.reading.links) == 1, window.last_message
         assert "left breast" in window.last_message and "o'clock" in window.last_message
-        window.undo_stack.undo()
+        window.undo()
         assert window.model.reading.links == {}
-        window.undo_stack.redo()
+        window.redo()
         assert len(window.model.reading.links) == 1
         qtbot.keyClick(
             window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
         )
         assert window.model.reading.links == {}
-        window.undo_stack.undo()
+        window.undo()
         assert len(window.model.reading.links) == 1
 
     def test_nipple_drag_is_one_undo_step(self, qtbot, reading_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -164,7 +164,7 @@ class TestFindingsAcrossViews:
         moved = window.model.reading.landmarks[key].landmarks
         assert moved.source is LandmarkSource.READER
         assert moved.nipple == pytest.approx((found.landmarks.nipple[0] - 40, found.landmarks.nipple[1] + 25))
-        window.undo_stack.undo()
+        window.undo()
         assert window.model.reading.landmarks[key] == found
 
 
@@ -176,7 +176,7 @@ class TestAssessmentAndReport:
         panel.left.setCurrentIndex(panel.left.findData("4B"))
         assert window.model.reading.assessment.left == "4B"
         assert window.model.reading.assessment.overall_category == "4B"
-        window.undo_stack.undo()
+        window.undo()
         assert window.model.reading.assessment.left is None
         assert panel.left.currentData() is None
 

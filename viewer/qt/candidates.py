@@ -20,30 +20,38 @@ from viewer.core.detect import Candidate, find_candidates
 from viewer.core.geometry import Spacing
 from viewer.core.measure import find_calcification
 from viewer.qt.image_view import ImageView, image_key
+from viewer.session.study_session import StudySession, Ticket
 
 CANDIDATE_COLOR = QColor(255, 230, 0)
 CURRENT_COLOR = QColor(255, 90, 0)
 
 
 class _Signals(QObject):
-    done = Signal(object, object, str)  # view, candidates | None, error
+    done = Signal(object, object, object, str)  # view, ticket, candidates | None, error
 
 
 class _DetectJob(QRunnable):
     def __init__(
-        self, view: ImageView, pixels: np.ndarray, spacing: Spacing, bright: bool, signals: _Signals
+        self,
+        view: ImageView,
+        ticket: Ticket,
+        pixels: np.ndarray,
+        spacing: Spacing,
+        bright: bool,
+        signals: _Signals,
     ) -> None:
         super().__init__()
-        self.view, self.pixels, self.spacing, self.bright = view, pixels, spacing, bright
+        self.view, self.ticket = view, ticket
+        self.pixels, self.spacing, self.bright = pixels, spacing, bright
         self.signals = signals
 
     def run(self) -> None:
         try:
             found = find_candidates(self.pixels, self.spacing, bright_is_high=self.bright)
         except Exception as exc:
-            self.signals.done.emit(self.view, None, str(exc) or exc.__class__.__name__)
+            self.signals.done.emit(self.view, self.ticket, None, str(exc) or exc.__class__.__name__)
         else:
-            self.signals.done.emit(self.view, found, "")
+            self.signals.done.emit(self.view, self.ticket, found, "")
 
 
 class CandidateReview(QObject):
@@ -57,11 +65,15 @@ class CandidateReview(QObject):
         notify: Callable[[str], None],
         annotations_of: Callable[[ImageView], ImageAnnotations],
         reader: Callable[[], str],
+        session: StudySession,
     ) -> None:
         super().__init__()
         self._push, self._notify, self._reader = push, notify, reader
         self._annotations_of = annotations_of
+        self._session = session
         self.view: ImageView | None = None
+        self.key: ImageKey | None = None
+        """The image frame the candidates were found on."""
         self.candidates: list[Candidate] = []
         self.index = -1
         self.busy = False
@@ -82,19 +94,29 @@ class CandidateReview(QObject):
         self.clear()
         self.busy = True
         self._notify(f"Finding candidate calcifications on {view.image.view_label}...")
+        key = image_key(view.image, view.frame)
         pixels = view.image.modality_pixels(view.frame)
         spacing = self._annotations_of(view).spacing
-        self._pool.start(_DetectJob(view, pixels, spacing, view.image.bright_is_high, self._signals))
+        ticket = self._session.ticket(key)
+        self._pool.start(_DetectJob(view, ticket, pixels, spacing, view.image.bright_is_high, self._signals))
 
     def wait(self, msecs: int = 60000) -> bool:
         return bool(self._pool.waitForDone(msecs))
 
-    def _found(self, view: ImageView, found: list[Candidate] | None, error: str) -> None:
+    @staticmethod
+    def _shows(view: ImageView, key: ImageKey | None) -> bool:
+        return view.image is not None and key is not None and image_key(view.image, view.frame) == key
+
+    def _found(self, view: ImageView, ticket: Ticket, found: list[Candidate] | None, error: str) -> None:
         self.busy = False
+        if not self._session.is_current(ticket) or not self._shows(view, ticket.key):
+            # another study, image or frame is shown now: these specks are not on it
+            self._notify("candidates found for an image no longer shown there were dropped; Ctrl+F again")
+            return
         if found is None:
             self._notify(f"Finding candidates failed: {error}")
             return
-        self.view = view
+        self.view, self.key = view, ticket.key
         marked = self._marked_centres(view)
         kept: list[Candidate] = []
         for cand in found:  # best first: a weaker twin of a kept candidate is the same speck
@@ -156,6 +178,10 @@ class CandidateReview(QObject):
         if cand is None or view is None or view.image is None:
             self._notify("no candidate selected (N for the next one)")
             return
+        if not self._shows(view, self.key):
+            self.clear()
+            self._notify("the candidates were found on an image no longer shown; Ctrl+F again")
+            return
         key: ImageKey = image_key(view.image, view.frame)
         spacing = self._annotations_of(view).spacing
         result = find_calcification(
@@ -198,7 +224,7 @@ class CandidateReview(QObject):
     def clear(self) -> None:
         self.candidates, self.index = [], -1
         self._draw()
-        self.view = None
+        self.view, self.key = None, None
 
     # -- drawing ---------------------------------------------------------------------
     def _draw(self) -> None:

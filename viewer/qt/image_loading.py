@@ -2,7 +2,8 @@
 
 Wires the window's :class:`viewer.qt.loader.StudyLoader` to the hanging cells: a preview
 is shown until the full pixels come, a failure empties the cell and is listed among the
-files with problems.
+files with problems. A result lands only on a cell that still shows the image and frame
+it was decoded for, while the study it was asked for is open (the session's ticket).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from viewer.dicom.image import MammoImage
 from viewer.qt.hanging import HANGING_ORDER
 from viewer.qt.image_view import ImageView
 from viewer.qt.loader import StudyLoader, preview_level
+from viewer.session.study_session import Ticket
 
 if TYPE_CHECKING:
     from viewer.qt.main_window import MainWindow
@@ -33,6 +35,9 @@ class ImageLoading(QObject):
         self.loader.image_ready.connect(self._image_ready)
         self.loader.failed.connect(self._image_failed)
         self.loader.start()
+        self._ticket: Ticket | None = None
+        self._frames: dict[int, int] = {}
+        """id(image) -> the frame being decoded, for the load in progress."""
 
     def load_shown(self) -> None:
         """Decode the images the cells show, previews sized to a cell."""
@@ -40,10 +45,17 @@ class ImageLoading(QObject):
         shown = [v.image for v in hanging.loaded_views() if v.image is not None]
         cell = hanging.views[HANGING_ORDER[0]]
         level = preview_level((shown[0].rows, shown[0].columns), (cell.width(), cell.height()))
-        self.loader.load(shown, preview_level=level)
+        self._ticket = self.window.session.ticket()
+        self._frames = {id(image): 0 for image in shown}
+        self.loader.load(shown, preview_level=level, frame=0)
 
     def _views_of(self, image: MammoImage) -> list[ImageView]:
-        return [v for v in self.window.hanging.views.values() if v.image is image]
+        """The cells that show the image and frame a result was decoded for (none when the
+        study it was asked for is no longer open)."""
+        frame = self._frames.get(id(image))
+        if frame is None or self._ticket is None or not self.window.session.is_current(self._ticket):
+            return []
+        return [v for v in self.window.hanging.views.values() if v.image is image and v.frame == frame]
 
     def _preview_ready(self, image: MammoImage, array: np.ndarray, level: int) -> None:
         for view in self._views_of(image):

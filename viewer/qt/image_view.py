@@ -272,6 +272,9 @@ class ImageView(pg.GraphicsView):
         """Show another frame of the same image, keeping zoom, pan and window."""
         if self.image is None:
             return
+        if self._lut is None or self._level_offset > 0:
+            self.set_image(self.image, frame)  # paged while loading: show that frame now
+            return
         previous = self.image.frame_header(self.frame)
         if self.voi is not None and any(self.voi is p for p in previous.voi_presets):
             # the reader kept the file's window: the new frame's own (Frame VOI LUT) applies

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QInputDialog, QListWidget, QMainWindow, QWidget
 
 from viewer import __version__
@@ -47,16 +47,15 @@ from viewer.qt.image_view import ImageView, image_key
 from viewer.qt.mark_editing import MarkEditing
 from viewer.qt.marks_layer import MarksLayer
 from viewer.qt.marks_panel import MarksPanel
-from viewer.qt.persistence import BackgroundWriter
 from viewer.qt.reading_protocols import ReadingProtocols
 from viewer.qt.saving import AUTOSAVE_DELAY_MS, Saving
 from viewer.qt.settings import Preferences
 from viewer.qt.study_opening import StudyOpening
 from viewer.qt.tool_context import ViewToolContext
-from viewer.qt.undo import ModelCommand
 from viewer.qt.view_controls import ViewControls
 from viewer.qt.window_menus import build_menus
 from viewer.qt.workflow import Workflow
+from viewer.session.study_session import SessionError, StudySession
 from viewer.store.lexicon_file import load_preferred_lexicon
 from viewer.store.locations import user_data_dir
 from viewer.store.session import AnnotationStore
@@ -68,6 +67,8 @@ class MainWindow(QMainWindow):
     """mammo-viewer's main window."""
 
     save_action: QAction
+    undo_action: QAction
+    redo_action: QAction
     labels_action: QAction
     tool_actions: dict[str, QAction]
     frame_actions: list[QAction]
@@ -78,11 +79,7 @@ class MainWindow(QMainWindow):
     def __init__(self, prefs: Preferences | None = None, reader: str | None = None) -> None:
         super().__init__()
         self.prefs = prefs or Preferences()
-        self.reader = reader or self.prefs.reader
-        self.study: Study | None = None
-        self.store: AnnotationStore | None = None
-        self.model = StudyAnnotations(self.reader)
-        self.undo_stack = QUndoStack(self)
+        self.session = StudySession(reader or self.prefs.reader)
         self.tools: dict[str, Tool] = {
             "calcification": CalcificationTool(),
             "edit": EditTool(),
@@ -114,8 +111,6 @@ class MainWindow(QMainWindow):
         self.workflow = Workflow(self)
         self._build_panels()
 
-        self.undo_stack.cleanChanged.connect(self.update_title)
-        self.undo_stack.indexChanged.connect(self.saving.edited)
         build_menus(self)
         reading_setup.install(self)  # protocols, nipple and links, assessment, File > Report
         if lexicon_problem:
@@ -187,10 +182,23 @@ class MainWindow(QMainWindow):
     def autosave(self) -> None:
         self.saving.autosave()
 
+    # -- what the session holds ----------------------------------------------------------------
     @property
-    def writer(self) -> BackgroundWriter:
-        """The thread that writes the annotation file (tests wait on it)."""
-        return self.saving.writer
+    def study(self) -> Study | None:
+        return self.session.study
+
+    @property
+    def store(self) -> AnnotationStore | None:
+        return self.session.store
+
+    @property
+    def model(self) -> StudyAnnotations:
+        return self.session.model
+
+    @property
+    def reader(self) -> str:
+        """Who opens the next study."""
+        return self.session.reader
 
     def images_ready(self) -> bool:
         """True when every hung image shows its full-resolution pixels (or failed)."""
@@ -219,10 +227,31 @@ class MainWindow(QMainWindow):
         A study whose annotation file is read-only for this reader (held by another
         instance, corrupt, or written by a newer version) takes no edits.
         """
-        if self.store is not None and self.store.read_only_reason:
-            self.notify(f"read-only: {self.store.read_only_reason}")
+        try:
+            self.session.push(command)
+        except SessionError as exc:
+            self.notify(str(exc))
             return
-        self.undo_stack.push(ModelCommand(self.model, command))
+        self.edited()
+
+    def undo(self) -> None:
+        if self.session.undo() is not None:
+            self.edited()
+
+    def redo(self) -> None:
+        if self.session.redo() is not None:
+            self.edited()
+
+    def edited(self) -> None:
+        """The marks (or the open study) changed: title, Undo/Redo texts, autosave."""
+        history = self.session.history
+        undo, redo = history.undo_text, history.redo_text
+        self.undo_action.setEnabled(undo is not None)
+        self.undo_action.setText(f"&Undo {undo}" if undo else "&Undo")
+        self.redo_action.setEnabled(redo is not None)
+        self.redo_action.setText(f"&Redo {redo}" if redo else "&Redo")
+        self.saving.edited()
+        self.update_title()
 
     def delete_selected(self) -> None:
         self.editing.delete_selected()
@@ -284,12 +313,12 @@ class MainWindow(QMainWindow):
         name = self.study.folder.name if self.study is not None else "no study"
         ro = " [read-only]" if self.store is not None and self.store.read_only_reason else ""
         self.setWindowTitle(f"{name}[*]{ro} - mammo-viewer {__version__} - reader {self.mark_reader}")
-        self.setWindowModified(self.saving.dirty)
+        self.setWindowModified(self.session.dirty)
 
     @property
     def mark_reader(self) -> str:
         """Who new marks belong to: the reader whose file the open study writes."""
-        return self.model.reader or self.reader
+        return self.session.mark_reader
 
     def ask_reader(self) -> None:
         name, ok = QInputDialog.getText(
@@ -299,7 +328,7 @@ class MainWindow(QMainWindow):
             # The open study's file belongs to the reader who opened it; the new name
             # takes effect (its own file, lock and marks) when a study is opened next.
             self.prefs.reader = name.strip()
-            self.reader = name.strip()
+            self.session.reader = name.strip()
             self.workflow.worklist.set_reader(self.reader)
             self.notify(f"Reader is now {self.reader}; it applies to the next study you open")
 
@@ -322,6 +351,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.close_study():
+            self.session.writer.flush()
             app = QApplication.instance()
             if app is not None:
                 app.removeEventFilter(self)

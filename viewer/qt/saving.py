@@ -1,18 +1,19 @@
-"""Saving the open study's marks: explicit saves, autosaves after edits, their outcome.
+"""Saving the open study's marks from the window: Ctrl+S, autosave after edits, outcomes.
 
-Serialising happens on the UI thread (a consistent snapshot); writing happens on the
-:class:`viewer.qt.persistence.BackgroundWriter` thread, so the window never waits for a disk.
+The work is the session's (:class:`viewer.session.study_session.StudySession`): it takes a
+snapshot on the UI thread and writes on its writer thread. This module starts the
+autosave timer, brings each finished write back to the UI thread and says what happened.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox
 
-from viewer.qt.persistence import BackgroundWriter
-from viewer.store.serialize import serialize
+from viewer.session.study_session import SessionError
+from viewer.session.writer import WriteJob
 
 if TYPE_CHECKING:
     from viewer.qt.main_window import MainWindow
@@ -21,76 +22,61 @@ AUTOSAVE_DELAY_MS = 1500
 
 
 class Saving(QObject):
-    """Save and autosave of the window's study, and whether marks are unsaved."""
+    """Save and autosave of the window's study, and the outcome of every write."""
+
+    _write_done = Signal(object)
+    """A write finished (emitted on the writer thread, delivered on the UI thread)."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.writer = BackgroundWriter(self)
-        self.writer.finished.connect(self._write_finished)
-        self.dirty_without_command = False
-        """Unsaved marks that no undo step made (recovered from an autosave)."""
-        self._save_clean_index = -1
+        self._write_done.connect(self._finished)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setSingleShot(True)
         self.autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
         self.autosave_timer.timeout.connect(self.autosave)
 
-    @property
-    def dirty(self) -> bool:
-        return (not self.window.undo_stack.isClean()) or self.dirty_without_command
-
-    def mark_dirty_without_command(self) -> None:
-        self.dirty_without_command = True
-        self.window.update_title()
-
     def edited(self) -> None:
-        store = self.window.store
-        if store is not None and store.read_only_reason is None:
+        """The marks changed: autosave once the reader pauses."""
+        if self.window.session.is_open and self.window.session.read_only_reason is None:
             self.autosave_timer.start()
 
+    def track(self, job: WriteJob | None) -> None:
+        """Report ``job``'s outcome on the UI thread when it is done."""
+        if job is not None:
+            job.future.add_done_callback(lambda _future: self._write_done.emit(job))
+
     def save(self, wait: bool = False) -> bool:
-        """Save the marks as JSON beside the study (atomic, in a worker thread)."""
+        """Save the marks as JSON beside the study (atomic, on the writer thread).
+
+        ``wait``: block until the file is written (an export reads it next); then True only
+        when the save worked.
+        """
         window = self.window
-        if window.store is None:
+        session = window.session
+        if not session.is_open:
             window.notify("Nothing to save: no study is open")
             return False
-        if window.store.read_only_reason:
-            QMessageBox.warning(window, "Cannot save", window.store.read_only_reason)
+        try:
+            job = session.save()
+        except SessionError as exc:
+            QMessageBox.warning(window, "Cannot save", str(exc))
             return False
-        snapshot, store = window.model.snapshot(), window.store
-        self._save_clean_index = window.undo_stack.index()
-        self.writer.submit("save", lambda: store.save_bytes(serialize(snapshot)))
+        self.track(job)
         if wait:
-            self.writer.wait()
+            session.flush()
             QCoreApplication.processEvents()
-            return window.undo_stack.isClean()
+            return job.error is None and job.future.done()
         return True
 
     def autosave(self) -> None:
-        window = self.window
-        if window.store is None or window.store.read_only_reason or window.undo_stack.isClean():
-            return
-        snapshot, store = window.model.snapshot(), window.store
-        self.writer.submit("autosave", lambda: store.autosave_bytes(serialize(snapshot)))
+        self.track(self.window.session.autosave())
 
-    def _write_finished(self, kind: str, error: str) -> None:
+    def _finished(self, job: WriteJob) -> None:
         window = self.window
-        if kind == "save":
-            if error:
-                QMessageBox.critical(
-                    window,
-                    "Save failed",
-                    f"{error}\n\nYour marks are still open here; any earlier file is unchanged.",
-                )
-                window.notify(f"Save failed: {error}")
-                return
-            if window.undo_stack.index() == self._save_clean_index:
-                window.undo_stack.setClean()
-            self.dirty_without_command = False
-            if window.store is not None:
-                window.store.discard_recovery()
-                window.notify(f"Saved {window.model.count()[0]} marks to {window.store.path}")
-            window.update_title()
-        elif error:
-            window.notify(f"Autosave failed: {error}")
+        outcome = window.session.finish(job)
+        if outcome.error and job.kind == "save" and outcome.current:
+            QMessageBox.critical(window, "Save failed", outcome.message)
+        if outcome.message:
+            window.notify(outcome.message.replace("\n\n", " "))
+        window.update_title()

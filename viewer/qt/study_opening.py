@@ -1,5 +1,6 @@
-"""Opening and closing a study in the window: the file dialogs, the hanging, the reader's
-annotation file (with its notices, read-only reason and recovery), the files with problems.
+"""Opening and closing a study in the window: the file dialogs, the questions, the hanging,
+the files with problems. The study's state is the session's
+(:class:`viewer.session.study_session.StudySession`); a failed open keeps the open study.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from viewer.core.annotations import ImageKey, StudyAnnotations
-from viewer.dicom.study import Study, open_studies
+from viewer.core.annotations import ImageKey
+from viewer.dicom.study import Study
 from viewer.qt import reading_setup
 from viewer.qt.cell_layers import frame_label
 from viewer.qt.image_view import image_key
-from viewer.store.session import AnnotationStore
+from viewer.session.study_session import Opened, SessionError, read_studies, why_not_openable
 
 if TYPE_CHECKING:
     from viewer.qt.main_window import MainWindow
@@ -37,22 +38,39 @@ class StudyOpening:
         if folder:
             self.open_paths([Path(folder)])
 
-    def open_paths(self, paths: Sequence[Path]) -> bool:
-        """Open a study; per-file problems are listed, the rest of the study opens."""
+    def open_paths(self, paths: Sequence[Path], index: int = 0, save_first: bool = False) -> bool:
+        """Open a study; per-file problems are listed, the rest of the study opens.
+
+        When nothing in ``paths`` can be shown, the open study stays open and the reason
+        is shown. ``save_first``: unsaved marks of the open study are saved without asking.
+        """
         window = self.window
-        if not self.close_study():
+        studies = read_studies(paths)
+        reason = why_not_openable(studies, paths)
+        if reason is not None:
+            self.show_problems(studies[0])
+            kept = f" {window.study.folder.name} stays open." if window.study is not None else ""
+            window.notify(reason + kept)
             return False
-        studies = open_studies([Path(p) for p in paths])
-        study = studies[0]
-        window.study = study
-        self.show_problems(study)
-        if not study.images:
-            window.notify(
-                "No image could be opened: " + "; ".join(p.message for p in study.problems)
-                if study.problems
-                else "No DICOM images found in " + ", ".join(map(str, paths))
-            )
+        discard = self._ask_leave(save_first)
+        if discard is None:
             return False
+        window.loading.loader.cancel()
+        window.workflow.clear_other_readers()
+        window.workflow.candidates.clear()
+        try:
+            opened = window.session.open(studies, index, discard=discard)
+        except SessionError as exc:
+            QMessageBox.warning(window, "Study not opened", str(exc))
+            window.notify(str(exc))
+            return False
+        self._show(opened, index)
+        return True
+
+    def _show(self, opened: Opened, index: int) -> None:
+        window = self.window
+        study, studies = opened.study, opened.studies
+        self.show_problems(studies[0])
         by_view = study.by_view()
         hung = set(id(img) for img in by_view.values())
         extra = [img for img in study.images if id(img) not in hung]
@@ -60,21 +78,12 @@ class StudyOpening:
         reading_setup.study_opened(window, study)
         if window.background_decoding:
             window.loading.load_shown()
-
-        store = AnnotationStore.open(study.folder, window.reader, study.study_instance_uid)
-        window.store = store
-        try:
-            model = store.load()
-        except Exception as exc:
-            QMessageBox.warning(window, "Annotations not loaded", str(exc))
-            model = StudyAnnotations(window.reader, study.study_instance_uid)
-        self.set_model(model, study)
-        for notice in store.notices:
+        self.show_model()
+        for notice in opened.notices:
             window.notify(notice)
-        if store.read_only_reason:
-            QMessageBox.warning(window, "Annotations are read-only", store.read_only_reason)
-        recovered = store.recovery()
-        if recovered is not None and store.read_only_reason is None:
+        if opened.read_only_reason:
+            QMessageBox.warning(window, "Annotations are read-only", opened.read_only_reason)
+        if opened.recovery is not None:
             answer = QMessageBox.question(
                 window,
                 "Recover unsaved marks?",
@@ -82,40 +91,36 @@ class StudyOpening:
                 "Recover them?",
             )
             if answer == QMessageBox.StandardButton.Yes:
-                self.set_model(recovered, study)
-                window.undo_stack.resetClean()
-                window.saving.mark_dirty_without_command()
+                window.session.accept_recovery()
+                self.show_model()
             else:
-                store.discard_recovery()
+                window.session.decline_recovery()
         if leftovers:
             window.notify(f"{len(leftovers)} more image(s) in this study: Study > Images in this study")
         if len(studies) > 1:
             window.notify(
-                f"{len(studies)} studies found; showing {study.folder.name}. "
+                f"{len(studies)} studies found; showing {study.folder.name} "
+                f"({index + 1} of {len(studies)}). "
                 "Open the folder as a worklist (Ctrl+Shift+W) to go through them."
             )
         window.prefs.add_recent_path(str(study.folder))
         window.view_controls.rebuild_presets()
-        window.update_title()
-        return True
+        window.edited()
 
-    def set_model(self, model: StudyAnnotations, study: Study) -> None:
-        """Make ``model`` the window's marks of ``study``: a record for every image frame."""
+    def show_model(self) -> None:
+        """Show the session's marks: the marks layers, the list, the controller."""
         window = self.window
+        model, study = window.session.model, window.session.study
         window.cells.detach_all()
-        window.undo_stack.clear()
-        model.reader = model.reader or window.reader
-        model.study_instance_uid = model.study_instance_uid or study.study_instance_uid
         names: dict[ImageKey, str] = {}
-        for img in study.images:
-            for frame in {0, *(f for (uid, f) in model.images if uid == img.sop_instance_uid)}:
-                model.ensure_image(img.annotation_record(frame))
-                names[image_key(img, frame)] = frame_label(img, frame)
-        window.model = model
+        if study is not None:
+            for img in study.images:
+                for uid, frame in model.images:
+                    if uid == img.sop_instance_uid:
+                        names[image_key(img, frame)] = frame_label(img, frame)
         window.controller.set_model(model, window.editing.rule())
         window.cells.attach_all(model)
         window.marks_panel.set_model(model, names)
-        window.saving.dirty_without_command = False
         reading_setup.model_set(window, model)
 
     def show_problems(self, study: Study) -> None:
@@ -129,30 +134,43 @@ class StudyOpening:
         if errors:
             window.notify(f"{len(errors)} file(s) could not be opened; see 'Files with problems'")
 
-    def close_study(self) -> bool:
-        """Ask about unsaved marks, flush writes, release the lock. False if the user cancels."""
+    def _ask_leave(self, save_first: bool = False) -> bool | None:
+        """Ask about unsaved marks before leaving the open study.
+
+        ``None``: the reader cancelled. ``True``: discard them. ``False``: keep them (saved
+        when the reader chose Save; otherwise they stay in the recovery file).
+        """
         window = self.window
-        saving = window.saving
-        if saving.dirty:
-            answer = QMessageBox.question(
-                window,
-                "Unsaved marks",
-                "Save the marks before closing this study?",
-                QMessageBox.StandardButton.Save
-                | QMessageBox.StandardButton.Discard
-                | QMessageBox.StandardButton.Cancel,
-            )
-            if answer == QMessageBox.StandardButton.Cancel:
-                return False
-            if answer == QMessageBox.StandardButton.Save and not saving.save(wait=True):
-                return False
-        saving.writer.wait()
+        if not window.session.dirty:
+            return True
+        if save_first and window.session.read_only_reason is None:
+            return False if window.saving.save() else None
+        answer = QMessageBox.question(
+            window,
+            "Unsaved marks",
+            "Save the marks before closing this study?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Cancel:
+            return None
+        if answer == QMessageBox.StandardButton.Save:
+            return False if window.saving.save() else None
+        return True
+
+    def close_study(self) -> bool:
+        """Ask about unsaved marks, then close; the writes finish on the writer thread.
+
+        False if the reader cancels.
+        """
+        window = self.window
+        discard = self._ask_leave()
+        if discard is None:
+            return False
+        window.saving.autosave_timer.stop()
         window.loading.loader.cancel()
         window.workflow.clear_other_readers()
         window.workflow.candidates.clear()
-        if window.store is not None:
-            if window.undo_stack.isClean():
-                window.store.discard_recovery()
-            window.store.close()
-            window.store = None
+        window.session.close(discard=discard)
         return True

@@ -27,6 +27,10 @@ TOOLS = (
 )
 """(tool name, menu text, key) in menu and toolbar order; "pan" is no tool."""
 
+REDO_KEYS = [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
+"""Redo on every platform, each key once (the platform's Redo key is one of them, or on
+macOS Cmd+Shift+Z, which Qt spells Ctrl+Shift+Z): a key registered twice is ambiguous."""
+
 
 def build_menus(window: MainWindow) -> None:
     """Build the menus and the toolbar; sets the window's ``save_action``, ``tool_actions``,
@@ -50,14 +54,11 @@ def build_menus(window: MainWindow) -> None:
     file_menu.addAction(act("&Quit", window.close, QKeySequence.StandardKey.Quit))
 
     edit_menu = menu.addMenu("&Edit")
-    undo = window.undo_stack.createUndoAction(window, "&Undo")
-    undo.setShortcut(QKeySequence.StandardKey.Undo)
-    redo = window.undo_stack.createRedoAction(window, "&Redo")
-    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)])
-    edit_menu.addAction(undo)
-    edit_menu.addAction(redo)
-    window.addAction(undo)
-    window.addAction(redo)
+    window.undo_action = act("&Undo", window.undo, QKeySequence.StandardKey.Undo)
+    window.redo_action = act("&Redo", window.redo)
+    window.redo_action.setShortcuts(REDO_KEYS)
+    edit_menu.addAction(window.undo_action)
+    edit_menu.addAction(window.redo_action)
     edit_menu.addSeparator()
     edits = window.editing
     edit_menu.addAction(act("&Delete selected marks", edits.delete_selected, QKeySequence.StandardKey.Delete))

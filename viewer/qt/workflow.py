@@ -58,7 +58,7 @@ class Workflow(QObject):
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.worklist_dock)
         self.worklist_dock.hide()
         self.candidates = CandidateReview(
-            window.push, window.notify, self._annotations_of, lambda: window.mark_reader
+            window.push, window.notify, self._annotations_of, lambda: window.mark_reader, window.session
         )
         self.other_layers: list[MarksLayer] = []
         self.other_models: dict[str, StudyAnnotations] = {}
@@ -130,25 +130,15 @@ class Workflow(QObject):
     def _open_from_worklist(self, path: Path) -> None:
         if self.window.study is not None and self.window.study.folder == Path(path):
             return
-        self._save_before_leaving()
         self.prefetcher.cancel()
-        self.window.open_paths([Path(path)])
+        # keyboard flow: moving to another study saves this one instead of asking
+        self.window.opening.open_paths([Path(path)], save_first=True)
         self.prefetch_next(Path(path))
 
     def prefetch_next(self, current: Path) -> None:
         """Decode the studies after ``current`` (worklist order and filter) into the pixel cache."""
         folders = [s.path for s in self.worklist.visible_studies()]
         self.prefetcher.prefetch(studies_after(folders, current, self.window.prefs.prefetch_studies))
-
-    def _save_before_leaving(self) -> None:
-        """Keyboard flow: moving to another study saves this one instead of asking."""
-        window = self.window
-        if (
-            window.store is not None
-            and not window.undo_stack.isClean()
-            and window.store.read_only_reason is None
-        ):
-            window.save(wait=True)
 
     def _go(self, move: object) -> None:
         if not self.worklist.visible_studies():
@@ -266,16 +256,20 @@ class Workflow(QObject):
         if window.study is None:
             window.notify("open a study first")
             return
-        if not window.undo_stack.isClean() and not window.save(wait=True):
-            return
         folder = window.study.folder
         if fmt in SINGLE_FILE_DEFAULTS:
             out, _ = QFileDialog.getSaveFileName(
-                window, "Export annotations", str(folder / SINGLE_FILE_DEFAULTS[fmt])
+                window, f"Export annotations as {FORMATS[fmt]}", str(folder / SINGLE_FILE_DEFAULTS[fmt])
             )
         else:
-            out = QFileDialog.getExistingDirectory(window, "Export annotations into a folder")
+            out = QFileDialog.getExistingDirectory(
+                window, f"Export annotations as {FORMATS[fmt]} into a folder"
+            )
         if not out:
+            window.notify("export cancelled: nothing was saved or written")
+            return
+        # the export reads the saved file: unsaved marks are saved first
+        if window.session.dirty and not window.save(wait=True):
             return
         self.export_to(fmt, Path(out))
 

@@ -96,7 +96,7 @@ def _text(ds: Dataset, keyword: str) -> str:
 
 def read_sidecar_record(path: Path, stamp: Stamp) -> SidecarRecord:
     """Count one annotation file's marks (validated and migrated like the viewer reads it)."""
-    fallback_reader = path.name[len(sidecar.SIDECAR_PREFIX) : -len(sidecar.SIDECAR_SUFFIX)]
+    fallback_reader = sidecar.reader_of_name(path.name)
     try:
         doc, _version = sidecar.parse(path.read_bytes(), path)
     except (SidecarError, OSError) as exc:

@@ -137,17 +137,21 @@ class AnnotationStore:
 
     # -- opening ---------------------------------------------------------------------
     @classmethod
-    def open(cls, study_folder: Path, reader: str, study_uid: str, *, wait: float = 0.0) -> AnnotationStore:
+    def open(
+        cls, study_folder: Path, reader: str, study_uid: str, *, wait: float = 0.0, shared: bool = False
+    ) -> AnnotationStore:
         """Lock, find and read the reader's annotation file of a study.
 
         The lock is taken first (waiting up to ``wait`` seconds for another instance to
-        release it), so what is read is what the next save replaces. Never raises for a bad
-        file or a held lock: the store then opens read-only with :attr:`read_only_reason`
-        set. Raises ``SidecarError`` only when neither the study folder nor the user's data
-        folder can be written at all.
+        release it), so what is read is what the next save replaces. ``shared``: the folder
+        holds other studies too, so the file's name carries the study
+        (:func:`viewer.store.sidecar.sidecar_path`). Never raises for a bad file or a held
+        lock: the store then opens read-only with :attr:`read_only_reason` set. Raises
+        ``SidecarError`` only when neither the study folder nor the user's data folder can
+        be written at all.
         """
         folder = Path(study_folder)
-        primary = sidecar.sidecar_path(folder, reader)
+        primary = sidecar.sidecar_path(folder, reader, study_uid if shared else None)
         fallback = fallback_path(folder, reader, study_uid)
         if folder_writable(folder):
             store = cls(primary, reader, study_uid)

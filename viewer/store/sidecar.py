@@ -1,7 +1,9 @@
 """The annotation file beside a study: where it is, how it is read and written.
 
-One JSON file per study and reader, ``mammo-annotations.<reader>.json`` in the study's
-folder (format: ``docs/annotation-format.md``, schema: ``resources/annotations.schema.json``).
+One JSON file per study and reader: ``mammo-annotations.<reader>.json`` in the study's
+folder, or ``mammo-annotations.<reader>.study-<key>.json`` when the folder holds more than
+one study (:func:`study_key`; :mod:`viewer.store.shared_folder` splits an older shared file)
+(format: ``docs/annotation-format.md``, schema: ``resources/annotations.schema.json``).
 Coordinates in the file are ``[x, y]`` pixels: x = column, y = row, pixel centres at
 integers.
 
@@ -15,6 +17,7 @@ This module is the public face of :mod:`viewer.store`; the GUI keeps one
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,10 +42,12 @@ __all__ = [
     "from_dict",
     "load",
     "load_document",
+    "reader_of_name",
     "reader_slug",
     "save",
     "serialize",
     "sidecar_path",
+    "study_key",
     "to_dict",
     "write_atomic",
 ]
@@ -61,14 +66,39 @@ def reader_slug(reader: str) -> str:
     return slug[:60] or "anonymous"
 
 
-def sidecar_path(study_folder: Path, reader: str) -> Path:
-    """``<study_folder>/mammo-annotations.<reader-slug>.json``: one file per study and reader."""
-    return Path(study_folder) / f"{SIDECAR_PREFIX}{reader_slug(reader)}{SIDECAR_SUFFIX}"
+STUDY_KEY_PREFIX = "study-"
+_STUDY_KEY = re.compile(r"study-[0-9a-f]{12}")
+
+
+def study_key(study_uid: str) -> str:
+    """The part of a file name that tells one study of a shared folder from the others:
+    ``study-`` and 12 hex digits of the SHA-256 of the Study Instance UID."""
+    digest = hashlib.sha256(study_uid.strip().encode("ascii", "replace")).hexdigest()
+    return f"{STUDY_KEY_PREFIX}{digest[:12]}"
+
+
+def sidecar_path(study_folder: Path, reader: str, study_uid: str | None = None) -> Path:
+    """Where a reader's annotations of a study go.
+
+    ``<study_folder>/mammo-annotations.<reader-slug>.json`` when the folder holds one study
+    (``study_uid`` None); ``mammo-annotations.<reader-slug>.study-<key>.json`` for a study
+    of a folder that holds several, so that two studies never share a file.
+    """
+    middle = reader_slug(reader) if study_uid is None else f"{reader_slug(reader)}.{study_key(study_uid)}"
+    return Path(study_folder) / f"{SIDECAR_PREFIX}{middle}{SIDECAR_SUFFIX}"
 
 
 def is_sidecar_name(name: str) -> bool:
     """True for a sidecar's file name (not its lock, recovery, backup or temporary files)."""
-    return name.startswith(SIDECAR_PREFIX) and name.endswith(SIDECAR_SUFFIX) and name.count(".") == 2
+    if not (name.startswith(SIDECAR_PREFIX) and name.endswith(SIDECAR_SUFFIX)):
+        return False
+    parts = name[len(SIDECAR_PREFIX) : -len(SIDECAR_SUFFIX)].split(".")
+    return len(parts) == 1 or (len(parts) == 2 and _STUDY_KEY.fullmatch(parts[1]) is not None)
+
+
+def reader_of_name(name: str) -> str:
+    """The reader slug in a sidecar's file name."""
+    return name[len(SIDECAR_PREFIX) : -len(SIDECAR_SUFFIX)].split(".")[0]
 
 
 @dataclass

@@ -1,0 +1,89 @@
+"""Background results never land on an image they were not computed for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from viewer.dicom.demo import demo_dataset, demo_phantom
+from viewer.qt.main_window import MainWindow
+
+from qt_driving import open_window
+from synthetic_study import write_study
+
+FRAMES = 3
+
+
+def _tomo_folder(tmp_path: Path) -> Path:
+    """A 3-frame MG file: frame k is the demo LCC shifted down by 40 k rows."""
+    phantom = demo_phantom(1)
+    ds = demo_dataset(phantom, 1)
+    frames = np.stack([np.roll(phantom.pixels, 40 * k, axis=0) for k in range(FRAMES)])
+    ds.NumberOfFrames = FRAMES
+    ds.PixelData = frames.astype(np.uint16).tobytes()
+    folder = tmp_path / "tomo"
+    folder.mkdir()
+    ds.save_as(folder / "tomo.dcm", enforce_file_format=True)
+    return folder
+
+
+class TestCandidates:
+    def test_late_candidates_of_another_study_are_dropped(
+        self,
+        qtbot,
+        demo_folder: Path,
+        tmp_path: Path,  # type: ignore[no-untyped-def]
+    ) -> None:
+        """Ctrl+F, then another study: the late candidates are not shown and Y adds nothing."""
+        window: MainWindow = open_window(qtbot, demo_folder)
+        review = window.workflow.candidates
+        window.hanging.active = window.hanging.views["LCC"]
+        qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+        assert review.busy
+        other = tmp_path / "other"
+        write_study(other, reader="someone else")
+        assert window.open_paths([other])  # before the candidates come back
+        assert review.wait()
+        qtbot.waitUntil(lambda: not review.busy, timeout=60000)
+        assert review.candidates == [] and review.view is None
+        assert "dropped" in window.last_message
+        qtbot.keyClick(window, Qt.Key.Key_Y)
+        assert window.model.count()[0] == 0
+        assert not window.session.dirty
+
+    def test_candidates_of_a_paged_frame_are_dropped(self, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        """Candidates found on frame 1 are not shown once the view shows frame 2."""
+        window: MainWindow = open_window(qtbot, _tomo_folder(tmp_path))
+        view = window.hanging.views["LCC"]
+        window.hanging.active = view
+        review = window.workflow.candidates
+        window.workflow.find_candidates()
+        window.set_frame(view, 1)
+        assert review.wait()
+        qtbot.waitUntil(lambda: not review.busy, timeout=60000)
+        assert review.candidates == []
+        assert "dropped" in window.last_message
+
+
+class TestDecodedFrames:
+    def test_full_frame_not_applied_to_a_paged_view(self, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        """A view paged to frame 2 while frame 1 was decoding keeps showing frame 2."""
+        folder = _tomo_folder(tmp_path)
+        window = MainWindow(reader="tester")
+        qtbot.addWidget(window)
+        window.resize(1400, 900)
+        window.show()
+        qtbot.waitExposed(window)
+        assert window.open_paths([folder])
+        view = window.hanging.views["LCC"]
+        assert view.image is not None and not view.pixels_ready
+        window.set_frame(view, 1)
+        qtbot.waitUntil(lambda: window.loader.pending == 0, timeout=60000)
+        qtbot.wait(50)
+        assert view.frame == 1 and view.pixels_ready
+        shown = view._pyramid.level(0)  # type: ignore[union-attr]
+        assert np.array_equal(shown, view.image.pixels(1))
+        assert not np.array_equal(shown, view.image.pixels(0))
+        assert "frame 2/3" in view.overlay_bottom.text()
