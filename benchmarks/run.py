@@ -54,7 +54,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "max_ui_stall_ms": ("<= 50 ms", 50.0),
     "memory_ratio": ("<= 1.6", 1.6),
 }
-OTHER_BENCHES = ("measure_bench", "cluster_bench", "store_bench", "worklist_bench")
+OTHER_BENCHES = ("measure_bench", "cluster_bench", "store_bench", "worklist_bench", "landmarks_bench")
 
 
 # -- the study -----------------------------------------------------------------------------
@@ -534,6 +534,7 @@ def run_others(quick: bool) -> tuple[dict[str, Any], list[str]]:
         "measure_bench": lambda m: m.run(count=20) if quick else m.run(),
         "store_bench": lambda m: m.bench_save(2000 if quick else 10000),
         "worklist_bench": lambda m: m.bench_worklist(100 if quick else 1000),
+        "landmarks_bench": lambda m: m.run(repeats=2 if quick else 5),
     }
     for name in OTHER_BENCHES:
         try:

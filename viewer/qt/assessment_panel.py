@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPlainTextEdit, QWidget
 
 from viewer.core.annotations import StudyAnnotations, utc_now
@@ -58,6 +58,16 @@ class AssessmentPanel(QWidget):
         form.addRow("Impression", self.impression)
         for box in (self.composition, self.right, self.left, self.overall, self.recommendation):
             box.currentIndexChanged.connect(self._edited)
+        for widget in (
+            self.composition,
+            self.right,
+            self.left,
+            self.overall,
+            self.recommendation,
+            self.impression,
+        ):
+            # never the window's first focus: the reading keys (M, 1-4, W...) must reach the views
+            widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self._typing = QTimer(self)
         self._typing.setSingleShot(True)
         self._typing.setInterval(IMPRESSION_DELAY_MS)

@@ -111,9 +111,12 @@ class HangingView(QWidget):
     def lay_out(self, cells: list[tuple[int, int, ImageView, str | None]]) -> None:
         """Show exactly these cells, ``(row, column, view, align)``, in a grid; hide the others."""
         self.maximised = None
+        keep = {id(view) for _, _, view, _ in cells}
+        had_focus = any(view.hasFocus() for view in self.all_cells())
         for view in self.all_cells():
             self._grid.removeWidget(view)
-            view.hide()
+            if id(view) not in keep:  # a cell that stays is not hidden: it keeps the keyboard focus
+                view.hide()
         for row, column, view, align in cells:
             self._grid.addWidget(view, row, column)
             view.align = align
@@ -125,6 +128,8 @@ class HangingView(QWidget):
                 self._activate(current[0])
         for view, _ in self._shown:
             view.fit()
+        if had_focus and not any(view.hasFocus() for view, _ in self._shown):
+            self.active.setFocus()
 
     def shown_cells(self) -> list[ImageView]:
         """The cells of the layout in force (all of them, also while one is maximised)."""

@@ -53,6 +53,7 @@ from viewer.qt.settings import Preferences
 from viewer.qt.study_opening import StudyOpening
 from viewer.qt.tool_context import ViewToolContext
 from viewer.qt.view_controls import ViewControls
+from viewer.qt.view_markers import ViewMarkers
 from viewer.qt.window_menus import build_menus
 from viewer.qt.workflow import Workflow
 from viewer.session.study_session import SessionError, StudySession
@@ -75,6 +76,8 @@ class MainWindow(QMainWindow):
     protocols: ReadingProtocols
     finding_reading: FindingReading
     assessment_panel: AssessmentPanel
+    view_markers: dict[ImageView, ViewMarkers]
+    patient_line_action: QAction
 
     def __init__(self, prefs: Preferences | None = None, reader: str | None = None) -> None:
         super().__init__()

@@ -31,6 +31,7 @@ from viewer.dicom.image import MammoImage
 from viewer.dicom.study import Study, open_study
 from viewer.qt.image_view import ImageView, image_key
 from viewer.qt.marks_layer import MarksLayer
+from viewer.qt.view_markers import ViewMarkers
 from viewer.sources.priors import PriorExam, find_priors
 from viewer.store import sidecar
 from viewer.store.errors import SidecarError
@@ -246,6 +247,8 @@ class ReadingProtocols:
         if protocol.extra_views:
             for i, image in enumerate(self.extras):
                 cell = self.hanging.extra_cell(i)
+                if cell not in self.window.view_markers:
+                    self.window.view_markers[cell] = ViewMarkers(cell)
                 if i >= self._extras_shown:
                     cell.cell_label = image.view_label
                     cell.set_image(image)

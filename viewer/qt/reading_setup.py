@@ -21,6 +21,7 @@ from viewer.qt.assessment_panel import AssessmentPanel
 from viewer.qt.finding_reading import FindingReading
 from viewer.qt.reading_protocols import ReadingProtocols
 from viewer.qt.report_action import report_dialog
+from viewer.qt.view_markers import ViewMarkers
 
 if TYPE_CHECKING:
     from viewer.qt.main_window import MainWindow
@@ -44,7 +45,14 @@ def install(window: MainWindow) -> None:
     dock.setWidget(window.assessment_panel)
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
 
-    window.protocols.build_menu(window.menuBar(), _menu(window, "View"))
+    view_menu = _menu(window, "View")
+    window.protocols.build_menu(window.menuBar(), view_menu)
+    window.view_markers = {view: ViewMarkers(view) for view in window.hanging.all_cells()}
+    window.patient_line_action = window.make_action(
+        "&Patient/study line", partial(_toggle_patient_line, window), checkable=True
+    )
+    window.patient_line_action.setChecked(True)
+    view_menu.addAction(window.patient_line_action)
     study_menu = _menu(window, "Study")
     study_menu.addSeparator()
     window.finding_reading.build_menu(study_menu)
@@ -56,6 +64,12 @@ def install(window: MainWindow) -> None:
         file_menu.addAction(report)
     else:
         file_menu.insertAction(quit_action, report)
+
+
+def _toggle_patient_line(window: MainWindow) -> None:
+    on = window.patient_line_action.isChecked()
+    for markers in window.view_markers.values():
+        markers.set_show_patient(on)
 
 
 def study_opened(window: MainWindow, study: Study) -> None:
