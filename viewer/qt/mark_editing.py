@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtWidgets import QInputDialog
 
-from viewer.core.annotations import Calcification, ImageKey
+from viewer.core.annotations import ImageKey
 from viewer.core.cluster import ClusterRule
 from viewer.core.commands import Batch, RemoveCalcifications, ReplaceCalcification, SetCalibration
 from viewer.core.geometry import Point
+from viewer.core.tools import hit_test, pick_radius_px
 from viewer.qt.image_view import ImageView, image_key
 
 if TYPE_CHECKING:
@@ -60,14 +60,9 @@ class MarkEditing:
         img = window.model.images.get(image_key(view.image, view.frame))
         if img is None:
             return
-        tolerance = 6.0 * max(1.0, 100.0 / max(view.zoom_percent(), 1e-6))
-        best: tuple[float, Calcification] | None = None
-        for calc in img.calcifications.values():
-            d = float(np.hypot(calc.center[0] - x, calc.center[1] - y))
-            if d <= tolerance and (best is None or d < best[0]):
-                best = (d, calc)
+        hit = hit_test(img, x, y, pick_radius_px(view.zoom_percent() / 100.0))
         key = image_key(view.image, view.frame)
-        ids = {best[1].id} if best else set()
+        ids = {hit.id} if hit else set()
         if toggle and window.controller.key == key:
             ids = window.controller.calc_ids ^ ids
         window.controller.select(key if ids else None, ids, set())
@@ -111,21 +106,23 @@ class MarkEditing:
     def rule(self) -> ClusterRule:
         prefs = self.window.prefs
         try:
-            return ClusterRule(prefs.cluster_min_count, prefs.cluster_max_distance_mm)
-        except ValueError:
+            return ClusterRule(
+                prefs.cluster_min_count, prefs.cluster_max_distance_mm, prefs.cluster_max_span_mm
+            )
+        except ValueError:  # edited by hand into nonsense: the BI-RADS defaults
             return ClusterRule()
 
     def ask_rule(self) -> None:
         window = self.window
         rule = self.rule()
         count, ok = QInputDialog.getInt(
-            window, "Grouping rule", "At least this many calcifications:", rule.min_count, 2, 100
+            window, "Grouping rule (1 of 3)", "At least this many calcifications:", rule.min_count, 2, 100
         )
         if not ok:
             return
         dist, ok = QInputDialog.getDouble(
             window,
-            "Grouping rule",
+            "Grouping rule (2 of 3)",
             "in a circle of this diameter (mm):",
             rule.diameter_mm,
             0.5,
@@ -134,10 +131,24 @@ class MarkEditing:
         )
         if not ok:
             return
+        span, ok = QInputDialog.getDouble(
+            window,
+            "Grouping rule (3 of 3)",
+            "and the whole group within this span (mm; BI-RADS: larger numbers within 2 cm):",
+            max(rule.max_span_mm, dist),
+            dist,
+            200.0,
+            1,
+        )
+        if not ok:
+            return
         window.prefs.cluster_min_count = count
         window.prefs.cluster_max_distance_mm = dist
+        window.prefs.cluster_max_span_mm = span
         window.controller.set_rule(self.rule())
-        window.notify(f"Grouping: at least {count} calcifications in a {dist:g} mm circle")
+        window.notify(
+            f"Grouping: at least {count} calcifications in a {dist:g} mm circle, the group within {span:g} mm"
+        )
 
     def ask_note(self) -> None:
         window = self.window

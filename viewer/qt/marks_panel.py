@@ -172,6 +172,8 @@ class MarksPanel(QWidget):
                     ("", "", "", cluster.distribution or "", cluster.assessment or ""), start=1
                 ):
                     c_item.setText(col, value)
+                if cluster.note:
+                    c_item.setToolTip(0, cluster.note)  # a suggestion's reason, a reader's note
                 c_item.setData(0, ROLE_KEY, key)
                 c_item.setData(0, ROLE_ID, cluster.id)
                 c_item.setData(0, ROLE_KIND, "cluster")
