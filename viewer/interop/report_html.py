@@ -25,6 +25,7 @@ from PIL import Image, ImageDraw
 from viewer import __version__
 from viewer.core.annotations import StudyAnnotations
 from viewer.core.cluster_metrics import cluster_metrics
+from viewer.core.display_lut import apply_display_lut, display_lut
 from viewer.core.geometry import Point
 from viewer.core.lexicon import Lexicon
 from viewer.core.report_findings import (
@@ -33,7 +34,6 @@ from viewer.core.report_findings import (
     composition_sentence,
     report_findings,
 )
-from viewer.core.windowing import apply_display_lut, display_lut
 from viewer.dicom.image import MammoImage
 
 THUMB_PX = 220
@@ -90,7 +90,9 @@ def thumbnail(image: MammoImage, frame: int, outline: list[Point], marks: list[l
     x0, y0, x1, y1 = _crop_box(every, image)
     pixels = image.pixels(frame)[y0:y1, x0:x1]
     low, high = image.stored_range
-    lut = display_lut(low, high, image.modality_lut, image.default_voi(frame), image.invert_default)
+    lut = display_lut(
+        low, high, image.frame_header(frame).modality_lut, image.default_voi(frame), image.invert_default
+    )
     grey = apply_display_lut(np.ascontiguousarray(pixels), lut, low)
     scale = THUMB_PX / max(x1 - x0, y1 - y0)
     size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
