@@ -121,6 +121,7 @@ class HangingView(QWidget):
             self._grid.addWidget(view, row, column)
             view.align = align
             view.show()
+        self._stretch({r for r, _, _, _ in cells}, {c for _, c, _, _ in cells})
         self._shown = [(view, align) for _, _, view, align in cells]
         if self.active not in [v for v, _ in self._shown]:
             current = [v for v, _ in self._shown if v in self.views.values()]
@@ -130,6 +131,20 @@ class HangingView(QWidget):
             view.fit()
         if had_focus and not any(view.hasFocus() for view, _ in self._shown):
             self.active.setFocus()
+
+    def _stretch(self, rows: set[int], columns: set[int]) -> None:
+        """Equal shares for the grid's used rows and columns; none for the others."""
+        for r in range(self._grid.rowCount()):
+            self._grid.setRowStretch(r, 1 if r in rows else 0)
+        for c in range(self._grid.columnCount()):
+            self._grid.setColumnStretch(c, 1 if c in columns else 0)
+
+    def _cell_of(self, view: ImageView) -> tuple[int, int]:
+        index = self._grid.indexOf(view)
+        if index < 0:
+            return (0, 0)
+        position: tuple[int, int, int, int] = self._grid.getItemPosition(index)  # type: ignore[assignment]
+        return (position[0], position[1])
 
     def shown_cells(self) -> list[ImageView]:
         """The cells of the layout in force (all of them, also while one is maximised)."""
@@ -142,11 +157,15 @@ class HangingView(QWidget):
                 v.show()
                 v.align = align
             self.maximised = None
+            places = [self._cell_of(v) for v, _ in self._shown]
+            self._stretch({r for r, _ in places}, {c for _, c in places})
         else:
             for v in self.all_cells():
                 v.setVisible(v is view)
             view.align = None
             self.maximised = view
+            row, column = self._cell_of(view)
+            self._stretch({row}, {column})
         if view in self.views.values():
             self._activate(view)
         for v in self.all_cells():
