@@ -6,11 +6,10 @@ import csv
 import io
 from pathlib import Path
 
+from tests.fixtures.synthetic_study import write_linked_study
 from viewer.interop.csv_export import to_csv
 from viewer.interop.options import ExportOptions
 from viewer.store.study_tree import load_studies
-
-from synthetic_study import write_linked_study
 
 
 def test_location_columns(tmp_path: Path) -> None:

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import highdicom as hd
 
+from tests.fixtures.synthetic_study import write_linked_study
 from viewer.interop.options import ExportOptions
 from viewer.interop.sr import CALCIFICATION_CLUSTER, INDIVIDUAL_CALCIFICATION, clock_code, export_sr
 from viewer.store.study_tree import load_studies
-
-from synthetic_study import write_linked_study
 
 
 def test_linked_finding_site(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.fixtures.qt_driving import open_window
 from viewer.core.annotations import Calcification
 from viewer.core.commands import AddCalcification
 from viewer.core.landmarks import LandmarkSource
@@ -18,8 +19,6 @@ from viewer.dicom.demo_prior import NEW_CLUSTER_SIZE, ensure_demo_prior
 from viewer.qt.image_view import image_key
 from viewer.qt.main_window import MainWindow
 from viewer.qt.report_action import write_window_report
-
-from qt_driving import open_window
 
 
 @pytest.fixture(scope="session")

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.qt_driving import open_window
 from viewer.qt.main_window import MainWindow
 from viewer.qt.view_markers import opposite, screen_directions
-
-from qt_driving import open_window
 
 
 class TestDirections:
