@@ -81,15 +81,13 @@ class ViewMarkers:
             if spacing.calibrated
             else f"{UNCALIBRATED_PX:.0f} px (uncalibrated)"
         )
-        if self.bar is None or size != self._bar_size:
-            if self.bar is not None:
-                self.bar.setParentItem(None)
-                self.view.scene().removeItem(self.bar)
+        if self.bar is None:
             self.bar = pg.ScaleBar(size, width=6, brush=pg.mkBrush(255, 210, 74), pen=pg.mkPen(None))
             self.bar.setParentItem(self.view.vb)
             # bottom centre, above the window/zoom text of the outer corner
             self.bar.anchor(itemPos=(0.5, 1), parentPos=(0.5, 1), offset=(0, -48))
-            self._bar_size = size
+        self.bar.size = size  # another image, another spacing: the same bar, resized
+        self._bar_size = size
         self.bar.text.setText(text)
         self.bar.show()
         self.bar.updateBar()
