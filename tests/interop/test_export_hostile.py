@@ -209,3 +209,10 @@ def test_load_studies_sees_hostile_files(tmp_path: Path) -> None:
     folder = TestPathsStayInside()._hostile(tmp_path, "r")
     studies, problems = load_studies(folder)
     assert len(studies) == 1 and not problems
+
+
+def test_method_fits_its_vr() -> None:
+    """De-identification Method is LO: at most 64 characters (dciodvfy refuses more)."""
+    from viewer.interop.deidentify import METHOD
+
+    assert len(METHOD) <= 64

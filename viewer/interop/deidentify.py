@@ -53,7 +53,8 @@ EMPTIED = (
 )
 """Type 2 patient and study attributes an SR must have: present and empty (action Z)."""
 
-METHOD = "mammo-viewer export: DICOM PS3.15 Basic Application Level Confidentiality Profile, kept list"
+METHOD = "mammo-viewer: PS3.15 Basic Profile, kept list"
+"""De-identification Method (LO: at most 64 characters); the code sequence says which options."""
 
 
 def source_reference(ds: Dataset, options: ExportOptions) -> Dataset:
