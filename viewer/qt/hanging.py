@@ -8,7 +8,7 @@ leaves an empty, labelled cell. Double click or keys 1-4 maximise one view.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 
 from viewer.dicom.image import MammoImage
 from viewer.qt.image_view import ImageView
@@ -28,9 +28,12 @@ class HangingView(QWidget):
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(2)
+        self._grid = grid
         for i, name in enumerate(HANGING_ORDER):
             view = ImageView(name, self)
             view.setObjectName(f"view_{name}")
+            # the cells share the space equally whatever a view's content asks for
+            view.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
             view.align = "right" if i % 2 == 0 else "left"  # chest walls meet in the middle
             view.activated.connect(self._activate)
             view.double_clicked.connect(self.toggle_maximise)
@@ -39,6 +42,19 @@ class HangingView(QWidget):
         self.setStyleSheet("background: #202020;")
         self.active: ImageView = self.views[HANGING_ORDER[0]]
         self.maximised: ImageView | None = None
+        self._set_stretch(None)
+
+    def _set_stretch(self, alone: ImageView | None) -> None:
+        """Equal rows and columns; only the maximised view's row and column when one is."""
+        index = HANGING_ORDER.index(self._name(alone)) if alone is not None else None
+        for i in range(2):
+            row = index is None or index // 2 == i
+            col = index is None or index % 2 == i
+            self._grid.setRowStretch(i, 1 if row else 0)
+            self._grid.setColumnStretch(i, 1 if col else 0)
+
+    def _name(self, view: ImageView) -> str:
+        return next(n for n, v in self.views.items() if v is view)
 
     def show_study(
         self, images: dict[str, MammoImage], extra: list[MammoImage], loading: bool = False
@@ -75,6 +91,8 @@ class HangingView(QWidget):
         return [v for v in self.views.values() if v.image is not None]
 
     def _activate(self, view: ImageView) -> None:
+        if self.window().isActiveWindow():
+            view.setFocus()  # the keyboard stays with the views, never in a side panel
         if view is not self.active:
             self.active = view
             self.active_changed.emit(view)
@@ -86,11 +104,13 @@ class HangingView(QWidget):
                 v.show()
                 v.align = "right" if i % 2 == 0 else "left"
             self.maximised = None
+            self._set_stretch(None)
         else:
             for v in self.views.values():
                 v.setVisible(v is view)
             view.align = None
             self.maximised = view
+            self._set_stretch(view)
         self._activate(view)
         for v in self.views.values():
             if v.isVisible():

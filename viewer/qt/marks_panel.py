@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -28,13 +28,27 @@ from viewer.core.annotations import (
     StudyAnnotations,
 )
 from viewer.core.geometry import Spacing
+from viewer.core.lexicon import Lexicon
 from viewer.qt.marks_layer import size_label
 
 ROLE_KEY = Qt.ItemDataRole.UserRole
 ROLE_ID = Qt.ItemDataRole.UserRole + 1
 ROLE_KIND = Qt.ItemDataRole.UserRole + 2
 
-COLUMNS = ("Mark", "Long axis", "Short axis", "Area", "Morphology", "Spacing source")
+COLUMNS = (
+    "Mark",
+    "Long axis",
+    "Short axis",
+    "Area",
+    "Morphology",
+    "Spacing source",
+    "Distribution",
+    "Assessment",
+    "Recommendation",
+    "Note",
+)
+"""A mark's own fields first, then a cluster's: each field in its own column."""
+COLUMN = {name: i for i, name in enumerate(COLUMNS)}
 
 
 def _count(n: int, noun: str) -> str:
@@ -69,9 +83,13 @@ class MarksPanel(QWidget):
     mark_activated = Signal(object, str)
     cluster_activated = Signal(object, str)
     selection_changed = Signal(object, object, object)  # image key | None, calc ids, cluster ids
+    filter_left = Signal()
+    """Esc in the filter: the keyboard goes back to the views."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, lexicon: Lexicon | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.lexicon = lexicon
+        """Label texts ("fine pleomorphic", not ``fine_pleomorphic``); ids as they are without."""
         self.model: StudyAnnotations | None = None
         self.view_names: dict[ImageKey, str] = {}
         self.spacings: dict[ImageKey, Spacing] = {}
@@ -88,6 +106,10 @@ class MarksPanel(QWidget):
         self.filter_edit.setPlaceholderText("Filter (morphology, view, size >0.5)...")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self.refresh)
+        # the view keys (1-4, ], [, letters) must never end up typed into the filter: it takes
+        # the keyboard only when clicked or by its own key (Ctrl+L or /)
+        self.filter_edit.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.filter_edit.installEventFilter(self)
         top.addWidget(self.filter_edit)
         layout.addLayout(top)
         self.tree = QTreeWidget()
@@ -96,12 +118,30 @@ class MarksPanel(QWidget):
         self.tree.setRootIsDecorated(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
+        self.tree.header().setStretchLastSection(False)
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.tree, 1)
         self.summary = QLabel()
         self.summary.setObjectName("marks_summary")
         layout.addWidget(self.summary)
+
+    def focus_filter(self) -> None:
+        """Give the keyboard to the filter, its text selected (Ctrl+L, /)."""
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Esc in the filter hands the keyboard back (before any Esc shortcut sees it)."""
+        keys = (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+        if (
+            watched is self.filter_edit and event.type() in keys and event.key() == Qt.Key.Key_Escape  # type: ignore[attr-defined]
+        ):
+            event.accept()
+            if event.type() == QEvent.Type.KeyPress:
+                self.filter_left.emit()
+            return True
+        return super().eventFilter(watched, event)
 
     def set_model(self, model: StudyAnnotations, view_names: dict[ImageKey, str]) -> None:
         if self.model is not None:
@@ -128,7 +168,11 @@ class MarksPanel(QWidget):
                 ok = calc.sizes.long_axis_mm > value if token[0] == ">" else (calc.sizes.long_axis_mm < value)
                 if not ok:
                     return False
-            elif token not in (calc.morphology or "").lower() and token not in view.lower():
+            elif (
+                token not in (calc.morphology or "").lower()
+                and token not in self._text("morphology", calc.morphology).lower()
+                and token not in view.lower()
+            ):
                 return False
         return True
 
@@ -168,10 +212,14 @@ class MarksPanel(QWidget):
             for number, cluster in enumerate(clusters, start=1):
                 state = "cluster" if cluster.confirmed else "suggested cluster"
                 c_item = QTreeWidgetItem([f"{state} {number} ({len(cluster.member_ids)})"])
-                for col, value in enumerate(
-                    ("", "", "", cluster.distribution or "", cluster.assessment or ""), start=1
+                for column, value in (
+                    ("Morphology", self._text("morphology", cluster.morphology)),
+                    ("Distribution", self._text("distribution", cluster.distribution)),
+                    ("Assessment", self._text("assessment", cluster.assessment)),
+                    ("Recommendation", self._text("recommendation", cluster.recommendation)),
+                    ("Note", cluster.note),
                 ):
-                    c_item.setText(col, value)
+                    c_item.setText(COLUMN[column], value)
                 c_item.setData(0, ROLE_KEY, key)
                 c_item.setData(0, ROLE_ID, cluster.id)
                 c_item.setData(0, ROLE_KIND, "cluster")
@@ -187,8 +235,7 @@ class MarksPanel(QWidget):
                     image_item.addChild(self._calc_item(key, calc))
             self.tree.addTopLevelItem(image_item)
             image_item.setExpanded(True)
-        for i in range(len(COLUMNS)):
-            self.tree.resizeColumnToContents(i)
+        self._fit_columns()
         self.summary.setText(
             f"Study: {_count(total_calcs, 'calcification')}, "
             f"{_count(total_clusters, 'confirmed cluster')}, "
@@ -205,7 +252,7 @@ class MarksPanel(QWidget):
                 _long_text(calc),
                 _short_text(calc),
                 _area_text(calc),
-                calc.morphology or "",
+                self._text("morphology", calc.morphology),
                 source,
             ]
         )
@@ -214,6 +261,35 @@ class MarksPanel(QWidget):
         item.setData(0, ROLE_ID, calc.id)
         item.setData(0, ROLE_KIND, "calcification")
         return item
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its widest text, rows out of sight included (Qt's own
+        fit measures only the rows on screen)."""
+        metrics = self.tree.fontMetrics()
+        header = self.tree.headerItem()
+        pad = 3 * metrics.horizontalAdvance("M")
+        widths = [metrics.horizontalAdvance(header.text(i)) + pad for i in range(len(COLUMNS))]
+        stack = [(self.tree.topLevelItem(i), 1) for i in range(self.tree.topLevelItemCount())]
+        while stack:
+            item, depth = stack.pop()
+            if item is None:
+                continue
+            for i in range(len(COLUMNS)):
+                if i == 0 and item.isFirstColumnSpanned():
+                    continue
+                indent = depth * self.tree.indentation() if i == 0 else 0
+                widths[i] = max(widths[i], metrics.horizontalAdvance(item.text(i)) + pad + indent)
+            stack.extend((item.child(c), depth + 1) for c in range(item.childCount()))
+        for i, width in enumerate(widths):
+            self.tree.setColumnWidth(i, width)
+
+    def _text(self, set_name: str, label_id: str | None) -> str:
+        """A descriptor's label text as the lexicon names it."""
+        if label_id is None:
+            return ""
+        if self.lexicon is None:
+            return label_id
+        return str(getattr(self.lexicon, set_name).text_of(label_id))
 
     # -- selection -------------------------------------------------------------------
     def selected_ids(self) -> set[str]:

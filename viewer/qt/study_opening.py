@@ -104,6 +104,7 @@ class StudyOpening:
         window.prefs.add_recent_path(str(study.folder))
         window.view_controls.rebuild_presets()
         window.edited()
+        window.focus_views()
 
     def show_model(self) -> None:
         """Show the session's marks: the marks layers, the list, the controller."""
