@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -69,11 +72,29 @@ def quit_on_sigterm(window: MainWindow) -> QTimer:
 
 
 def _close_for_signal(window: MainWindow) -> None:
+    window.quitting = True
     window.session.shutdown()  # unsaved marks kept in the recovery file, nothing asked
+    while (dialog := QApplication.activeModalWidget()) is not None:
+        dialog.close()  # a question on screen is not answered: the marks went to recovery
+        if QApplication.activeModalWidget() is dialog:
+            break
     window.close()
     app = QApplication.instance()
     if app is not None:
         app.quit()
+
+
+def _leave_now(code: int) -> int:
+    """End the process once everything is written and every worker has ended.
+
+    The interpreter's own teardown (Qt's and pyqtgraph's objects one by one) takes a second
+    or two more and does nothing the reader needs; logs and output are flushed first.
+    """
+    gc.collect()  # the decode pools' queues release their semaphores (no leak warning)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def run_gui(paths: Sequence[str], screenshot: str | None = None, reader: str | None = None) -> int:
@@ -124,7 +145,7 @@ def run_gui(paths: Sequence[str], screenshot: str | None = None, reader: str | N
         app.exec()
         stop_decode_processes()
         return status[0]
-    code = int(app.exec())
+    code = 0 if window.quitting else int(app.exec())
     stop_decode_processes()  # a decode still running is not waited for
     window.session.shutdown()
-    return code
+    return _leave_now(code)

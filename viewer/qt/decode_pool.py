@@ -150,7 +150,7 @@ def prefetch_pool() -> DecodePool:
 def _quit_with_app() -> None:
     app = QCoreApplication.instance()
     if app is not None:
-        app.aboutToQuit.connect(shutdown_decode_pool)
+        app.aboutToQuit.connect(stop_decode_processes)  # quitting waits for no decode
 
 
 def restart_decode_pool() -> None:

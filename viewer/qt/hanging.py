@@ -112,6 +112,7 @@ class HangingView(QWidget):
             self.maximised = view
             self._set_stretch(view)
         self._activate(view)
+        self._grid.activate()  # the cells take their new sizes now, so that fit sees them
         for v in self.views.values():
             if v.isVisible():
                 v.fit()

@@ -84,6 +84,8 @@ class MainWindow(QMainWindow):
         self.controller = AnnotationController(self.push, self.notify, lambda: self.mark_reader)
         self.lexicon, lexicon_problem = load_preferred_lexicon(user_data_dir() / OVERRIDE_NAME)
         self.tool: Tool | None = None
+        self.quitting = False
+        """The program is ending (SIGTERM): nothing more is asked."""
         self.last_message = ""
         self.saving = Saving(self)
         self.opening = StudyOpening(self)
