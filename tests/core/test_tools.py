@@ -10,6 +10,7 @@ from viewer.core.commands import Command, CommandStack
 from viewer.core.geometry import Point, Spacing, SpacingSource
 from viewer.core.phantom import CalcSpec, make_mammogram
 from viewer.core.tools import (
+    PICK_RADIUS_SCREEN_PX,
     CalcificationTool,
     CalibrateTool,
     DrawOutlineTool,
@@ -17,6 +18,8 @@ from viewer.core.tools import (
     EventKind,
     PointerEvent,
     RulerTool,
+    hit_test,
+    pick_radius_px,
 )
 from viewer.core.windowing import ModalityLut
 
@@ -212,3 +215,38 @@ def test_second_click_on_a_marked_speck_adds_nothing(ctx: FakeContext) -> None:
     tool.handle(ev(EventKind.CLICK, 151, 200), ctx)
     assert len(marks(ctx)) == 1
     assert "already marked" in ctx.messages[-1]
+
+
+class TestHitTest:
+    """The one mark hit-test: inside an outline, else the nearest centre within the radius."""
+
+    def _image(self) -> tuple[ImageAnnotations, dict[str, str]]:
+        image = ImageAnnotations(KEY[0], dicom_spacing=SPACING)
+        square = [(0.0, 0.0), (40.0, 0.0), (40.0, 40.0), (0.0, 40.0)]
+        marks = {
+            "big": Calcification.create((20.0, 20.0), square, SPACING, reader="r"),
+            "dot": Calcification.create((60.0, 20.0), None, SPACING, reader="r"),
+            "dot2": Calcification.create((66.0, 20.0), None, SPACING, reader="r"),
+        }
+        for calc in marks.values():
+            image.calcifications[calc.id] = calc
+        return image, {name: calc.id for name, calc in marks.items()}
+
+    def test_inside_an_outline_far_from_its_centre(self) -> None:
+        """A point inside a large outline takes it, though far beyond the radius from its centre."""
+        image, ids = self._image()
+        hit = hit_test(image, 2.0, 38.0, radius=3.0)
+        assert hit is not None and hit.id == ids["big"]
+
+    def test_nearest_centre_within_the_radius(self) -> None:
+        """Between two point marks the nearer centre wins; beyond the radius nothing is hit."""
+        image, ids = self._image()
+        assert (hit := hit_test(image, 62.0, 20.0, radius=3.0)) is not None and hit.id == ids["dot"]
+        assert (hit := hit_test(image, 64.5, 20.0, radius=3.0)) is not None and hit.id == ids["dot2"]
+        assert hit_test(image, 60.0, 24.0, radius=3.0) is None
+
+    def test_radius_is_a_screen_distance(self) -> None:
+        """The pick radius is a fixed number of screen pixels: fewer image pixels when zoomed in."""
+        assert pick_radius_px(1.0) == PICK_RADIUS_SCREEN_PX
+        assert pick_radius_px(4.0) == PICK_RADIUS_SCREEN_PX / 4
+        assert pick_radius_px(0.25) == PICK_RADIUS_SCREEN_PX * 4

@@ -9,15 +9,14 @@ from hypothesis import strategies as st
 from pydicom.dataset import Dataset
 from pydicom.pixels.processing import apply_modality_lut, apply_voi_lut
 
+from viewer.core.display_lut import display_lut
 from viewer.core.windowing import (
     ModalityLut,
     VoiPreset,
-    apply_display_lut,
     apply_linear,
     apply_linear_exact,
     apply_sigmoid,
     apply_voi,
-    display_lut,
 )
 
 
@@ -236,50 +235,3 @@ class TestVoiPreset:
             VoiPreset("window", "w", 0.0, 10.0, "GAMMA")
         with pytest.raises(ValueError, match="table"):
             VoiPreset("lut", "t", None, None, "TABLE")
-
-
-def test_display_lut_rejects_inverted_range() -> None:
-    """stored_max below stored_min is a programming error, said plainly."""
-    with pytest.raises(ValueError, match="stored_max"):
-        display_lut(10, 5, ModalityLut(), VoiPreset.window(0, 10), False)
-
-
-class TestApplyDisplayLut:
-    """The one application of a display table: ``lut[pixels - stored_min]``, clamped."""
-
-    @staticmethod
-    def _oracle(pixels: np.ndarray, lut: np.ndarray, stored_min: int) -> np.ndarray:
-        """Pixel by pixel, as the docstring says."""
-        last = len(lut) - 1
-        out = np.empty(pixels.shape, dtype=np.uint8)
-        for (r, c), v in np.ndenumerate(pixels):
-            out[r, c] = lut[min(max(int(v) - stored_min, 0), last)]
-        return out
-
-    @pytest.mark.parametrize("dtype,stored_min", [(np.uint16, 0), (np.uint16, 100), (np.int16, -2048)])
-    def test_matches_the_lookup_with_clamping(self, dtype: type, stored_min: int) -> None:
-        """Values inside the table are looked up, values outside it take its end grey levels."""
-        rng = np.random.default_rng(5)
-        lut = display_lut(
-            stored_min, stored_min + 999, ModalityLut(), VoiPreset.window(stored_min + 500, 800), False
-        )
-        info = np.iinfo(dtype)
-        low, high = max(stored_min - 300, info.min), min(stored_min + 1300, info.max)
-        pixels = rng.integers(low, high, size=(150, 9)).astype(dtype)  # more rows than one band
-        got = apply_display_lut(pixels, lut, stored_min)
-        assert got.dtype == np.uint8 and got.flags.c_contiguous
-        np.testing.assert_array_equal(got, self._oracle(pixels, lut, stored_min))
-        assert (pixels > stored_min + 999).any()
-        assert (pixels < stored_min).any() or low == stored_min
-
-    def test_strided_view(self) -> None:
-        """A subsampled, mirrored view of a frame is looked up as the values it shows."""
-        lut = np.arange(256, dtype=np.uint8)
-        frame = np.arange(200 * 30, dtype=np.uint16).reshape(200, 30) % 256
-        view = frame[::3, ::-2]
-        np.testing.assert_array_equal(apply_display_lut(view, lut, 0), self._oracle(view, lut, 0))
-
-    def test_refuses_other_than_2d(self) -> None:
-        """A 1-D or 3-D array is refused, naming its dimensions."""
-        with pytest.raises(ValueError, match="3-D"):
-            apply_display_lut(np.zeros((2, 2, 2), np.uint16), np.zeros(4, np.uint8), 0)

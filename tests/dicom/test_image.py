@@ -101,6 +101,23 @@ class TestBadInput:
             MammoImage.open(shared_data / "dwv_tid1500_sr-ruler.dcm")
         assert info.value.not_an_image
 
+    @pytest.mark.parametrize(
+        ("sop_class", "modality", "name"),
+        [
+            ("1.2.840.10008.5.1.4.1.1.66.4", "SEG", "Segmentation Storage"),
+            ("1.2.840.10008.5.1.4.1.1.481.2", "RTDOSE", "RT Dose Storage"),
+            ("1.2.840.10008.5.1.4.1.1.88.59", "KO", "Key Object Selection Document Storage"),
+        ],
+    )
+    def test_objects_with_pixels_that_are_not_images(
+        self, make_file: Callable[..., Path], sop_class: str, modality: str, name: str
+    ) -> None:
+        """A SEG mask or an RT dose grid has Pixel Data but is skipped with a note, never shown."""
+        path = make_file(f"{modality}.dcm", sop_class=sop_class, Modality=modality)
+        with pytest.raises(DicomImageError, match=f"not an image \\({name}\\): skipped") as info:
+            MammoImage.open(path)
+        assert info.value.not_an_image
+
     def test_undecodable_transfer_syntax(self, make_ds: Callable[..., Dataset], tmp_path: Path) -> None:
         """A syntax no decoder handles (MPEG-2 video) names the syntax and the reason."""
         ds = make_ds(transfer_syntax="1.2.840.10008.1.2.4.100")

@@ -11,7 +11,8 @@ import pytest
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 
-from viewer.core.windowing import VoiPreset, display_lut
+from viewer.core.display_lut import display_lut
+from viewer.core.windowing import VoiPreset
 from viewer.dicom.decode import decode_frame
 from viewer.dicom.image import MammoImage
 from viewer.dicom.voi import read_modality_lut, read_voi_presets

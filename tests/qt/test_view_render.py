@@ -1,29 +1,10 @@
-"""Tests of viewer.qt.view_render: the visible crop of a level and the display lookup."""
+"""Tests of viewer.qt.view_render: the visible crop of a level."""
 
 from __future__ import annotations
 
-import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from PySide6.QtCore import QRectF
 
-from viewer.qt.view_render import LUT_BAND_ROWS, apply_lut, crop_covers, level_crop
-
-
-class TestApplyLut:
-    @settings(max_examples=40, deadline=None)
-    @given(
-        rows=st.integers(1, 3 * LUT_BAND_ROWS + 5),
-        cols=st.integers(1, 40),
-        offset=st.integers(-50, 50),
-        seed=st.integers(0, 2**16),
-    )
-    def test_equals_plain_indexing(self, rows: int, cols: int, offset: int, seed: int) -> None:
-        """The banded lookup gives numpy's lut[crop - offset] for any crop and offset."""
-        rng = np.random.default_rng(seed)
-        lut = rng.integers(0, 256, size=4096, dtype=np.uint8)
-        crop = (rng.integers(0, 4096, size=(rows, cols)) + offset).astype(np.int32)
-        assert np.array_equal(apply_lut(lut, crop, offset), lut[crop - offset])
+from viewer.qt.view_render import crop_covers, level_crop
 
 
 class TestLevelCrop:

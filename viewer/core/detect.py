@@ -44,6 +44,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
 
+from viewer.core.breast_region import breast_region as breast_region
 from viewer.core.geometry import Point, Spacing, feret, polygon_centroid
 
 _RAYS = 32
@@ -58,9 +59,6 @@ _LEAK_CAP = 2.5
 _CONTRAST_QUANTILE = 0.1
 """The contrast reported is that of the weakest tenth of the rays: a neighbour may sit in
 a direction or two, but an edge or a ridge leaves half of them without contrast."""
-_SEPARATION = 0.8
-"""Otsu separation above which the image holds both background and breast (a single
-Gaussian-like histogram scores about 0.64, air beside a breast 0.85 to 0.98)."""
 _DOG_RATIO = 2.8
 """Outer / inner sigma of each difference of Gaussians."""
 
@@ -191,63 +189,6 @@ def pixel_noise(image: Array, block: tuple[int, int]) -> Array:
     return block_spread(diff, block)
 
 
-def _otsu_threshold(values: NDArray[np.float32]) -> tuple[float, float]:
-    """Otsu's threshold of ``values`` and how well it separates them (0 to 1).
-
-    The separation is the between-class variance over the total variance (Otsu's
-    criterion at its best): near 1 for air and breast, low for tissue alone.
-    """
-    hist, edges = np.histogram(values, bins=256)
-    centres = 0.5 * (edges[:-1] + edges[1:])
-    w0 = np.cumsum(hist).astype(np.float64)
-    w1 = w0[-1] - w0
-    s0 = np.cumsum(hist * centres)
-    m0 = s0 / np.maximum(w0, 1.0)
-    m1 = (s0[-1] - s0) / np.maximum(w1, 1.0)
-    between = w0 * w1 * (m0 - m1) ** 2 / max(w0[-1], 1.0) ** 2
-    best = int(np.argmax(between))
-    total = float(values.var())
-    return float(centres[best]), float(between[best] / total) if total > 0 else 0.0
-
-
-def breast_region(
-    image: ArrayLike, pixel_mm: tuple[float, float], margin_mm: float = 2.0
-) -> NDArray[np.bool_]:
-    """Where to look: the breast without a margin along its edge, as a boolean ``[y, x]`` mask.
-
-    The image (bright = dense) is averaged down to about 0.5 mm pixels and split into
-    background and tissue by Otsu's threshold; the largest tissue region, holes filled,
-    shrunk by ``margin_mm``, is the breast. The skin line is the strongest source of
-    false candidates and skin calcifications are benign, so the margin is left out. When
-    background and tissue are not clearly apart (a spot view filled with tissue) the
-    whole image, less the margin at its border, is used.
-    """
-    f = np.asarray(image, dtype=np.float32)
-    h, w = f.shape
-    q = [max(1, round(0.5 / p)) for p in pixel_mm]
-    hh, ww = h // q[0] * q[0], w // q[1] * q[1]
-    small = f[:hh, :ww].reshape(hh // q[0], q[0], ww // q[1], q[1]).mean(axis=(1, 3))
-    small = ndimage.gaussian_filter(small, 1.0)
-    threshold, separation = _otsu_threshold(small)
-    tissue = small > threshold
-    if separation > _SEPARATION and tissue.any() and not tissue.all():
-        labels, _ = ndimage.label(tissue)
-        sizes = np.bincount(labels.ravel())
-        sizes[0] = 0
-        tissue = ndimage.binary_fill_holes(labels == int(np.argmax(sizes)))
-    else:
-        tissue = np.ones_like(tissue)
-    steps = [max(1, round(margin_mm / (p * k))) for p, k in zip(pixel_mm, q, strict=True)]
-    if margin_mm > 0:
-        tissue = ndimage.binary_erosion(
-            tissue, structure=np.ones((2 * steps[0] + 1, 2 * steps[1] + 1)), border_value=0
-        )
-    full = np.repeat(np.repeat(tissue, q[0], axis=0), q[1], axis=1)
-    region: NDArray[np.bool_] = np.zeros((h, w), dtype=bool)
-    region[: full.shape[0], : full.shape[1]] = full
-    return region
-
-
 def _seed_strength(
     tophat: Array, pixel_mm: tuple[float, float], settings: DetectorSettings, block: tuple[int, int]
 ) -> Array:
@@ -348,7 +289,22 @@ def find_candidates(
             continue
         found.append(candidate)
     found.sort(key=lambda c: -c.score)
-    return found
+    return distinct(found)
+
+
+def distinct(candidates: list[Candidate], min_px: float = 3.0) -> list[Candidate]:
+    """Best first, one candidate per speck: a weaker one whose centre lies within the
+    better one's reach (half its long axis plus a pixel, at least ``min_px``) is the same
+    speck found from another seed, and is dropped."""
+    kept: list[Candidate] = []
+    for c in candidates:
+        x, y = c.center
+        if all(
+            math.hypot(x - k.center[0], y - k.center[1]) >= max(min_px, 0.5 * k.long_axis_px + 1.0)
+            for k in kept
+        ):
+            kept.append(c)
+    return kept
 
 
 def _seed_peaks(strength: Array, threshold: float) -> list[tuple[int, int]]:

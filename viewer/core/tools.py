@@ -172,16 +172,32 @@ class RulerTool:
         return False
 
 
-def mark_at(ctx: ToolContext, x: float, y: float) -> Calcification | None:
-    """The mark whose outline holds (x, y), else the nearest centre within the pick radius."""
+PICK_RADIUS_SCREEN_PX = 8.0
+"""How far (screen pixels) from a mark's centre or vertex a click still takes it: the one
+tolerance of every hit-test (selection by click, the edit tool, redraw)."""
+
+
+def pick_radius_px(zoom: float) -> float:
+    """:data:`PICK_RADIUS_SCREEN_PX` in image pixels at ``zoom`` screen pixels per image pixel."""
+    return PICK_RADIUS_SCREEN_PX / max(zoom, 1e-6)
+
+
+def hit_test(image: ImageAnnotations, x: float, y: float, radius: float) -> Calcification | None:
+    """The mark under ``(x, y)``: one whose outline holds the point, else the nearest centre
+    within ``radius`` image pixels, else None. The one mark hit-test of the program."""
     best: tuple[float, Calcification] | None = None
-    for calc in ctx.annotations.calcifications.values():
+    for calc in image.calcifications.values():
         if calc.outline is not None and point_in_polygon(x, y, calc.outline):
             return calc
         d = float(np.hypot(calc.center[0] - x, calc.center[1] - y))
-        if d <= ctx.pick_radius and (best is None or d < best[0]):
+        if d <= radius and (best is None or d < best[0]):
             best = (d, calc)
     return best[1] if best else None
+
+
+def mark_at(ctx: ToolContext, x: float, y: float) -> Calcification | None:
+    """:func:`hit_test` in the tool's view, with its pick radius."""
+    return hit_test(ctx.annotations, x, y, ctx.pick_radius)
 
 
 class EditTool:

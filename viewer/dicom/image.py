@@ -54,6 +54,16 @@ WINDOW_SHOWS_NOTHING = "the file's window shows no tissue: automatic window used
 """The note on the image when the file's first window lies beyond all of its values."""
 
 _PIXEL_TAGS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+_NON_IMAGE_CLASS_PREFIXES = (
+    "1.2.840.10008.5.1.4.1.1.88.",  # structured reports (SR, CAD SR, dose SR), key objects (KO)
+    "1.2.840.10008.5.1.4.1.1.11.",  # presentation states (PR)
+    "1.2.840.10008.5.1.4.1.1.104.",  # encapsulated PDF / CDA / STL
+    "1.2.840.10008.5.1.4.1.1.66",  # raw data, registrations, segmentations (SEG), fiducials
+    "1.2.840.10008.5.1.4.1.1.481.",  # radiotherapy objects (RT Image, .481.1, is an image)
+    "1.2.840.10008.5.1.4.1.1.30",  # parametric maps
+)
+_NON_IMAGE_MODALITIES = frozenset({"SEG", "SR", "PR", "KO", "DOC", "RTSTRUCT", "RTPLAN", "RTDOSE", "REG"})
+"""Objects that may carry pixel data but are not images to read: a SEG mask is a label map."""
 _FRAME_CACHE = 4
 """Decoded frames kept per image: scrolling back and forth in a tomosynthesis stack."""
 
@@ -227,7 +237,12 @@ class MammoImage:
     @property
     def not_an_image(self) -> bool:
         """True for objects that hold no image by design (SR, presentation state, ...)."""
-        return not any(tag in self._ds for tag in _PIXEL_TAGS) and self.rows == 0
+        if not any(tag in self._ds for tag in _PIXEL_TAGS) and self.rows == 0:
+            return True
+        modality = str(self._ds.get("Modality", "") or "").strip().upper()
+        uid = self.sop_class_uid
+        by_class = uid.startswith(_NON_IMAGE_CLASS_PREFIXES) and uid != "1.2.840.10008.5.1.4.1.1.481.1"
+        return by_class or modality in _NON_IMAGE_MODALITIES
 
     def problem(self) -> str | None:
         """Why this file cannot be shown, or None when it can."""

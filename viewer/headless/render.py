@@ -1,7 +1,7 @@
 """``mammo-viewer render FILE --out PNG [--voi SPEC] [--frame N]``: the displayed image.
 
 Writes the 8-bit grey image exactly as the viewer shows it with the chosen VOI, through
-the same :func:`~viewer.core.windowing.display_lut` the viewer uses, at full resolution
+the same :func:`~viewer.core.display_lut.display_lut` the viewer uses, at full resolution
 in stored pixel orientation (no hanging mirror). ``SPEC`` is ``window:N`` or ``lut:N``
 (the N-th window / VOI LUT of the file, counting from 1), ``auto`` (the tissue window),
 or ``C,W`` (a window with the file's VOI function, as a drag gives). Default: the
@@ -14,7 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from viewer.core.windowing import VoiPreset, apply_display_lut, display_lut
+from viewer.core.display_lut import apply_display_lut, display_lut
+from viewer.core.windowing import VoiPreset
 from viewer.dicom.image import DicomImageError, MammoImage
 
 

@@ -9,12 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import orjson
-
-from viewer.store import schema
-from viewer.store.errors import SidecarError
-from viewer.store.migrate import document_version, migrate
-from viewer.store.serialize import SCHEMA_VERSION, from_dict
+from viewer.store.serialize import SCHEMA_VERSION
+from viewer.store.sidecar_reading import Stage, read_sidecar_bytes
 
 MAX_PROBLEMS = 50
 
@@ -28,40 +24,24 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def check_file(path: Path) -> tuple[list[str], str]:
-    """The problems of one file (empty when valid) and a one-line summary."""
+    """The problems of one file (empty when valid) and a one-line summary.
+
+    Reads through the same pipeline as the viewer (:mod:`viewer.store.sidecar_reading`), listing
+    up to :data:`MAX_PROBLEMS` schema problems where the viewer stops at the first few.
+    """
     try:
-        data = orjson.loads(path.read_bytes())
+        data = path.read_bytes()
     except OSError as exc:
         return [f"cannot read the file: {exc.strerror or exc}"], "unreadable"
-    except orjson.JSONDecodeError as exc:
-        return [f"not valid JSON: {exc}"], "invalid"
-    if not isinstance(data, dict):
-        return ["/: the top level must be a JSON object"], "invalid"
-    version = document_version(data)
-    if version is None:
-        return ["/schema_version: missing (not a mammo-viewer annotation file?)"], "invalid"
-    if version > SCHEMA_VERSION:
-        return [
-            f"/schema_version: {version} is newer than this program reads "
-            f"({SCHEMA_VERSION}); update mammo-viewer to check it"
-        ], "newer"
-    note = ""
-    if version < SCHEMA_VERSION:
-        try:
-            data = migrate(data, version)
-        except (ValueError, KeyError, TypeError, IndexError) as exc:
-            return [f"schema version {version} cannot be upgraded: {exc!s}"], "invalid"
-        note = f" after upgrading from version {version}"
-    found = [str(p) for p in schema.problems(data, limit=MAX_PROBLEMS)]
-    if found:
-        return found, "invalid"
-    try:
-        model = from_dict(data)
-    except (ValueError, SidecarError) as exc:
-        return [f"/images: {exc}"], "invalid"
-    marks, clusters = model.count()
+    reading = read_sidecar_bytes(data, problem_limit=MAX_PROBLEMS)
+    if reading.failed is Stage.NEWER:
+        return [f"{reading.problems[0]}; update mammo-viewer to check it"], "newer"
+    if reading.failed is not None or reading.model is None:
+        return reading.problems, "invalid"
+    note = f" after upgrading from version {reading.version}" if reading.migrated else ""
+    marks, clusters = reading.model.count()
     return [], (
-        f"valid{note} (schema version {SCHEMA_VERSION}; {len(model.images)} images, "
+        f"valid{note} (schema version {SCHEMA_VERSION}; {len(reading.model.images)} images, "
         f"{marks} calcifications, {clusters} clusters)"
     )
 

@@ -21,13 +21,14 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from viewer.core.annotations import ImageKey
+from viewer.core.display_lut import apply_display_lut, display_lut
 from viewer.core.pyramid import Pyramid
 from viewer.core.tools import PointerEvent
-from viewer.core.windowing import VoiPreset, display_lut
+from viewer.core.windowing import VoiPreset
 from viewer.dicom.image import MammoImage
 from viewer.qt.view_box import MammoViewBox
 from viewer.qt.view_overlays import ViewOverlays, ViewSketch
-from viewer.qt.view_render import apply_lut, crop_covers, level_crop
+from viewer.qt.view_render import crop_covers, level_crop
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
@@ -416,7 +417,7 @@ class ImageView(pg.GraphicsView):
             return
         self._rendered_key = key
         crop = data[r0:r1, c0:c1]
-        shown = apply_lut(self._lut, crop, self._lut_offset)
+        shown = apply_display_lut(crop, self._lut, self._lut_offset)
         # levels=None: uint8 shown as it is (Grayscale8), no per-frame colour table.
         self.item.setImage(shown, autoLevels=False, levels=None)
         self.item.setRect(QRectF(c0 * scale - 0.5, r0 * scale - 0.5, (c1 - c0) * scale, (r1 - r0) * scale))

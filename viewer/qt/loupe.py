@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel
 
-from viewer.core.windowing import apply_display_lut
+from viewer.core.display_lut import apply_display_lut
 from viewer.qt.image_view import ImageView
 
 LOUPE_SIZE = 280

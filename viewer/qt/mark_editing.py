@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtWidgets import QInputDialog
 
-from viewer.core.annotations import Calcification, ImageKey
+from viewer.core.annotations import ImageKey
 from viewer.core.cluster import ClusterRule
 from viewer.core.commands import Batch, RemoveCalcifications, ReplaceCalcification, SetCalibration
 from viewer.core.geometry import Point
+from viewer.core.tools import hit_test, pick_radius_px
 from viewer.qt.image_view import ImageView, image_key
 
 if TYPE_CHECKING:
@@ -60,14 +60,9 @@ class MarkEditing:
         img = window.model.images.get(image_key(view.image, view.frame))
         if img is None:
             return
-        tolerance = 6.0 * max(1.0, 100.0 / max(view.zoom_percent(), 1e-6))
-        best: tuple[float, Calcification] | None = None
-        for calc in img.calcifications.values():
-            d = float(np.hypot(calc.center[0] - x, calc.center[1] - y))
-            if d <= tolerance and (best is None or d < best[0]):
-                best = (d, calc)
+        hit = hit_test(img, x, y, pick_radius_px(view.zoom_percent() / 100.0))
         key = image_key(view.image, view.frame)
-        ids = {best[1].id} if best else set()
+        ids = {hit.id} if hit else set()
         if toggle and window.controller.key == key:
             ids = window.controller.calc_ids ^ ids
         window.controller.select(key if ids else None, ids, set())

@@ -9,6 +9,7 @@ import numpy as np
 from viewer.core.annotations import ImageAnnotations, ImageKey
 from viewer.core.commands import Command
 from viewer.core.geometry import Point, Spacing
+from viewer.core.tools import pick_radius_px
 from viewer.core.windowing import ModalityLut
 from viewer.qt.image_view import ImageView, image_key
 
@@ -68,7 +69,7 @@ class ViewToolContext:
 
     @property
     def pick_radius(self) -> float:
-        return 8.0 / max(self._view.zoom_percent() / 100.0, 1e-6)
+        return pick_radius_px(self._view.zoom_percent() / 100.0)
 
     def show_polygon(self, points: list[Point] | None, closed: bool = False) -> None:
         self._view.show_polygon(points)

@@ -2,38 +2,22 @@
 
 An image view renders the crop of the matching resolution level around the visible
 rectangle (with a margin, so small pans only move the picture) and indexes a uint8 lookup
-table with it. Scene coordinates are the stored image's pixel coordinates (pixel centres at
-integers); a level ``n`` pixel covers ``2**n`` stored pixels a side.
+table with it (:func:`viewer.core.display_lut.apply_display_lut`). Scene coordinates are
+the stored image's pixel coordinates (pixel centres at integers); a level ``n`` pixel
+covers ``2**n`` stored pixels a side.
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 from PySide6.QtCore import QRectF
 
-LUT_BAND_ROWS = 64
 CROP_MARGIN = 0.25
 """Fraction of the visible width (height) rendered beyond each edge."""
 
 Crop = tuple[int, int, int, int]
 """(c0, c1, r0, r1): columns ``c0:c1`` and rows ``r0:r1`` of one resolution level."""
-
-
-def apply_lut(lut: np.ndarray, crop: np.ndarray, offset: int) -> np.ndarray:
-    """``lut[crop - offset]`` as a new contiguous array, in bands of rows.
-
-    numpy converts index arrays to intp (8 bytes a pixel) before a lookup; a band at a
-    time keeps that temporary in the CPU cache: 3-4x faster on a 10-megapixel crop.
-    """
-    out = np.empty(crop.shape, dtype=lut.dtype)
-    for r in range(0, crop.shape[0], LUT_BAND_ROWS):
-        band = crop[r : r + LUT_BAND_ROWS]
-        if offset:
-            band = band.astype(np.int32) - offset
-        np.take(lut, band, out=out[r : r + LUT_BAND_ROWS])
-    return out
 
 
 def level_crop(rect: QRectF, scale: int, rows: int, cols: int, margin: float = CROP_MARGIN) -> Crop:

@@ -23,14 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from viewer.core.annotations import StudyAnnotations
-from viewer.store import schema
 from viewer.store.atomic import write_atomic
 from viewer.store.errors import CorruptSidecarError, NewerSidecarError, SidecarError
-from viewer.store.migrate import document_version, migrate
 from viewer.store.serialize import SCHEMA_VERSION, from_dict, serialize, to_dict
+from viewer.store.sidecar_reading import SidecarReading, Stage, read_sidecar_bytes
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -113,52 +110,51 @@ class LoadedSidecar:
         return self.version < SCHEMA_VERSION
 
 
-def parse(data: bytes, path: Path) -> tuple[dict[str, Any], int]:
-    """Decode, version-check, migrate and validate a sidecar's bytes.
-
-    Returns the current-version document and the version found on disk. Raises
-    :class:`CorruptSidecarError` or :class:`NewerSidecarError` naming ``path``.
-    """
-    try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise CorruptSidecarError(
-            f"{path} is not a readable annotation file (invalid JSON: {exc}). It was left "
-            "unchanged; the study opens read-only for this reader."
-        ) from None
-    if not isinstance(doc, dict):
-        raise CorruptSidecarError(
-            f"{path} is not an annotation file (no JSON object at the top). "
-            "It was left unchanged; the study opens read-only."
+def _error(reading: SidecarReading, path: Path) -> SidecarError:
+    """The exception for a failed reading, naming ``path`` and what the user can do."""
+    kept = "It was left unchanged; the study opens read-only"
+    version = reading.version
+    reason = reading.problems[0] if reading.problems else ""
+    if reading.failed is Stage.JSON:
+        if reason.startswith("not valid JSON"):
+            detail = reason.removeprefix("not valid JSON: ")
+            return CorruptSidecarError(
+                f"{path} is not a readable annotation file (invalid JSON: {detail}). {kept} for this reader."
+            )
+        return CorruptSidecarError(f"{path} is not an annotation file (no JSON object at the top). {kept}.")
+    if reading.failed is Stage.VERSION:
+        return CorruptSidecarError(
+            f"{path} has no schema_version: it is not a mammo-viewer annotation file. {kept}."
         )
-    version = document_version(doc)
-    if version is None:
-        raise CorruptSidecarError(
-            f"{path} has no schema_version: it is not a mammo-viewer "
-            "annotation file. It was left unchanged; the study opens read-only."
-        )
-    if version > SCHEMA_VERSION:
-        raise NewerSidecarError(
+    if reading.failed is Stage.NEWER:
+        return NewerSidecarError(
             f"{path} was written by a newer mammo-viewer (schema version {version}; this program "
             f"reads up to {SCHEMA_VERSION}). It was left unchanged and the study opens read-only "
             "for this reader: update mammo-viewer to edit it."
         )
-    if version < SCHEMA_VERSION:
-        try:
-            doc = migrate(doc, version)
-        except (ValueError, KeyError, TypeError, IndexError) as exc:
-            raise CorruptSidecarError(
-                f"{path} (schema version {version}) cannot be upgraded: {exc!s}. It was left "
-                "unchanged; the study opens read-only."
-            ) from None
-    if not schema.is_valid(doc):
-        found = schema.problems(doc, limit=_MAX_PROBLEMS_SHOWN)
-        listed = "; ".join(str(p) for p in found)
-        raise CorruptSidecarError(
-            f"{path} does not match the annotation format ({listed}). It was left unchanged; "
-            "the study opens read-only. `mammo-viewer validate` lists every problem."
+    if reading.failed is Stage.MIGRATION:
+        detail = reason.split(": ", 1)[-1]
+        return CorruptSidecarError(f"{path} (schema version {version}) cannot be upgraded: {detail}. {kept}.")
+    if reading.failed is Stage.SCHEMA:
+        listed = "; ".join(reading.problems)
+        return CorruptSidecarError(
+            f"{path} does not match the annotation format ({listed}). {kept}. "
+            "`mammo-viewer validate` lists every problem."
         )
-    return doc, version
+    detail = reason.removeprefix("/images: ")
+    return CorruptSidecarError(f"{path} is inconsistent ({detail}). {kept}.")
+
+
+def parse(data: bytes, path: Path) -> tuple[dict[str, Any], int]:
+    """Decode, version-check, migrate and validate a sidecar's bytes (:mod:`viewer.store.sidecar_reading`).
+
+    Returns the current-version document and the version found on disk. Raises
+    :class:`CorruptSidecarError` or :class:`NewerSidecarError` naming ``path``.
+    """
+    reading = read_sidecar_bytes(data, _MAX_PROBLEMS_SHOWN, build_model=False)
+    if reading.failed is not None or reading.document is None or reading.version is None:
+        raise _error(reading, path)
+    return reading.document, reading.version
 
 
 def load_document(path: Path) -> LoadedSidecar:
@@ -176,14 +172,10 @@ def load_document(path: Path) -> LoadedSidecar:
         data = path.read_bytes()
     except OSError as exc:
         raise SidecarError(f"cannot read {path}: {exc.strerror or exc}") from None
-    doc, version = parse(data, path)
-    try:
-        model = from_dict(doc)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CorruptSidecarError(
-            f"{path} is inconsistent ({exc!s}). It was left unchanged; the study opens read-only."
-        ) from None
-    return LoadedSidecar(model, version)
+    reading = read_sidecar_bytes(data, _MAX_PROBLEMS_SHOWN)
+    if reading.failed is not None or reading.model is None or reading.version is None:
+        raise _error(reading, path)
+    return LoadedSidecar(reading.model, reading.version)
 
 
 def load(path: Path) -> StudyAnnotations:
