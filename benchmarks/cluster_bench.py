@@ -37,7 +37,9 @@ from viewer.core.annotations import (
     ImageAnnotations,
     new_id,
 )
-from viewer.core.cluster import Grouper, confirm, suggest_clusters
+from viewer.core.cluster import suggest_clusters
+from viewer.core.cluster_edits import confirm
+from viewer.core.cluster_grouper import Grouper
 from viewer.core.detect import find_candidates
 from viewer.core.geometry import Spacing, SpacingSource
 from viewer.core.phantom import CalcSpec, breast_point, make_mammogram

@@ -36,6 +36,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,7 @@ def _is_current(path: Path) -> bool:
         ds = dcmread(path, stop_before_pixels=True, specific_tags=["ImageComments"])
     except Exception:  # missing or half-written: make it again
         return False
-    return ds.get("ImageComments") == STUDY_VERSION
+    return bool(ds.get("ImageComments") == STUDY_VERSION)
 
 
 def ensure_study(cache: Path) -> dict[str, list[Path]]:
@@ -210,13 +211,15 @@ def bench_display(app: Any, paths: list[Path], frames: int) -> dict[str, Any]:
     watch = PaintWatch([view])
     for _ in range(3):
         app.processEvents()
-    base = view.voi
+    voi = view.voi
+    assert voi is not None and voi.center is not None and voi.width is not None
+    base, center0, width0 = voi, voi.center, voi.width  # narrowed names for the closures below
 
     def busy_one() -> bool:
         return bool(view._render_timer.isActive())
 
     def wl(target: Any, dc: float, dw: float) -> Callable[[], None]:
-        return lambda: target.set_voi(base.with_window(base.center + dc, base.width + dw))
+        return lambda: target.set_voi(base.with_window(center0 + dc, width0 + dw))
 
     times = [watch.frame(app, wl(view, dc, dw), busy_one) for dc, dw in steps]
     out["wl_viewer"] = times
@@ -231,7 +234,7 @@ def bench_display(app: Any, paths: list[Path], frames: int) -> dict[str, Any]:
         if (direction > 0 and rect.right() + 12 > COLS) or (direction < 0 and rect.left() < 12):
             direction = -direction
         pans.append(
-            watch.frame(app, lambda d=direction: view.vb.translateBy(x=12.0 * d, y=3.0 * d), busy_one)
+            watch.frame(app, partial(view.vb.translateBy, x=12.0 * direction, y=3.0 * direction), busy_one)
         )
     out["pan_viewer"] = pans
     # wheel zoom: 12 % steps from fit to beyond 1:1 and back, about the centre
@@ -241,7 +244,7 @@ def bench_display(app: Any, paths: list[Path], frames: int) -> dict[str, Any]:
             view.fit()
             app.processEvents()
         factor = 1 / 1.12 if i % 30 < 15 else 1.12
-        zooms.append(watch.frame(app, lambda f=factor: view.vb.scaleBy((f, f)), busy_one))
+        zooms.append(watch.frame(app, partial(view.vb.scaleBy, (factor, factor)), busy_one))
     out["zoom_viewer"] = zooms
     view.close()
 
@@ -256,10 +259,12 @@ def bench_display(app: Any, paths: list[Path], frames: int) -> dict[str, Any]:
     for _ in range(3):
         app.processEvents()
     bases = [v.voi for v in views]
+    assert all(b is not None and b.center is not None and b.width is not None for b in bases)
 
     def wl4(dc: float, dw: float) -> Callable[[], None]:
         def change() -> None:
             for v, b in zip(views, bases, strict=True):
+                assert b is not None and b.center is not None and b.width is not None
                 v.set_voi(b.with_window(b.center + dc, b.width + dw), emit=False)
 
         return change
@@ -287,10 +292,14 @@ def bench_display(app: Any, paths: list[Path], frames: int) -> dict[str, Any]:
     watchb = PaintWatch([gv])
     for _ in range(3):
         app.processEvents()
+
+    def levels_step(dc: float, dw: float) -> Callable[[], None]:
+        return lambda: item.setLevels(_levels(base.with_window(center0 + dc, width0 + dw)))
+
     out["wl_baseline"] = [
         watchb.frame(
             app,
-            lambda dc=dc, dw=dw: item.setLevels(_levels(base.with_window(base.center + dc, base.width + dw))),
+            levels_step(dc, dw),
             lambda: False,
         )
         for dc, dw in steps
@@ -302,7 +311,7 @@ def bench_display(app: Any, paths: list[Path], frames: int) -> dict[str, Any]:
     )
     app.processEvents()
     out["pan_baseline"] = [
-        watchb.frame(app, lambda i=i: vb.translateBy(x=8.0 if (i // 20) % 2 == 0 else -8.0), lambda: False)
+        watchb.frame(app, partial(vb.translateBy, x=8.0 if (i // 20) % 2 == 0 else -8.0), lambda: False)
         for i in range(frames)
     ]
     gv.close()

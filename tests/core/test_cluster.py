@@ -17,21 +17,18 @@ from viewer.core.annotations import (
     ImageAnnotations,
     StudyAnnotations,
 )
-from viewer.core.cluster import (
-    SUGGESTION_PREFIX,
+from viewer.core.cluster import SUGGESTION_PREFIX, ClusterRule, single_linkage, suggest_clusters
+from viewer.core.cluster_edits import (
     ClusterEdit,
-    ClusterRule,
-    Grouper,
     add_member,
     cluster_from_polygon,
     confirm,
     dissolve,
     merge,
     remove_member,
-    single_linkage,
     split,
-    suggest_clusters,
 )
+from viewer.core.cluster_grouper import Grouper
 from viewer.core.commands import CommandStack
 from viewer.core.geometry import Spacing, SpacingSource
 
@@ -230,6 +227,7 @@ def _apply(
 
 
 class TestGrouper:
+    @pytest.mark.slow
     @settings(max_examples=25, deadline=None)
     @given(
         OPS, st.sampled_from([Spacing.uncalibrated(), Spacing(1.0, 0.7, SpacingSource.PIXEL_SPACING, "mm")])

@@ -11,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from viewer.core.annotations import Calcification, ClusterState, ImageAnnotations
-from viewer.core.cluster import ClusterRule, Grouper, confirm, suggest_clusters
+from viewer.core.cluster import ClusterRule, suggest_clusters
+from viewer.core.cluster_edits import confirm
+from viewer.core.cluster_grouper import Grouper
 from viewer.core.cluster_shape import axis_ratio, group_shape, max_in_circle
 from viewer.core.geometry import Spacing, SpacingSource
 

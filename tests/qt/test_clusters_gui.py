@@ -241,3 +241,38 @@ class TestCorrections:
         restored = window.model.image(key).calcifications[before.id]
         assert restored.sizes is not None
         assert restored.sizes.long_axis_mm == pytest.approx(before.sizes.long_axis_mm)
+
+
+class TestRuleAndReason:
+    """The grouping rule's three numbers in preferences; the reason on the image."""
+
+    def test_rule_dialog_sets_the_span_limit(self, window: MainWindow, dialogs) -> None:  # type: ignore[no-untyped-def]
+        """Clusters > Grouping rule asks count, circle and span; all three are kept."""
+        from viewer.core.cluster import ClusterRule
+
+        dialogs.answers.update(
+            {"Grouping rule (1 of 3)": 6, "Grouping rule (2 of 3)": 8.0, "Grouping rule (3 of 3)": 15.0}
+        )
+        window.editing.ask_rule()
+        assert window.controller.rule == ClusterRule(6, 8.0, 15.0)
+        assert window.prefs.cluster_max_span_mm == 15.0
+        assert window.editing.rule() == ClusterRule(6, 8.0, 15.0)
+        assert "the group within 15 mm" in window.last_message
+
+    def test_suggestion_outline_says_why(
+        self,
+        qtbot,
+        window: MainWindow,  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
+    ) -> None:
+        """A suggested cluster's label on the image carries the rule's reason."""
+        mark_group(qtbot, window, demo_truth[1])
+        key = next(k for k in window.model.images if window.controller.suggestions_for(k))
+        suggestion = window.controller.suggestions_for(key)[0]
+        assert suggestion.note.endswith("grouped?")
+        layer = window.layer_for(key)
+        assert layer is not None
+        qtbot.waitUntil(lambda: suggestion.id in layer._cluster_items)
+        text = layer._cluster_items[suggestion.id][1].textItem.toPlainText()
+        assert text.startswith(f"suggested cluster ({GROUP_SIZE})\n")
+        assert " ".join(text.splitlines()[1:]) == suggestion.note

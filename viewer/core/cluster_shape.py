@@ -91,13 +91,30 @@ def max_in_circle(points: ArrayLike, diameter: float, enough: int | None = None)
     return max(best, int(np.max(counts)))
 
 
-def span(points: ArrayLike) -> float:
-    """The greatest distance between two of ``points`` (the max Feret diameter).
+def hull_points(points: ArrayLike) -> NDArray[np.float64]:
+    """A subset of ``points`` holding every vertex of their convex hull.
+
+    Small sets (64 points or fewer) are returned whole. This is what an incremental
+    caller keeps: the hull of a set plus new points is the hull of the union, and only
+    hull vertices can be the farthest pair (:func:`span`).
+    """
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if pts.shape[0] > 64:
+        try:
+            pts = pts[ConvexHull(pts).vertices]
+        except QhullError:  # all on one line: the ends are extreme in x or y
+            pts = pts[[pts[:, 0].argmin(), pts[:, 0].argmax(), pts[:, 1].argmin(), pts[:, 1].argmax()]]
+    return pts
+
+
+def extreme_points(points: ArrayLike) -> NDArray[np.float64]:
+    """The points among which the farthest pair of ``points`` lies (for :func:`span`).
 
     Large sets are pruned first, exactly: with ``L`` the largest distance between a few
     extreme points and ``c`` the centre of the bounding box, a point of the farthest pair
     lies at least ``L - max |q - c|`` from ``c``. What is left, if still large, is reduced to
-    its convex hull (qhull): only hull vertices can be the farthest pair.
+    its convex hull (:func:`hull_points`). Unlike the hull, the pruned set says nothing
+    of the farthest pair once more points are added.
     """
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if pts.shape[0] > 32:
@@ -110,12 +127,12 @@ def span(points: ArrayLike) -> float:
         ends = pts[np.concatenate([proj.argmin(axis=0), proj.argmax(axis=0)])]
         bound = _max_distance(ends)
         pts = pts[r >= bound - float(r.max()) - 1e-9 * (1.0 + bound)]
-    if pts.shape[0] > 64:
-        try:
-            pts = pts[ConvexHull(pts).vertices]
-        except QhullError:  # all on one line: the ends are extreme in x or y
-            pts = pts[[pts[:, 0].argmin(), pts[:, 0].argmax(), pts[:, 1].argmin(), pts[:, 1].argmax()]]
-    return _max_distance(pts)
+    return hull_points(pts)
+
+
+def span(points: ArrayLike) -> float:
+    """The greatest distance between two of ``points`` (the max Feret diameter)."""
+    return _max_distance(extreme_points(points))
 
 
 def _max_distance(pts: NDArray[np.float64]) -> float:
@@ -132,7 +149,29 @@ def axis_ratio(points: ArrayLike) -> float:
     if pts.shape[0] < 2:
         return 1.0
     centred = pts - pts.mean(axis=0)
-    small, large = np.linalg.eigvalsh(centred.T @ centred / pts.shape[0])
+    return _ratio_of(centred.T @ centred / pts.shape[0])
+
+
+def moments(points: ArrayLike) -> NDArray[np.float64]:
+    """``[n, sum x, sum y, sum xx, sum yy, sum xy]`` of ``points``: add and subtract them
+    to follow a group as marks join and leave (see :func:`axis_ratio_of_moments`)."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    x, y = pts[:, 0], pts[:, 1]
+    return np.array([pts.shape[0], x.sum(), y.sum(), x @ x, y @ y, x @ y], dtype=np.float64)
+
+
+def axis_ratio_of_moments(m: NDArray[np.float64]) -> float:
+    """:func:`axis_ratio` from :func:`moments` (the same value up to rounding)."""
+    n = float(m[0])
+    if n < 2:
+        return 1.0
+    mx, my = m[1] / n, m[2] / n
+    cov = np.array([[m[3] / n - mx * mx, m[5] / n - mx * my], [m[5] / n - mx * my, m[4] / n - my * my]])
+    return _ratio_of(cov)
+
+
+def _ratio_of(cov: NDArray[np.float64]) -> float:
+    small, large = np.linalg.eigvalsh(cov)
     if large <= 0:
         return 1.0
     if small <= large * 1e-12:
@@ -148,15 +187,21 @@ def group_shape(
     diameter: float,
     max_span: float,
     unit: str = "mm",
+    known_span: float | None = None,
+    known_ratio: float | None = None,
 ) -> GroupShape:
     """Classify one group: ``centres`` are the members' centres, ``extent`` every point of
-    their outlines (centres for point-only marks), both ``(n, 2)`` in one unit."""
+    their outlines (centres for point-only marks), both ``(n, 2)`` in one unit.
+
+    ``known_span`` / ``known_ratio``: the span of ``extent`` and the axis ratio of
+    ``centres`` when the caller keeps them (an incremental grouper); computed otherwise.
+    """
     pts = np.asarray(centres, dtype=np.float64).reshape(-1, 2)
     count = pts.shape[0]
-    extent_span = span(extent) if count else 0.0
+    extent_span = known_span if known_span is not None else (span(extent) if count else 0.0)
     small = extent_span <= max_span * (1 + _TOLERANCE)
     densest = max_in_circle(pts, diameter, enough=min_count) if small else 0
-    ratio = axis_ratio(pts)
+    ratio = known_ratio if known_ratio is not None else axis_ratio(pts)
     over = f"{count} calcifications over {extent_span:.0f} {unit}"
     if densest >= min_count and small:
         circle = f"at least {min_count} in a {diameter:g} {unit} circle"

@@ -22,10 +22,9 @@ from viewer.core.annotations import (
     new_id,
     utc_now,
 )
-from viewer.core.cluster import (
+from viewer.core.cluster import ClusterRule
+from viewer.core.cluster_edits import (
     ClusterEdit,
-    ClusterRule,
-    Grouper,
     add_member,
     cluster_from_polygon,
     confirm,
@@ -34,6 +33,7 @@ from viewer.core.cluster import (
     remove_member,
     split,
 )
+from viewer.core.cluster_grouper import Grouper
 from viewer.core.cluster_metrics import ClusterMetrics, cluster_metrics
 from viewer.core.commands import Batch, Command, ReplaceCalcification
 from viewer.core.geometry import Point

@@ -106,21 +106,23 @@ class MarkEditing:
     def rule(self) -> ClusterRule:
         prefs = self.window.prefs
         try:
-            return ClusterRule(prefs.cluster_min_count, prefs.cluster_max_distance_mm)
-        except ValueError:
+            return ClusterRule(
+                prefs.cluster_min_count, prefs.cluster_max_distance_mm, prefs.cluster_max_span_mm
+            )
+        except ValueError:  # edited by hand into nonsense: the BI-RADS defaults
             return ClusterRule()
 
     def ask_rule(self) -> None:
         window = self.window
         rule = self.rule()
         count, ok = QInputDialog.getInt(
-            window, "Grouping rule", "At least this many calcifications:", rule.min_count, 2, 100
+            window, "Grouping rule (1 of 3)", "At least this many calcifications:", rule.min_count, 2, 100
         )
         if not ok:
             return
         dist, ok = QInputDialog.getDouble(
             window,
-            "Grouping rule",
+            "Grouping rule (2 of 3)",
             "in a circle of this diameter (mm):",
             rule.diameter_mm,
             0.5,
@@ -129,10 +131,24 @@ class MarkEditing:
         )
         if not ok:
             return
+        span, ok = QInputDialog.getDouble(
+            window,
+            "Grouping rule (3 of 3)",
+            "and the whole group within this span (mm; BI-RADS: larger numbers within 2 cm):",
+            max(rule.max_span_mm, dist),
+            dist,
+            200.0,
+            1,
+        )
+        if not ok:
+            return
         window.prefs.cluster_min_count = count
         window.prefs.cluster_max_distance_mm = dist
+        window.prefs.cluster_max_span_mm = span
         window.controller.set_rule(self.rule())
-        window.notify(f"Grouping: at least {count} calcifications in a {dist:g} mm circle")
+        window.notify(
+            f"Grouping: at least {count} calcifications in a {dist:g} mm circle, the group within {span:g} mm"
+        )
 
     def ask_note(self) -> None:
         window = self.window

@@ -5,6 +5,8 @@ The layer listens to the model and redraws only what a change names.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -45,6 +47,21 @@ def _polygon_path(points: object) -> QPainterPath:
     path.addPolygon(poly)
     path.closeSubpath()
     return path
+
+
+REASON_WIDTH = 34
+"""Characters per line of a suggestion's reason on the image."""
+
+
+def cluster_label(cluster: Cluster) -> str:
+    """What a cluster outline says: kind and count, and for a suggestion the reason
+    ("9 calcifications over 34 mm in a line: linear?"); a confirmed one its distribution."""
+    n = len(cluster.member_ids)
+    if cluster.confirmed:
+        return f"cluster ({n})" + (f": {cluster.distribution}" if cluster.distribution else "")
+    # wrapped: a one-line reason is wider than a cluster near the cell's edge leaves room for
+    reason = textwrap.fill(cluster.note, REASON_WIDTH) if cluster.note else ""
+    return f"suggested cluster ({n})" + (f"\n{reason}" if reason else "")
 
 
 def size_label(calc: Calcification) -> str:
@@ -330,13 +347,7 @@ class MarksLayer:
         item = QGraphicsPathItem(_polygon_path(outline))
         item.setPen(_pen(color, 1.5, style))
         item.setZValue(8)
-        label = pg.TextItem(
-            f"cluster ({len(cluster.member_ids)})"
-            if confirmed
-            else f"suggested cluster ({len(cluster.member_ids)})",
-            color=color,
-            anchor=(0.5, 1),
-        )
+        label = pg.TextItem(cluster_label(cluster), color=color, anchor=(0.5, 1), fill=(0, 0, 0, 150))
         top = outline[int(np.argmin(outline[:, 1]))]
         label.setPos(float(top[0]), float(top[1]))
         label.setZValue(9)

@@ -220,6 +220,8 @@ class MarksPanel(QWidget):
                     ("Note", cluster.note),
                 ):
                     c_item.setText(COLUMN[column], value)
+                if cluster.note:
+                    c_item.setToolTip(0, cluster.note)  # a suggestion's reason, a reader's note
                 c_item.setData(0, ROLE_KEY, key)
                 c_item.setData(0, ROLE_ID, cluster.id)
                 c_item.setData(0, ROLE_KIND, "cluster")

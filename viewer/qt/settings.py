@@ -78,6 +78,18 @@ class Preferences:
         self._qs.setValue("clusters/max_distance_mm", float(d))
 
     @property
+    def cluster_max_span_mm(self) -> float:
+        """The largest span of a grouped cluster (BI-RADS: "larger numbers within 2 cm")."""
+        try:
+            return float(str(self._get("clusters/max_span_mm", 20.0)))
+        except ValueError:
+            return 20.0
+
+    @cluster_max_span_mm.setter
+    def cluster_max_span_mm(self, d: float) -> None:
+        self._qs.setValue("clusters/max_span_mm", float(d))
+
+    @property
     def prefetch_studies(self) -> int:
         """Studies after the open one (worklist order) decoded ahead into the pixel cache; 0: none."""
         try:
