@@ -8,6 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
+from qt_driving import open_window
+from synthetic_study import write_study
 
 from viewer.core.annotations import Calcification
 from viewer.core.commands import AddCalcification
@@ -15,9 +17,6 @@ from viewer.qt.hanging import HANGING_ORDER
 from viewer.qt.main_window import MainWindow
 from viewer.qt.marks_panel import COLUMN
 from viewer.qt.settings import Preferences
-
-from qt_driving import open_window
-from synthetic_study import write_study
 
 
 def _cell_sizes(window: MainWindow) -> list[tuple[int, int]]:
