@@ -8,9 +8,9 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
-from qt_driving import open_window
-from synthetic_study import write_study
 
+from tests.fixtures.qt_driving import open_window, screen_point
+from tests.fixtures.synthetic_study import write_study
 from viewer.core.annotations import Calcification
 from viewer.core.commands import AddCalcification
 from viewer.qt.hanging import HANGING_ORDER
@@ -123,7 +123,6 @@ class TestMagnifier:
         loupe = window.view_controls.loupes["LCC"]
         target = QApplication.focusWidget() or view
         view.setFocus()
-        from qt_driving import screen_point
 
         qtbot.mouseMove(view, screen_point(view, 300.0, 400.0))
         toggles: list[bool] = []
