@@ -24,6 +24,8 @@ SUBCOMMANDS: dict[str, str] = {
     "render": "viewer.headless.render",
     "measure": "viewer.headless.measure",
     "detect": "viewer.headless.detect",
+    # the report lays out its PDF with Qt's text engine (no display needed): the one Qt subcommand
+    "report": "viewer.qt.report_command",
 }
 
 
