@@ -71,11 +71,11 @@ class TestKeyboardFocus:
         assert QApplication.focusWidget() is not edit
 
     def test_filter_key_and_escape(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
-        """Ctrl+L (or /) gives the filter the keyboard; Esc gives it back to the views."""
+        """/ gives the filter the keyboard; Esc gives it back to the views."""
         window = open_window(qtbot, demo_folder)
         edit = window.marks_panel.filter_edit
         window.set_tool("calcification")
-        qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(window.hanging.active, Qt.Key.Key_Slash)
         assert QApplication.focusWidget() is edit
         qtbot.keyClicks(edit, "amorph")
         assert edit.text() == "amorph"
@@ -169,7 +169,7 @@ class TestMarksList:
             assert header.sectionSize(column) >= panel.tree.fontMetrics().horizontalAdvance(
                 cluster.text(column) or calc.text(column)
             )
-        qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(window.hanging.active, Qt.Key.Key_Slash)
         qtbot.keyClicks(panel.filter_edit, "pleomorphic")
         assert panel.item_for("c0") is not None and panel.item_for("p1") is None
 

@@ -127,7 +127,7 @@ class MarksPanel(QWidget):
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self.refresh)
         # the view keys (1-4, ], [, letters) must never end up typed into the filter: it takes
-        # the keyboard only when clicked or by its own key (Ctrl+L or /)
+        # the keyboard only when clicked or by its own key (/)
         self.filter_edit.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.filter_edit.installEventFilter(self)
         top.addWidget(self.filter_edit)
@@ -147,7 +147,7 @@ class MarksPanel(QWidget):
         layout.addWidget(self.summary)
 
     def focus_filter(self) -> None:
-        """Give the keyboard to the filter, its text selected (Ctrl+L, /)."""
+        """Give the keyboard to the filter, its text selected (/)."""
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_edit.selectAll()
 
