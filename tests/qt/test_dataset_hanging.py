@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMenu
 
 from tests.fixtures.qt_driving import click_on, open_window, pick, view_name
 from viewer.core.phantom import Phantom
@@ -118,4 +119,5 @@ class TestFileImport:
         items = [window.problems.item(i).text() for i in range(window.problems.count())]
         assert any("Mass: not a calcification finding" in t for t in items)
         file_menu = window.menuBar().actions()[0].menu()
+        assert isinstance(file_menu, QMenu)
         assert any(a.text() == "&Import dataset labels..." for a in file_menu.actions())
