@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from viewer.core import geometry
 from viewer.core.geometry import Point
 
 
@@ -103,13 +104,12 @@ class ParsedLabels:
 
 def point_in_polygon(point: Point, polygon: tuple[Point, ...], tolerance: float = 0.5) -> bool:
     """Whether ``point`` lies inside ``polygon`` or within ``tolerance`` pixels of its edge."""
-    pts = np.asarray(polygon, dtype=np.float64)
     x, y = point
+    if geometry.point_in_polygon(x, y, polygon):
+        return True
+    pts = np.asarray(polygon, dtype=np.float64)
     xs, ys = pts[:, 0], pts[:, 1]
     xn, yn = np.roll(xs, -1), np.roll(ys, -1)
-    crosses = ((ys > y) != (yn > y)) & (x < (xn - xs) * (y - ys) / np.where(yn == ys, 1.0, yn - ys) + xs)
-    if bool(np.count_nonzero(crosses) % 2):
-        return True
     # on or near an edge (an exported hull passes through its point marks)
     dx, dy = xn - xs, yn - ys
     length2 = dx * dx + dy * dy
