@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+import logging
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -9,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog
 
-from viewer.qt.loader import shutdown_decode_pool
+from viewer.qt.decode_pool import stop_decode_processes
 from viewer.qt.main_window import MainWindow
 from viewer.qt.settings import Preferences
 
@@ -50,6 +54,51 @@ def take_screenshot(window: MainWindow, out: Path) -> bool:
     return bool(picture.save(str(out)))
 
 
+def quit_on_sigterm(window: MainWindow) -> QTimer:
+    """SIGTERM (and Ctrl+C) close the window as its Quit does: unsaved marks go to the
+    recovery file, writes finish, the decoding processes end.
+
+    Python runs signal handlers only between bytecodes; the returned timer wakes the
+    interpreter a few times a second while Qt's event loop waits.
+    """
+
+    def close(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, lambda: _close_for_signal(window))
+
+    signal.signal(signal.SIGTERM, close)
+    signal.signal(signal.SIGINT, close)
+    wake = QTimer(window)
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
+    return wake
+
+
+def _close_for_signal(window: MainWindow) -> None:
+    window.quitting = True
+    window.session.shutdown()  # unsaved marks kept in the recovery file, nothing asked
+    while (dialog := QApplication.activeModalWidget()) is not None:
+        dialog.close()  # a question on screen is not answered: the marks went to recovery
+        if QApplication.activeModalWidget() is dialog:
+            break
+    window.close()
+    app = QApplication.instance()
+    if app is not None:
+        app.quit()
+
+
+def _leave_now(code: int) -> int:
+    """End the process once everything is written and every worker has ended.
+
+    The interpreter's own teardown (Qt's and pyqtgraph's objects one by one) takes a second
+    or two more and does nothing the reader needs; logs and output are flushed first.
+    """
+    gc.collect()  # the decode pools' queues release their semaphores (no leak warning)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def run_gui(paths: Sequence[str], screenshot: str | None = None, reader: str | None = None) -> int:
     """Open the viewer on ``paths`` (the demo study when empty); return the exit status."""
     app = _application()
@@ -68,7 +117,11 @@ def run_gui(paths: Sequence[str], screenshot: str | None = None, reader: str | N
     window = MainWindow(prefs)
     window.interactive = not screenshot
     folders = [Path(p) for p in paths] if paths else [demo_study_folder()]
-    window.show()
+    if screenshot:
+        window.show()
+    else:
+        window.show_as_last_time()
+    quit_on_sigterm(window)
     opened = window.open_paths(folders)
     if screenshot:
         out = Path(screenshot)
@@ -93,8 +146,9 @@ def run_gui(paths: Sequence[str], screenshot: str | None = None, reader: str | N
 
         QTimer.singleShot(300, shoot)
         app.exec()
-        shutdown_decode_pool()
+        stop_decode_processes()
         return status[0]
-    code = int(app.exec())
-    shutdown_decode_pool()
-    return code
+    code = 0 if window.quitting else int(app.exec())
+    stop_decode_processes()  # a decode still running is not waited for
+    window.session.shutdown()
+    return _leave_now(code)

@@ -109,6 +109,22 @@ class DecodePool:
         self._executor.shutdown(wait=True, cancel_futures=True)
         self._started.close()
 
+    def stop(self, timeout_s: float = 0.5) -> None:
+        """End the processes now, running jobs and all (quitting: nothing waits for a decode)."""
+        self._note_processes()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        processes = list(self._processes.values())
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        deadline = time.monotonic() + timeout_s
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join(0.1)
+        self._started.close()
+
 
 _pools: dict[str, DecodePool] = {}
 
@@ -134,7 +150,7 @@ def prefetch_pool() -> DecodePool:
 def _quit_with_app() -> None:
     app = QCoreApplication.instance()
     if app is not None:
-        app.aboutToQuit.connect(shutdown_decode_pool)
+        app.aboutToQuit.connect(stop_decode_processes)  # quitting waits for no decode
 
 
 def restart_decode_pool() -> None:
@@ -142,6 +158,14 @@ def restart_decode_pool() -> None:
     pool = _pools.pop("open", None)
     if pool is not None:
         pool.shutdown()
+
+
+def stop_decode_processes(timeout_s: float = 0.5) -> None:
+    """End every decoding process at once (the application quits; SIGTERM)."""
+    for name in list(_pools):
+        pool = _pools.pop(name, None)
+        if pool is not None:
+            pool.stop(timeout_s)
 
 
 def shutdown_prefetch_pool() -> None:

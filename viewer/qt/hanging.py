@@ -13,7 +13,7 @@ grid (a hanging protocol, :mod:`viewer.qt.reading_protocols`).
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
 
 from viewer.dicom.image import MammoImage
 from viewer.qt.image_view import ImageView
@@ -39,6 +39,8 @@ class HangingView(QWidget):
         for i, name in enumerate(HANGING_ORDER):
             view = ImageView(name, self)
             view.setObjectName(f"view_{name}")
+            # the cells share the space equally whatever a view's content asks for
+            view.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
             view.align = "right" if i % 2 == 0 else "left"  # chest walls meet in the middle
             view.activated.connect(self._activate)
             view.double_clicked.connect(self.toggle_maximise)
@@ -46,6 +48,7 @@ class HangingView(QWidget):
             self.views[name] = view
             prior = ImageView(f"{name} (prior)", self)
             prior.setObjectName(f"view_prior_{name}")
+            prior.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
             prior.double_clicked.connect(self.toggle_maximise)
             prior.hide()
             self.prior_views[name] = prior
@@ -90,6 +93,8 @@ class HangingView(QWidget):
         return [v for v in self.views.values() if v.image is not None]
 
     def _activate(self, view: ImageView) -> None:
+        if self.window().isActiveWindow():
+            view.setFocus()  # the keyboard stays with the views, never in a side panel
         if view is not self.active:
             self.active = view
             self.active_changed.emit(view)
@@ -168,6 +173,7 @@ class HangingView(QWidget):
             self._stretch({row}, {column})
         if view in self.views.values():
             self._activate(view)
+        self._grid.activate()  # the cells take their new sizes now, so that fit sees them
         for v in self.all_cells():
             if v.isVisible():
                 v.fit()

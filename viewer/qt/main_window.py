@@ -98,6 +98,8 @@ class MainWindow(QMainWindow):
         self.controller = AnnotationController(self.push, self.notify, lambda: self.mark_reader)
         self.lexicon, lexicon_problem = load_preferred_lexicon(user_data_dir() / OVERRIDE_NAME)
         self.tool: Tool | None = None
+        self.quitting = False
+        """The program is ending (SIGTERM): nothing more is asked."""
         self.last_message = ""
         self.saving = Saving(self)
         self.opening = StudyOpening(self)
@@ -132,11 +134,22 @@ class MainWindow(QMainWindow):
         self.resize(1500, 950)
         self.update_title()
 
+    def show_as_last_time(self) -> None:
+        """Show at the last size and position (and docks); maximised the first time."""
+        geometry, state = self.prefs.window_geometry, self.prefs.window_state
+        if geometry is not None and self.restoreGeometry(geometry):
+            if state is not None:
+                self.restoreState(state)
+            self.show()
+        else:
+            self.showMaximized()
+
     def _build_panels(self) -> None:
-        self.marks_panel = MarksPanel()
+        self.marks_panel = MarksPanel(self.lexicon)
         self.marks_panel.mark_activated.connect(self.reveal_mark)
         self.marks_panel.selection_changed.connect(self.controller.select)
         self.marks_panel.suggestions_for = self.controller.suggestions_for
+        self.marks_panel.filter_left.connect(self.focus_views)
         self.controller.selection_changed.connect(self._selection_changed)
         self.controller.suggestions_changed.connect(self._suggestions_changed)
         self.describe_panel = DescribePanel(self.lexicon)
@@ -319,6 +332,10 @@ class MainWindow(QMainWindow):
             return False
         return self.tool.handle(event, ViewToolContext(self, view))
 
+    def focus_views(self) -> None:
+        """The keyboard goes to the active view (view keys, tools and shortcuts act there)."""
+        self.hanging.active.setFocus(Qt.FocusReason.OtherFocusReason)
+
     # -- title, reader, messages ----------------------------------------------------------------
     def update_title(self) -> None:
         name = self.study.folder.name if self.study is not None else "no study"
@@ -362,6 +379,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.close_study():
+            self.prefs.remember_window(self.saveGeometry(), self.saveState())
             self.session.writer.flush()
             app = QApplication.instance()
             if app is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -34,13 +34,27 @@ from viewer.core.annotations import (
     StudyAnnotations,
 )
 from viewer.core.geometry import Spacing
+from viewer.core.lexicon import Lexicon
 from viewer.qt.marks_layer import size_label
 
 ROLE_KEY = Qt.ItemDataRole.UserRole
 ROLE_ID = Qt.ItemDataRole.UserRole + 1
 ROLE_KIND = Qt.ItemDataRole.UserRole + 2
 
-COLUMNS = ("Mark", "Long axis", "Short axis", "Area", "Morphology", "Spacing source")
+COLUMNS = (
+    "Mark",
+    "Long axis",
+    "Short axis",
+    "Area",
+    "Morphology",
+    "Spacing source",
+    "Distribution",
+    "Assessment",
+    "Recommendation",
+    "Note",
+)
+"""A mark's own fields first, then a cluster's: each field in its own column."""
+COLUMN = {name: i for i, name in enumerate(COLUMNS)}
 _WHOLE_TREE = frozenset({ChangeKind.RESET, ChangeKind.CALIBRATION_CHANGED, ChangeKind.VIEW_CHANGED})
 _MARK_CHANGES = frozenset(
     {ChangeKind.CALCIFICATION_ADDED, ChangeKind.CALCIFICATION_CHANGED, ChangeKind.CALCIFICATION_REMOVED}
@@ -81,9 +95,13 @@ class MarksPanel(QWidget):
     mark_activated = Signal(object, str)
     cluster_activated = Signal(object, str)
     selection_changed = Signal(object, object, object)  # image key | None, calc ids, cluster ids
+    filter_left = Signal()
+    """Esc in the filter: the keyboard goes back to the views."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, lexicon: Lexicon | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.lexicon = lexicon
+        """Label texts ("fine pleomorphic", not ``fine_pleomorphic``); ids as they are without."""
         self.model: StudyAnnotations | None = None
         self.view_names: dict[ImageKey, str] = {}
         self.spacings: dict[ImageKey, Spacing] = {}
@@ -108,6 +126,10 @@ class MarksPanel(QWidget):
         self.filter_edit.setPlaceholderText("Filter (morphology, view, size >0.5)...")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self.refresh)
+        # the view keys (1-4, ], [, letters) must never end up typed into the filter: it takes
+        # the keyboard only when clicked or by its own key (/)
+        self.filter_edit.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.filter_edit.installEventFilter(self)
         top.addWidget(self.filter_edit)
         layout.addLayout(top)
         self.tree = QTreeWidget()
@@ -116,12 +138,30 @@ class MarksPanel(QWidget):
         self.tree.setRootIsDecorated(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
+        self.tree.header().setStretchLastSection(False)
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.tree, 1)
         self.summary = QLabel()
         self.summary.setObjectName("marks_summary")
         layout.addWidget(self.summary)
+
+    def focus_filter(self) -> None:
+        """Give the keyboard to the filter, its text selected (/)."""
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Esc in the filter hands the keyboard back (before any Esc shortcut sees it)."""
+        keys = (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+        if (
+            watched is self.filter_edit and event.type() in keys and event.key() == Qt.Key.Key_Escape  # type: ignore[attr-defined]
+        ):
+            event.accept()
+            if event.type() == QEvent.Type.KeyPress:
+                self.filter_left.emit()
+            return True
+        return super().eventFilter(watched, event)
 
     def set_model(self, model: StudyAnnotations, view_names: dict[ImageKey, str]) -> None:
         if self.model is not None:
@@ -166,7 +206,11 @@ class MarksPanel(QWidget):
                 ok = calc.sizes.long_axis_mm > value if token[0] == ">" else (calc.sizes.long_axis_mm < value)
                 if not ok:
                     return False
-            elif token not in (calc.morphology or "").lower() and token not in view.lower():
+            elif (
+                token not in (calc.morphology or "").lower()
+                and token not in self._text("morphology", calc.morphology).lower()
+                and token not in view.lower()
+            ):
                 return False
         return True
 
@@ -219,8 +263,7 @@ class MarksPanel(QWidget):
             self._set_image_text(key, clusters)
             self.tree.addTopLevelItem(image_item)
             image_item.setExpanded(True)
-        for i in range(len(COLUMNS)):
-            self.tree.resizeColumnToContents(i)
+        self._fit_columns()
         self._update_summary()
         self._updating = False
         self.select_ids(selected, emit=False)
@@ -258,20 +301,19 @@ class MarksPanel(QWidget):
         self._set_cluster_text(c_item, cluster, number)
         return c_item
 
-    @staticmethod
-    def _set_cluster_text(c_item: QTreeWidgetItem, cluster: Cluster, number: int) -> None:
+    def _set_cluster_text(self, c_item: QTreeWidgetItem, cluster: Cluster, number: int) -> None:
         state = "cluster" if cluster.confirmed else "suggested cluster"
-        texts = (
-            f"{state} {number} ({len(cluster.member_ids)})",
-            "",
-            "",
-            "",
-            cluster.distribution or "",
-            cluster.assessment or "",
-        )
-        for col, value in enumerate(texts):
-            if c_item.text(col) != value:
-                c_item.setText(col, value)
+        texts = {
+            "Mark": f"{state} {number} ({len(cluster.member_ids)})",
+            "Morphology": self._text("morphology", cluster.morphology),
+            "Distribution": self._text("distribution", cluster.distribution),
+            "Assessment": self._text("assessment", cluster.assessment),
+            "Recommendation": self._text("recommendation", cluster.recommendation),
+            "Note": cluster.note,
+        }
+        for name, value in texts.items():
+            if c_item.text(COLUMN[name]) != value:
+                c_item.setText(COLUMN[name], value)
         c_item.setToolTip(0, cluster.note)  # a suggestion's reason, a reader's note
 
     def _update_image(self, key: ImageKey, changed: set[str]) -> bool:
@@ -352,14 +394,13 @@ class MarksPanel(QWidget):
             self._updating = False
         return True
 
-    @staticmethod
-    def _calc_texts(calc: Calcification) -> list[str]:
+    def _calc_texts(self, calc: Calcification) -> list[str]:
         return [
             "point mark" if calc.outline is None else "calcification",
             _long_text(calc),
             _short_text(calc),
             _area_text(calc),
-            calc.morphology or "",
+            self._text("morphology", calc.morphology),
             calc.sizes.spacing.label if calc.sizes is not None else "",
         ]
 
@@ -375,6 +416,35 @@ class MarksPanel(QWidget):
         for col, value in enumerate(self._calc_texts(calc)):
             item.setText(col, value)
         item.setToolTip(0, size_label(calc))
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its widest text, rows out of sight included (Qt's own
+        fit measures only the rows on screen)."""
+        metrics = self.tree.fontMetrics()
+        header = self.tree.headerItem()
+        pad = 3 * metrics.horizontalAdvance("M")
+        widths = [metrics.horizontalAdvance(header.text(i)) + pad for i in range(len(COLUMNS))]
+        stack = [(self.tree.topLevelItem(i), 1) for i in range(self.tree.topLevelItemCount())]
+        while stack:
+            item, depth = stack.pop()
+            if item is None:
+                continue
+            for i in range(len(COLUMNS)):
+                if i == 0 and item.isFirstColumnSpanned():
+                    continue
+                indent = depth * self.tree.indentation() if i == 0 else 0
+                widths[i] = max(widths[i], metrics.horizontalAdvance(item.text(i)) + pad + indent)
+            stack.extend((item.child(c), depth + 1) for c in range(item.childCount()))
+        for i, width in enumerate(widths):
+            self.tree.setColumnWidth(i, width)
+
+    def _text(self, set_name: str, label_id: str | None) -> str:
+        """A descriptor's label text as the lexicon names it."""
+        if label_id is None:
+            return ""
+        if self.lexicon is None:
+            return label_id
+        return str(getattr(self.lexicon, set_name).text_of(label_id))
 
     # -- selection -------------------------------------------------------------------
     def selected_ids(self) -> set[str]:

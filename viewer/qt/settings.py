@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 
 from viewer.store.locations import user_data_dir
 
@@ -123,6 +123,21 @@ class Preferences:
     @pixel_cache_gb.setter
     def pixel_cache_gb(self, gb: float) -> None:
         self._qs.setValue("speed/pixel_cache_gb", max(0.0, float(gb)))
+
+    @property
+    def window_geometry(self) -> QByteArray | None:
+        """The main window's last size, position and docks (``None``: never closed yet)."""
+        value = self._get("window/geometry", None)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    @property
+    def window_state(self) -> QByteArray | None:
+        value = self._get("window/state", None)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def remember_window(self, geometry: QByteArray, state: QByteArray) -> None:
+        self._qs.setValue("window/geometry", geometry)
+        self._qs.setValue("window/state", state)
 
     def recent_paths(self) -> list[str]:
         value = self._get("files/recent", [])

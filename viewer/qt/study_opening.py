@@ -119,6 +119,7 @@ class StudyOpening:
         window.prefs.add_recent_path(str(study.folder))
         window.view_controls.rebuild_presets()
         window.edited()
+        window.focus_views()
 
     def _say(self, message: str) -> None:
         """Tell a run nobody watches what was decided for it (stderr and the status bar)."""

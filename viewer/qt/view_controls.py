@@ -227,12 +227,16 @@ class ViewControls(QObject):
             typing = isinstance(QApplication.focusWidget(), QLineEdit | QTextEdit | QPlainTextEdit)
             if (
                 event.key() == Qt.Key.Key_M  # type: ignore[attr-defined]
-                and not event.isAutoRepeat()  # type: ignore[attr-defined]
                 and not event.modifiers()  # type: ignore[attr-defined]
                 and not typing
             ):
-                self._loupe_held = etype == QEvent.Type.KeyPress
-                self._loupe_toggled()
+                # a held key repeats as release+press pairs: only the real ones count, and the
+                # repeats are swallowed so that nothing else sees them (no flicker)
+                if not event.isAutoRepeat():  # type: ignore[attr-defined]
+                    held = etype == QEvent.Type.KeyPress
+                    if held != self._loupe_held:
+                        self._loupe_held = held
+                        self._loupe_toggled()
                 return True
         elif etype == QEvent.Type.Wheel and self.loupe_active():
             for loupe in self.loupes.values():

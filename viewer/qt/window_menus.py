@@ -71,6 +71,9 @@ def build_menus(window: MainWindow) -> None:
         )
     )
     edit_menu.addAction(act("Remove &manual calibration", window.remove_calibration))
+    edit_menu.addSeparator()
+    # "/" (Ctrl+L links a CC and MLO finding)
+    edit_menu.addAction(act("&Filter the marks list", window.marks_panel.focus_filter, "/"))
     window.frame_actions = [
         act("Next frame", lambda: window.cells.step_frame(1), "PgDown"),
         act("Previous frame", lambda: window.cells.step_frame(-1), "PgUp"),
