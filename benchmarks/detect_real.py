@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from viewer.core.detect import find_candidates
-from viewer.core.windowing import tissue_mask
+from viewer.core.tissue_window import tissue_mask
 from viewer.dicom.image import DicomImageError, MammoImage
 from viewer.dicom.study import expand_paths
 

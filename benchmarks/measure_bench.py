@@ -106,7 +106,8 @@ def run(count: int = 60, seed: int = 1) -> dict[str, float]:
     phantom, _ = _phantom(count, seed)
     spacing = Spacing(SPACING_MM, SPACING_MM, SpacingSource.PIXEL_SPACING, "mm")
     rng = np.random.default_rng(seed + 1)
-    _click(phantom.pixels, *phantom.truth[0].center, spacing)  # warm-up (imports, caches)
+    x0, y0 = phantom.truth[0].center
+    _click(phantom.pixels, x0, y0, spacing)  # warm-up (imports, caches)
     on_calc = []
     found = 0
     for t in phantom.truth:

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
 from viewer.sources.worklist import Worklist
 
-MG_FOR_PRESENTATION = "1.2.840.10008.5.1.4.1.1.1.2"
+MG_FOR_PRESENTATION = UID("1.2.840.10008.5.1.4.1.1.1.2")
 VIEWS = (("R", "CC"), ("L", "CC"), ("R", "MLO"), ("L", "MLO"))
 TARGETS = {"first_index_s": 60.0, "reopen_s": 2.0}
 

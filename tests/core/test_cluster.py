@@ -227,6 +227,7 @@ def _apply(
 
 
 class TestGrouper:
+    @pytest.mark.slow
     @settings(max_examples=25, deadline=None)
     @given(
         OPS, st.sampled_from([Spacing.uncalibrated(), Spacing(1.0, 0.7, SpacingSource.PIXEL_SPACING, "mm")])

@@ -60,6 +60,7 @@ CASES = ((0, "CC", "L", False), (1, "MLO", "R", False), (2, "CC", "R", True), (3
 
 
 class TestOnSyntheticMammograms:
+    @pytest.mark.slow
     def test_finds_90_percent_with_fewer_than_10_false_per_image(self) -> None:
         """Over four mammograms (fatty, dense, CC, MLO) >= 90 % of 120 calcifications of
         0.4-2 mm are found, with fewer than 10 false candidates on every image."""

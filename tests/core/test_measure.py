@@ -73,6 +73,7 @@ def _grid_phantom(k: int, spacing_mm: tuple[float, float], dense: bool, mono1: b
 
 
 class TestAccuracy:
+    @pytest.mark.slow
     def test_long_axis_on_synthetic_mammograms(self) -> None:
         """>= 90 % of calcifications >= 0.3 mm measure within max(1 px, 10 %); failures listed."""
         configs = list(itertools.product(SPACINGS, [False, True], [False, True]))
@@ -232,6 +233,7 @@ class TestRobustness:
         assert r1.intensity.contrast == pytest.approx(r2.intensity.contrast, rel=1e-3)
         assert r1.intensity.peak == pytest.approx(4095 - r2.intensity.peak)
 
+    @pytest.mark.slow
     @pytest.mark.parametrize("dense", [False, True])
     def test_plain_tissue_is_not_a_calcification(self, dense: bool) -> None:
         """Clicks on tissue without calcifications find nothing (at most 1 in 60)."""

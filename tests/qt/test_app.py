@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 
@@ -57,6 +58,7 @@ def assert_four_views_back_to_back(grey: np.ndarray) -> None:
         assert near.mean() > 3 * far.mean() + 10, f"{view}: the chest wall is not at the seam"
 
 
+@pytest.mark.slow
 class TestScreenshot:
     def test_demo_screenshot(self, tmp_path: Path) -> None:
         """With no path the demo study is written and shown; the picture has the four views."""

@@ -61,3 +61,62 @@ class TestImportedLabels:
         click_on(qtbot, window.hanging.views["RCC"], *pick(phantom).center)
         assert len(img.calcifications) == 1, window.last_message
         assert img.clusters[cluster.id].imported == "vindr:finding_annotations.csv"
+
+
+class TestUndecodableCell:
+    def test_truncated_file_says_so_in_its_cell(self, qtbot, shared_data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        """A truncated JPEG 2000 file: its cell reads 'could not be decoded' with the reason."""
+        from pydicom import dcmread
+        from pydicom.encaps import encapsulate, generate_frames
+
+        ds = dcmread(shared_data / "wg04_MG1_J2KI.dcm")
+        codestream = next(generate_frames(ds.PixelData, number_of_frames=1))
+        ds.PixelData = encapsulate([codestream[: len(codestream) // 3]])  # a truncated codestream
+        ds.save_as(tmp_path / "cut.dcm")
+        window = open_window(qtbot, tmp_path)
+        texts = [v.overlays.top.text() for v in window.hanging.views.values() if v.isVisible()]
+        assert any("LMLO: could not be decoded" in t and "cut.dcm" in t for t in texts), texts
+
+
+class TestReaderSetsView:
+    def test_set_undo_save_reopen(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+        """View > Set view moves the image to its cell, undoes in one step, and holds on reopen."""
+        window = open_window(qtbot, demo_folder)
+        rcc = window.hanging.views["RCC"].image
+        lcc = window.hanging.views["LCC"].image
+        assert rcc is not None and lcc is not None
+        window.hanging._activate(window.hanging.views["LCC"])
+        window.view_correction.set_view("R", "CC")  # the reader says the LCC file is really the RCC
+        assert window.hanging.views["RCC"].image is lcc
+        assert lcc.view_caption == "RCC (set by the reader)"
+        window.undo()
+        assert window.hanging.views["LCC"].image is lcc and window.hanging.views["RCC"].image is rcc
+        window.redo()
+        assert window.hanging.views["RCC"].image is lcc
+        assert window.save(wait=True)
+        window.close()
+        again = open_window(qtbot, demo_folder)
+        shown = again.hanging.views["RCC"].image
+        assert shown is not None and shown.path == lcc.path and shown.view_source == "reader"
+        assert again.hanging.views["LCC"].image is None
+
+
+class TestFileImport:
+    def test_import_into_open_study(self, qtbot, demo_folder: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        """File > Import: the labels go to the format's reader; skipped lines are listed."""
+        window = open_window(qtbot, demo_folder)
+        rcc = window.hanging.views["RCC"].image
+        assert rcc is not None
+        table = tmp_path / "finding_annotations.csv"
+        table.write_text(
+            "image_id,finding_categories,finding_birads,xmin,ymin,xmax,ymax\n"
+            f"{rcc.path.stem},['Suspicious Calcification'],BI-RADS 4,100,100,400,300\n"
+            f"{rcc.path.stem},['Mass'],BI-RADS 3,10,10,40,30\n"
+        )
+        result = window.label_import.run("vindr", table)
+        assert result is not None and result.clusters == 1
+        assert "Imported 0 calcifications and 1 clusters" in window.last_message
+        items = [window.problems.item(i).text() for i in range(window.problems.count())]
+        assert any("Mass: not a calcification finding" in t for t in items)
+        file_menu = window.menuBar().actions()[0].menu()
+        assert any(a.text() == "&Import dataset labels..." for a in file_menu.actions())

@@ -13,7 +13,7 @@ from viewer.core.tools import PICK_RADIUS_SCREEN_PX
 from qt_driving import click_on, open_window, view_name
 
 
-def test_click_inside_a_large_outline_selects_it(qtbot, demo_folder: Path, demo_truth: list[Phantom]) -> None:  # type: ignore[no-untyped-def]
+def test_click_inside_a_large_outline_selects_it(qtbot, demo_folder: Path, demo_truth: list[Phantom]) -> None:
     """A click inside a mark's outline but far from its centre selects it; a click on nothing clears."""
     window = open_window(qtbot, demo_folder)
     phantom = demo_truth[0]

@@ -33,6 +33,7 @@ def _model() -> tuple[StudyAnnotations, ImageAnnotations]:
 
 
 class TestRoundTrip:
+    @pytest.mark.slow
     @given(studies())
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     def test_from_dict_restores_every_field(self, model: StudyAnnotations) -> None:

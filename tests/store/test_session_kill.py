@@ -53,6 +53,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [20250131])
 def test_sigkill_during_saves(tmp_path: Path, seed: int) -> None:
     """Over many SIGKILLs mid-save the sidecar is always complete, valid and at least as new

@@ -254,12 +254,42 @@ def polygon_centroid(points: ArrayLike) -> Point:
     return (float(cx), float(cy))
 
 
+def _outside_octagon(pts: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``pts`` less those strictly inside the octagon of its extreme points (Akl-Toussaint).
+
+    The octagon's corners (extremes along x, y, x + y, x - y) are hull vertices, so a point
+    strictly inside it is strictly inside the hull and never one of its vertices: the hull
+    of what is left is the same, and a cluster of thousands of outline points leaves a
+    few hundred for the monotone chain.
+    """
+    if pts.shape[0] < 64:
+        return pts
+    x, y = pts[:, 0], pts[:, 1]
+    # support directions 0, 45, ..., 315 degrees: their extreme points go round counter-clockwise
+    scores = (x, x + y, y, y - x, -x, -x - y, -y, x - y)
+    corners = [pts[int(np.argmax(score))] for score in scores]
+    ring: list[NDArray[np.float64]] = []
+    for corner in corners:
+        if not ring or not np.array_equal(ring[-1], corner):
+            ring.append(corner)
+    if len(ring) > 1 and np.array_equal(ring[0], ring[-1]):
+        ring.pop()
+    if len(ring) < 3:
+        return pts
+    scale = float(np.abs(pts).max()) or 1.0
+    inside = np.ones(pts.shape[0], dtype=bool)
+    for a, b in zip(ring, ring[1:] + ring[:1], strict=True):
+        cross = (b[0] - a[0]) * (y - a[1]) - (b[1] - a[1]) * (x - a[0])
+        inside &= cross > 1e-9 * scale * scale
+    return pts[~inside]
+
+
 def convex_hull(points: ArrayLike) -> NDArray[np.float64]:
     """Convex hull (Andrew's monotone chain), counter-clockwise in a y-up frame, no repeats.
 
     Returns an ``(n, 2)`` array; fewer than three distinct points come back as they are.
     """
-    pts = np.unique(np.asarray(points, dtype=np.float64).reshape(-1, 2), axis=0)
+    pts = np.unique(_outside_octagon(np.asarray(points, dtype=np.float64).reshape(-1, 2)), axis=0)
     if pts.shape[0] < 3:
         return pts
 

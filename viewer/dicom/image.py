@@ -272,7 +272,7 @@ class MammoImage:
             return decoder_problem(self.transfer_syntax)
         return None
 
-    def set_view(self, laterality: str | None, view: str | None, source: str = "reader") -> None:
+    def set_view(self, laterality: str | None, view: str | None, source: str | None = "reader") -> None:
         """Set laterality and view (a reader's correction); the hanging follows them."""
         if laterality not in (None, "R", "L"):
             raise ValueError(f"laterality must be 'R', 'L' or None, got {laterality!r}")

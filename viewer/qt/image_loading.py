@@ -73,7 +73,7 @@ class ImageLoading(QObject):
         window.problems.addItem(f"cannot show: {message}")
         window.problems_dock.show()
         for view in self._views_of(image):
-            view.set_image(None)
+            view.set_failed(image, message)
         window.notify(message)
 
     def images_ready(self) -> bool:

@@ -135,6 +135,18 @@ class ImageView(pg.GraphicsView):
         self.fit()
         self._update_overlays()
 
+    def set_failed(self, image: MammoImage, message: str) -> None:
+        """Say in the cell that ``image`` could not be decoded, and why; nothing is drawn."""
+        self.image = None
+        self.frame = 0
+        self._pyramid = None
+        self._rendered_key = None
+        self.item.clear()
+        reason = message.removeprefix(f"{image.path.name}: ")
+        label = image.view_label if image.laterality and image.view else self.cell_label
+        self.overlays.show_failed(label, f"{reason} ({image.path.name})")
+        self._place_overlays()
+
     # -- progressive loading (viewer.qt.loader) -----------------------------------
     def set_loading(self, image: MammoImage, frame: int = 0) -> None:
         """Name the cell after ``image`` while its pixels are decoded elsewhere; nothing drawn.

@@ -41,6 +41,7 @@ from viewer.qt.entry_keys import EntryKeys
 from viewer.qt.hanging import HangingView
 from viewer.qt.image_loading import ImageLoading
 from viewer.qt.image_view import ImageView, image_key
+from viewer.qt.label_import import LabelImport
 from viewer.qt.mark_editing import MarkEditing
 from viewer.qt.marks_layer import MarksLayer
 from viewer.qt.marks_panel import MarksPanel
@@ -49,6 +50,7 @@ from viewer.qt.settings import Preferences
 from viewer.qt.study_opening import StudyOpening
 from viewer.qt.tool_context import ViewToolContext
 from viewer.qt.view_controls import ViewControls
+from viewer.qt.view_correction import ViewCorrection
 from viewer.qt.window_menus import build_menus
 from viewer.qt.workflow import Workflow
 from viewer.session.study_session import SessionError, StudySession
@@ -105,6 +107,10 @@ class MainWindow(QMainWindow):
         self._build_panels()
 
         build_menus(self)
+        self.view_correction = ViewCorrection(self)
+        self.view_correction.build_menu(self.view_controls.view_menu)
+        self.label_import = LabelImport(self)
+        self.label_import.build_menu(self.menuBar().actions()[0].menu())
         if lexicon_problem:
             self.notify(lexicon_problem)
         app = QApplication.instance()

@@ -94,8 +94,9 @@ class MarksLayer:
         self._calc_items: dict[str, tuple[QGraphicsPathItem, pg.TextItem | None]] = {}
         self._cluster_items: dict[str, tuple[QGraphicsPathItem, pg.TextItem]] = {}
         self.suggestions: list[Cluster] = []
-        self._zoomed_in = self._zoom_allows_labels()
+        self._zoomed_in = False
         self._label_rect: QRectF | None = None
+        self._update_label_rect()
         # Fixed-size rings so that marks stay visible when the whole breast is on screen.
         self._dots = pg.ScatterPlotItem(pxMode=True, size=11, symbol="o", brush=QBrush(Qt.BrushStyle.NoBrush))
         self._dots.setZValue(10)
@@ -122,7 +123,8 @@ class MarksLayer:
         rect = self._label_rect
         return rect is None or rect.contains(QPointF(*calc.center))
 
-    def _range_changed(self) -> None:
+    def _update_label_rect(self) -> bool:
+        """Note the zoom and the area near the screen; True if labels became allowed or not."""
         zoomed_in = self._zoom_allows_labels()
         flipped = zoomed_in != self._zoomed_in
         self._zoomed_in = zoomed_in
@@ -131,6 +133,11 @@ class MarksLayer:
             self._label_rect = rect.adjusted(
                 -rect.width() / 2, -rect.height() / 2, rect.width() / 2, rect.height() / 2
             )
+        return flipped
+
+    def _range_changed(self) -> None:
+        flipped = self._update_label_rect()
+        zoomed_in = self._zoomed_in
         if flipped or zoomed_in:
             self._refresh_labels()
         if flipped:

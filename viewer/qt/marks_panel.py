@@ -2,6 +2,11 @@
 
 Selecting a row selects the mark and centres it in its view; selecting in a view
 selects the row (an ``_updating`` guard stops the echo).
+
+An edit updates only the rows it touched: the changed marks' rows, the clusters of their
+image and the rows that move between clusters; the tree is rebuilt whole only on a new
+model, a calibration or view change, or while a filter is typed (10,000 marks take a
+second to rebuild, an edit a few milliseconds).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from PySide6.QtWidgets import (
 from viewer.core.annotations import (
     Calcification,
     Change,
+    ChangeKind,
     Cluster,
     ClusterState,
     ImageKey,
@@ -35,6 +41,12 @@ ROLE_ID = Qt.ItemDataRole.UserRole + 1
 ROLE_KIND = Qt.ItemDataRole.UserRole + 2
 
 COLUMNS = ("Mark", "Long axis", "Short axis", "Area", "Morphology", "Spacing source")
+_WHOLE_TREE = frozenset({ChangeKind.RESET, ChangeKind.CALIBRATION_CHANGED, ChangeKind.VIEW_CHANGED})
+_MARK_CHANGES = frozenset(
+    {ChangeKind.CALCIFICATION_ADDED, ChangeKind.CALCIFICATION_CHANGED, ChangeKind.CALCIFICATION_REMOVED}
+)
+_NO_ROW = "\0not in the tree"
+"""``_parent_of`` value of a mark row that is out of the tree for a moment."""
 
 
 def _count(n: int, noun: str) -> str:
@@ -80,7 +92,15 @@ class MarksPanel(QWidget):
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(0)
-        self._refresh_timer.timeout.connect(self.refresh)
+        self._refresh_timer.timeout.connect(self._apply_changes)
+        self._full_pending = False
+        self._dirty: dict[ImageKey, set[str]] = {}
+        """Per image, the marks changed since the tree was last updated."""
+        self._image_rows: dict[ImageKey, QTreeWidgetItem] = {}
+        self._calc_rows: dict[ImageKey, dict[str, QTreeWidgetItem]] = {}
+        self._cluster_rows: dict[ImageKey, dict[str, QTreeWidgetItem]] = {}
+        self._parent_of: dict[ImageKey, dict[str, str | None]] = {}
+        self._totals: dict[ImageKey, tuple[int, int, int]] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
@@ -112,8 +132,26 @@ class MarksPanel(QWidget):
         self.refresh()
 
     def _on_change(self, change: Change) -> None:
-        # One rebuild per event-loop turn, however many changes a command made.
+        # One update per event-loop turn, however many changes a command made.
+        if change.image is None or change.kind in _WHOLE_TREE:
+            self._full_pending = True
+        else:
+            dirty = self._dirty.setdefault(change.image, set())
+            if change.item_id is not None and change.kind in _MARK_CHANGES:
+                dirty.add(change.item_id)
         self._refresh_timer.start()
+
+    def _apply_changes(self) -> None:
+        """Bring the tree up to date with the changes since the last update."""
+        if self._full_pending or self.filter_edit.text().strip() or self.model is None:
+            self.refresh()
+            return
+        dirty, self._dirty = self._dirty, {}
+        for key, ids in dirty.items():
+            if not self._update_image(key, ids):
+                self.refresh()
+                return
+        self._update_summary()
 
     # -- filtering -------------------------------------------------------------------
     def _matches(self, calc: Calcification, view: str) -> bool:
@@ -136,12 +174,15 @@ class MarksPanel(QWidget):
     def refresh(self) -> None:
         """Rebuild the tree from the model (keeping the selection)."""
         self._refresh_timer.stop()
+        self._full_pending = False
+        self._dirty.clear()
         if self.model is None:
             return
         selected = self.selected_ids()
         self._updating = True
         self.tree.clear()
-        total_calcs = total_clusters = total_suggested = 0
+        for table in (self._image_rows, self._calc_rows, self._cluster_rows, self._parent_of, self._totals):
+            table.clear()
         order = {name: i for i, name in enumerate(("RCC", "LCC", "RMLO", "LMLO"))}
         keys = sorted(
             self.model.images,
@@ -150,72 +191,190 @@ class MarksPanel(QWidget):
         for key in keys:
             img = self.model.images[key]
             view = self.view_names.get(key, key[0][-8:])
-            suggestions = self.suggestions_for(key) if self.suggestions_for else []
-            clusters = [
-                c for c in (*img.clusters.values(), *suggestions) if c.state is not ClusterState.REJECTED
-            ]
-            n_clusters = len([c for c in clusters if c.confirmed])
-            image_item = QTreeWidgetItem(
-                [f"{view}: {_count(len(img.calcifications), 'mark')}, {_count(len(clusters), 'cluster')}"]
-            )
+            clusters = self._clusters_of(key)
+            image_item = QTreeWidgetItem()
             image_item.setFirstColumnSpanned(True)
             image_item.setData(0, ROLE_KEY, key)
             image_item.setData(0, ROLE_KIND, "image")
-            total_calcs += len(img.calcifications)
-            total_clusters += n_clusters
-            total_suggested += len(clusters) - n_clusters
-            placed: set[str] = set()
+            self._image_rows[key] = image_item
+            calc_rows = self._calc_rows[key] = {}
+            cluster_rows = self._cluster_rows[key] = {}
+            parent_of = self._parent_of[key] = {}
             for number, cluster in enumerate(clusters, start=1):
-                state = "cluster" if cluster.confirmed else "suggested cluster"
-                c_item = QTreeWidgetItem([f"{state} {number} ({len(cluster.member_ids)})"])
-                for col, value in enumerate(
-                    ("", "", "", cluster.distribution or "", cluster.assessment or ""), start=1
-                ):
-                    c_item.setText(col, value)
-                if cluster.note:
-                    c_item.setToolTip(0, cluster.note)  # a suggestion's reason, a reader's note
-                c_item.setData(0, ROLE_KEY, key)
-                c_item.setData(0, ROLE_ID, cluster.id)
-                c_item.setData(0, ROLE_KIND, "cluster")
+                c_item = self._cluster_item(key, cluster, number)
+                cluster_rows[cluster.id] = c_item
                 for mid in cluster.member_ids:
                     calc = img.calcifications.get(mid)
-                    if calc is not None and self._matches(calc, view):
-                        c_item.addChild(self._calc_item(key, calc))
-                        placed.add(mid)
+                    if calc is not None and self._matches(calc, view) and mid not in parent_of:
+                        row = calc_rows[mid] = self._calc_item(key, calc)
+                        c_item.addChild(row)
+                        parent_of[mid] = cluster.id
                 image_item.addChild(c_item)
                 c_item.setExpanded(True)
             for calc in img.calcifications.values():
-                if calc.id not in placed and self._matches(calc, view):
-                    image_item.addChild(self._calc_item(key, calc))
+                if calc.id not in parent_of and self._matches(calc, view):
+                    row = calc_rows[calc.id] = self._calc_item(key, calc)
+                    image_item.addChild(row)
+                    parent_of[calc.id] = None
+            self._set_image_text(key, clusters)
             self.tree.addTopLevelItem(image_item)
             image_item.setExpanded(True)
         for i in range(len(COLUMNS)):
             self.tree.resizeColumnToContents(i)
-        self.summary.setText(
-            f"Study: {_count(total_calcs, 'calcification')}, "
-            f"{_count(total_clusters, 'confirmed cluster')}, "
-            f"{total_suggested} suggested"
-        )
+        self._update_summary()
         self._updating = False
         self.select_ids(selected, emit=False)
 
-    def _calc_item(self, key: ImageKey, calc: Calcification) -> QTreeWidgetItem:
-        source = calc.sizes.spacing.label if calc.sizes is not None else ""
-        item = QTreeWidgetItem(
-            [
-                "point mark" if calc.outline is None else "calcification",
-                _long_text(calc),
-                _short_text(calc),
-                _area_text(calc),
-                calc.morphology or "",
-                source,
-            ]
+    def _clusters_of(self, key: ImageKey) -> list[Cluster]:
+        assert self.model is not None
+        img = self.model.images[key]
+        suggestions = self.suggestions_for(key) if self.suggestions_for else []
+        return [c for c in (*img.clusters.values(), *suggestions) if c.state is not ClusterState.REJECTED]
+
+    def _set_image_text(self, key: ImageKey, clusters: list[Cluster]) -> None:
+        assert self.model is not None
+        img = self.model.images[key]
+        view = self.view_names.get(key, key[0][-8:])
+        n_clusters = len([c for c in clusters if c.confirmed])
+        self._totals[key] = (len(img.calcifications), n_clusters, len(clusters) - n_clusters)
+        self._image_rows[key].setText(
+            0, f"{view}: {_count(len(img.calcifications), 'mark')}, {_count(len(clusters), 'cluster')}"
         )
+
+    def _update_summary(self) -> None:
+        calcs = sum(t[0] for t in self._totals.values())
+        clusters = sum(t[1] for t in self._totals.values())
+        suggested = sum(t[2] for t in self._totals.values())
+        self.summary.setText(
+            f"Study: {_count(calcs, 'calcification')}, "
+            f"{_count(clusters, 'confirmed cluster')}, {suggested} suggested"
+        )
+
+    def _cluster_item(self, key: ImageKey, cluster: Cluster, number: int) -> QTreeWidgetItem:
+        c_item = QTreeWidgetItem()
+        c_item.setData(0, ROLE_KEY, key)
+        c_item.setData(0, ROLE_ID, cluster.id)
+        c_item.setData(0, ROLE_KIND, "cluster")
+        self._set_cluster_text(c_item, cluster, number)
+        return c_item
+
+    @staticmethod
+    def _set_cluster_text(c_item: QTreeWidgetItem, cluster: Cluster, number: int) -> None:
+        state = "cluster" if cluster.confirmed else "suggested cluster"
+        texts = (
+            f"{state} {number} ({len(cluster.member_ids)})",
+            "",
+            "",
+            "",
+            cluster.distribution or "",
+            cluster.assessment or "",
+        )
+        for col, value in enumerate(texts):
+            if c_item.text(col) != value:
+                c_item.setText(col, value)
+        c_item.setToolTip(0, cluster.note)  # a suggestion's reason, a reader's note
+
+    def _update_image(self, key: ImageKey, changed: set[str]) -> bool:
+        """Update the rows of one image after its marks ``changed``; False if it needs a rebuild."""
+        assert self.model is not None
+        img = self.model.images.get(key)
+        image_item = self._image_rows.get(key)
+        if img is None or image_item is None:
+            return False
+        calc_rows, cluster_rows, parent_of = (
+            self._calc_rows[key],
+            self._cluster_rows[key],
+            self._parent_of[key],
+        )
+        selected = self.selected_ids()
+        self._updating = True
+        try:
+            clusters = self._clusters_of(key)
+            wanted: dict[str, str | None] = {}
+            for cluster in clusters:
+                for mid in cluster.member_ids:
+                    if mid in img.calcifications and mid not in wanted:
+                        wanted[mid] = cluster.id
+            # rows of marks that are gone, or whose parent row goes: out of the tree for now
+            new_ids = {c.id for c in clusters}
+            homeless: list[str] = []
+            for cid in [c for c in cluster_rows if c not in new_ids]:
+                row = cluster_rows.pop(cid)
+                homeless.extend(mid for mid, parent in parent_of.items() if parent == cid)
+                row.takeChildren()  # the mark rows live on (calc_rows holds them), placed below
+                image_item.removeChild(row)
+            for mid in homeless:
+                parent_of[mid] = _NO_ROW
+            for mid in changed:
+                if mid not in img.calcifications and mid in calc_rows:
+                    row = calc_rows.pop(mid)
+                    parent = row.parent()
+                    if parent is not None:
+                        parent.removeChild(row)
+                    parent_of.pop(mid, None)
+            # cluster rows: in order, first under the image
+            for index, cluster in enumerate(clusters):
+                c_row = cluster_rows.get(cluster.id)
+                if c_row is None:
+                    c_row = cluster_rows[cluster.id] = self._cluster_item(key, cluster, index + 1)
+                    image_item.insertChild(index, c_row)
+                    c_row.setExpanded(True)
+                else:
+                    self._set_cluster_text(c_row, cluster, index + 1)
+                    if image_item.child(index) is not c_row:
+                        image_item.takeChild(image_item.indexOfChild(c_row))
+                        image_item.insertChild(index, c_row)
+                        c_row.setExpanded(True)
+            # mark rows: new and changed ones, and those that change cluster
+            for mid in changed:
+                calc = img.calcifications.get(mid)
+                if calc is None:
+                    continue
+                old = calc_rows.get(mid)
+                if old is None:
+                    calc_rows[mid] = self._calc_item(key, calc)
+                    parent_of[mid] = _NO_ROW
+                else:
+                    self._set_calc_text(old, calc)
+            for mid, row in calc_rows.items():
+                target = wanted.get(mid)
+                if parent_of.get(mid) == target:
+                    continue
+                current = row.parent()
+                if current is not None:
+                    current.removeChild(row)
+                (cluster_rows[target] if target is not None else image_item).addChild(row)
+                parent_of[mid] = target
+                if mid in selected:
+                    row.setSelected(True)
+            self._set_image_text(key, clusters)
+        finally:
+            self._updating = False
+        return True
+
+    @staticmethod
+    def _calc_texts(calc: Calcification) -> list[str]:
+        return [
+            "point mark" if calc.outline is None else "calcification",
+            _long_text(calc),
+            _short_text(calc),
+            _area_text(calc),
+            calc.morphology or "",
+            calc.sizes.spacing.label if calc.sizes is not None else "",
+        ]
+
+    def _calc_item(self, key: ImageKey, calc: Calcification) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(self._calc_texts(calc))
         item.setToolTip(0, size_label(calc))
         item.setData(0, ROLE_KEY, key)
         item.setData(0, ROLE_ID, calc.id)
         item.setData(0, ROLE_KIND, "calcification")
         return item
+
+    def _set_calc_text(self, item: QTreeWidgetItem, calc: Calcification) -> None:
+        for col, value in enumerate(self._calc_texts(calc)):
+            item.setText(col, value)
+        item.setToolTip(0, size_label(calc))
 
     # -- selection -------------------------------------------------------------------
     def selected_ids(self) -> set[str]:
@@ -237,18 +396,25 @@ class MarksPanel(QWidget):
         cluster_ids = cluster_ids or set()
         self._updating = not emit
         self.tree.clearSelection()
-        for item in self._iter_items():
-            kind = item.data(0, ROLE_KIND)
-            if (kind == "calcification" and item.data(0, ROLE_ID) in ids) or (
-                kind == "cluster" and item.data(0, ROLE_ID) in cluster_ids
-            ):
+        rows = [self._row(i, self._calc_rows) for i in ids]
+        rows += [self._row(i, self._cluster_rows) for i in cluster_ids]
+        for item in rows:
+            if item is not None:
                 item.setSelected(True)
                 self.tree.scrollToItem(item)
         self._updating = False
 
+    @staticmethod
+    def _row(item_id: str, table: dict[ImageKey, dict[str, QTreeWidgetItem]]) -> QTreeWidgetItem | None:
+        for rows in table.values():
+            row = rows.get(item_id)
+            if row is not None:
+                return row
+        return None
+
     def item_for(self, item_id: str) -> QTreeWidgetItem | None:
         """The row of a mark or cluster, if shown."""
-        return next((i for i in self._iter_items() if i.data(0, ROLE_ID) == item_id), None)
+        return self._row(item_id, self._calc_rows) or self._row(item_id, self._cluster_rows)
 
     def _iter_items(self) -> list[QTreeWidgetItem]:
         out: list[QTreeWidgetItem] = []

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from viewer.core.annotations import ImageKey
+from viewer.dicom.reader_views import apply_reader_views
 from viewer.dicom.study import Study
 from viewer.qt.cell_layers import frame_label
 from viewer.qt.image_view import image_key
@@ -70,6 +71,7 @@ class StudyOpening:
         window = self.window
         study, studies = opened.study, opened.studies
         self.show_problems(studies[0])
+        apply_reader_views(study.images, window.session.model)  # the reader's view corrections
         by_view = study.by_view()
         hung = set(id(img) for img in by_view.values())
         extra = [img for img in study.images if id(img) not in hung]

@@ -99,6 +99,16 @@ class ViewOverlays:
         self.notes.setText("")
         self.banner.hide()
 
+    def show_failed(self, label: str, reason: str) -> None:
+        """A cell whose image cannot be shown: its view and why, where the image would be."""
+        self.top.setText(
+            f"<b style='font-size:14px'>{html.escape(label)}: could not be decoded</b>"
+            f"<br>{html.escape(reason)}"
+        )
+        self.bottom.setText("")
+        self.notes.setText("")
+        self.banner.hide()
+
     def show_image(
         self, image: MammoImage, voi: VoiPreset | None, invert: bool, frame: int, zoom_percent: float
     ) -> None:

@@ -29,6 +29,7 @@ from viewer.qt.agreement_dialog import AgreementDialog, load_study_readers
 from viewer.qt.candidates import CandidateReview
 from viewer.qt.hanging import HANGING_ORDER
 from viewer.qt.image_view import ImageView, image_key
+from viewer.qt.log_folder import open_log_folder
 from viewer.qt.marks_layer import MarksLayer
 from viewer.qt.prefetch import Prefetcher, studies_after
 from viewer.qt.worklist_panel import WorklistPanel
@@ -115,6 +116,7 @@ class Workflow(QObject):
 
         help_menu: QMenu = menubar.addMenu("&Help")  # type: ignore[attr-defined]
         help_menu.addAction(act("&Keys and actions", self.show_help, "F1"))
+        help_menu.addAction(act("Open &log folder", lambda: open_log_folder(self.window.notify)))
 
     # -- worklist ----------------------------------------------------------------------
     def _open_worklist_dialog(self) -> None:
