@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from importlib import metadata
+from typing import Any
 
 from packaging.requirements import Requirement
 
@@ -16,7 +17,7 @@ _ALLOWED = re.compile(
 
 
 def _licences(dist: metadata.Distribution) -> list[str]:
-    meta = dist.metadata
+    meta: Any = dist.metadata  # an email.message.Message underneath
     found = [meta.get("License-Expression") or "", (meta.get("License") or "").split("\n")[0][:200]]
     found += [c for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
     return [text for text in found if text.strip() and text.strip().upper() != "UNKNOWN"]

@@ -38,7 +38,7 @@ class TestApplyDisplayLut:
         )
         info = np.iinfo(dtype)
         low, high = max(stored_min - 300, info.min), min(stored_min + 1300, info.max)
-        pixels = rng.integers(low, high, size=(150, 9)).astype(dtype)  # more rows than one band
+        pixels: np.ndarray = rng.integers(low, high, size=(150, 9)).astype(dtype)  # rows of 3 bands
         got = apply_display_lut(pixels, lut, stored_min)
         assert got.dtype == np.uint8 and got.flags.c_contiguous
         np.testing.assert_array_equal(got, self._oracle(pixels, lut, stored_min))

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
 MG_FOR_PRESENTATION = "1.2.840.10008.5.1.4.1.1.1.2"
 
@@ -30,9 +30,9 @@ def make_dataset(
     if pixels is None:
         pixels = np.arange(64 * 48, dtype=np.uint16).reshape(64, 48) % (2**bits_stored)
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = sop_class
+    meta.MediaStorageSOPClassUID = UID(sop_class)
     meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = transfer_syntax
+    meta.TransferSyntaxUID = UID(transfer_syntax)
     ds = Dataset()
     ds.file_meta = meta
     ds.SOPClassUID = sop_class

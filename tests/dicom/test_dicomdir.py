@@ -54,7 +54,7 @@ def _image_records(dicomdir: Path) -> list[tuple[list[str], str]]:
 class TestReadDicomdir:
     def test_real_file_set(self) -> None:
         """pydicom's test File-set (another program wrote it): each listed file is its record's instance."""
-        dicomdir = Path(get_testdata_file("DICOMDIR"))
+        dicomdir = Path(str(get_testdata_file("DICOMDIR")))
         listing = read_dicomdir(dicomdir)
         records = _image_records(dicomdir)
         assert len(listing.files) == len(records) == 31 and listing.missing == []

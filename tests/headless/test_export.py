@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import orjson
 import pytest
 
+from tests.fixtures.synthetic_study import write_study
 from viewer.cli import main
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "store"))
-from synthetic_study import write_study
 
 
 @pytest.fixture

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from pydicom.uid import generate_uid
 
+from tests.fixtures.synthetic_study import write_image
 from viewer.cli import main
-
-from synthetic_study import write_image
 
 REQUIRED = {
     "path",

@@ -10,7 +10,7 @@ from PIL import Image
 from pydicom import dcmread
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.pixels.processing import apply_modality_lut, apply_voi_lut
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
 from viewer.cli import main
 
@@ -80,7 +80,7 @@ class TestOptions:
 
     def _file(self, tmp_path: Path, frames: np.ndarray, **attributes: object) -> Path:
         meta = FileMetaDataset()
-        meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1.2"
+        meta.MediaStorageSOPClassUID = UID("1.2.840.10008.5.1.4.1.1.1.2")
         meta.MediaStorageSOPInstanceUID = generate_uid()
         meta.TransferSyntaxUID = ExplicitVRLittleEndian
         ds = Dataset()

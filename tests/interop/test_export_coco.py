@@ -8,12 +8,11 @@ from pathlib import Path
 import orjson
 import pytest
 
+from tests.fixtures.synthetic_study import write_study
 from viewer.core.annotations import Cluster, ClusterState
 from viewer.interop.coco import CALCIFICATION_CATEGORY, CLUSTER_CATEGORY, export_coco, to_coco
 from viewer.interop.options import ExportOptions
 from viewer.store.study_tree import AnnotatedStudy, load_studies
-
-from synthetic_study import write_study
 
 
 @pytest.fixture

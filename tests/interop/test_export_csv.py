@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.synthetic_study import write_study
 from viewer.interop.csv_export import COLUMNS, export_csv
 from viewer.interop.options import ExportOptions
 from viewer.store.study_tree import AnnotatedStudy, load_studies
-
-from synthetic_study import write_study
 
 
 @pytest.fixture

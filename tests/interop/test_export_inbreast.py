@@ -8,11 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.fixtures.synthetic_study import COLUMNS, ROWS, write_study
 from viewer.interop.inbreast import TYPE_CONTOUR, TYPE_POINT, export_inbreast
 from viewer.interop.options import ExportOptions
 from viewer.store.study_tree import AnnotatedStudy, load_studies
-
-from synthetic_study import COLUMNS, ROWS, write_study
 
 
 @pytest.fixture
@@ -52,7 +51,8 @@ class TestInbreast:
         cc = _rois(tmp_path / "out" / f"{by_view['CC'].sop_instance_uid}.xml")
         assert [r["Name"] for r in cc] == ["Calcification"] * 5 + ["Cluster"]
         assert all(r["Type"] == TYPE_CONTOUR for r in cc[:5])
-        assert [_load_point(p) for p in cc[0]["Point_px"]] == list(by_view["CC"].calcifications["c0"].outline)
+        outline = by_view["CC"].calcifications["c0"].outline
+        assert outline is not None and [_load_point(p) for p in cc[0]["Point_px"]] == list(outline)
         assert cc[0]["Point_mm"][0] == "(0.850000, 0.850000, 0.000000)"
         mlo = _rois(tmp_path / "out" / f"{by_view['MLO'].sop_instance_uid}.xml")
         assert len(mlo) == 1 and mlo[0]["Type"] == TYPE_POINT

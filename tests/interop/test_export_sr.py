@@ -11,6 +11,7 @@ import numpy as np
 import pydicom
 import pytest
 
+from tests.fixtures.synthetic_study import write_study
 from viewer.interop.options import ExportOptions
 from viewer.interop.sr import (
     CALCIFICATION_CLUSTER,
@@ -19,8 +20,6 @@ from viewer.interop.sr import (
     export_sr,
 )
 from viewer.store.study_tree import AnnotatedStudy, load_studies
-
-from synthetic_study import write_study
 
 
 @pytest.fixture
@@ -35,11 +34,14 @@ def _export(
 ) -> hd.sr.Comprehensive3DSR:
     files, messages = export_sr(studies, out, options or ExportOptions())
     assert messages == [] and len(files) == 1
-    return hd.sr.srread(files[0])
+    sr = hd.sr.srread(files[0])
+    assert isinstance(sr, hd.sr.Comprehensive3DSR)
+    return sr
 
 
 def _groups(sr: hd.sr.Comprehensive3DSR, finding: object) -> list:
-    return [g for g in sr.content.get_planar_roi_measurement_groups() if g.finding_type == finding]
+    groups = sr.content.get_planar_roi_measurement_groups()  # type: ignore[attr-defined]
+    return [g for g in groups if g.finding_type == finding]
 
 
 class TestSr:
@@ -52,7 +54,7 @@ class TestSr:
         assert len(_groups(sr, CALCIFICATION_CLUSTER)) == 1
         # round trip through highdicom's own parser and validation of the content tree
         again = hd.sr.Comprehensive3DSR.from_dataset(pydicom.dcmread(next((tmp_path / "out").iterdir())))
-        assert len(again.content.get_planar_roi_measurement_groups()) == 7
+        assert len(again.content.get_planar_roi_measurement_groups()) == 7  # type: ignore[attr-defined]
 
     def test_outline_and_lengths(self, studies: list[AnnotatedStudy], tmp_path: Path) -> None:
         """A mark's outline is a closed polyline shifted +0.5, its long axis a Length in mm."""
@@ -63,6 +65,7 @@ class TestSr:
         group = next(
             g for g in _groups(sr, INDIVIDUAL_CALCIFICATION) if g.tracking_identifier == "calcification c0"
         )
+        assert calc.outline is not None and calc.sizes is not None and calc.sizes.long_axis_mm is not None
         expected = np.asarray([*list(calc.outline), calc.outline[0]]) + 0.5
         np.testing.assert_allclose(group.roi.value, expected)
         assert group.roi.graphic_type == hd.sr.GraphicTypeValues.POLYLINE

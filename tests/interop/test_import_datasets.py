@@ -8,13 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
+from tests.fixtures.synthetic_study import COLUMNS, ROWS, write_image
 from viewer.core.annotations import StudyAnnotations
 from viewer.interop.imports import import_labels
 from viewer.store.sidecar import load, sidecar_path
-
-from synthetic_study import COLUMNS, ROWS, write_image
 
 SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
 CBIS_COLUMNS = [
@@ -34,7 +33,7 @@ def _mask_file(path: Path, mask: np.ndarray) -> Path:
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.file_meta.MediaStorageSOPClassUID = SECONDARY_CAPTURE
+    ds.file_meta.MediaStorageSOPClassUID = UID(SECONDARY_CAPTURE)
     ds.SOPClassUID = SECONDARY_CAPTURE
     ds.SOPInstanceUID = generate_uid()
     ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pydicom.uid import generate_uid
 
+from tests.fixtures.synthetic_study import write_image, write_study
 from viewer.cli import main
 from viewer.core.annotations import StudyAnnotations
 from viewer.interop.imports import ImportFailedError, import_labels
@@ -17,8 +18,6 @@ from viewer.interop.options import ExportOptions
 from viewer.store.session import AnnotationStore
 from viewer.store.sidecar import load, sidecar_path
 from viewer.store.study_tree import load_studies
-
-from synthetic_study import write_image, write_study
 
 
 def _roi(name: str, points: list[tuple[float, float]]) -> dict:
@@ -155,7 +154,7 @@ class TestRoundTrip:
             for calc in img.calcifications.values():
                 match = min(
                     got.calcifications.values(),
-                    key=lambda c, calc=calc: (
+                    key=lambda c, calc=calc: (  # type: ignore[misc]
                         (c.center[0] - calc.center[0]) ** 2 + (c.center[1] - calc.center[1]) ** 2
                     ),
                 )

@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.fixtures.qt_driving import click_on, open_window, screen_point, view_name
 from viewer.core.annotations import ClusterState
 from viewer.core.phantom import Phantom
 from viewer.qt.main_window import MainWindow
-
-from qt_driving import click_on, open_window, screen_point, view_name
 
 GROUP_SIZE = 7  # the demo LCC holds a group of seven fine specks (viewer.dicom.demo)
 

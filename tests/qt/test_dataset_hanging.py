@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.fixtures.qt_driving import click_on, open_window, pick, view_name
 from viewer.core.phantom import Phantom
-
-from qt_driving import click_on, open_window, pick, view_name
 
 
 class TestDatasetHanging:

@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.fixtures.qt_driving import click_on, open_window
 from viewer.dicom.demo import demo_dataset, demo_phantom
 from viewer.qt.main_window import MainWindow
-
-from qt_driving import click_on, open_window
 
 FRAMES = 3
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate
-from pydicom.uid import ExplicitVRLittleEndian, JPEG2000Lossless, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, JPEG2000Lossless, generate_uid
 
 from viewer.core.pyramid import build_levels
 from viewer.dicom.decode import decode_frame, decode_reduced
@@ -37,7 +37,7 @@ def smooth_image(seed: int, rows: int = ROWS, cols: int = COLS) -> np.ndarray:
 
 def mammo_dataset(pixels: np.ndarray, laterality: str = "L", view: str = "CC") -> Dataset:
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1.2"
+    meta.MediaStorageSOPClassUID = UID("1.2.840.10008.5.1.4.1.1.1.2")
     meta.MediaStorageSOPInstanceUID = generate_uid()
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds = Dataset()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QMenu
 
 from viewer.program_log import log_folder
 from viewer.qt.main_window import MainWindow
@@ -28,9 +29,10 @@ def test_help_menu_opens_the_log_folder(qtbot) -> None:
     window = MainWindow(reader="tester")
     qtbot.addWidget(window)
     handler = FileUrls()
-    QDesktopServices.setUrlHandler("file", handler, "open")
+    QDesktopServices.setUrlHandler("file", handler, "open")  # type: ignore[arg-type]  # the stub says bytes; PySide6 takes str
     try:
         help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+        assert isinstance(help_menu, QMenu)
         action = next(a for a in help_menu.actions() if a.text() == "Open &log folder")
         action.trigger()
     finally:

@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt
 
+from tests.fixtures.qt_driving import open_window, view_name
 from viewer.core.phantom import Phantom
-
-from qt_driving import open_window, view_name
 
 
 def test_loupe_shows_native_pixels_at_its_own_zoom(

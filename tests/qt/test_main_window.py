@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from tests.fixtures.qt_driving import click_on, grab_grey, open_window, pick, view_name
 from viewer.core.phantom import Phantom
-
-from qt_driving import click_on, grab_grey, open_window, pick, view_name
 
 
 class TestVerticalSlice:
@@ -135,6 +134,6 @@ class TestVerticalSlice:
             qtbot.mouseMove(view.viewport(), start + QPoint(20 * step, 10 * step))
         qtbot.mouseRelease(view.viewport(), Qt.MouseButton.RightButton, pos=start + QPoint(100, 50))
         after = (view.voi.center, view.voi.width, view.voi.function)
-        assert after[1] > before[1]
+        assert after[1] is not None and before[1] is not None and after[1] > before[1]
         assert after[0] != before[0]
         assert after[2] == before[2]

@@ -6,10 +6,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
+from tests.fixtures.qt_driving import click_on, open_window, view_name
 from viewer.core.phantom import Phantom
 from viewer.store import sidecar
-
-from qt_driving import click_on, open_window, view_name
 
 
 def add_mark(qtbot, window, phantom: Phantom) -> None:  # type: ignore[no-untyped-def]

@@ -6,11 +6,10 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
+from tests.fixtures.qt_driving import click_on, open_window, view_name
 from viewer.core.geometry import point_in_polygon
 from viewer.core.phantom import Phantom
 from viewer.core.tools import PICK_RADIUS_SCREEN_PX
-
-from qt_driving import click_on, open_window, view_name
 
 
 def test_click_inside_a_large_outline_selects_it(qtbot, demo_folder: Path, demo_truth: list[Phantom]) -> None:

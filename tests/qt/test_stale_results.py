@@ -7,11 +7,10 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt
 
+from tests.fixtures.qt_driving import open_window
+from tests.fixtures.synthetic_study import write_study
 from viewer.dicom.demo import demo_dataset, demo_phantom
 from viewer.qt.main_window import MainWindow
-
-from qt_driving import open_window
-from synthetic_study import write_study
 
 FRAMES = 3
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 from PySide6.QtWidgets import QLabel
 
 from viewer.core.phantom import make_mammogram
@@ -31,7 +31,7 @@ def dataset(
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID = MG
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID = UID(MG)
     ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
     ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
     ds.Modality, ds.ImageLaterality, ds.ViewPosition = "MG", "L", "CC"

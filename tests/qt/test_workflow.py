@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QTextBrowser
 
+from tests.fixtures.qt_driving import click_on, open_window, view_name
 from viewer.core.phantom import Phantom
 from viewer.qt.main_window import MainWindow
 from viewer.store import sidecar
-
-from qt_driving import click_on, open_window, view_name
 
 
 @pytest.fixture
@@ -70,7 +69,9 @@ class TestViewsAndHelp:
         qtbot.keyClick(window, Qt.Key.Key_F1)
         dialog = window.workflow.help_dialog
         assert dialog.isVisible()
-        text = dialog.findChild(type(dialog.layout().itemAt(0).widget()), "help_text").toPlainText()
+        help_text = dialog.findChild(QTextBrowser, "help_text")
+        assert help_text is not None
+        text = help_text.toPlainText()
         for expected in ("Calcification (click)", "Ctrl+S", "Next unfinished study", "Accept candidate"):
             assert expected in text
         dialog.close()

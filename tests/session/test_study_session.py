@@ -11,6 +11,7 @@ import orjson
 import pytest
 from pydicom.uid import generate_uid
 
+from tests.fixtures.synthetic_study import write_image
 from viewer.core.annotations import Calcification, StudyAnnotations
 from viewer.core.commands import AddCalcification
 from viewer.dicom.study import Study
@@ -19,8 +20,6 @@ from viewer.session.writer import WriteJob
 from viewer.store import sidecar
 from viewer.store.serialize import serialize
 from viewer.store.shared_folder import shared_backup_path
-
-from synthetic_study import write_image
 
 READER = "Dr. A"
 GE = "fodicom_GH133_GE_SenographeEssential_MG.dcm"
@@ -55,7 +54,10 @@ class _Gate:
     def __init__(self, session: StudySession) -> None:
         self.event = threading.Event()
         job = WriteJob("gate", -1, -1, -1, Path("gate"))
-        session.writer.submit(job, lambda: self.event.wait(10))
+        session.writer.submit(job, self._hold)
+
+    def _hold(self) -> None:
+        self.event.wait(10)
 
     def release(self) -> None:
         self.event.set()

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence as DicomSequence
-from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian, generate_uid
 
 from viewer.core.annotations import (
     Calcification,
@@ -45,7 +45,7 @@ def write_image(
     """A tiny (4x4) mammogram, or a pixel-less object for a non-image SOP class."""
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
-    ds.file_meta.MediaStorageSOPClassUID = sop_class
+    ds.file_meta.MediaStorageSOPClassUID = UID(sop_class)
     ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds.SOPClassUID, ds.SOPInstanceUID = sop_class, ds.file_meta.MediaStorageSOPInstanceUID
@@ -75,7 +75,7 @@ def deflated_garbage(path: Path) -> Path:
     """A file whose meta header announces Deflated Explicit VR but whose data is garbage."""
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
-    ds.file_meta.MediaStorageSOPClassUID, ds.file_meta.MediaStorageSOPInstanceUID = MG, "1.2.3"
+    ds.file_meta.MediaStorageSOPClassUID, ds.file_meta.MediaStorageSOPInstanceUID = UID(MG), UID("1.2.3")
     ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
     ds.PatientID = "x"
     ds.save_as(path, enforce_file_format=True)
@@ -218,7 +218,7 @@ class TestScan:
         for step in scan:
             if step.phase == "reading" and step.done == 4:
                 break
-        scan.close()
+        scan.close()  # type: ignore[attr-defined]
         assert len(worklist.studies()) == 4
         assert list(worklist.scan())[-1].total == 2
         assert len(worklist.studies()) == 6

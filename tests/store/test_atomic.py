@@ -38,7 +38,7 @@ class TestWriteAtomic:
             real_write(fd, bytes(data)[:3])
             raise OSError(errno.ENOSPC, "No space left on device")
 
-        monkeypatch.setattr(atomic.os, "write", full)
+        monkeypatch.setattr(os, "write", full)
         with pytest.raises(SidecarError, match=r"the disk is full.*earlier version .* unchanged"):
             atomic.write_atomic(target, b"new content")
         assert target.read_bytes() == b"earlier"
@@ -50,7 +50,7 @@ class TestWriteAtomic:
         def refuse(*args: object, **kwargs: object) -> int:
             raise OSError(errno.EROFS, "Read-only file system")
 
-        monkeypatch.setattr(atomic.os, "open", refuse)
+        monkeypatch.setattr(os, "open", refuse)
         with pytest.raises(SidecarError, match="read-only"):
             atomic.write_atomic(tmp_path / "a.json", b"x")
 

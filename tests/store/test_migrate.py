@@ -37,12 +37,14 @@ class TestV0:
         assert a1.center == (812.0, 1533.5)
         assert a1.sizes is not None
         # the outline is a 4 x 4 px square: its diagonal at 0.07 mm/px
+        assert a1.sizes.long_axis_mm is not None
         assert math.isclose(a1.sizes.long_axis_mm, math.hypot(4, 4) * 0.07)
         assert cc.calcifications["a2"].sizes is None
         mlo = loaded.model.image((V0_MLO, 0))
         assert not mlo.dicom_spacing.calibrated
-        assert mlo.calcifications["b1"].sizes.long_axis_mm is None
-        assert math.isclose(mlo.calcifications["b1"].sizes.long_axis_px, math.hypot(5, 3))
+        b1_sizes = mlo.calcifications["b1"].sizes
+        assert b1_sizes is not None and b1_sizes.long_axis_mm is None
+        assert math.isclose(b1_sizes.long_axis_px, math.hypot(5, 3))
 
     def test_file_not_touched(self, tmp_path: Path) -> None:
         """Loading a v0 file migrates in memory only."""

@@ -9,6 +9,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from tests.fixtures.annotation_strategies import model_state, studies
 from viewer.core.annotations import (
     Calcification,
     ClusterState,
@@ -19,8 +20,6 @@ from viewer.core.annotations import (
 from viewer.core.geometry import Spacing, SpacingSource
 from viewer.store import schema, serialize
 from viewer.store.errors import SidecarError
-
-from annotation_strategies import model_state, studies
 
 SPACING = Spacing(0.07, 0.05, SpacingSource.IMAGER_PIXEL_SPACING_ERMF, "mm at the breast plane", ermf=1.1)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from tests.fixtures.annotation_strategies import model_state
 from viewer.assets import resource_path
 from viewer.core.annotations import Calcification, ImageAnnotations, StudyAnnotations
 from viewer.core.geometry import Spacing, SpacingSource
@@ -20,8 +21,6 @@ from viewer.store import session, sidecar
 from viewer.store.errors import SidecarError
 from viewer.store.locations import user_data_dir
 from viewer.store.serialize import serialize
-
-from annotation_strategies import model_state
 
 STUDY = "1.2.3"
 SPACING = Spacing(0.07, 0.07, SpacingSource.IMAGER_PIXEL_SPACING, "mm at the detector")
@@ -61,7 +60,7 @@ def read_only_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
         return
     real_open = os.open
 
-    def guarded(path: object, flags: int, *args: object, **kwargs: object) -> int:
+    def guarded(path: str, flags: int, *args: int, **kwargs: int) -> int:
         writing = flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
         if writing and Path(os.fsdecode(path)).resolve().parent == folder.resolve():
             raise OSError(errno.EROFS, "Read-only file system", os.fsdecode(path))
@@ -224,9 +223,8 @@ class TestRecovery:
         """An autosave newer than the last save, left by a killed process, is offered."""
         code = f"""
 import sys, time
-sys.path.insert(0, {str(Path(__file__).parents[1])!r})
-sys.path.insert(0, {str(Path(__file__).parent)!r})
-from test_session import _add_mark
+sys.path.insert(0, {str(Path(__file__).parents[2])!r})
+from tests.store.test_session import _add_mark
 from viewer.store.serialize import serialize
 from viewer.store.session import AnnotationStore
 store = AnnotationStore.open(sys.argv[1], "dr a", "{STUDY}")

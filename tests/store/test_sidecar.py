@@ -8,11 +8,11 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from tests.fixtures.annotation_strategies import model_state, studies
 from viewer.assets import resource_path
+from viewer.core.annotations import StudyAnnotations
 from viewer.store import sidecar
 from viewer.store.errors import CorruptSidecarError, NewerSidecarError, SidecarError
-
-from annotation_strategies import model_state, studies
 
 
 class TestNames:
@@ -50,7 +50,7 @@ class TestSaveLoad:
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
-    def test_round_trip_every_field(self, tmp_path: Path, model: object) -> None:
+    def test_round_trip_every_field(self, tmp_path: Path, model: StudyAnnotations) -> None:
         """save() then load() gives back every field of the model."""
         path = tmp_path / "mammo-annotations.x.json"
         sidecar.save(model, path)
