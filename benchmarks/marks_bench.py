@@ -149,12 +149,10 @@ def bench_marks(app: Any, n: int = 10_000, edits: int = 30) -> dict[str, Any]:
     window.save()
     call_ms = (time.perf_counter() - t0) * 1000.0
     ticks.append(time.perf_counter())
-    writer = window.saving.writer
-    _settle(app, lambda: not window.undo_stack.isClean(), 60.0)
+    _settle(app, lambda: window.session.dirty, 60.0)
     timer.stop()
     gaps = [(b - a) * 1000.0 for a, b in itertools.pairwise(t for t in ticks if t >= t0)]
-    saved = window.undo_stack.isClean()
-    del writer
+    saved = not window.session.dirty
     window.close()
     return {
         "load_10k_ms": {"viewer": load_ms, "baseline": store_load_ms + _median(rebuilds)},
