@@ -81,7 +81,7 @@ import cache_bench  # noqa: E402  (beside this script)
 import frames_bench  # noqa: E402
 import marks_bench  # noqa: E402
 
-OTHER_BENCHES = ("measure_bench", "cluster_bench", "store_bench", "worklist_bench")
+OTHER_BENCHES = ("measure_bench", "cluster_bench", "store_bench", "worklist_bench", "landmarks_bench")
 
 
 # -- the study -----------------------------------------------------------------------------
@@ -590,6 +590,7 @@ def run_others(quick: bool) -> tuple[dict[str, Any], list[str]]:
         "measure_bench": lambda m: m.run(count=20) if quick else m.run(),
         "store_bench": lambda m: m.bench_save(2000 if quick else 10000),
         "worklist_bench": lambda m: m.bench_worklist(100 if quick else 1000),
+        "landmarks_bench": lambda m: m.run(repeats=2 if quick else 5),
     }
     for name in OTHER_BENCHES:
         try:

@@ -24,6 +24,8 @@ SUBCOMMANDS: dict[str, str] = {
     "render": "viewer.headless.render",
     "measure": "viewer.headless.measure",
     "detect": "viewer.headless.detect",
+    # the report lays out its PDF with Qt's text engine (no display needed): the one Qt subcommand
+    "report": "viewer.qt.report_command",
 }
 
 
@@ -50,7 +52,36 @@ def _gui_parser() -> argparse.ArgumentParser:
     return parser
 
 
+LOCAL_COPY_COMMANDS = ("info", "render", "measure", "detect")
+"""Subcommands whose file or folder arguments may be DICOMweb URLs (opened from the cache)."""
+
+
+def _localized(name: str, argv: Sequence[str]) -> list[str] | None:
+    """``argv`` with DICOMweb URLs replaced by their local copies; None (said why) on failure."""
+    if name not in LOCAL_COPY_COMMANDS:
+        return list(argv)
+    if name == "measure" and "--save" in argv and any(a.startswith(("http://", "https://")) for a in argv):
+        print("mammo-viewer measure: --save on a study from a server: open it in the viewer", file=sys.stderr)
+        return None
+    from viewer.session.server_studies import localize_all
+    from viewer.sources.dicomweb import ServerError
+
+    def show(url: str, done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\rretrieving {url}: {done}/{total}", end="\n" if done == total else "", file=sys.stderr)
+
+    try:
+        return localize_all(argv, show)
+    except ServerError as exc:
+        print(f"mammo-viewer {name}: {exc}", file=sys.stderr)
+        return None
+
+
 def _run_subcommand(name: str, argv: Sequence[str]) -> int:
+    localized = _localized(name, argv)
+    if localized is None:
+        return 1
+    argv = localized
     module = importlib.import_module(SUBCOMMANDS[name])
     parser = argparse.ArgumentParser(prog=f"mammo-viewer {name}")
     module.add_parser(parser)

@@ -11,8 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from viewer.headless.export_server import run_server_export
 from viewer.interop.exports import FORMATS, NothingToExportError, export_path
 from viewer.interop.options import ExportOptions
+from viewer.sources.dicomweb import is_url
 from viewer.store.errors import SidecarError
 
 
@@ -24,17 +26,21 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "path",
-        type=Path,
         metavar="PATH",
-        help="a study folder, a folder tree of studies, or one annotation file",
+        help="a study folder, a folder tree of studies, one annotation file, or a study's DICOMweb URL",
     )
     parser.add_argument("--format", required=True, choices=list(FORMATS))
     parser.add_argument(
         "--out",
-        required=True,
         type=Path,
         metavar="OUT",
         help="output file for csv/coco (a folder gets a default name); output folder for inbreast/sr",
+    )
+    parser.add_argument(
+        "--to",
+        metavar="BASE",
+        help="with --format sr: store the report in the study on this DICOMweb server (STOW-RS) "
+        "instead of writing files",
     )
     parser.add_argument(
         "--keep-identity",
@@ -49,8 +55,14 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.to or is_url(args.path):
+        return run_server_export(args)
+    args.path = Path(args.path)
     if not args.path.exists():
         print(f"mammo-viewer export: {args.path} does not exist", file=sys.stderr)
+        return 2
+    if args.out is None:
+        print("mammo-viewer export: --out is required (or --to BASE with --format sr)", file=sys.stderr)
         return 2
     options = ExportOptions(keep_identity=args.keep_identity, include_suggested=args.include_suggested)
     try:

@@ -17,7 +17,12 @@ A cluster entry (:func:`viewer.core.cluster_metrics.clusters_for_marks`) holds
 
 A found entry holds ``center``, ``outline``, ``long_axis_px``, ``long_axis_mm``,
 ``short_axis_px``, ``short_axis_mm``, ``area_px``, ``area_mm2`` and ``intensity`` (mm
-values null when uncalibrated); a miss holds ``found: false`` and ``reason``. ``--save``
+values null when uncalibrated); a miss holds ``found: false`` and ``reason``. Each found mark
+and each cluster (at the mean of its members' centres) also holds ``nipple_distance_mm``
+(null when uncalibrated; the spacing is the document's), ``nipple_distance_px``, ``depth``
+(anterior, middle or posterior third of the nipple-to-chest-wall line) and ``depth_fraction``,
+from the nipple and chest wall in ``landmarks`` (the reader's in the sidecar, else found from
+the image; ``landmarks`` holds ``error`` and the location fields are absent when none is found). ``--save``
 adds the found marks to the reader's sidecar in the file's folder, as the GUI's Save does; it
 waits up to :data:`LOCK_WAIT_S` seconds for another mammo-viewer holding the file's lock, and
 never removes an autosave (a crashed GUI session's recovery file is kept, and said so).
@@ -39,8 +44,12 @@ from viewer.core.annotations import Calcification, StudyAnnotations
 from viewer.core.cluster_metrics import clusters_for_marks
 from viewer.core.commands import AddCalcification
 from viewer.core.geometry import Point, Spacing
+from viewer.core.landmarks import Landmarks
+from viewer.core.location import locate
 from viewer.core.measure import OutlineResult, find_calcification
+from viewer.core.nipple_detect import LandmarkError
 from viewer.core.windowing import ModalityLut
+from viewer.dicom.breast_landmarks import image_landmarks
 from viewer.dicom.image import DicomImageError, MammoImage
 from viewer.store import sidecar
 from viewer.store.errors import SidecarError
@@ -195,6 +204,29 @@ def report(
     }
 
 
+def add_locations(doc: dict[str, Any], landmarks: Landmarks, spacing: Spacing) -> None:
+    """Nipple distance and depth of every found mark and cluster of ``doc``, in place."""
+    doc["landmarks"] = landmarks.to_dict()
+    found = doc["calcifications"]
+    for record in found:
+        if record.get("found"):
+            record.update(_where(tuple(record["center"]), landmarks, spacing))
+    for cluster in doc["clusters"]:
+        centres = [found[m]["center"] for m in cluster["members"]]
+        mean = (sum(c[0] for c in centres) / len(centres), sum(c[1] for c in centres) / len(centres))
+        cluster.update(_where(mean, landmarks, spacing))
+
+
+def _where(point: Any, landmarks: Landmarks, spacing: Spacing) -> dict[str, Any]:
+    where = locate((float(point[0]), float(point[1])), landmarks, spacing)
+    return {
+        "nipple_distance_mm": where.nipple_distance_mm,
+        "nipple_distance_px": where.nipple_distance_px,
+        "depth": where.depth.value,
+        "depth_fraction": where.depth_fraction,
+    }
+
+
 def _text(doc: dict[str, Any], clicks: list[Point]) -> str:
     unit = "mm" if doc["spacing_mm"] is not None else "px"
     lines = [f"{doc['file']}: sizes in {doc['spacing_label']}"]
@@ -270,6 +302,12 @@ def run(args: argparse.Namespace) -> int:
     modality = image.frame_header(args.frame).modality_lut
     results, calcs = measure_clicks(pixels, args.at, spacing, image.bright_is_high, reader, modality)
     doc = report(path, spacing, results, calcs)
+    known = model.reading.landmarks.get(key)
+    try:
+        marks = known if known is not None else image_landmarks(image, args.frame)
+        add_locations(doc, marks.landmarks, spacing)
+    except LandmarkError as exc:
+        doc["landmarks"] = {"error": str(exc)}
     if store is not None:
         try:
             with store:

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import orjson
 
+from viewer.headless.worklist_server import run_server
+from viewer.sources.dicomweb import is_url
 from viewer.sources.worklist import Progress, StudyEntry, Worklist
 from viewer.sources.worklist_status import Status
 
@@ -34,7 +36,14 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         "List the studies under a folder tree (indexed in the background "
         "and cached): views, images, status and each reader's marks."
     )
-    parser.add_argument("root", type=Path, metavar="ROOT", help="folder tree holding the studies")
+    parser.add_argument(
+        "root", metavar="ROOT", help="folder tree holding the studies, or a DICOMweb server's base URL"
+    )
+    parser.add_argument("--patient", help="server: Patient ID, or a name with * (Smith*)")
+    parser.add_argument("--date", help="server: study date YYYYMMDD or range YYYYMMDD-YYYYMMDD")
+    parser.add_argument("--accession", help="server: accession number")
+    parser.add_argument("--offset", type=int, default=0, help="server: skip this many studies (paging)")
+    parser.add_argument("--limit", type=int, default=None, help="server: at most this many studies")
     parser.add_argument("--json", action="store_true", help="print a JSON array, one object per study")
     parser.add_argument("--reader", help="whose status to show (and to set with --set-status)")
     parser.add_argument(
@@ -126,7 +135,9 @@ def _set_status(worklist: Worklist, studies: list[StudyEntry], args: argparse.Na
 
 
 def run(args: argparse.Namespace) -> int:
-    root: Path = args.root
+    if is_url(args.root):
+        return run_server(args.root, args)
+    root = Path(args.root)
     if not root.is_dir():
         print(f"mammo-viewer worklist: {root} is not a folder", file=sys.stderr)
         return 2

@@ -13,8 +13,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from viewer.core.annotations import Calcification, Cluster, ImageAnnotations
+from viewer.core.annotations import Calcification, Cluster, ImageAnnotations, StudyAnnotations
 from viewer.core.cluster_metrics import cluster_metrics
+from viewer.core.finding_places import link_position, locate_item
+from viewer.core.location import clock_label
+from viewer.core.reading import FindingRef
 from viewer.interop.options import ExportOptions
 from viewer.store.atomic import write_atomic
 from viewer.store.study_tree import AnnotatedStudy
@@ -53,6 +56,10 @@ COLUMNS = [
     "note",
     "created",
     "modified",
+    "nipple_distance_mm",
+    "depth",
+    "clock",
+    "quadrant",
 ]
 
 
@@ -140,16 +147,37 @@ def _cluster_row(
     return row
 
 
+def _location(model: StudyAnnotations, ref: FindingRef) -> dict[str, Any]:
+    """Nipple distance and depth (where the image has landmarks), clock and quadrant (where linked)."""
+    out: dict[str, Any] = {}
+    where = locate_item(model, ref)
+    if where is not None:
+        out.update(nipple_distance_mm=_num(where.nipple_distance_mm), depth=where.depth.value)
+    link = model.reading.link_of(ref)
+    position = link_position(model, link) if link is not None else None
+    if position is not None:
+        out.update(clock=clock_label(position.clock_hour), quadrant=position.quadrant)
+    return out
+
+
 def rows(studies: Iterable[AnnotatedStudy], options: ExportOptions) -> Iterator[dict[str, Any]]:
-    """The CSV rows of the studies, image by image: its calcifications, then its clusters."""
+    """The CSV rows of the studies, image by image: its calcifications, then its clusters.
+
+    ``nipple_distance_mm`` (with the row's spacing) and ``depth`` are filled where the image
+    has a nipple in the file, ``clock`` and ``quadrant`` where the finding is linked across CC
+    and MLO.
+    """
     for study in studies:
         reader = options.reader(study.model.reader)
-        for img in study.model.images.values():
+        model = study.model
+        for key, img in model.images.items():
             base = _image_fields(img, reader)
             for calc in img.calcifications.values():
-                yield _calcification_row(calc, img, base)
+                yield _calcification_row(calc, img, base) | _location(model, FindingRef(key, calc.id))
             for cluster in img.clusters.values():
-                yield _cluster_row(cluster, img, base, options)
+                yield _cluster_row(cluster, img, base, options) | _location(
+                    model, FindingRef(key, cluster.id)
+                )
 
 
 def to_csv(studies: Iterable[AnnotatedStudy], options: ExportOptions) -> str:

@@ -10,7 +10,7 @@ from viewer.interop.csv_export import export_csv
 from viewer.interop.inbreast import export_inbreast
 from viewer.interop.options import ExportOptions
 from viewer.interop.sr import export_sr
-from viewer.store.study_tree import load_studies
+from viewer.store.study_tree import AnnotatedStudy, load_studies
 
 FORMATS: dict[str, str] = {
     "csv": "CSV (one row per calcification and per cluster)",
@@ -55,6 +55,13 @@ def export_path(path: Path, fmt: str, out: Path, options: ExportOptions) -> Expo
     studies, problems = load_studies(path)
     if not studies:
         raise NothingToExportError(f"no annotation files (mammo-annotations.*.json) in {path}")
+    return export_studies(studies, fmt, out, options, problems)
+
+
+def export_studies(
+    studies: list[AnnotatedStudy], fmt: str, out: Path, options: ExportOptions, problems: list[str]
+) -> ExportResult:
+    """Export annotated studies however they were found (folders, a server's annotations)."""
     messages = list(problems)
     if fmt == "csv":
         written = export_csv(studies, output_file(out, fmt), options)

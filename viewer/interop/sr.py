@@ -35,7 +35,9 @@ from pydicom.uid import generate_uid
 from viewer import __version__
 from viewer.core.annotations import Calcification, Cluster, ImageAnnotations
 from viewer.core.cluster_metrics import cluster_metrics
+from viewer.core.finding_places import link_position
 from viewer.core.geometry import Point
+from viewer.core.reading import FindingRef
 from viewer.dicom.file_kinds import is_plainly_not_dicom
 from viewer.interop.options import ExportOptions
 from viewer.store.study_tree import AnnotatedStudy
@@ -45,6 +47,40 @@ INDIVIDUAL_CALCIFICATION = codes.SCT.IndividualCalcification
 CALCIFICATION_CLUSTER = codes.SCT.CalcificationCluster
 NUMBER_OF_CALCIFICATIONS = codes.DCM.NumberOfCalcifications
 MAMMOGRAPHY = codes.SCT.Mammography
+BREAST = hd.sr.CodedConcept("76752008", "SCT", "Breast")
+LATERALITY = {
+    "R": hd.sr.CodedConcept("24028007", "SCT", "Right"),
+    "L": hd.sr.CodedConcept("7771000", "SCT", "Left"),
+}
+# Clock positions as SNOMED CT qualifier values (the codes of PS3.16 CID 6026 "Clockface or Region").
+_CLOCK_CODES = {
+    1: "260318004", 2: "260328008", 3: "260330005", 4: "260333007", 5: "260335000", 6: "260337008",
+    7: "260339006", 8: "260341007", 9: "260343005", 10: "260322009", 11: "260324005", 12: "260326007",
+}  # fmt: skip
+
+
+def clock_code(hour: float) -> hd.sr.CodedConcept:
+    """The SCT code of the whole clock hour nearest ``hour`` ("4 o'clock position")."""
+    whole = round(hour) % 12 or 12
+    return hd.sr.CodedConcept(_CLOCK_CODES[whole], "SCT", f"{whole} o'clock position")
+
+
+def finding_sites(study: AnnotatedStudy, key: tuple[str, int], item_id: str) -> list[hd.sr.FindingSite]:
+    """The breast with its laterality and clock face, for a finding linked across CC and MLO; else none."""
+    model = study.model
+    link = model.reading.link_of(FindingRef(key, item_id))
+    position = link_position(model, link) if link is not None else None
+    if position is None:
+        return []
+    return [
+        hd.sr.FindingSite(
+            anatomic_location=BREAST,
+            laterality=LATERALITY[position.laterality],
+            topographical_modifier=clock_code(position.clock_hour),
+        )
+    ]
+
+
 NO_UNITS = Code("1", "UCUM", "no units")
 # Attributes that identify the patient or the visit, emptied in a de-identified SR.
 _IDENTIFYING = [
@@ -133,6 +169,7 @@ def _mm_measurements(length_mm: float | None, area_mm2: float | None) -> list[hd
 def _calcification_group(
     study: AnnotatedStudy,
     calc: Calcification,
+    img: ImageAnnotations,
     source: hd.sr.SourceImageForRegion,
 ) -> hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations:
     if calc.outline is None:
@@ -152,11 +189,13 @@ def _calcification_group(
         measurements = _mm_measurements(
             sizes.long_axis_mm if sizes else None, sizes.area_mm2 if sizes else None
         )
+    sites = finding_sites(study, (img.sop_instance_uid, img.frame), calc.id)
     return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
         tracking_identifier=_tracking(study, "calcification", calc.id),
         referenced_region=region,
         finding_type=INDIVIDUAL_CALCIFICATION,
         measurements=measurements or None,
+        finding_sites=sites or None,
     )
 
 
@@ -176,11 +215,13 @@ def _cluster_group(
         graphic_data=_scoord(list(m.outline), close=True),
         source_image=source,
     )
+    sites = finding_sites(study, (img.sop_instance_uid, img.frame), cluster.id)
     return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
         tracking_identifier=_tracking(study, "cluster", cluster.id),
         referenced_region=region,
         finding_type=CALCIFICATION_CLUSTER,
         measurements=measurements,
+        finding_sites=sites or None,
     )
 
 
@@ -215,7 +256,7 @@ def build_sr(
             continue
         evidence.append(_evidence(ds, options))
         source = _source(ds, img)
-        groups += [_calcification_group(study, c, source) for c in img.calcifications.values()]
+        groups += [_calcification_group(study, c, img, source) for c in img.calcifications.values()]
         for cluster in img.clusters.values():
             if options.exports_cluster(cluster):
                 group = _cluster_group(study, cluster, img, source)

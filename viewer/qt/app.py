@@ -15,12 +15,14 @@ from viewer.qt.settings import Preferences
 
 
 def demo_study_folder() -> Path:
-    """Write (if needed) and return the built-in demo study's folder."""
+    """Write (if needed) and return the built-in demo study's folder; its prior goes beside it."""
     from viewer.dicom.demo import ensure_demo_study
+    from viewer.dicom.demo_prior import ensure_demo_prior
     from viewer.store.locations import user_data_dir
 
     folder = user_data_dir() / "demo-study"
     ensure_demo_study(folder)
+    ensure_demo_prior(user_data_dir() / "demo-prior")
     return folder
 
 

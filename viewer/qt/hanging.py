@@ -1,8 +1,13 @@
-"""The mammography hanging: RCC | LCC over RMLO | LMLO, breasts back to back.
+"""The mammography hanging: RCC | LCC over RMLO | LMLO, breasts back to back, or another protocol.
 
 The right breast is on the left of the screen; each image is mirrored (a view
 transform) so that the chest walls meet in the middle. A view missing from the study
 leaves an empty, labelled cell. Double click or keys 1-4 maximise one view.
+
+Besides the current exam's four cells (:attr:`HangingView.views`, the cells the reader
+marks in) the widget holds the prior exam's four (:attr:`HangingView.prior_views`, read
+only) and cells for extra views; :meth:`HangingView.lay_out` shows any of them in any
+grid (a hanging protocol, :mod:`viewer.qt.reading_protocols`).
 """
 
 from __future__ import annotations
@@ -25,9 +30,12 @@ class HangingView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.views: dict[str, ImageView] = {}
+        self.prior_views: dict[str, ImageView] = {}
+        self.extra_cells: list[ImageView] = []
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(2)
+        self._grid = grid
         for i, name in enumerate(HANGING_ORDER):
             view = ImageView(name, self)
             view.setObjectName(f"view_{name}")
@@ -36,6 +44,13 @@ class HangingView(QWidget):
             view.double_clicked.connect(self.toggle_maximise)
             grid.addWidget(view, i // 2, i % 2)
             self.views[name] = view
+            prior = ImageView(f"{name} (prior)", self)
+            prior.setObjectName(f"view_prior_{name}")
+            prior.double_clicked.connect(self.toggle_maximise)
+            prior.hide()
+            self.prior_views[name] = prior
+        self._shown: list[tuple[ImageView, str | None]] = [(v, v.align) for v in self.views.values()]
+        """The cells of the layout in force with their alignment (restored after a maximise)."""
         self.setStyleSheet("background: #202020;")
         self.active: ImageView = self.views[HANGING_ORDER[0]]
         self.maximised: ImageView | None = None
@@ -79,20 +94,81 @@ class HangingView(QWidget):
             self.active = view
             self.active_changed.emit(view)
 
+    def all_cells(self) -> list[ImageView]:
+        """Every cell the widget holds: current, prior and extra views."""
+        return [*self.views.values(), *self.prior_views.values(), *self.extra_cells]
+
+    def extra_cell(self, index: int) -> ImageView:
+        """The ``index``-th cell for extra views (created when first needed)."""
+        while len(self.extra_cells) <= index:
+            view = ImageView("", self)
+            view.setObjectName(f"view_extra_{len(self.extra_cells)}")
+            view.double_clicked.connect(self.toggle_maximise)
+            view.hide()
+            self.extra_cells.append(view)
+        return self.extra_cells[index]
+
+    def lay_out(self, cells: list[tuple[int, int, ImageView, str | None]]) -> None:
+        """Show exactly these cells, ``(row, column, view, align)``, in a grid; hide the others."""
+        self.maximised = None
+        keep = {id(view) for _, _, view, _ in cells}
+        had_focus = any(view.hasFocus() for view in self.all_cells())
+        for view in self.all_cells():
+            self._grid.removeWidget(view)
+            if id(view) not in keep:  # a cell that stays is not hidden: it keeps the keyboard focus
+                view.hide()
+        for row, column, view, align in cells:
+            self._grid.addWidget(view, row, column)
+            view.align = align
+            view.show()
+        self._stretch({r for r, _, _, _ in cells}, {c for _, c, _, _ in cells})
+        self._shown = [(view, align) for _, _, view, align in cells]
+        if self.active not in [v for v, _ in self._shown]:
+            current = [v for v, _ in self._shown if v in self.views.values()]
+            if current:
+                self._activate(current[0])
+        for view, _ in self._shown:
+            view.fit()
+        if had_focus and not any(view.hasFocus() for view, _ in self._shown):
+            self.active.setFocus()
+
+    def _stretch(self, rows: set[int], columns: set[int]) -> None:
+        """Equal shares for the grid's used rows and columns; none for the others."""
+        for r in range(self._grid.rowCount()):
+            self._grid.setRowStretch(r, 1 if r in rows else 0)
+        for c in range(self._grid.columnCount()):
+            self._grid.setColumnStretch(c, 1 if c in columns else 0)
+
+    def _cell_of(self, view: ImageView) -> tuple[int, int]:
+        index = self._grid.indexOf(view)
+        if index < 0:
+            return (0, 0)
+        position: tuple[int, int, int, int] = self._grid.getItemPosition(index)  # type: ignore[assignment]
+        return (position[0], position[1])
+
+    def shown_cells(self) -> list[ImageView]:
+        """The cells of the layout in force (all of them, also while one is maximised)."""
+        return [v for v, _ in self._shown]
+
     def toggle_maximise(self, view: ImageView) -> None:
-        """Show only ``view`` (or all four again when it is already maximised)."""
+        """Show only ``view`` (or the layout's cells again when it is already maximised)."""
         if self.maximised is view:
-            for i, v in enumerate(self.views.values()):
+            for v, align in self._shown:
                 v.show()
-                v.align = "right" if i % 2 == 0 else "left"
+                v.align = align
             self.maximised = None
+            places = [self._cell_of(v) for v, _ in self._shown]
+            self._stretch({r for r, _ in places}, {c for _, c in places})
         else:
-            for v in self.views.values():
+            for v in self.all_cells():
                 v.setVisible(v is view)
             view.align = None
             self.maximised = view
-        self._activate(view)
-        for v in self.views.values():
+            row, column = self._cell_of(view)
+            self._stretch({row}, {column})
+        if view in self.views.values():
+            self._activate(view)
+        for v in self.all_cells():
             if v.isVisible():
                 v.fit()
 

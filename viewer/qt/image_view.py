@@ -56,6 +56,8 @@ class ImageView(pg.GraphicsView):
         self.invert = False
         self.tool_handler: Callable[[ImageView, PointerEvent], bool] | None = None
         self.align: str | None = None
+        self.note = ""
+        """A banner naming what the cell shows beyond the view, e.g. "PRIOR 2023-01-02"."""
         """Screen side ("left"/"right") the image is pushed against when fitted, or centred."""
         self._pyramid: Pyramid | None = None
         self._level_offset = 0
@@ -108,7 +110,9 @@ class ImageView(pg.GraphicsView):
         if self.image is None:
             self.overlays.show_empty(self.cell_label)
         else:
-            self.overlays.show_image(self.image, self.voi, self.invert, self.frame, self.zoom_percent())
+            self.overlays.show_image(
+                self.image, self.voi, self.invert, self.frame, self.zoom_percent(), self.note
+            )
         self._place_overlays()
 
     # -- image ---------------------------------------------------------------------

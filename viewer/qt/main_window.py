@@ -34,10 +34,13 @@ from viewer.core.tools import (
 )
 from viewer.dicom.image import MammoImage
 from viewer.dicom.study import Study
+from viewer.qt import reading_setup
 from viewer.qt.annotation_controller import AnnotationController
+from viewer.qt.assessment_panel import AssessmentPanel
 from viewer.qt.cell_layers import CellLayers, frame_label
 from viewer.qt.describe_panel import DescribePanel
 from viewer.qt.entry_keys import EntryKeys
+from viewer.qt.finding_reading import FindingReading
 from viewer.qt.hanging import HangingView
 from viewer.qt.image_loading import ImageLoading
 from viewer.qt.image_view import ImageView, image_key
@@ -45,12 +48,14 @@ from viewer.qt.label_import import LabelImport
 from viewer.qt.mark_editing import MarkEditing
 from viewer.qt.marks_layer import MarksLayer
 from viewer.qt.marks_panel import MarksPanel
+from viewer.qt.reading_protocols import ReadingProtocols
 from viewer.qt.saving import AUTOSAVE_DELAY_MS, Saving
 from viewer.qt.settings import Preferences
 from viewer.qt.study_opening import StudyOpening
 from viewer.qt.tool_context import ViewToolContext
 from viewer.qt.view_controls import ViewControls
 from viewer.qt.view_correction import ViewCorrection
+from viewer.qt.view_markers import ViewMarkers
 from viewer.qt.window_menus import build_menus
 from viewer.qt.workflow import Workflow
 from viewer.session.study_session import SessionError, StudySession
@@ -70,6 +75,11 @@ class MainWindow(QMainWindow):
     labels_action: QAction
     tool_actions: dict[str, QAction]
     frame_actions: list[QAction]
+    protocols: ReadingProtocols
+    finding_reading: FindingReading
+    assessment_panel: AssessmentPanel
+    view_markers: dict[ImageView, ViewMarkers]
+    patient_line_action: QAction
 
     def __init__(self, prefs: Preferences | None = None, reader: str | None = None) -> None:
         super().__init__()
@@ -111,6 +121,7 @@ class MainWindow(QMainWindow):
         self.view_correction.build_menu(self.view_controls.view_menu)
         self.label_import = LabelImport(self)
         self.label_import.build_menu(self.menuBar().actions()[0].menu())
+        reading_setup.install(self)  # protocols, nipple and links, assessment, File > Report
         if lexicon_problem:
             self.notify(lexicon_problem)
         app = QApplication.instance()

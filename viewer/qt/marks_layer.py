@@ -316,16 +316,18 @@ class MarksLayer:
         self._redraw_clusters()
 
     def _redraw_clusters(self) -> None:
-        for cid in list(self._cluster_items):
-            self._remove_cluster(cid)
+        """Draw the clusters again; the items of those that remain are reused (labels are slow to make)."""
         img = self.model.images.get(self.key)
-        if img is None:
-            return
-        for cluster in [*img.clusters.values(), *self.suggestions]:
-            if cluster.state is not ClusterState.REJECTED:
-                self._draw_cluster(cluster)
+        drawn: set[str] = set()
+        if img is not None:
+            for cluster in [*img.clusters.values(), *self.suggestions]:
+                if cluster.state is not ClusterState.REJECTED and self._draw_cluster(cluster):
+                    drawn.add(cluster.id)
+        for cid in [c for c in self._cluster_items if c not in drawn]:
+            self._remove_cluster(cid)
 
-    def _draw_cluster(self, cluster: Cluster) -> None:
+    def _draw_cluster(self, cluster: Cluster) -> bool:
+        """Draw (or redraw) ``cluster``; False if it has too few points to draw."""
         img = self.model.image(self.key)
         if cluster.outline is not None:
             outline = np.asarray(cluster.outline)
@@ -337,7 +339,7 @@ class MarksLayer:
                     continue
                 pts.extend(calc.outline if calc.outline is not None else [calc.center])
             if len(pts) < 3:
-                return
+                return False
             hull = convex_hull(pts)
             centre = hull.mean(axis=0)
             # Pad the hull so it surrounds the marks instead of cutting through them.
@@ -351,16 +353,25 @@ class MarksLayer:
         if cluster.id in self.selected_clusters:
             color = SELECTED_COLOR
         style = Qt.PenStyle.SolidLine if confirmed else Qt.PenStyle.DashLine
+        top = outline[int(np.argmin(outline[:, 1]))]
+        existing = self._cluster_items.get(cluster.id)
+        if existing is not None:
+            item, label = existing
+            item.setPath(_polygon_path(outline))
+            item.setPen(_pen(color, 1.5, style))
+            label.setText(cluster_label(cluster), color=color)
+            label.setPos(float(top[0]), float(top[1]))
+            return True
         item = QGraphicsPathItem(_polygon_path(outline))
         item.setPen(_pen(color, 1.5, style))
         item.setZValue(8)
         label = pg.TextItem(cluster_label(cluster), color=color, anchor=(0.5, 1), fill=(0, 0, 0, 150))
-        top = outline[int(np.argmin(outline[:, 1]))]
         label.setPos(float(top[0]), float(top[1]))
         label.setZValue(9)
         self.view.vb.addItem(item, ignoreBounds=True)
         self.view.vb.addItem(label, ignoreBounds=True)
         self._cluster_items[cluster.id] = (item, label)
+        return True
 
     def _remove_cluster(self, cluster_id: str) -> None:
         items = self._cluster_items.pop(cluster_id, None)

@@ -34,6 +34,17 @@ class Preferences:
         self._qs.setValue("reader/name", name.strip())
 
     @property
+    def recent_servers(self) -> list[str]:
+        """DICOMweb base URLs opened before, most recent first (never with credentials)."""
+        value = self._get("servers/recent", [])
+        items = [value] if isinstance(value, str) else list(value or [])  # type: ignore[call-overload]
+        return [str(v) for v in items if str(v)]
+
+    def add_recent_server(self, base: str, keep: int = 8) -> None:
+        servers = [base] + [s for s in self.recent_servers if s != base]
+        self._qs.setValue("servers/recent", servers[:keep])
+
+    @property
     def reader_was_set(self) -> bool:
         return bool(self._get("reader/name", ""))
 

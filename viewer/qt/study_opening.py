@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from viewer.core.annotations import ImageKey
 from viewer.dicom.reader_views import apply_reader_views
 from viewer.dicom.study import Study
+from viewer.qt import reading_setup
 from viewer.qt.cell_layers import frame_label
 from viewer.qt.image_view import image_key
 from viewer.session.study_session import Opened, SessionError, read_studies, why_not_openable
@@ -76,6 +77,7 @@ class StudyOpening:
         hung = set(id(img) for img in by_view.values())
         extra = [img for img in study.images if id(img) not in hung]
         leftovers = window.hanging.show_study(by_view, extra, loading=window.background_decoding)
+        reading_setup.study_opened(window, study)
         if window.background_decoding:
             window.loading.load_shown()
         self.show_model()
@@ -121,6 +123,7 @@ class StudyOpening:
         window.controller.set_model(model, window.editing.rule())
         window.cells.attach_all(model)
         window.marks_panel.set_model(model, names)
+        reading_setup.model_set(window, model)
 
     def show_problems(self, study: Study) -> None:
         window = self.window

@@ -110,9 +110,18 @@ class ViewOverlays:
         self.banner.hide()
 
     def show_image(
-        self, image: MammoImage, voi: VoiPreset | None, invert: bool, frame: int, zoom_percent: float
+        self,
+        image: MammoImage,
+        voi: VoiPreset | None,
+        invert: bool,
+        frame: int,
+        zoom_percent: float,
+        note: str = "",
     ) -> None:
-        """View, spacing (with its source), notes, window, zoom, size and frame of the shown image."""
+        """View, spacing (with its source), notes, window, zoom, size and frame of the shown image.
+
+        ``note`` is a banner of the cell (e.g. "PRIOR 2023-01-02"), unless the image is For Processing.
+        """
         header = image.frame_header(frame)
         spacing = header.spacing
         if spacing.calibrated:
@@ -132,6 +141,9 @@ class ViewOverlays:
         self.notes.setText("<br>".join(html.escape(n, quote=False) for n in notes))
         if image.for_processing:
             self.banner.setText("FOR PROCESSING - not for diagnosis")
+            self.banner.show()
+        elif note:
+            self.banner.setText(note)
             self.banner.show()
         else:
             self.banner.hide()

@@ -1,0 +1,48 @@
+"""On-image aids: the 1 cm scale bar with its spacing, orientation letters, the patient line that hides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.qt_driving import open_window
+from viewer.qt.main_window import MainWindow
+from viewer.qt.view_markers import opposite, screen_directions
+
+
+class TestDirections:
+    @pytest.mark.parametrize(
+        ("orientation", "x_inverted", "want"),
+        [
+            (("A", "R"), False, {"right": "A", "left": "P", "bottom": "R", "top": "L"}),
+            (("P", "L"), False, {"right": "P", "left": "A", "bottom": "L", "top": "R"}),
+            (("P", "F"), True, {"right": "A", "left": "P", "bottom": "F", "top": "H"}),
+            (("A", "FR"), False, {"right": "A", "left": "P", "bottom": "FR", "top": "HL"}),
+        ],
+    )
+    def test_screen_edges(self, orientation: tuple[str, str], x_inverted: bool, want: dict[str, str]) -> None:
+        """The screen's edges name the patient directions, mirrored images swapping left and right."""
+        assert screen_directions(orientation, x_inverted, True) == want
+
+    def test_opposite(self) -> None:
+        """Opposites letter by letter."""
+        assert opposite("AHL") == "PFR"
+
+
+class TestOnImage:
+    def test_bar_letters_and_patient_line(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+        """LCC: a 1 cm bar labelled with the ERMF, A at the right (nipple) edge; the patient line hides."""
+        window: MainWindow = open_window(qtbot, demo_folder)
+        view = window.hanging.views["LCC"]
+        markers = window.view_markers[view]
+        markers.refresh()
+        assert markers.bar is not None and markers.bar.isVisible()
+        assert markers.bar.text.toPlainText() == "1 cm (ERMF 1.08)"
+        spacing = view.image.spacing  # type: ignore[union-attr]
+        assert markers.bar.size == pytest.approx(10.0 / spacing.col_mm)
+        assert markers.letters["right"].text() == "A" and markers.letters["left"].text() == "P"
+        assert window.view_markers[window.hanging.views["RCC"]].letters["left"].text() == "A"
+        assert "DEMO^MAMMO" in markers.patient.text() and markers.patient.isVisible()
+        window.patient_line_action.trigger()
+        assert not markers.patient.isVisible()

@@ -1,0 +1,132 @@
+"""On-image aids of a hanging cell: a scale bar in mm, orientation letters, a patient/study line.
+
+- The scale bar is 1 cm of the image at its spacing in force (10 mm / col_mm image pixels),
+  labelled with the spacing's source ("1 cm (ERMF 1.08)"); on an uncalibrated image it is
+  100 pixels and says so.
+- The orientation letters at the cell's edges come from Patient Orientation (0020,0020)
+  and how the image is shown (mirrored for the hanging or not): the patient direction
+  the screen's right, left, top and bottom point to (A, P, R, L, H, F).
+- The patient/study line (name, ID, study date), in the bottom corner on the chest wall side, can be hidden
+  (View > Patient/study line); it is the only patient-identifying text on screen.
+
+Everything follows the view: it is refreshed whenever the view's range changes.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from viewer.qt.image_view import ImageView
+
+_OPPOSITE = str.maketrans("APRLHF", "PALRFH")
+SCALE_MM = 10.0
+UNCALIBRATED_PX = 100.0
+
+
+def opposite(direction: str) -> str:
+    """The opposite patient direction of a Patient Orientation value ("AR" -> "PL")."""
+    return direction.upper().translate(_OPPOSITE)
+
+
+def screen_directions(orientation: tuple[str, str], x_inverted: bool, y_inverted: bool) -> dict[str, str]:
+    """Patient directions at the screen's right, left, bottom and top edges.
+
+    ``orientation`` is (direction of increasing column, of increasing row). With
+    ``x_inverted`` the columns run right to left on screen (a mirrored hanging); with
+    ``y_inverted`` row 0 is at the top, as images are normally shown.
+    """
+    col, row = orientation[0].upper(), orientation[1].upper()
+    right = opposite(col) if x_inverted else col
+    down = row if y_inverted else opposite(row)
+    return {"right": right, "left": opposite(right), "bottom": down, "top": opposite(down)}
+
+
+def _label(view: ImageView) -> QLabel:
+    label = QLabel(view)
+    label.setStyleSheet("color: #ffd24a; background: transparent; font-weight: bold; font-size: 13px;")
+    label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+    label.hide()
+    return label
+
+
+class ViewMarkers:
+    """Scale bar, orientation letters and patient line of one view."""
+
+    def __init__(self, view: ImageView) -> None:
+        self.view = view
+        self.show_patient = True
+        self.letters = {side: _label(view) for side in ("left", "right", "top", "bottom")}
+        self.patient = QLabel(view)
+        self.patient.setStyleSheet("color: #c8c8c8; background: transparent; font-size: 11px;")
+        self.patient.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.patient.hide()
+        self.bar: pg.ScaleBar | None = None
+        self._bar_size = 0.0
+        view.vb.sigRangeChanged.connect(self.refresh)
+
+    def _scale_bar(self) -> None:
+        image = self.view.image
+        if image is None:
+            if self.bar is not None:
+                self.bar.hide()
+            return
+        spacing = image.spacing
+        size = SCALE_MM / spacing.col_mm if spacing.calibrated and spacing.col_mm else UNCALIBRATED_PX
+        text = (
+            f"1 cm ({spacing.short_label})"
+            if spacing.calibrated
+            else f"{UNCALIBRATED_PX:.0f} px (uncalibrated)"
+        )
+        if self.bar is None:
+            self.bar = pg.ScaleBar(size, width=6, brush=pg.mkBrush(255, 210, 74), pen=pg.mkPen(None))
+            self.bar.setParentItem(self.view.vb)
+            # bottom centre, above the window/zoom text of the outer corner
+            self.bar.anchor(itemPos=(0.5, 1), parentPos=(0.5, 1), offset=(0, -48))
+        self.bar.size = size  # another image, another spacing: the same bar, resized
+        self._bar_size = size
+        self.bar.text.setText(text)
+        self.bar.show()
+        self.bar.updateBar()
+
+    def refresh(self, *_args: object) -> None:
+        """Redraw for the image, zoom and mirror the view has now."""
+        view = self.view
+        image = view.image
+        self._scale_bar()
+        orientation = image.patient_orientation if image is not None else None
+        if orientation is None:
+            for label in self.letters.values():
+                label.hide()
+        else:
+            state = view.vb.state
+            sides = screen_directions(orientation, bool(state["xInverted"]), bool(state["yInverted"]))
+            w, h = view.width(), view.height()
+            for side, label in self.letters.items():
+                label.setText(sides[side])
+                label.adjustSize()
+                x = {"left": 6, "right": w - label.width() - 6}.get(side, (w - label.width()) // 2)
+                y = {"top": 40, "bottom": h - label.height() - 74}.get(side, (h - label.height()) // 2)
+                label.move(x, y)
+                label.show()
+        if image is not None and self.show_patient:
+            ds = image.dataset
+            d = str(ds.get("StudyDate", "") or "")
+            date = f"{d[:4]}-{d[4:6]}-{d[6:8]}" if len(d) == 8 else d
+            parts = [str(ds.get("PatientName", "") or ""), str(ds.get("PatientID", "") or ""), date]
+            self.patient.setText(html.escape("  ".join(p for p in parts if p)))
+            self.patient.adjustSize()
+            # the bottom corner on the chest wall side: the outer corners hold the view's texts
+            inner_right = view.align != "left"
+            x = view.width() - self.patient.width() - 6 if inner_right else 6
+            self.patient.move(x, view.height() - self.patient.height() - 6)
+            self.patient.show()
+        else:
+            self.patient.hide()
+
+    def set_show_patient(self, on: bool) -> None:
+        self.show_patient = on
+        self.refresh()

@@ -1,0 +1,89 @@
+"""Finding a patient's earlier exams (priors) near an open study.
+
+A prior is a study of the same patient (the Patient ID with side and view words removed,
+:func:`viewer.dicom.exams.patient_key`) with an earlier Study Date. The search reads only
+headers, in the folders beside the open study's folder (its parent's tree, a few levels
+deep, at most :data:`MAX_FILES` files), so it stays quick on a big archive share; files
+that are plainly not DICOM are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pydicom
+from pydicom.errors import InvalidDicomError
+
+from viewer.dicom.exams import patient_key
+from viewer.dicom.file_kinds import NOT_DICOM_SUFFIXES
+
+MAX_FILES = 2000
+MAX_DEPTH = 3
+_TAGS = ["PatientID", "StudyDate", "StudyInstanceUID", "StudyDescription", "Modality"]
+
+
+@dataclass
+class PriorExam:
+    """One earlier study of the patient: where its files are."""
+
+    study_instance_uid: str
+    study_date: str
+    description: str
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        """``"2023-01-02 Synthetic screening mammogram (4 images)"``."""
+        d = self.study_date
+        date = f"{d[:4]}-{d[4:6]}-{d[6:8]}" if len(d) == 8 else d or "undated"
+        return f"{date} {self.description or 'study'} ({len(self.files)} images)"
+
+
+def _walk(root: Path, depth: int = 0) -> Iterator[Path]:
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            if depth < MAX_DEPTH:
+                yield from _walk(Path(entry.path), depth + 1)
+        elif entry.is_file() and Path(entry.name).suffix.lower() not in NOT_DICOM_SUFFIXES:
+            yield Path(entry.path)
+
+
+def find_priors(
+    patient_id: str, study_date: str, study_uid: str, roots: Sequence[Path], max_files: int = MAX_FILES
+) -> list[PriorExam]:
+    """The patient's studies dated before ``study_date`` under ``roots``, most recent first.
+
+    Nothing is found for an empty Patient ID or Study Date (a prior cannot be told then).
+    """
+    key = patient_key(patient_id)
+    if not key or not study_date:
+        return []
+    found: dict[str, PriorExam] = {}
+    seen = 0
+    for root in roots:
+        for path in _walk(Path(root)):
+            seen += 1
+            if seen > max_files:
+                break
+            try:
+                ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=_TAGS)
+            except (OSError, InvalidDicomError, ValueError, TypeError, AttributeError):
+                continue
+            uid = str(ds.get("StudyInstanceUID", "") or "")
+            date = str(ds.get("StudyDate", "") or "")
+            if not uid or uid == study_uid or not date or date >= study_date:
+                continue
+            if patient_key(str(ds.get("PatientID", "") or "")) != key:
+                continue
+            exam = found.setdefault(uid, PriorExam(uid, date, str(ds.get("StudyDescription", "") or "")))
+            exam.files.append(path)
+    return sorted(found.values(), key=lambda e: e.study_date, reverse=True)
