@@ -111,3 +111,20 @@ class TestImageView:
         assert (ge.view_label, ge.view_source) == ("RMLO", "dicom")
         jply = MammoImage.open(shared_data / "wg04_RG2_JPLY.dcm")
         assert (jply.laterality, jply.view, jply.view_source) == (None, None, None)
+
+
+class TestQuarterTurn:
+    """Patient Orientation that a left-right mirror cannot put right is said, not hidden."""
+
+    def test_siemens_stereo_file(self, shared_data: Path) -> None:
+        """The Siemens stereo file (R\\P) gets the note; a normal P\\L mammogram does not."""
+        from viewer.dicom.views import quarter_turn_note
+
+        siemens = MammoImage.open(
+            shared_data / "fodicom_OutOfBoundsOverlay_Siemens_MammomatInspiration_MG.dcm"
+        )
+        assert quarter_turn_note(siemens.patient_orientation) == (
+            "Patient Orientation R\\P: stored a quarter turn from the reading orientation; shown as stored"
+        )
+        notzaki = MammoImage.open(shared_data / "notzaki_MG_Explicit_Little.dcm")
+        assert quarter_turn_note(notzaki.patient_orientation) is None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMenu
 
 from tests.fixtures.qt_driving import click_on, open_window, pick, view_name
 from viewer.core.phantom import Phantom
@@ -118,4 +119,16 @@ class TestFileImport:
         items = [window.problems.item(i).text() for i in range(window.problems.count())]
         assert any("Mass: not a calcification finding" in t for t in items)
         file_menu = window.menuBar().actions()[0].menu()
+        assert isinstance(file_menu, QMenu)
         assert any(a.text() == "&Import dataset labels..." for a in file_menu.actions())
+
+
+class TestQuarterTurnNote:
+    def test_note_in_the_cell(self, qtbot, shared_data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        """The Siemens stereo image's cell says it is stored a quarter turn."""
+        shutil.copy(
+            shared_data / "fodicom_OutOfBoundsOverlay_Siemens_MammomatInspiration_MG.dcm", tmp_path / "s.dcm"
+        )
+        window = open_window(qtbot, tmp_path)
+        notes = [v.overlays.notes.text() for v in window.hanging.views.values() if v.image is not None]
+        assert any("stored a quarter turn" in n for n in notes), notes

@@ -86,9 +86,9 @@ class TestProtocols:
         assert window.protocols.apply("cc_over_prior")
         assert _visible(window) == {"view_RCC", "view_LCC", "view_prior_RCC", "view_prior_LCC"}
         prior = window.hanging.prior_views["LCC"]
-        assert (
-            prior.image is not None and prior.image.study_date < window.hanging.views["LCC"].image.study_date
-        )
+        current = window.hanging.views["LCC"].image
+        assert prior.image is not None and current is not None
+        assert prior.image.study_date < current.study_date
         assert prior.align == "left" and window.hanging.prior_views["RCC"].align == "right"
         qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
         assert window.protocols.current == "mlo_over_prior"
@@ -128,6 +128,7 @@ class TestFindingsAcrossViews:
         assert band.band_shown
         inner, outer = (ring.rect().width() / 2 for ring in band.band)
         spacing = window.hanging.views["LMLO"].image.spacing  # type: ignore[union-attr]
+        assert spacing.col_mm is not None
         assert (outer - inner) * spacing.col_mm == pytest.approx(20.0, abs=0.01)
         assert "cm from the nipple" in window.last_message
 

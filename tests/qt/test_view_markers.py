@@ -40,6 +40,7 @@ class TestOnImage:
         assert markers.bar is not None and markers.bar.isVisible()
         assert markers.bar.text.toPlainText() == "1 cm (ERMF 1.08)"
         spacing = view.image.spacing  # type: ignore[union-attr]
+        assert spacing.col_mm is not None
         assert markers.bar.size == pytest.approx(10.0 / spacing.col_mm)
         assert markers.letters["right"].text() == "A" and markers.letters["left"].text() == "P"
         assert window.view_markers[window.hanging.views["RCC"]].letters["left"].text() == "A"

@@ -166,3 +166,18 @@ def mirror_from_tissue(laterality: str | None, left_tissue: float, right_tissue:
         return False
     chest_wall_on_right = right_tissue > left_tissue
     return chest_wall_on_right != (laterality == "R")
+
+
+def quarter_turn_note(orientation: tuple[str, str] | None) -> str | None:
+    """A note when Patient Orientation says the image is stored a quarter turn from reading.
+
+    A mammogram's columns run towards Anterior or Posterior; when they run towards
+    Right/Left or Head/Foot instead (e.g. ``R\\P``), a left-right mirror cannot put the
+    image right: the viewer shows it as stored and says so.
+    """
+    if orientation is None or orientation[0][:1] in ("A", "P") or orientation[1][:1] not in ("A", "P"):
+        return None
+    return (
+        f"Patient Orientation {orientation[0]}\\{orientation[1]}: stored a quarter turn from the "
+        "reading orientation; shown as stored"
+    )

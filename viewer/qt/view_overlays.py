@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsPathItem, QLabel, QWid
 
 from viewer.core.windowing import VoiPreset
 from viewer.dicom.image import AUTO_VOI_NAME, MammoImage
+from viewer.dicom.views import quarter_turn_note
 
 # A dark translucent backdrop keeps the text legible on any image, a bright inverted
 # one included; the picture still shows through it.
@@ -135,6 +136,9 @@ class ViewOverlays:
             f"{window_text(voi)}{inv}<br>zoom {zoom_percent:.0f}%  {image.columns}x{image.rows}{frames}"
         )
         notes = [*header.notes]
+        turned = quarter_turn_note(image.patient_orientation)
+        if turned is not None:
+            notes.append(turned)
         window_note = image.window_note(frame)
         if window_note and voi is not None and voi.name == AUTO_VOI_NAME:
             notes.insert(0, window_note)
