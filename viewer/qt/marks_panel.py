@@ -35,58 +35,25 @@ from viewer.core.annotations import (
 )
 from viewer.core.geometry import Spacing
 from viewer.core.lexicon import Lexicon
+from viewer.qt.marks_columns import (
+    COLUMN,
+    COLUMNS,
+    ROLE_ID,
+    ROLE_KEY,
+    ROLE_KIND,
+    area_text,
+    count_text,
+    long_text,
+    short_text,
+)
 from viewer.qt.marks_layer import size_label
 
-ROLE_KEY = Qt.ItemDataRole.UserRole
-ROLE_ID = Qt.ItemDataRole.UserRole + 1
-ROLE_KIND = Qt.ItemDataRole.UserRole + 2
-
-COLUMNS = (
-    "Mark",
-    "Long axis",
-    "Short axis",
-    "Area",
-    "Morphology",
-    "Spacing source",
-    "Distribution",
-    "Assessment",
-    "Recommendation",
-    "Note",
-)
-"""A mark's own fields first, then a cluster's: each field in its own column."""
-COLUMN = {name: i for i, name in enumerate(COLUMNS)}
 _WHOLE_TREE = frozenset({ChangeKind.RESET, ChangeKind.CALIBRATION_CHANGED, ChangeKind.VIEW_CHANGED})
 _MARK_CHANGES = frozenset(
     {ChangeKind.CALCIFICATION_ADDED, ChangeKind.CALCIFICATION_CHANGED, ChangeKind.CALCIFICATION_REMOVED}
 )
 _NO_ROW = "\0not in the tree"
 """``_parent_of`` value of a mark row that is out of the tree for a moment."""
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _area_text(calc: Calcification) -> str:
-    if calc.sizes is None:
-        return "not measured"
-    if calc.sizes.area_mm2 is not None:
-        return f"{calc.sizes.area_mm2:.3f} mm²"
-    return f"{calc.sizes.area_px:.1f} px²"
-
-
-def _short_text(calc: Calcification) -> str:
-    if calc.sizes is None:
-        return "not measured"
-    s = calc.sizes
-    return s.spacing.format_length(s.short_axis_mm, s.short_axis_px)
-
-
-def _long_text(calc: Calcification) -> str:
-    if calc.sizes is None:
-        return "not measured"
-    s = calc.sizes
-    return s.spacing.format_length(s.long_axis_mm, s.long_axis_px)
 
 
 class MarksPanel(QWidget):
@@ -281,7 +248,8 @@ class MarksPanel(QWidget):
         n_clusters = len([c for c in clusters if c.confirmed])
         self._totals[key] = (len(img.calcifications), n_clusters, len(clusters) - n_clusters)
         self._image_rows[key].setText(
-            0, f"{view}: {_count(len(img.calcifications), 'mark')}, {_count(len(clusters), 'cluster')}"
+            0,
+            f"{view}: {count_text(len(img.calcifications), 'mark')}, {count_text(len(clusters), 'cluster')}",
         )
 
     def _update_summary(self) -> None:
@@ -289,8 +257,8 @@ class MarksPanel(QWidget):
         clusters = sum(t[1] for t in self._totals.values())
         suggested = sum(t[2] for t in self._totals.values())
         self.summary.setText(
-            f"Study: {_count(calcs, 'calcification')}, "
-            f"{_count(clusters, 'confirmed cluster')}, {suggested} suggested"
+            f"Study: {count_text(calcs, 'calcification')}, "
+            f"{count_text(clusters, 'confirmed cluster')}, {suggested} suggested"
         )
 
     def _cluster_item(self, key: ImageKey, cluster: Cluster, number: int) -> QTreeWidgetItem:
@@ -397,9 +365,9 @@ class MarksPanel(QWidget):
     def _calc_texts(self, calc: Calcification) -> list[str]:
         return [
             "point mark" if calc.outline is None else "calcification",
-            _long_text(calc),
-            _short_text(calc),
-            _area_text(calc),
+            long_text(calc),
+            short_text(calc),
+            area_text(calc),
             self._text("morphology", calc.morphology),
             calc.sizes.spacing.label if calc.sizes is not None else "",
         ]
