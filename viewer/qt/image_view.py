@@ -26,6 +26,7 @@ from viewer.core.pyramid import Pyramid
 from viewer.core.tools import PointerEvent
 from viewer.core.windowing import VoiPreset
 from viewer.dicom.image import MammoImage
+from viewer.qt.preview_mirror import guess_mirror
 from viewer.qt.view_box import MammoViewBox
 from viewer.qt.view_overlays import ViewOverlays, ViewSketch
 from viewer.qt.view_render import crop_covers, level_crop
@@ -197,7 +198,7 @@ class ImageView(pg.GraphicsView):
             self._provisional_voi = None if any(self.voi is p for p in presets) else self.voi
             mirror = mirror_from_orientation(image.laterality, image.patient_orientation)
             self._configure_geometry(
-                image, bool(mirror) if mirror is not None else self._guess_mirror(image, array)
+                image, bool(mirror) if mirror is not None else guess_mirror(image, array)
             )
         self._rebuild_lut()
         if first:
@@ -261,24 +262,6 @@ class ImageView(pg.GraphicsView):
             xMax=image.columns * 3,
             yMin=-0.5 - image.rows * 2,
             yMax=image.rows * 3,
-        )
-
-    @staticmethod
-    def _guess_mirror(image: MammoImage, array: np.ndarray) -> bool:
-        """The hanging mirror guessed from which side of the preview holds the tissue."""
-        from viewer.core.tissue_window import tissue_mask
-        from viewer.dicom.views import mirror_from_tissue
-
-        if image.laterality is None:
-            return False
-        mask = tissue_mask(
-            np.asarray(image.modality_lut.apply(array), dtype=np.float64), image.background_high
-        )
-        if mask is None:
-            return False
-        third = max(1, mask.shape[1] // 3)
-        return mirror_from_tissue(
-            image.laterality, float(mask[:, :third].mean()), float(mask[:, -third:].mean())
         )
 
     def set_frame(self, frame: int) -> None:
