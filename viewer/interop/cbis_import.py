@@ -17,7 +17,6 @@ cropped image beside it is smaller). Mass abnormalities are listed as skipped.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +27,14 @@ from scipy import ndimage
 from viewer.core.contour import iso_contour
 from viewer.core.geometry import Point
 from viewer.core.lexicon import Lexicon
-from viewer.interop.dataset_labels import MaskLoader, ParsedLabels, Skipped, SourceCluster, SourceImage
+from viewer.interop.dataset_labels import (
+    MaskLoader,
+    ParsedLabels,
+    Skipped,
+    SourceCluster,
+    SourceImage,
+    read_table,
+)
 from viewer.store.lexicon_file import load_lexicon
 
 REQUIRED = ("patient_id", "abnormality type", "image file path", "ROI mask file path")
@@ -141,18 +147,8 @@ def parse(source: Path, lexicon: Lexicon | None = None) -> ParsedLabels:
     lexicon = lexicon or load_lexicon()
     morphologies, distributions = _code_map(lexicon, "morphology"), _code_map(lexicon, "distribution")
     parsed = ParsedLabels()
-    try:
-        with source.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-            if missing:
-                parsed.skipped.append(
-                    Skipped(source.name, f"not a CBIS-DDSM case description: no column {', '.join(missing)}")
-                )
-                return parsed
-            rows = list(reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        parsed.skipped.append(Skipped(source.name, f"cannot be read ({exc})"))
+    rows = read_table(source, REQUIRED, "a CBIS-DDSM case description", parsed)
+    if rows is None:
         return parsed
     images: dict[tuple[str, ...], SourceImage] = {}
     for n, row in enumerate(rows, start=2):

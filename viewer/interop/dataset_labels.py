@@ -11,7 +11,8 @@ and the writing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import csv
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,6 +101,24 @@ class ParsedLabels:
 
     images: list[SourceImage] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+
+
+def read_table(
+    path: Path, required: Sequence[str], kind: str, parsed: ParsedLabels
+) -> list[dict[str, str]] | None:
+    """The rows of the CSV table ``path``, or None with the reason in ``parsed.skipped`` when it
+    cannot be read or lacks a ``required`` column (``kind`` names the table in that reason)."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in required if c not in (reader.fieldnames or [])]
+            if missing:
+                parsed.skipped.append(Skipped(path.name, f"not {kind}: no column {', '.join(missing)}"))
+                return None
+            return list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        parsed.skipped.append(Skipped(path.name, f"cannot be read ({exc})"))
+        return None
 
 
 def point_in_polygon(point: Point, polygon: tuple[Point, ...], tolerance: float = 0.5) -> bool:

@@ -11,11 +11,10 @@ other findings are listed as skipped, rows with "No Finding" are not findings at
 from __future__ import annotations
 
 import ast
-import csv
 import math
 from pathlib import Path
 
-from viewer.interop.dataset_labels import ParsedLabels, Skipped, SourceCluster, SourceImage
+from viewer.interop.dataset_labels import ParsedLabels, Skipped, SourceCluster, SourceImage, read_table
 
 REQUIRED = ("image_id", "finding_categories", "xmin", "ymin", "xmax", "ymax")
 CALCIFICATION = "suspicious calcification"
@@ -52,18 +51,8 @@ def parse(source: Path) -> ParsedLabels:
     """The findings of ``source`` (the CSV, or a folder holding ``finding_annotations.csv``)."""
     path = source / "finding_annotations.csv" if source.is_dir() else source
     parsed = ParsedLabels()
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-            if missing:
-                parsed.skipped.append(
-                    Skipped(path.name, f"not a VinDr-Mammo finding table: no column {', '.join(missing)}")
-                )
-                return parsed
-            rows = list(reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        parsed.skipped.append(Skipped(path.name, f"cannot be read ({exc})"))
+    rows = read_table(path, REQUIRED, "a VinDr-Mammo finding table", parsed)
+    if rows is None:
         return parsed
     images: dict[str, SourceImage] = {}
     for n, row in enumerate(rows, start=2):  # line 1 is the header
