@@ -47,3 +47,16 @@ class TestOnImage:
         assert "DEMO^MAMMO" in markers.patient.text() and markers.patient.isVisible()
         window.patient_line_action.trigger()
         assert not markers.patient.isVisible()
+
+    def test_top_letter_clear_of_the_corner_text(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+        """In a narrow cell the top letter moves below the view/spacing block instead of covering it."""
+        window: MainWindow = open_window(qtbot, demo_folder)
+        view = window.hanging.views["RCC"]
+        markers = window.view_markers[view]
+        view.resize(360, 420)  # a cell so narrow that the corner block reaches the middle
+        markers.refresh()
+        letter, block = markers.letters["top"], view.overlays.top
+        assert block.isVisible() and letter.isVisible()
+        assert block.geometry().right() > letter.geometry().left()  # they share columns...
+        assert not letter.geometry().intersects(block.geometry())  # ...but not pixels
+        assert letter.y() > block.geometry().bottom()

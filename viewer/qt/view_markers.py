@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QLabel
 
 from viewer.qt.image_view import ImageView
@@ -110,6 +110,8 @@ class ViewMarkers:
                 label.adjustSize()
                 x = {"left": 6, "right": w - label.width() - 6}.get(side, (w - label.width()) // 2)
                 y = {"top": 40, "bottom": h - label.height() - 74}.get(side, (h - label.height()) // 2)
+                if side == "top":
+                    y = self._below_corner_text(QRect(x, y, label.width(), label.height()))
                 label.move(x, y)
                 label.show()
         if image is not None and self.show_patient:
@@ -126,6 +128,20 @@ class ViewMarkers:
             self.patient.show()
         else:
             self.patient.hide()
+
+    def _below_corner_text(self, letter: QRect) -> int:
+        """The top letter's y: where it is asked, or just below the corner texts it would cover.
+
+        In a narrow cell the view, spacing and notes block of the outer corner reaches the middle,
+        and a letter drawn over it makes both unreadable.
+        """
+        overlays = self.view.overlays
+        y = letter.y()
+        for block in (overlays.banner, overlays.top, overlays.notes):  # top to bottom
+            here = QRect(letter.x(), y, letter.width(), letter.height())
+            if block.isVisible() and block.geometry().intersects(here):
+                y = block.geometry().bottom() + 4
+        return y
 
     def set_show_patient(self, on: bool) -> None:
         self.show_patient = on
