@@ -116,6 +116,26 @@ class TestProtocols:
         assert "this study has no prior exam" in window.last_message
         assert not window.protocols.actions["cc_over_prior"].isEnabled()
 
+    def test_a_prior_anywhere_in_the_worklist_tree_hangs(  # type: ignore[no-untyped-def]
+        self, qtbot, demo_folder: Path, _prior_master: Path
+    ) -> None:
+        """A prior filed deep in the worklist's tree, far from the study's folder, is found and hangs."""
+        archive = demo_folder.parent / "archive"
+        shutil.copytree(_prior_master, archive / "2023" / "january" / "week-1" / "p" / "demo-prior")
+        window = open_window(qtbot, demo_folder)
+        assert window.protocols.wait_for_prior()
+        assert window.protocols.prior_study is None  # deeper than the search beside the study goes
+        window.workflow.open_worklist(archive)
+        panel = window.workflow.worklist
+        qtbot.waitUntil(lambda: len(panel.visible_studies()) == 1 and not panel.indexing, timeout=30000)
+        assert window.open_paths([demo_folder])
+        qtbot.waitUntil(window.images_ready, timeout=60000)
+        assert window.protocols.wait_for_prior()
+        assert window.protocols.prior_study is not None, window.last_message
+        assert "Prior found: 2023-01-02" in window.last_message
+        assert window.protocols.apply("cc_over_prior")
+        assert window.hanging.prior_views["LCC"].image is not None
+
 
 class TestFindingsAcrossViews:
     def test_nipples_found_and_band_drawn_on_mlo(self, qtbot, reading_window: MainWindow) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,9 @@ import pytest
 from viewer.dicom.demo import ensure_demo_study
 from viewer.dicom.demo_prior import PRIOR_DATE, ensure_demo_prior
 from viewer.dicom.study import open_study
-from viewer.sources.priors import find_priors
+from viewer.sources.priors import combine, find_priors, priors_in_index
+from viewer.sources.worklist import Worklist
+from viewer.sources.worklist_index import FileRecord
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +58,58 @@ class TestFindPriors:
         shutil.copytree(root / "2023" / "demo-prior", tmp_path / "p")
         assert find_priors("DEMO-0001", "20240101", "x", [tmp_path], max_files=0) == []
         assert len(find_priors("DEMO-0001", "20240101", "x", [tmp_path])) == 1
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The current study and, filed far from it (deeper than the walk beside it goes), its prior."""
+    root = tmp_path_factory.mktemp("share")
+    ensure_demo_study(root / "screening" / "2024" / "demo-study")
+    ensure_demo_prior(root / "archive" / "by-year" / "2023" / "january" / "week-1" / "demo-prior")
+    return root
+
+
+class TestIndexedPriors:
+    def test_a_prior_filed_far_away_is_found_in_the_index(self, tree: Path, tmp_path: Path) -> None:
+        """The walk beside the study misses it; the worklist index of the tree has it, with its files."""
+        current = open_study([tree / "screening" / "2024" / "demo-study"]).images[0]
+        args = (current.patient_id, current.study_date, current.study_instance_uid)
+        assert find_priors(*args, [tree / "screening"]) == []
+        worklist = Worklist(tree, index_file=tmp_path / "index.db")
+        for _ in worklist.scan():
+            pass
+        (prior,) = worklist.priors(*args)
+        assert prior.study_date == PRIOR_DATE and len(prior.files) == 4
+        assert all("week-1" in str(p) for p in prior.files)
+        # the prior's own prior: none (the current study is later)
+        first = open_study(prior.files).images[0]
+        assert worklist.priors(first.patient_id, first.study_date, first.study_instance_uid) == []
+
+    def test_combine_keeps_one_exam_per_study(self, tree: Path, tmp_path: Path) -> None:
+        """The same prior found by both searches is one exam with its four files, not eight."""
+        current = open_study([tree / "screening" / "2024" / "demo-study"]).images[0]
+        args = (current.patient_id, current.study_date, current.study_instance_uid)
+        worklist = Worklist(tree, index_file=tmp_path / "index.db")
+        for _ in worklist.scan():
+            pass
+        beside = find_priors(*args, [tree / "archive"])
+        (exam,) = combine(beside, worklist.priors(*args))
+        assert len(exam.files) == 4 and exam.study_date == PRIOR_DATE
+
+    def test_index_records_of_other_patients_or_later_dates_are_not_priors(self) -> None:
+        """Another patient, a later date, the study itself and non-image records are left out."""
+
+        def rec(path: str, uid: str, pid: str, date: str, kind: str = "image") -> FileRecord:
+            return FileRecord(path, "f", 0, 0, kind, study_uid=uid, patient_id=pid, study_date=date)
+
+        records = [
+            rec("/a/1.dcm", "1.1", "P-7", "20230101"),
+            rec("/a/2.dcm", "1.1", "P-7", "20230101"),
+            rec("/b/1.dcm", "1.2", "P-8", "20230101"),  # another patient
+            rec("/c/1.dcm", "1.3", "P-7", "20250101"),  # later
+            rec("/d/1.dcm", "1.9", "P-7", "20240101"),  # the open study itself
+            rec("/e/1.dcm", "1.4", "P-7", "20220101", kind="other"),  # a report, not an image
+        ]
+        (prior,) = priors_in_index(records, "P-7", "20240101", "1.9")
+        assert prior.study_instance_uid == "1.1" and [p.name for p in prior.files] == ["1.dcm", "2.dcm"]
+        assert priors_in_index(records, "", "20240101", "1.9") == []

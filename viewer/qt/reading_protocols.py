@@ -19,6 +19,7 @@ import contextlib
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
@@ -32,7 +33,8 @@ from viewer.dicom.study import Study, open_study
 from viewer.qt.image_view import ImageView, image_key
 from viewer.qt.marks_layer import MarksLayer
 from viewer.qt.view_markers import ViewMarkers
-from viewer.sources.priors import PriorExam, find_priors
+from viewer.sources.priors import PriorExam, combine, find_priors
+from viewer.sources.worklist import Worklist
 from viewer.store import sidecar
 from viewer.store.errors import SidecarError
 from viewer.store.locations import user_data_dir
@@ -144,9 +146,8 @@ class ReadingProtocols:
         first = study.images[0] if study.images else None
         if first is None:
             return
-        roots = [study.folder.parent]
         self._search = self._pool.submit(
-            find_priors, first.patient_id, first.study_date, first.study_instance_uid, roots
+            _search_priors, first, [study.folder.parent], self.window.workflow.worklist.worklist
         )
         self._poll.start()
 
@@ -312,3 +313,11 @@ class ReadingProtocols:
     def shutdown(self) -> None:
         self._poll.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _search_priors(image: MammoImage, roots: list[Path], worklist: Worklist | None) -> list[PriorExam]:
+    """The image's patient's earlier exams beside its folder and, if one is open, in the worklist."""
+    args = (image.patient_id, image.study_date, image.study_instance_uid)
+    beside = find_priors(*args, roots)
+    indexed = worklist.priors(*args) if worklist is not None else []
+    return combine(beside, indexed)

@@ -1,16 +1,22 @@
 """Finding a patient's earlier exams (priors) near an open study.
 
 A prior is a study of the same patient (the Patient ID with side and view words removed,
-:func:`viewer.dicom.exams.patient_key`) with an earlier Study Date. The search reads only
-headers, in the folders beside the open study's folder (its parent's tree, a few levels
-deep, at most :data:`MAX_FILES` files), so it stays quick on a big archive share; files
-that are plainly not DICOM are skipped.
+:func:`viewer.dicom.exams.patient_key`) with an earlier Study Date. Two places are searched:
+
+- the folders beside the open study's folder (its parent's tree, a few levels deep, at most
+  :data:`MAX_FILES` files), reading headers only, so it stays quick on a big archive share;
+  files that are plainly not DICOM are skipped (:func:`find_priors`);
+- the worklist's index, when the study was opened from a worklist: every image of the whole
+  tree is there already, so a prior filed far from the study (another year's folder, another
+  drive letter of the same share) is found without reading a file (:func:`priors_in_index`).
+
+:func:`combine` merges the two, one exam per Study Instance UID.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +25,7 @@ from pydicom.errors import InvalidDicomError
 
 from viewer.dicom.exams import patient_key
 from viewer.dicom.file_kinds import NOT_DICOM_SUFFIXES
+from viewer.sources.worklist_index import FileRecord
 
 MAX_FILES = 2000
 MAX_DEPTH = 3
@@ -87,3 +94,36 @@ def find_priors(
             exam = found.setdefault(uid, PriorExam(uid, date, str(ds.get("StudyDescription", "") or "")))
             exam.files.append(path)
     return sorted(found.values(), key=lambda e: e.study_date, reverse=True)
+
+
+def priors_in_index(
+    records: Iterable[FileRecord], patient_id: str, study_date: str, study_uid: str
+) -> list[PriorExam]:
+    """The patient's studies dated before ``study_date`` among a worklist index's image records."""
+    key = patient_key(patient_id)
+    if not key or not study_date:
+        return []
+    found: dict[str, PriorExam] = {}
+    for record in records:
+        uid, date = record.study_uid, record.study_date
+        if record.kind != "image" or not uid or uid == study_uid or not date or date >= study_date:
+            continue
+        if patient_key(record.patient_id) != key:
+            continue
+        exam = found.setdefault(uid, PriorExam(uid, date, record.study_description))
+        exam.files.append(Path(record.path))
+    return sorted(found.values(), key=lambda e: e.study_date, reverse=True)
+
+
+def combine(*searches: Sequence[PriorExam]) -> list[PriorExam]:
+    """One exam per Study Instance UID over several searches (their files joined), most recent first."""
+    merged: dict[str, PriorExam] = {}
+    for search in searches:
+        for exam in search:
+            into = merged.setdefault(
+                exam.study_instance_uid, PriorExam(exam.study_instance_uid, exam.study_date, exam.description)
+            )
+            known = {p.resolve() for p in into.files}
+            into.files.extend(p for p in exam.files if p.resolve() not in known)
+            into.description = into.description or exam.description
+    return sorted(merged.values(), key=lambda e: e.study_date, reverse=True)

@@ -29,6 +29,7 @@ from typing import Any
 
 from viewer.dicom.views import view_label
 from viewer.sources import worklist_index as db
+from viewer.sources.priors import PriorExam, priors_in_index
 from viewer.sources.worklist_files import Listing, list_folder, read_file_record, read_sidecar_record
 from viewer.sources.worklist_index import FileRecord, SidecarRecord, Stamp, StatusRecord
 from viewer.sources.worklist_status import (
@@ -283,6 +284,15 @@ class Worklist:
             entries.append(_entry(uid, path, records, marks, by_uid.get(uid, {}), reader))
         entries.sort(key=lambda e: (natural_key(str(e.path)), e.study_instance_uid))
         return entries
+
+    def priors(self, patient_id: str, study_date: str, study_uid: str) -> list[PriorExam]:
+        """The patient's earlier studies anywhere in the indexed tree (no file is read)."""
+        conn = db.connect(self.index_file)
+        try:
+            files = db.image_files(conn)
+        finally:
+            conn.close()
+        return priors_in_index(files, patient_id, study_date, study_uid)
 
     def problems(self) -> list[tuple[Path, str]]:
         """Files whose header could not be read, and why."""
