@@ -41,6 +41,7 @@ class FakeContext:
         self.length_answer: float | None = None
         self.lassos: list[list[Point]] = []
         self.selected: set[str] = set()
+        self.pushed: list[Command] = []
 
     image_key = KEY
     bright_is_high = True
@@ -66,6 +67,14 @@ class FakeContext:
 
     def push(self, command: Command) -> None:
         self.stack.push(command)
+        self.pushed.append(command)
+
+    def take_back(self, command: Command) -> bool:
+        if not self.pushed or self.pushed[-1] is not command:
+            return False
+        self.pushed.pop()
+        self.stack.undo()
+        return True
 
     def notify(self, message: str) -> None:
         self.messages.append(message)
@@ -205,7 +214,38 @@ class TestDrawAndCalibrate:
         tool = RulerTool()
         tool.handle(ev(EventKind.PRESS, 0, 0), ctx)
         tool.handle(ev(EventKind.RELEASE, 30, 40), ctx)
-        assert ctx.lines[-1][2] == "3.50 mm"
+        assert ctx.lines[-1][2] == "3.50 mm (detector)"
+
+    def test_ruler_names_a_magnification_like_the_marks(self, ctx: FakeContext) -> None:
+        """The ruler's length carries the spacing source, with the one ERMF rounding."""
+        ermf = Spacing(0.07 / 1.0734, 0.07 / 1.0734, SpacingSource.IMAGER_PIXEL_SPACING_ERMF, "x", 1.0734)
+        ctx.model.image(KEY).dicom_spacing = ermf
+        tool = RulerTool()
+        tool.handle(ev(EventKind.PRESS, 0, 0), ctx)
+        tool.handle(ev(EventKind.RELEASE, 0, 100), ctx)
+        assert ctx.lines[-1][2] == f"{100 * 0.07 / 1.0734:.2f} mm (ERMF 1.07)"
+        assert ermf.short_label == "ERMF 1.07"
+
+
+class TestDoubleClick:
+    """A double click in the calcification tool adds no mark: the view maximises."""
+
+    def test_first_click_taken_back(self, ctx: FakeContext) -> None:
+        """The mark of the double click's first click is undone and the event left to the view."""
+        tool = CalcificationTool()
+        assert tool.handle(ev(EventKind.CLICK, 150, 200), ctx)
+        assert len(marks(ctx)) == 1
+        assert tool.handle(ev(EventKind.DOUBLE_CLICK, 150, 200), ctx) is False
+        assert marks(ctx) == []
+        assert ctx.pushed == []
+
+    def test_an_older_mark_is_kept(self, ctx: FakeContext) -> None:
+        """A double click whose first click added nothing takes nothing back."""
+        tool = CalcificationTool()
+        tool.handle(ev(EventKind.CLICK, 150, 200), ctx)
+        tool.handle(ev(EventKind.CLICK, 151, 200), ctx)  # already marked: adds nothing
+        assert tool.handle(ev(EventKind.DOUBLE_CLICK, 151, 200), ctx) is False
+        assert len(marks(ctx)) == 1
 
 
 def test_second_click_on_a_marked_speck_adds_nothing(ctx: FakeContext) -> None:

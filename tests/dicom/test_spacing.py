@@ -247,7 +247,7 @@ class TestMagnification:
         assert s.ermf == pytest.approx(1.1)
         assert s.row_mm == pytest.approx(0.1 * 600 / 660)
         assert s.label == "mm at the breast plane (SID/SOD 1.10)"
-        assert s.short_label == "SID/SOD 1.1"
+        assert s.short_label == "SID/SOD 1.10"
 
     def test_ermf_of_one_lets_the_distances_decide(self) -> None:
         """ERMF 1.0 with SID/SOD 1.1 (a naive 'ERMF present' rule stops at 1.0) uses SID/SOD."""

@@ -187,6 +187,22 @@ class TestSaveOrder:
         assert not session.dirty
         assert session.autosave() is None
 
+    def test_taken_back_edit_leaves_nothing_to_redo(self, session: StudySession, tmp_path: Path) -> None:
+        """A taken-back edit (a double click's first click) is gone: not redoable, not unsaved."""
+        folder = _study_folder(tmp_path / "study")
+        session.open(read_studies([folder]))
+        first = _mark(session)
+        newest = session.history.undo_text
+        _mark(session, 20.0)
+        assert not session.take_back(AddCalcification(("x", 0), first))  # not the newest step
+        session.undo()
+        session.redo()
+        command = session.history._done[-1][0]
+        assert session.take_back(command)
+        assert session.history.redo_text is None
+        assert session.history.undo_text == newest
+        assert len(list(session.model.iter_calcifications())) == 1
+
     def test_failed_save_keeps_the_marks_unsaved(self, session: StudySession, tmp_path: Path) -> None:
         """A write that fails says why and the marks stay unsaved (and open)."""
         folder = _study_folder(tmp_path / "study")

@@ -49,6 +49,15 @@ class SpacingSource(str, Enum):
     """No spacing: sizes are in pixels only."""
 
 
+def magnification_text(factor: float) -> str:
+    """A magnification factor as every label writes it: two decimals ("1.07", "1.10").
+
+    The one rounding rule for ERMF and SID/SOD on screen (marks, ruler, scale bar, overlay)
+    and in exports' labels; the JSON keeps the full number in ``ermf``.
+    """
+    return f"{factor:.2f}"
+
+
 @dataclass(frozen=True)
 class Spacing:
     """The physical size of one pixel and where that number came from.
@@ -110,9 +119,9 @@ class Spacing:
             kind = (self.calibration_type or "").upper()
             return {"GEOMETRY": "breast plane", "FIDUCIAL": "calibrated"}.get(kind, "corrected")
         if self.source is SpacingSource.IMAGER_PIXEL_SPACING_ERMF:
-            return f"ERMF {self.ermf:.4g}" if self.ermf else "breast plane est."
+            return f"ERMF {magnification_text(self.ermf)}" if self.ermf else "breast plane est."
         if self.source is SpacingSource.IMAGER_PIXEL_SPACING_SID_SOD:
-            return f"SID/SOD {self.ermf:.4g}" if self.ermf else "breast plane est."
+            return f"SID/SOD {magnification_text(self.ermf)}" if self.ermf else "breast plane est."
         if self.source is SpacingSource.IMAGER_PIXEL_SPACING:
             return "detector"
         if self.source is SpacingSource.MANUAL:
@@ -122,6 +131,10 @@ class Spacing:
     def format_length(self, mm: float | None, px: float) -> str:
         """A length as users read it: ``"0.52 mm"`` or ``"7.4 px"`` when uncalibrated."""
         return f"{mm:.2f} mm" if mm is not None else f"{px:.1f} px"
+
+    def format_sourced_length(self, mm: float | None, px: float) -> str:
+        """A length with its spacing source, as on every mark: ``"0.52 mm (ERMF 1.08)"``."""
+        return f"{self.format_length(mm, px)} ({self.short_label})"
 
     @property
     def unit(self) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 
 from viewer.core.annotations import Calcification, Calibration, ImageAnnotations, ImageKey, new_id, utc_now
 from viewer.core.commands import AddCalcification, Command, ReplaceCalcification, SetCalibration
-from viewer.core.geometry import Point, Spacing, point_in_polygon, polygon_area, polygon_centroid
+from viewer.core.geometry import Point, Spacing, distance_px, point_in_polygon, polygon_area, polygon_centroid
 from viewer.core.windowing import ModalityLut
 
 
@@ -25,6 +25,9 @@ class EventKind(str, Enum):
     PRESS = "press"
     MOVE = "move"
     RELEASE = "release"
+    DOUBLE_CLICK = "double_click"
+    """The second click of a double click (the first came as a CLICK): the view maximises;
+    a tool takes back what that first click did."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,11 @@ class ToolContext(Protocol):
 
     def push(self, command: Command) -> None: ...
 
+    def take_back(self, command: Command) -> bool:
+        """Undo ``command`` if it is the newest step, leaving nothing to redo (a double
+        click's first click); False when it is not the newest step."""
+        ...
+
     def notify(self, message: str) -> None: ...
 
     def show_line(self, p1: Point, p2: Point | None, text: str) -> None: ...
@@ -99,20 +107,41 @@ class Tool(Protocol):
 class CalcificationTool:
     """Click on a calcification: its outline is found and a mark added.
 
-    Shift+click adds a point-only mark (size "not measured") without outlining.
+    Shift+click adds a point-only mark (size "not measured") without outlining. A double
+    click adds no mark: it maximises the view as everywhere, and the mark its first click
+    added is taken back (nothing left to redo).
     """
 
     name = "calcification"
 
+    def __init__(self) -> None:
+        self._last_added: Command | None = None
+        """The mark the last click added, taken back if that click starts a double click."""
+
     def handle(self, event: PointerEvent, ctx: ToolContext) -> bool:
-        if event.kind is not EventKind.CLICK or event.button != "left":
+        if event.button != "left":
             return False
+        if event.kind is EventKind.DOUBLE_CLICK:
+            added, self._last_added = self._last_added, None
+            if added is not None and ctx.take_back(added):
+                ctx.notify("double click: no mark added (it maximises the view)")
+            return False  # the view maximises
+        if event.kind is not EventKind.CLICK:
+            return False
+        self._last_added = None
+        return self._click(event, ctx)
+
+    def _add(self, ctx: ToolContext, command: Command) -> None:
+        ctx.push(command)
+        self._last_added = command
+
+    def _click(self, event: PointerEvent, ctx: ToolContext) -> bool:
         from viewer.core.measure import find_calcification
 
         spacing = ctx.spacing
         if "shift" in event.modifiers:
             calc = Calcification.create((event.x, event.y), None, spacing, reader=ctx.reader)
-            ctx.push(AddCalcification(ctx.image_key, calc, text="add point mark"))
+            self._add(ctx, AddCalcification(ctx.image_key, calc, text="add point mark"))
             return True
         result = find_calcification(
             ctx.stored_pixels(),
@@ -132,16 +161,14 @@ class CalcificationTool:
         calc = Calcification.create(
             result.center, result.outline, spacing, intensity=result.intensity, reader=ctx.reader
         )
-        ctx.push(AddCalcification(ctx.image_key, calc))
+        self._add(ctx, AddCalcification(ctx.image_key, calc))
         return True
 
 
 def format_length(spacing: Spacing, p1: Point, p2: Point) -> str:
-    """``"12.34 mm"`` (or ``"123.4 px"`` when uncalibrated) for a segment."""
-    mm = spacing.distance_mm(p1, p2)
-    if mm is None:
-        return f"{float(np.hypot(p2[0] - p1[0], p2[1] - p1[1])):.1f} px"
-    return f"{mm:.2f} mm"
+    """``"12.34 mm (ERMF 1.08)"`` (or ``"123.4 px (uncalibrated)"``) for a segment: the
+    length with its spacing source, as every size."""
+    return spacing.format_sourced_length(spacing.distance_mm(p1, p2), distance_px(p1, p2))
 
 
 class RulerTool:

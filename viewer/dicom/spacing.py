@@ -32,7 +32,7 @@ from typing import Any
 
 from pydicom.dataset import Dataset
 
-from viewer.core.geometry import Spacing, SpacingSource
+from viewer.core.geometry import Spacing, SpacingSource, magnification_text
 from viewer.dicom.frames import frame_macro
 
 PLAUSIBLE_PS_IPS_RATIO = (0.5, 1.02)
@@ -213,7 +213,7 @@ def _magnified(
         )
         ermf = None
     if ermf is not None and ermf > 1.0 + 1e-6:
-        label = f"mm at the breast plane (ERMF {ermf:.2f})"
+        label = f"mm at the breast plane (ERMF {magnification_text(ermf)})"
         source = SpacingSource.IMAGER_PIXEL_SPACING_ERMF
         return Spacing(ips[0] / ermf, ips[1] / ermf, source, label, ermf, calibration, str(notes))
     sid = _positive(ds, "DistanceSourceToDetector", notes)
@@ -230,7 +230,7 @@ def _magnified(
         return None
     if factor <= 1.0 + 1e-6:
         return None
-    label = f"mm at the breast plane (SID/SOD {factor:.2f})"
+    label = f"mm at the breast plane (SID/SOD {magnification_text(factor)})"
     source = SpacingSource.IMAGER_PIXEL_SPACING_SID_SOD
     return Spacing(ips[0] / factor, ips[1] / factor, source, label, factor, calibration, str(notes))
 

@@ -266,6 +266,13 @@ class MainWindow(QMainWindow):
         if self.session.redo() is not None:
             self.edited()
 
+    def take_back(self, command: Command) -> bool:
+        """Undo ``command`` if it is the newest edit, leaving nothing to redo."""
+        if not self.session.take_back(command):
+            return False
+        self.edited()
+        return True
+
     def edited(self) -> None:
         """The marks (or the open study) changed: title, Undo/Redo texts, autosave."""
         history = self.session.history

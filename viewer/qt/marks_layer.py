@@ -69,8 +69,7 @@ def size_label(calc: Calcification) -> str:
     if calc.sizes is None:
         return "not measured"
     s = calc.sizes
-    length = s.spacing.format_length(s.long_axis_mm, s.long_axis_px)
-    return f"{length} ({s.spacing.short_label})"
+    return s.spacing.format_sourced_length(s.long_axis_mm, s.long_axis_px)
 
 
 class MarksLayer:

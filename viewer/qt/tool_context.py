@@ -52,6 +52,9 @@ class ViewToolContext:
     def push(self, command: Command) -> None:
         self._window.push(command)
 
+    def take_back(self, command: Command) -> bool:
+        return self._window.take_back(command)
+
     def notify(self, message: str) -> None:
         self._window.notify(message)
 

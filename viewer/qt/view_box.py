@@ -48,11 +48,14 @@ class MammoViewBox(pg.ViewBox):
         button = _BUTTONS.get(ev.button(), "other")  # type: ignore[attr-defined]
         pos = self.mapSceneToView(ev.scenePos())  # type: ignore[attr-defined]
         owner.activated.emit(owner)
+        mods = _modifier_names(ev.modifiers())  # type: ignore[attr-defined]
         if ev.double():  # type: ignore[attr-defined]
             ev.accept()  # type: ignore[attr-defined]
+            # the tool takes back what the first click did; the view maximises as everywhere
+            owner.dispatch(PointerEvent(EventKind.DOUBLE_CLICK, pos.x(), pos.y(), button, mods))
             owner.double_clicked.emit(owner)
             return
-        event = PointerEvent(EventKind.CLICK, pos.x(), pos.y(), button, _modifier_names(ev.modifiers()))  # type: ignore[attr-defined]
+        event = PointerEvent(EventKind.CLICK, pos.x(), pos.y(), button, mods)
         if owner.dispatch(event):
             ev.accept()  # type: ignore[attr-defined]
 

@@ -53,6 +53,19 @@ class History:
         self.revision += 1
         return command
 
+    def take_back(self, command: Command) -> bool:
+        """Undo ``command`` if it is the newest step and forget it (nothing to redo).
+
+        For a gesture that turned out to be another one (a double click's first click);
+        False, and nothing changes, when ``command`` is not the newest step.
+        """
+        if not self._done or self._done[-1][0] is not command:
+            return False
+        self._done.pop()
+        command.undo(self.model)
+        self.revision += 1
+        return True
+
     def redo(self) -> Command | None:
         """Redo the step undone last; the command, or ``None`` when there is none."""
         if not self._undone:

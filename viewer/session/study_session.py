@@ -279,6 +279,10 @@ class StudySession:
     def redo(self) -> Command | None:
         return self.history.redo()
 
+    def take_back(self, command: Command) -> bool:
+        """See :meth:`History.take_back`."""
+        return self.history.take_back(command)
+
     # -- saving ------------------------------------------------------------------------------
     def save(self) -> WriteJob:
         """Write the marks to the annotation file (atomic, on the writer thread).

@@ -1,0 +1,95 @@
+"""Issue 11's workstation items driven in the real window: the ruler, the double click."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from tests.fixtures.qt_driving import open_window, pick, screen_point, view_name
+from viewer.core.phantom import Phantom
+from viewer.dicom.demo import ERMF
+from viewer.qt.image_view import ImageView
+
+
+def _drag(qtbot, view: ImageView, start: QPoint, end: QPoint) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    for t in (0.1, 0.3, 0.6, 1.0):
+        qtbot.mouseMove(view.viewport(), start + (end - start) * t)
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=end)
+
+
+def _double_click(qtbot, view: ImageView, pos: QPoint) -> None:  # type: ignore[no-untyped-def]
+    """What a mouse sends for a double click: press, release, double-click press, release
+    (QTest's mouseDClick sends the double-click event alone)."""
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    qtbot.mouseMove(view.viewport(), pos)
+    for kind, buttons in (
+        (QEvent.Type.MouseButtonPress, left),
+        (QEvent.Type.MouseButtonRelease, none),
+        (QEvent.Type.MouseButtonDblClick, left),
+        (QEvent.Type.MouseButtonRelease, none),
+    ):
+        local = QPointF(pos)
+        event = QMouseEvent(
+            kind, local, view.viewport().mapToGlobal(local), left, buttons, Qt.KeyboardModifier.NoModifier
+        )
+        QApplication.sendEvent(view.viewport(), event)
+    qtbot.wait(10)
+
+
+class TestRuler:
+    def test_ruler_names_its_spacing_source(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+        """R, drag: the ruler's length carries the source, "(ERMF 1.08)", like the marks."""
+        window = open_window(qtbot, demo_folder)
+        view = window.hanging.views["RCC"]
+        view.center_on(600, 600, zoom=1.0)
+        view.render()
+        qtbot.keyClick(window, Qt.Key.Key_R)
+        assert window.tool is not None and window.tool.name == "ruler"
+        _drag(qtbot, view, screen_point(view, 500, 600), screen_point(view, 700, 600))
+        text = view.sketch.ruler_text.toPlainText()
+        spacing = window.model.image((view.image.sop_instance_uid, 0)).spacing  # type: ignore[union-attr]
+        assert text.endswith(f"mm (ERMF {ERMF:.2f})"), text
+        assert spacing.col_mm is not None
+        assert abs(float(text.split()[0]) - 200 * spacing.col_mm) < 0.02 + 4 * spacing.col_mm
+
+
+class TestDoubleClick:
+    def test_double_click_in_the_calcification_tool_maximises_and_adds_nothing(
+        self,
+        qtbot,
+        demo_folder: Path,
+        demo_truth: list[Phantom],  # type: ignore[no-untyped-def]
+    ) -> None:
+        """C, double click on a speck: no mark (nothing to undo or redo), the view maximised;
+        a double click again restores the four, and a single click still marks."""
+        window = open_window(qtbot, demo_folder)
+        phantom = demo_truth[0]
+        view = window.hanging.views[view_name(phantom)]
+        truth = pick(phantom)
+        qtbot.keyClick(window, Qt.Key.Key_C)
+        assert window.tool is not None and window.tool.name == "calcification"
+        view.center_on(*truth.center, zoom=4.0)
+        view.render()
+        pos = screen_point(view, *truth.center)
+        _double_click(qtbot, view, pos)
+        assert window.hanging.maximised is view
+        assert list(window.model.iter_calcifications()) == []
+        assert window.session.history.undo_text is None and window.session.history.redo_text is None
+        assert not window.session.dirty
+        qtbot.wait(50)
+        view.center_on(*truth.center, zoom=4.0)
+        view.render()
+        pos = screen_point(view, *truth.center)
+        _double_click(qtbot, view, pos)
+        assert window.hanging.maximised is None
+        assert list(window.model.iter_calcifications()) == []
+        qtbot.wait(700)  # past the double-click time: the next click is a single one
+        view.center_on(*truth.center, zoom=4.0)
+        view.render()
+        pos = screen_point(view, *truth.center)
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+        assert len(list(window.model.iter_calcifications())) == 1
