@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
@@ -93,3 +94,44 @@ class TestDoubleClick:
         pos = screen_point(view, *truth.center)
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
         assert len(list(window.model.iter_calcifications())) == 1
+
+
+class TestWorklistTwoStudiesInOneFolder:
+    def test_each_study_of_a_folder_opens_from_the_worklist(
+        self,
+        qtbot,
+        tmp_path: Path,
+        shared_data: Path,  # type: ignore[no-untyped-def]
+    ) -> None:
+        """GE and Siemens files in one folder: two worklist rows, and Ctrl+Alt+Down opens each."""
+        root = tmp_path / "tree"
+        folder = root / "mixed"
+        folder.mkdir(parents=True)
+        for name in (
+            "fodicom_GH133_GE_SenographeEssential_MG.dcm",
+            "fodicom_OutOfBoundsOverlay_Siemens_MammomatInspiration_MG.dcm",
+        ):
+            shutil.copy(shared_data / name, folder / name)
+        window = open_window(qtbot, folder)
+        window.workflow.open_worklist(root)
+        panel = window.workflow.worklist
+        qtbot.waitUntil(lambda: len(panel.visible_studies()) == 2 and not panel.indexing, timeout=30000)
+        rows = panel.visible_studies()
+        assert {r.path for r in rows} == {folder}
+        assert len({r.study_instance_uid for r in rows}) == 2
+        opened = []
+        for row in rows:
+            window.activateWindow()
+            qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+            qtbot.keyClick(
+                window, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+            )
+            uid = row.study_instance_uid
+            qtbot.waitUntil(
+                lambda u=uid: window.study is not None and window.study.study_instance_uid == u, timeout=20000
+            )
+            assert panel.current_study() == row
+            shown = {v.image.study_instance_uid for v in window.hanging.loaded_views() if v.image}
+            assert shown == {row.study_instance_uid}
+            opened.append(window.study.study_instance_uid)  # type: ignore[union-attr]
+        assert opened == [r.study_instance_uid for r in rows]

@@ -172,7 +172,7 @@ class TestStudyContents:
         assert window.study is not None
         uids = {v.image.study_instance_uid for v in window.hanging.loaded_views() if v.image}
         assert len(uids) == 1
-        assert "2 studies found" in window.last_message
+        assert "2 studies in demo-study" in window.last_message
 
     def test_any_image_can_be_hung_in_the_active_cell(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
         """Study > Images in this study puts another image of the study in the active cell."""

@@ -147,7 +147,7 @@ class TestNavigation:
         """Next from nothing chooses the first study; previous goes back; the ends stop."""
         with qtbot.waitSignal(panel.study_chosen) as chosen:
             panel.next_study()
-        assert chosen.args == [folders[0]]
+        assert chosen.args[0] == folders[0]
         assert panel.next_study().path == folders[1]  # type: ignore[union-attr]
         assert panel.previous_study().path == folders[0]  # type: ignore[union-attr]
         assert panel.previous_study() is None and panel.current_study().path == folders[0]  # type: ignore[union-attr]
@@ -168,11 +168,11 @@ class TestNavigation:
                 Qt.Key.Key_Down,
                 Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier,
             )
-        assert chosen.args == [folders[0]]
+        assert chosen.args[0] == folders[0]
         qtbot.keyClick(panel.table, Qt.Key.Key_Down)  # plain arrow: select only
         with qtbot.waitSignal(panel.study_chosen) as chosen:
             qtbot.keyClick(panel.table, Qt.Key.Key_Return)
-        assert chosen.args == [folders[1]]
+        assert chosen.args[0] == folders[1]
         assert panel.actions_by_name["next_unfinished"].shortcut().toString() == "Ctrl+Alt+N"
 
     def test_status_and_next_unfinished(

@@ -45,15 +45,26 @@ class StudyOpening:
         if folder:
             self.open_paths([Path(folder)])
 
-    def open_paths(self, paths: Sequence[Path], index: int = 0, save_first: bool = False) -> bool:
+    def open_paths(
+        self, paths: Sequence[Path], index: int = 0, save_first: bool = False, study_uid: str | None = None
+    ) -> bool:
         """Open a study; per-file problems are listed, the rest of the study opens.
 
         When nothing in ``paths`` can be shown, the open study stays open and the reason
         is shown. ``save_first``: unsaved marks of the open study are saved without asking.
+        ``study_uid``: open that one of the studies found (a folder may hold several).
         """
         window = self.window
         studies = read_studies(paths)
-        reason = why_not_openable(studies, paths)
+        if study_uid is not None:
+            found = [i for i, s in enumerate(studies) if s.study_instance_uid == study_uid and s.images]
+            if not found:
+                window.notify(
+                    f"study {study_uid} is no longer in {', '.join(map(str, paths))}; refresh the worklist"
+                )
+                return False
+            index = found[0]
+        reason = why_not_openable(studies[index:], paths)
         if reason is not None:
             self.show_problems(studies[0])
             kept = f" {window.study.folder.name} stays open." if window.study is not None else ""
@@ -112,9 +123,9 @@ class StudyOpening:
             window.notify(f"{len(leftovers)} more image(s) in this study: Study > Images in this study")
         if len(studies) > 1:
             window.notify(
-                f"{len(studies)} studies found; showing {study.folder.name} "
-                f"({index + 1} of {len(studies)}). "
-                "Open the folder as a worklist (Ctrl+Shift+W) to go through them."
+                f"{len(studies)} studies in {study.folder.name}; showing {index + 1} of {len(studies)} "
+                f"(Study UID ...{study.study_instance_uid[-8:]}). "
+                "The worklist (Ctrl+Shift+W) lists each one to open."
             )
         window.prefs.add_recent_path(str(study.folder))
         window.view_controls.rebuild_presets()

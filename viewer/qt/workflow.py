@@ -129,12 +129,13 @@ class Workflow(QObject):
         self.worklist.open_root(root)
         self.worklist_dock.show()
 
-    def _open_from_worklist(self, path: Path) -> None:
-        if self.window.study is not None and self.window.study.folder == Path(path):
+    def _open_from_worklist(self, path: Path, study_uid: str) -> None:
+        study = self.window.study
+        if study is not None and study.folder == Path(path) and study.study_instance_uid == study_uid:
             return
         self.prefetcher.cancel()
         # keyboard flow: moving to another study saves this one instead of asking
-        self.window.opening.open_paths([Path(path)], save_first=True)
+        self.window.opening.open_paths([Path(path)], save_first=True, study_uid=study_uid)
         self.prefetch_next(Path(path))
 
     def prefetch_next(self, current: Path) -> None:
@@ -153,7 +154,9 @@ class Workflow(QObject):
     def _status(self, status: Status) -> None:
         if self.window.study is None:
             return
-        if self.worklist.visible_studies() and self.worklist.select_study(self.window.study.folder):
+        study = self.window.study
+        listed = self.worklist.visible_studies()
+        if listed and self.worklist.select_study(study.folder, study.study_instance_uid):
             self.worklist.set_status(status)
         else:
             self.window.notify("open the study from a worklist to set its status")

@@ -79,7 +79,8 @@ class _IndexWorker(QObject):
 class WorklistPanel(QWidget):
     """The worklist of a folder tree (see the module docstring)."""
 
-    study_chosen = Signal(Path)
+    study_chosen = Signal(Path, str)
+    """A study to open: its folder and Study Instance UID (a folder may hold several)."""
     indexing_finished = Signal(int)
     """Emitted with the number of studies when an indexing pass ends (also when cancelled)."""
     status_changed = Signal(Path, str)
@@ -314,16 +315,17 @@ class WorklistPanel(QWidget):
         self._select_row(row)
         study = self.current_study()
         if study is not None:
-            self.study_chosen.emit(study.path)
+            self.study_chosen.emit(study.path, study.study_instance_uid)
         return study
 
     def _activated(self, index: QModelIndex) -> None:
         self._choose(index.row())
 
-    def select_study(self, path: Path) -> bool:
-        """Select the study in ``path`` (when the main window opened it otherwise)."""
+    def select_study(self, path: Path, study_uid: str | None = None) -> bool:
+        """Select the study in ``path`` (when the main window opened it otherwise); with
+        ``study_uid``, that one of the folder's studies."""
         for row, study in enumerate(self.model.studies):
-            if study.path == Path(path):
+            if study.path == Path(path) and study_uid in (None, study.study_instance_uid):
                 self._select_source_row(row)
                 return True
         return False
