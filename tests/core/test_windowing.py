@@ -17,6 +17,7 @@ from viewer.core.windowing import (
     apply_linear_exact,
     apply_sigmoid,
     apply_voi,
+    named_window,
 )
 
 
@@ -235,3 +236,19 @@ class TestVoiPreset:
             VoiPreset("window", "w", 0.0, 10.0, "GAMMA")
         with pytest.raises(ValueError, match="table"):
             VoiPreset("lut", "t", None, None, "TABLE")
+
+
+class TestNamedWindow:
+    def test_a_window_equal_to_a_preset_takes_its_name(self) -> None:
+        """A dragged window landing on a preset's values is that preset, not "Custom"."""
+        normal = VoiPreset.window(2000, 4000, name="NORMAL", function="SIGMOID")
+        dragged = normal.with_window(2000.0, 4000.0 * (1 + 1e-12))
+        assert dragged.name == "Custom"
+        assert named_window(dragged, [normal]) is normal
+
+    def test_other_values_or_function_stay_custom(self) -> None:
+        """Another width, or the same numbers with another function, stay "Custom"."""
+        normal = VoiPreset.window(2000, 4000, name="NORMAL", function="SIGMOID")
+        assert named_window(normal.with_window(2000, 4100), [normal]).name == "Custom"
+        linear = VoiPreset.window(2000, 4000, name="Custom", function="LINEAR")
+        assert named_window(linear, [normal]) is linear

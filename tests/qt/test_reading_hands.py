@@ -135,3 +135,57 @@ class TestWorklistTwoStudiesInOneFolder:
             assert shown == {row.study_instance_uid}
             opened.append(window.study.study_instance_uid)  # type: ignore[union-attr]
         assert opened == [r.study_instance_uid for r in rows]
+
+
+def _right_drag(qtbot, view: ImageView, dx: int) -> None:  # type: ignore[no-untyped-def]
+    start = view.viewport().rect().center()
+    end = start + QPoint(dx, 0)
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.RightButton, pos=start)
+    for t in (0.2, 0.5, 1.0):
+        qtbot.mouseMove(view.viewport(), start + (end - start) * t)
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.RightButton, pos=end)
+
+
+class TestLinkedPresets:
+    def test_linked_w_a_and_presets_show_each_views_own_named_window(
+        self,
+        qtbot,
+        demo_folder: Path,  # type: ignore[no-untyped-def]
+    ) -> None:
+        """Linked W/L: W, A and Ctrl+2 give every view its own file's window, named, and say
+        so; a drag back to the start names the preset again; no view says "Custom" then."""
+        window = open_window(qtbot, demo_folder)
+        controls = window.view_controls
+        controls.link_wl_action.setChecked(True)
+        views = window.hanging.loaded_views()
+        assert len(views) == 4
+        rcc = window.hanging.views["RCC"]
+        window.hanging.active = rcc
+
+        def names() -> set[str]:
+            return {v.voi.name for v in views if v.voi is not None}
+
+        def overlay_says_custom() -> bool:
+            return any("Custom" in v.overlays.bottom.text() for v in views)
+
+        _right_drag(qtbot, rcc, 120)
+        assert names() == {"Custom"}
+        qtbot.keyClick(window, Qt.Key.Key_W)
+        for view in views:
+            assert view.image is not None and view.voi is view.image.default_voi(view.frame)
+        assert names() == {"NORMAL"} and not overlay_says_custom()
+        assert "file's window on 4 linked views" in window.last_message
+        qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+        for view in views:
+            assert view.image is not None and view.voi is view.image.voi_presets[1]
+        assert names() == {"HARDER"}
+        qtbot.keyClick(window, Qt.Key.Key_A)
+        for view in views:
+            assert view.image is not None and view.voi is view.image.auto_voi(view.frame)
+        assert "automatic window on 4 linked views" in window.last_message
+        qtbot.keyClick(window, Qt.Key.Key_W)
+        _right_drag(qtbot, rcc, 120)
+        assert names() == {"Custom"}
+        _right_drag(qtbot, rcc, -120)  # back where it started: every view on its own preset
+        assert names() == {"NORMAL"}, [(v.voi.name, v.voi.center, v.voi.width) for v in views if v.voi]
+        assert not overlay_says_custom()

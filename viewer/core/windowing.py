@@ -18,6 +18,8 @@ The window functions (:func:`apply_linear`, :func:`apply_linear_exact`,
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -175,7 +177,29 @@ class VoiPreset:
         function = "LINEAR" if self.kind == "lut" else self.function
         if function == "LINEAR" and width < 1.0:
             function = "LINEAR_EXACT"
-        return VoiPreset.window(center, width, name="Custom", function=function)
+        return VoiPreset.window(center, width, name=CUSTOM_VOI_NAME, function=function)
+
+
+CUSTOM_VOI_NAME = "Custom"
+"""The name of a window the reader dragged (or a linked view followed) to."""
+
+
+def named_window(voi: VoiPreset, presets: Sequence[VoiPreset]) -> VoiPreset:
+    """``voi``, or the named preset among ``presets`` it equals (same function, centre and
+    width): a window that lands on a preset shows that preset's name, never "Custom"."""
+    if voi.kind != "window" or voi.name != CUSTOM_VOI_NAME or voi.center is None or voi.width is None:
+        return voi
+    for preset in presets:
+        if (
+            preset.kind == "window"
+            and preset.function == voi.function
+            and preset.center is not None
+            and preset.width is not None
+            and math.isclose(preset.center, voi.center, rel_tol=1e-9, abs_tol=1e-6)
+            and math.isclose(preset.width, voi.width, rel_tol=1e-9, abs_tol=1e-6)
+        ):
+            return preset
+    return voi
 
 
 def table_window(table: NDArray[Any], first_mapped: int, table_bits: int) -> tuple[float, float]:

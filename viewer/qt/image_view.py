@@ -24,7 +24,7 @@ from viewer.core.annotations import ImageKey
 from viewer.core.display_lut import apply_display_lut, display_lut
 from viewer.core.pyramid import Pyramid
 from viewer.core.tools import PointerEvent
-from viewer.core.windowing import VoiPreset
+from viewer.core.windowing import CUSTOM_VOI_NAME, VoiPreset, named_window
 from viewer.dicom.image import MammoImage
 from viewer.qt.preview_mirror import guess_mirror
 from viewer.qt.view_box import MammoViewBox
@@ -283,7 +283,10 @@ class ImageView(pg.GraphicsView):
         self._update_overlays()
 
     def set_voi(self, voi: VoiPreset, *, emit: bool = True) -> None:
-        """Apply a VOI (preset or dragged window)."""
+        """Apply a VOI (preset or dragged window); one equal to a named preset takes its name."""
+        if self.image is not None and voi.name == CUSTOM_VOI_NAME:
+            presets = [*self.image.frame_header(self.frame).voi_presets, self.image.auto_voi(self.frame)]
+            voi = named_window(voi, presets)
         self.voi = voi
         self._rebuild_lut()
         self._update_overlays()

@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.hanging)
         for view in self.hanging.views.values():
             view.tool_handler = self._dispatch
-        self.view_controls = ViewControls(self, self.hanging, self.prefs, self._spacing_of)
+        self.view_controls = ViewControls(self, self.hanging, self.prefs, self._spacing_of, self.notify)
         # Decoding runs in worker processes: the window paints a preview at once and stays
         # responsive while full-resolution pixels arrive (issue 3 speed targets).
         self.background_decoding = True

@@ -38,8 +38,10 @@ class ViewControls(QObject):
         hanging: HangingView,
         prefs: Preferences,
         spacing_of: Callable[[ImageView], Spacing],
+        notify: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(window)
+        self._notify = notify or (lambda _message: None)
         self.window = window
         self.hanging = hanging
         self.prefs = prefs
@@ -129,7 +131,7 @@ class ViewControls(QObject):
                 else ""
             )
             action = self._action(
-                f"{preset.name}{desc}", partial(self.apply_preset, preset), f"Ctrl+{i + 1}" if i < 9 else None
+                f"{preset.name}{desc}", partial(self.apply_preset, i), f"Ctrl+{i + 1}" if i < 9 else None
             )
             self.window_menu.addAction(action)
             self._preset_actions.append(action)
@@ -164,20 +166,61 @@ class ViewControls(QObject):
         views = self.views() if self.link_wl_action.isChecked() else [self.hanging.active]
         return [v for v in views if v.pixels_ready]
 
+    def _each_window(self, what: str, apply: Callable[[ImageView], VoiPreset | None]) -> None:
+        """Apply a window to each target view on its own (no view follows another's change)
+        and say what each view now shows."""
+        targets = self._window_targets()
+        if not targets:
+            return
+        shown: list[str] = []
+        self._linking = True
+        try:
+            for view in targets:
+                voi = apply(view)
+                if voi is not None and view.image is not None:
+                    shown.append(f"{view.image.view_label} {voi.name}")
+        finally:
+            self._linking = False
+        if len(targets) > 1:
+            self._notify(f"{what} on {len(targets)} linked views, each its own file's: " + "; ".join(shown))
+        elif shown:
+            self._notify(f"{what}: {shown[0]}")
+
     def reset_window(self) -> None:
-        for view in self._window_targets():
+        def reset(view: ImageView) -> VoiPreset | None:
             view.reset_window()
+            return view.voi
+
+        self._each_window("file's window", reset)
 
     def auto_window(self) -> None:
-        for view in self._window_targets():
+        def auto(view: ImageView) -> VoiPreset | None:
             view.auto_window()
+            return view.voi
+
+        self._each_window("automatic window", auto)
 
     def toggle_invert(self) -> None:
-        for view in self._window_targets():
-            view.set_invert(not view.invert)
+        self._linking = True
+        try:
+            for view in self._window_targets():
+                view.set_invert(not view.invert)
+        finally:
+            self._linking = False
 
-    def apply_preset(self, preset: VoiPreset) -> None:
-        self.hanging.active.set_voi(preset, emit=False)
+    def apply_preset(self, index: int) -> None:
+        """Window preset ``index`` (Ctrl+1...) of each linked view's own file (of the active
+        view only when unlinked); a view whose file has fewer presets keeps its window."""
+
+        def preset(view: ImageView) -> VoiPreset | None:
+            if view.image is None:
+                return None
+            presets = view.image.frame_header(view.frame).voi_presets
+            if index < len(presets):
+                view.set_voi(presets[index])
+            return view.voi
+
+        self._each_window(f"preset {index + 1}", preset)
 
     def _window_changed(self, source: ImageView) -> None:
         """Linked window/level: the other views take the same change relative to their default."""
@@ -200,6 +243,9 @@ class ViewControls(QObject):
                     continue
                 own = view.image.default_voi(view.frame)
                 if own.center is None or own.width is None:
+                    continue
+                if shift == 0 and factor == 1:  # the source is at its default: so is each view
+                    view.set_voi(own, emit=False)
                     continue
                 view.set_voi(own.with_window(own.center + shift, max(1.0, own.width * factor)), emit=False)
         finally:
