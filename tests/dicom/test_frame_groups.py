@@ -110,3 +110,69 @@ class TestFrameMacro:
         assert frame_macro(ds, 0, "PixelMeasuresSequence") is not None
         assert frame_macro(ds, 5, "FrameAnatomySequence") is None
         assert frame_macro(Dataset(), 0, "PixelMeasuresSequence") is None
+
+
+class TestBrightSide:
+    """A negative Rescale Slope (of the image, or of one frame only) flips the stored values, not
+    which side is dense: a speck bright on screen is still found by a click on it.
+
+    A naive rule that flips ``bright_is_high`` with the slope's sign looks for a dark speck on
+    modality values that are already the right way up, and finds nothing.
+    """
+
+    @staticmethod
+    def _phantom() -> tuple[np.ndarray, tuple[float, float]]:
+        from viewer.core.phantom import CalcSpec, make_mammogram
+
+        phantom = make_mammogram(
+            300, 260, (0.07, 0.07), seed=5, calcifications=[CalcSpec((130.0, 150.0), 0.6)]
+        )
+        return phantom.pixels.astype(np.uint16), phantom.truth[0].center
+
+    @staticmethod
+    def _click(image: MammoImage, frame: int, at: tuple[float, float]) -> np.ndarray:
+        from viewer.core.measure import find_calcification
+
+        header = image.frame_header(frame)
+        result = find_calcification(
+            image.pixels(frame),
+            *at,
+            header.spacing,
+            bright_is_high=image.bright_is_high,
+            modality=header.modality_lut,
+        )
+        assert result.found and result.outline is not None, result.reason
+        return np.asarray(result.outline)
+
+    def test_a_negative_slope_finds_the_same_outline(self, make_ds: Callable[..., Dataset]) -> None:
+        """Stored 4095 - P with slope -1, intercept 4095 has the modality values P: one outline."""
+        pixels, at = self._phantom()
+        plain = MammoImage.from_dataset(make_ds(pixels, PixelSpacing=[0.07, 0.07]))
+        flipped = MammoImage.from_dataset(
+            make_ds(4095 - pixels, PixelSpacing=[0.07, 0.07], RescaleSlope=-1, RescaleIntercept=4095)
+        )
+        assert np.array_equal(flipped.modality_pixels(0), plain.modality_pixels(0))
+        assert flipped.bright_is_high and plain.bright_is_high
+        assert np.allclose(self._click(flipped, 0, at), self._click(plain, 0, at), atol=1e-3)
+
+    def test_frames_with_slopes_of_both_signs(self, make_ds: Callable[..., Dataset]) -> None:
+        """Frame 0 flips its stored values by its own Pixel Value Transformation, frame 1 does not:
+        a click finds the same speck on both (a rule read off frame 0's slope misses on both)."""
+        pixels, at = self._phantom()
+        ds = make_ds(np.stack([4095 - pixels, pixels]), PixelSpacing=[0.07, 0.07])
+        ds.PerFrameFunctionalGroupsSequence = [
+            _frame_group(rescale=(-1.0, 4095.0)),
+            _frame_group(rescale=(1.0, 0.0)),
+        ]
+        image = MammoImage.from_dataset(ds)
+        assert np.array_equal(image.modality_pixels(1), image.modality_pixels(0))
+        assert np.allclose(self._click(image, 1, at), self._click(image, 0, at), atol=1e-3)
+
+    def test_monochrome1_is_still_dark_is_dense(self, make_ds: Callable[..., Dataset]) -> None:
+        """MONOCHROME1 (high values display dark): dense specks have low modality values."""
+        pixels, at = self._phantom()
+        image = MammoImage.from_dataset(
+            make_ds(4095 - pixels, photometric="MONOCHROME1", PixelSpacing=[0.07, 0.07])
+        )
+        assert not image.bright_is_high
+        self._click(image, 0, at)

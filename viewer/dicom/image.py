@@ -173,8 +173,13 @@ class MammoImage:
         # In the DX/MG IODs, INVERSE is how MONOCHROME1 is declared (PS3.3 C.8.11.1.1.1):
         # the two say the same thing once, they do not cancel out.
         self.invert_default: bool = self.photometric == "MONOCHROME1" or shape == "INVERSE"
-        decreasing = self.modality_lut.table is None and self.modality_lut.slope < 0
-        self.bright_is_high: bool = (not self.invert_default) != decreasing
+        # Measuring and detection work on modality values (the Modality LUT already applied,
+        # of every frame its own), and the display maps them to grey increasingly for
+        # MONOCHROME2 (PS3.3 C.7.6.3.1.2: the minimum shows black after the VOI transform):
+        # so a dense speck has high modality values exactly when the display does not invert.
+        # A negative Rescale Slope, of the image or of one frame, changes the stored values
+        # only, not this.
+        self.bright_is_high: bool = not self.invert_default
         # Air displays black: in modality values it is high exactly when display inverts.
         self.background_high: bool = self.invert_default
         if self.signed:
