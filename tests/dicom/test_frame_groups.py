@@ -176,3 +176,46 @@ class TestBrightSide:
         )
         assert not image.bright_is_high
         self._click(image, 0, at)
+
+
+class TestGeometryInMacros:
+    """Imager Pixel Spacing and the source distances filed in an enhanced image's functional
+    groups (the X-Ray geometry macro) are used frame by frame, like the Pixel Measures."""
+
+    def test_sid_sod_and_imager_spacing_per_frame(self, make_ds: Callable[..., Dataset]) -> None:
+        """Shared IPS 0.1; frame 0 SID/SOD 660/600 (x1.10), frame 1 its own 700/500 (x1.40)."""
+        pixels = np.zeros((2, 16, 20), np.uint16)
+        ds = make_ds(pixels)
+        ds.SharedFunctionalGroupsSequence = [
+            _item(XRayGeometrySequence=[_item(ImagerPixelSpacing=[0.1, 0.1])]),
+        ]
+        ds.PerFrameFunctionalGroupsSequence = [
+            _item(XRayGeometrySequence=[_item(DistanceSourceToDetector=660, DistanceSourceToPatient=600)]),
+            _item(XRayGeometrySequence=[_item(DistanceSourceToDetector=700, DistanceSourceToPatient=500)]),
+        ]
+        image = MammoImage.from_dataset(ds)
+        first, second = image.frame_header(0).spacing, image.frame_header(1).spacing
+        assert first.source is SpacingSource.IMAGER_PIXEL_SPACING_SID_SOD
+        assert first.row_mm == pytest.approx(0.1 / 1.1) and first.col_mm == pytest.approx(0.1 / 1.1)
+        assert second.source is SpacingSource.IMAGER_PIXEL_SPACING_SID_SOD
+        assert second.row_mm == pytest.approx(0.1 / 1.4)
+        assert "SID/SOD 1.40" in second.label
+
+    def test_the_frame_wins_over_the_top_level(self, make_ds: Callable[..., Dataset]) -> None:
+        """A top-level Imager Pixel Spacing of 0.2 gives way to the frame's own 0.1."""
+        ds = make_ds(np.zeros((1, 16, 20), np.uint16), ImagerPixelSpacing=[0.2, 0.2])
+        ds.PerFrameFunctionalGroupsSequence = [
+            _item(XRayGeometrySequence=[_item(ImagerPixelSpacing=[0.1, 0.1])])
+        ]
+        spacing = MammoImage.from_dataset(ds).frame_header(0).spacing
+        assert spacing.source is SpacingSource.IMAGER_PIXEL_SPACING and spacing.row_mm == pytest.approx(0.1)
+
+    def test_a_bad_value_in_a_macro_is_named(self, make_ds: Callable[..., Dataset]) -> None:
+        """A zero distance in a macro is skipped with a note naming it, as at the top level."""
+        ds = make_ds(np.zeros((1, 16, 20), np.uint16), ImagerPixelSpacing=[0.1, 0.1])
+        ds.PerFrameFunctionalGroupsSequence = [
+            _item(XRayGeometrySequence=[_item(DistanceSourceToDetector=0, DistanceSourceToPatient=600)])
+        ]
+        spacing = MammoImage.from_dataset(ds).frame_header(0).spacing
+        assert spacing.source is SpacingSource.IMAGER_PIXEL_SPACING
+        assert "Distance Source to Detector (0018,1110) '0.0' ignored" in (spacing.note or "")
