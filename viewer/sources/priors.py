@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pydicom
-from pydicom.errors import InvalidDicomError
 
 from viewer.dicom.exams import patient_key
 from viewer.dicom.file_kinds import NOT_DICOM_SUFFIXES
@@ -83,7 +82,7 @@ def find_priors(
                 break
             try:
                 ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=_TAGS)
-            except (OSError, InvalidDicomError, ValueError, TypeError, AttributeError):
+            except Exception:  # any file beside the study (damaged, truncated, not DICOM) is skipped
                 continue
             uid = str(ds.get("StudyInstanceUID", "") or "")
             date = str(ds.get("StudyDate", "") or "")
