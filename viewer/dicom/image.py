@@ -30,12 +30,14 @@ from viewer.dicom.decode import (
     decoder_problem,
     transfer_syntax_name,
 )
-from viewer.dicom.read_guard import DicomImageError as DicomImageError
 from viewer.dicom.read_guard import (
+    TRUNCATED,
     check_regular_file,
     pixel_budget_problem,
+    pixels_truncated,
     read_dataset,
 )
+from viewer.dicom.read_guard import DicomImageError as DicomImageError
 from viewer.dicom.spacing import resolve_spacing
 from viewer.dicom.view_inference import SOURCE_CAPTIONS, infer_view
 from viewer.dicom.views import (
@@ -149,6 +151,8 @@ class MammoImage:
         self.bits_stored: int = int(ds.get("BitsStored", 0) or ds.get("BitsAllocated", 16) or 16)
         self.signed: bool = int(ds.get("PixelRepresentation", 0) or 0) == 1
         self.photometric: str = str(ds.get("PhotometricInterpretation", "") or "").strip()
+        self.truncated: bool = pixels_truncated(ds)
+        """The file ends inside its pixel data: the header shows, the pixels never decode."""
         intent = str(ds.get("PresentationIntentType", "") or "").strip().upper()
         self.presentation_intent: str | None = intent or None
         self.for_processing: bool = (
@@ -238,9 +242,9 @@ class MammoImage:
         if self.not_an_image:
             kind = UID(self.sop_class_uid).name if self.sop_class_uid else "no SOP Class"
             return f"not an image ({kind}): skipped"
-        if not any(tag in ds for tag in _PIXEL_TAGS):
+        if not any(tag in ds for tag in _PIXEL_TAGS) and not self.truncated:
             return "this file has no image data (no Pixel Data element)"
-        if "PixelData" not in ds:
+        if "PixelData" not in ds and not self.truncated:
             return "floating point pixel data is not supported"
         if self.photometric not in ("MONOCHROME1", "MONOCHROME2"):
             return (
@@ -335,6 +339,9 @@ class MammoImage:
         if cached is not None:
             self._frames.move_to_end(frame)
             return cached
+        if self.truncated:
+            syntax = f"{self.transfer_syntax_name} ({self.transfer_syntax})"
+            raise DicomImageError(self.path, f"cannot decode the image data ({syntax}): {TRUNCATED}")
         source: Any = self._ds if self._in_memory else self.path
         try:
             arr = decode_frame(source, frame)

@@ -149,7 +149,7 @@ class ImageView(pg.GraphicsView):
         self.item.clear()
         reason = message.removeprefix(f"{image.path.name}: ")
         label = image.view_label if image.laterality and image.view else self.cell_label
-        self.overlays.show_failed(label, f"{reason} ({image.path.name})")
+        self.overlays.show_failed(label, reason, image.path.name)
         self._place_overlays()
 
     # -- progressive loading (viewer.qt.loader) -----------------------------------
