@@ -72,7 +72,7 @@ BASELINE_NOTE = {
     "load_10k_ms": "store load + full panel build",
     "first_save_ui_ms": "whole serialisation on the UI thread",
     "panel_edit_10k_ms": "full panel rebuild",
-    "frame_page_ms": "decode on the UI thread: the same code today",
+    "frame_page_ms": "ImageView.set_frame decoding on the UI thread",
 }
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:

@@ -119,6 +119,23 @@ class TestCommands:
         assert model.image(KEY).calcifications[calc.id] == calc
         assert ChangeKind.CALCIFICATION_ADDED in seen and ChangeKind.CALCIFICATION_REMOVED in seen
 
+    def test_a_clusters_member_cannot_be_removed_behind_its_back(self) -> None:
+        """Removing a member straight from the model is refused, so the saved file always loads;
+        RemoveCalcifications (the delete users make) takes it out of the cluster first."""
+        from viewer.store.serialize import from_dict, to_dict
+
+        model, stack, _ = self.make()
+        a, b = (Calcification.create((10 * i, 10), disc(10 * i, 10, 2), ERMF) for i in (1, 3))
+        stack.push(AddCalcification(KEY, a))
+        stack.push(AddCalcification(KEY, b))
+        stack.push(PutCluster(KEY, Cluster("k", (a.id, b.id), ClusterState.CONFIRMED)))
+        with pytest.raises(ValueError, match="member of cluster k"):
+            model.remove_calcification(KEY, a.id)
+        assert a.id in model.image(KEY).calcifications  # untouched
+        stack.push(RemoveCalcifications(KEY, [a.id]))
+        assert model.image(KEY).clusters["k"].member_ids == (b.id,)
+        assert from_dict(to_dict(model)).count() == model.count()
+
     def test_clean_is_lost_after_undo_and_a_new_edit(self) -> None:
         """Save at two edits, undo one, make another: the saved state is gone, not clean."""
         _, stack, _ = self.make()

@@ -110,3 +110,112 @@ class TestFrameMacro:
         assert frame_macro(ds, 0, "PixelMeasuresSequence") is not None
         assert frame_macro(ds, 5, "FrameAnatomySequence") is None
         assert frame_macro(Dataset(), 0, "PixelMeasuresSequence") is None
+
+
+class TestBrightSide:
+    """A negative Rescale Slope (of the image, or of one frame only) flips the stored values, not
+    which side is dense: a speck bright on screen is still found by a click on it.
+
+    A naive rule that flips ``bright_is_high`` with the slope's sign looks for a dark speck on
+    modality values that are already the right way up, and finds nothing.
+    """
+
+    @staticmethod
+    def _phantom() -> tuple[np.ndarray, tuple[float, float]]:
+        from viewer.core.phantom import CalcSpec, make_mammogram
+
+        phantom = make_mammogram(
+            300, 260, (0.07, 0.07), seed=5, calcifications=[CalcSpec((130.0, 150.0), 0.6)]
+        )
+        return phantom.pixels.astype(np.uint16), phantom.truth[0].center
+
+    @staticmethod
+    def _click(image: MammoImage, frame: int, at: tuple[float, float]) -> np.ndarray:
+        from viewer.core.measure import find_calcification
+
+        header = image.frame_header(frame)
+        result = find_calcification(
+            image.pixels(frame),
+            *at,
+            header.spacing,
+            bright_is_high=image.bright_is_high,
+            modality=header.modality_lut,
+        )
+        assert result.found and result.outline is not None, result.reason
+        return np.asarray(result.outline)
+
+    def test_a_negative_slope_finds_the_same_outline(self, make_ds: Callable[..., Dataset]) -> None:
+        """Stored 4095 - P with slope -1, intercept 4095 has the modality values P: one outline."""
+        pixels, at = self._phantom()
+        plain = MammoImage.from_dataset(make_ds(pixels, PixelSpacing=[0.07, 0.07]))
+        flipped = MammoImage.from_dataset(
+            make_ds(4095 - pixels, PixelSpacing=[0.07, 0.07], RescaleSlope=-1, RescaleIntercept=4095)
+        )
+        assert np.array_equal(flipped.modality_pixels(0), plain.modality_pixels(0))
+        assert flipped.bright_is_high and plain.bright_is_high
+        assert np.allclose(self._click(flipped, 0, at), self._click(plain, 0, at), atol=1e-3)
+
+    def test_frames_with_slopes_of_both_signs(self, make_ds: Callable[..., Dataset]) -> None:
+        """Frame 0 flips its stored values by its own Pixel Value Transformation, frame 1 does not:
+        a click finds the same speck on both (a rule read off frame 0's slope misses on both)."""
+        pixels, at = self._phantom()
+        ds = make_ds(np.stack([4095 - pixels, pixels]), PixelSpacing=[0.07, 0.07])
+        ds.PerFrameFunctionalGroupsSequence = [
+            _frame_group(rescale=(-1.0, 4095.0)),
+            _frame_group(rescale=(1.0, 0.0)),
+        ]
+        image = MammoImage.from_dataset(ds)
+        assert np.array_equal(image.modality_pixels(1), image.modality_pixels(0))
+        assert np.allclose(self._click(image, 1, at), self._click(image, 0, at), atol=1e-3)
+
+    def test_monochrome1_is_still_dark_is_dense(self, make_ds: Callable[..., Dataset]) -> None:
+        """MONOCHROME1 (high values display dark): dense specks have low modality values."""
+        pixels, at = self._phantom()
+        image = MammoImage.from_dataset(
+            make_ds(4095 - pixels, photometric="MONOCHROME1", PixelSpacing=[0.07, 0.07])
+        )
+        assert not image.bright_is_high
+        self._click(image, 0, at)
+
+
+class TestGeometryInMacros:
+    """Imager Pixel Spacing and the source distances filed in an enhanced image's functional
+    groups (the X-Ray geometry macro) are used frame by frame, like the Pixel Measures."""
+
+    def test_sid_sod_and_imager_spacing_per_frame(self, make_ds: Callable[..., Dataset]) -> None:
+        """Shared IPS 0.1; frame 0 SID/SOD 660/600 (x1.10), frame 1 its own 700/500 (x1.40)."""
+        pixels = np.zeros((2, 16, 20), np.uint16)
+        ds = make_ds(pixels)
+        ds.SharedFunctionalGroupsSequence = [
+            _item(XRayGeometrySequence=[_item(ImagerPixelSpacing=[0.1, 0.1])]),
+        ]
+        ds.PerFrameFunctionalGroupsSequence = [
+            _item(XRayGeometrySequence=[_item(DistanceSourceToDetector=660, DistanceSourceToPatient=600)]),
+            _item(XRayGeometrySequence=[_item(DistanceSourceToDetector=700, DistanceSourceToPatient=500)]),
+        ]
+        image = MammoImage.from_dataset(ds)
+        first, second = image.frame_header(0).spacing, image.frame_header(1).spacing
+        assert first.source is SpacingSource.IMAGER_PIXEL_SPACING_SID_SOD
+        assert first.row_mm == pytest.approx(0.1 / 1.1) and first.col_mm == pytest.approx(0.1 / 1.1)
+        assert second.source is SpacingSource.IMAGER_PIXEL_SPACING_SID_SOD
+        assert second.row_mm == pytest.approx(0.1 / 1.4)
+        assert "SID/SOD 1.40" in second.label
+
+    def test_the_frame_wins_over_the_top_level(self, make_ds: Callable[..., Dataset]) -> None:
+        """A top-level Imager Pixel Spacing of 0.2 gives way to the frame's own 0.1."""
+        ds = make_ds(np.zeros((1, 16, 20), np.uint16), ImagerPixelSpacing=[0.2, 0.2])
+        ds.PerFrameFunctionalGroupsSequence = [
+            _item(XRayGeometrySequence=[_item(ImagerPixelSpacing=[0.1, 0.1])])
+        ]
+        spacing = MammoImage.from_dataset(ds).frame_header(0).spacing
+        assert spacing.source is SpacingSource.IMAGER_PIXEL_SPACING and spacing.row_mm == pytest.approx(0.1)
+
+    def test_a_bad_value_in_a_macro_is_named(self, make_ds: Callable[..., Dataset]) -> None:
+        """A zero distance in a macro is skipped with a note naming it, as at the top level."""
+        ds = make_ds(np.zeros((1, 16, 20), np.uint16), ImagerPixelSpacing=[0.1, 0.1])
+        ds.PerFrameFunctionalGroupsSequence = [
+            _item(XRayGeometrySequence=[_item(DistanceSourceToDetector=0, DistanceSourceToPatient=600)])
+        ]
+        spacing = MammoImage.from_dataset(ds).frame_header(0).spacing
+        assert spacing.source is SpacingSource.IMAGER_PIXEL_SPACING
+        assert "Distance Source to Detector (0018,1110) '0.0' ignored" in (spacing.note or "")

@@ -111,3 +111,34 @@ class TestDamagedHeaders:
         (problem,) = study.problems
         assert not problem.skipped and problem.message.startswith("bad.dcm: ")
         assert "Traceback" not in problem.message
+
+
+class TestTruncatedPixelData:
+    """A JPEG 2000 file cut short inside its encapsulated pixel data: pydicom warns and hands back
+    an *empty* dataset, which a naive reader takes for "not an image" and skips unnoticed."""
+
+    @pytest.fixture
+    def cut(self, shared_data: Path, tmp_path: Path) -> Path:
+        data = (shared_data / "wg04_MG1_J2KI.dcm").read_bytes()
+        path = tmp_path / "cut.dcm"
+        path.write_bytes(data[: int(len(data) * 0.9)])
+        return path
+
+    def test_the_header_stays_and_the_pixels_say_why(self, cut: Path) -> None:
+        """The view and size are read; decoding names the truncation, in-process and in a worker."""
+        from viewer.dicom.decode import DecodeError, decode_frame
+        from viewer.dicom.read_guard import TRUNCATED
+
+        image = MammoImage.open(cut)
+        assert image.truncated and image.problem() is None
+        assert image.view_label == "LMLO" and (image.rows, image.columns) == (4664, 3064)
+        with pytest.raises(DicomImageError, match="ends inside its pixel data"):
+            image.pixels(0)
+        with pytest.raises(DecodeError) as caught:
+            decode_frame(cut, 0)
+        assert str(caught.value) == TRUNCATED
+
+    def test_a_whole_file_is_not_called_truncated(self, shared_data: Path) -> None:
+        """The same file uncut decodes and carries no flag."""
+        image = MammoImage.open(shared_data / "wg04_MG1_J2KI.dcm")
+        assert not image.truncated

@@ -163,3 +163,42 @@ class TestInfoViews:
         names = ("notzaki_MG_Explicit_Little.dcm", "wg04_RG2_JPLY.dcm")
         _, records = _info(capsys, *(str(shared_data / n) for n in names))
         assert [(r["view_label"], r["view_source"]) for r in records] == [("RCC", "dicom"), (None, None)]
+
+
+class TestDecodeCheck:
+    """``info`` decodes the first frame (in a child process): a sound header over bad pixels is an error."""
+
+    @pytest.fixture
+    def broken(self, shared_data: Path, tmp_path: Path) -> tuple[Path, Path]:
+        import pydicom
+
+        data = (shared_data / "wg04_MG1_J2KI.dcm").read_bytes()
+        cut = tmp_path / "cut.dcm"
+        cut.write_bytes(data[: int(len(data) * 0.9)])
+        ds = pydicom.dcmread(shared_data / "wg04_MG1_J2KI.dcm")
+        del ds.PixelRepresentation
+        no_pr = tmp_path / "no-pixel-representation.dcm"
+        ds.save_as(no_pr)
+        return cut, no_pr
+
+    def test_undecodable_files_exit_one(
+        self, broken: tuple[Path, Path], shared_data: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Truncated J2K and a missing Pixel Representation: error named, exit 1; the good file: null."""
+        cut, no_pr = broken
+        good = shared_data / "wg04_RG3_JPLL.dcm"
+        code, records = _info(capsys, str(cut), str(no_pr), str(good))
+        assert code == 1
+        by_name = {Path(r["path"]).name: r for r in records}
+        assert "ends inside its pixel data" in by_name["cut.dcm"]["error"]
+        assert not by_name["cut.dcm"]["skipped"] and by_name["cut.dcm"]["view_label"] == "LMLO"
+        assert "Pixel Representation" in by_name["no-pixel-representation.dcm"]["error"]
+        assert by_name[good.name]["error"] is None
+
+    def test_headers_only_does_not_decode(
+        self, broken: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--headers-only reports what the headers say: these headers are sound."""
+        _, no_pr = broken
+        code, records = _info(capsys, "--headers-only", str(no_pr))
+        assert code == 0 and records[0]["error"] is None

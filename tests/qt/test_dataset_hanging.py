@@ -77,6 +77,21 @@ class TestUndecodableCell:
         texts = [v.overlays.top.text() for v in window.hanging.views.values() if v.isVisible()]
         assert any("LMLO: could not be decoded" in t and "cut.dcm" in t for t in texts), texts
 
+    def test_a_file_cut_short_hangs_in_its_cell_and_says_why(  # type: ignore[no-untyped-def]
+        self, qtbot, shared_data: Path, tmp_path: Path
+    ) -> None:
+        """A file whose bytes end inside the pixel data (an interrupted copy) is not skipped as
+        "not an image": its LMLO cell says it was cut short."""
+        data = (shared_data / "wg04_MG1_J2KI.dcm").read_bytes()
+        (tmp_path / "cut-copy.dcm").write_bytes(data[: int(len(data) * 0.9)])
+        window = open_window(qtbot, tmp_path)
+        view = window.hanging.views["LMLO"]
+        assert "LMLO: could not be decoded" in view.overlays.top.text()
+        assert "cut-copy.dcm" in view.overlays.top.text()
+        assert "cut short" in view.overlays.notes.text() and view.overlays.notes.isVisible()
+        # the reason wraps inside the cell instead of running off its edge
+        assert view.overlays.notes.geometry().right() <= view.width()
+
 
 class TestReaderSetsView:
     def test_set_undo_save_reopen(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]

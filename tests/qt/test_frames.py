@@ -36,7 +36,7 @@ def test_page_down_shows_next_frame_and_marks_stay_on_their_frame(qtbot, tomo_fo
     assert view.image is not None and view.image.frames == FRAMES
     window.hanging.active = view
     qtbot.keyClick(window, Qt.Key.Key_PageDown)
-    assert view.frame == 1
+    qtbot.waitUntil(lambda: view.frame == 1, timeout=30000)  # decoded in the background
     assert "frame 2/3" in view.overlay_bottom.text()
     truth = demo_phantom(1).truth[-1]
     window.set_tool("calcification")
@@ -45,7 +45,80 @@ def test_page_down_shows_next_frame_and_marks_stay_on_their_frame(qtbot, tomo_fo
     assert key[1] == 1
     assert abs(calc.center[1] - (truth.center[1] + 40)) < 2
     qtbot.keyClick(window, Qt.Key.Key_PageUp)
-    assert view.frame == 0
+    qtbot.waitUntil(lambda: view.frame == 0, timeout=30000)
     assert window.layer_for(key) is None
     assert window.layer_for((key[0], 0)) is not None
     assert window.layer_for((key[0], 0)).drawn_ids == set()  # type: ignore[union-attr]
+
+
+def _tomo(tmp_path: Path, frames: int) -> Path:
+    phantom = demo_phantom(1)
+    ds = demo_dataset(phantom, 1)
+    ds.NumberOfFrames = frames
+    ds.PixelData = (
+        np.stack([np.roll(phantom.pixels, 40 * k, axis=0) for k in range(frames)]).astype(np.uint16).tobytes()
+    )
+    (tmp_path / "stack").mkdir()
+    ds.save_as(tmp_path / "stack" / "tomo.dcm", enforce_file_format=True)
+    return tmp_path / "stack"
+
+
+class TestPagingInTheBackground:
+    """Frames come from the decoding processes: the UI thread never decodes one."""
+
+    def test_paging_never_decodes_here(self, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        """Any decode in this process fails the test; every frame shown equals pydicom's."""
+        import pydicom
+
+        import viewer.dicom.image as image_module
+
+        folder = _tomo(tmp_path, 4)
+        window: MainWindow = open_window(qtbot, folder)
+
+        def no_decode(*_args: object, **_kwargs: object) -> None:
+            raise AssertionError("a frame was decoded on the UI thread")
+
+        monkeypatch.setattr(image_module, "decode_frame", no_decode)
+        view = window.hanging.views["LCC"]
+        window.hanging.active = view
+        oracle = pydicom.dcmread(folder / "tomo.dcm").pixel_array
+        for want in (1, 2, 3, 0, 3):
+            window.set_frame(view, want)
+            qtbot.waitUntil(lambda want=want: view.frame == want, timeout=30000)
+            assert np.array_equal(view._pyramid.level(0), oracle[want])  # type: ignore[union-attr]
+            assert f"frame {want + 1}/4" in view.overlay_bottom.text()
+
+    def test_the_neighbours_are_ready_before_they_are_asked(self, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        """Once frame 1 shows, frames 2 and 4 (of 4) are decoded ahead: PgDown then is immediate."""
+        window: MainWindow = open_window(qtbot, _tomo(tmp_path, 4))
+        view = window.hanging.views["LCC"]
+        image = view.image
+        assert image is not None
+        pager = window.frames
+        # the one after frame 1 and the one before it, wrapping round
+        qtbot.waitUntil(lambda: pager._kept_pyramid(image, 1) is not None, timeout=30000)
+        qtbot.waitUntil(lambda: pager._kept_pyramid(image, 3) is not None, timeout=30000)
+        window.hanging.active = view
+        qtbot.keyClick(window, Qt.Key.Key_PageDown)
+        assert view.frame == 1  # no wait: it was decoded already
+
+    def test_fast_paging_shows_the_last_frame_asked(self, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        """Five pages in a row: the frames shown only move forward and end on the last asked;
+        a result that comes late for a frame no longer wanted is kept, not shown."""
+        window: MainWindow = open_window(qtbot, _tomo(tmp_path, 8))
+        view = window.hanging.views["LCC"]
+        shown: list[int] = []
+        show = window.cells.show_frame
+
+        def record(v, frame, pyramid):  # type: ignore[no-untyped-def]
+            shown.append(frame)
+            show(v, frame, pyramid)
+
+        window.cells.show_frame = record  # type: ignore[method-assign]
+        for want in range(1, 6):
+            window.set_frame(view, want)
+        qtbot.waitUntil(lambda: view.frame == 5, timeout=30000)
+        qtbot.wait(300)  # late results of frames 2-4 arrive meanwhile
+        assert shown == sorted(shown) and shown[-1] == 5 and view.frame == 5
+        key = window.layer_for((view.image.sop_instance_uid, 5))  # type: ignore[union-attr]
+        assert key is not None  # the marks layer moved with the pixels

@@ -97,7 +97,10 @@ def test_updates_match_a_full_rebuild(qtbot: Any, steps: list[tuple[str, int]], 
             calc = img.calcifications[ids[n % len(ids)]]
             model.put_calcification(key, dataclasses.replace(calc.moved(5.0, 0.0), morphology="amorphous"))
         elif op == "remove" and ids:
-            model.remove_calcification(key, ids[n % len(ids)])
+            held = {m for c in img.clusters.values() for m in c.member_ids}
+            free = [i for i in ids if i not in held]  # the model refuses a cluster's member
+            if free:
+                model.remove_calcification(key, free[n % len(free)])
         elif op == "group" and len(ids) >= 2:
             members = tuple(ids[n % len(ids) :][:3]) or tuple(ids[:2])
             model.put_cluster(key, Cluster(f"c{n % 4}", members, ClusterState.CONFIRMED))

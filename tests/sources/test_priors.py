@@ -53,6 +53,18 @@ class TestFindPriors:
         assert find_priors("", "20240101", "1.2", [root]) == []
         assert find_priors("DEMO-0001", "", "1.2", [root]) == []
 
+    def test_a_damaged_file_beside_does_not_end_the_search(self, root: Path, tmp_path: Path) -> None:
+        """A truncated DICOM file (pydicom raises its BytesLengthException) is skipped, not fatal."""
+        shutil.copytree(root / "2023" / "demo-prior", tmp_path / "p")
+        (tmp_path / "a-truncated.dcm").write_bytes(b"\0" * 128 + b"DICM" + b"\x02\x00\x00\x00UL\x04\x00\x01")
+        assert len(find_priors("DEMO-0001", "20240101", "x", [tmp_path])) == 1
+
+    def test_a_symlink_loop_beside_does_not_end_the_search(self, root: Path, tmp_path: Path) -> None:
+        """A link pointing at itself (ELOOP when followed) is passed over."""
+        shutil.copytree(root / "2023" / "demo-prior", tmp_path / "p")
+        (tmp_path / "loop").symlink_to(tmp_path / "loop")
+        assert len(find_priors("DEMO-0001", "20240101", "x", [tmp_path])) == 1
+
     def test_file_cap(self, root: Path, tmp_path: Path) -> None:
         """The walk stops after max_files headers."""
         shutil.copytree(root / "2023" / "demo-prior", tmp_path / "p")

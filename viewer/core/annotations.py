@@ -392,7 +392,16 @@ class StudyAnnotations:
         self._emit(Change(kind, key, calc.id))
 
     def remove_calcification(self, key: ImageKey, calc_id: str) -> Calcification:
+        """Remove a mark that no cluster holds (:class:`~viewer.core.commands.RemoveCalcifications`
+        takes it out of its clusters first).
+
+        Raises ``ValueError`` for a cluster's member: a cluster naming a mark that is gone
+        would make the saved file one that no longer loads.
+        """
         img = self.image(key)
+        holders = [c.id for c in img.clusters.values() if calc_id in c.member_ids]
+        if holders:
+            raise ValueError(f"mark {calc_id} is a member of cluster {', '.join(holders)}: take it out first")
         calc = img.calcifications.pop(calc_id)
         self._emit(Change(ChangeKind.CALCIFICATION_REMOVED, key, calc_id))
         return calc

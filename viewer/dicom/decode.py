@@ -29,7 +29,13 @@ from pydicom.uid import UID
 from viewer.core.pyramid import build_levels, level_shapes
 from viewer.dicom.gdcm_decode import decode_with_gdcm, gdcm_available
 from viewer.dicom.read_guard import DEFLATED as DEFLATED
-from viewer.dicom.read_guard import DicomImageError, check_regular_file, read_dataset
+from viewer.dicom.read_guard import (
+    TRUNCATED,
+    DicomImageError,
+    check_regular_file,
+    file_truncated,
+    read_dataset,
+)
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +173,8 @@ def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
             raise
         # (a Rust decoder's panic arrives as pyo3's PanicException, a BaseException)
         reason = (str(exc).strip().splitlines() or [""])[0][:300] or type(exc).__name__
+        if path is not None and file_truncated(Path(path)):
+            raise DecodeError(TRUNCATED) from exc  # the decoders only say they all failed
         if path is None or syntax not in GDCM_FALLBACK_SYNTAXES or not gdcm_available():
             raise DecodeError(reason) from exc
         try:

@@ -6,6 +6,10 @@ Functional Groups Sequence (5200,9230) describes one frame, the single item of S
 Functional Groups Sequence (5200,9229) all of them. A macro (Pixel Measures, Pixel Value
 Transformation, Frame VOI LUT, Frame Anatomy) found in the frame's own item wins over
 the shared one, which wins over the top level of a file that is not really enhanced.
+
+Attributes that an enhanced IOD files in a macro this module does not name (Imager Pixel
+Spacing, the magnification, the source distances of the X-Ray geometry and acquisition
+macros) are found by :func:`frame_value`, which looks through every macro of the frame.
 """
 
 from __future__ import annotations
@@ -41,6 +45,31 @@ def frame_macro(ds: Dataset, frame: int, sequence: str, keyword: str | None = No
             item: Dataset = items[0]
             return item
     return None
+
+
+def frame_value(ds: Dataset, frame: int, keyword: str) -> object | None:
+    """``keyword``'s value for ``frame``: in any macro of the frame's own functional groups,
+    then of the shared ones, then at the top level; None when none has it.
+
+    A macro is a sequence attribute of a functional group item (PS3.3 C.7.6.16); its first
+    item is searched, one level deep, as the standard nests these attributes.
+    """
+    groups = []
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+    if per_frame and 0 <= frame < len(per_frame):
+        groups.append(per_frame[frame])
+    shared = ds.get("SharedFunctionalGroupsSequence")
+    if shared:
+        groups.append(shared[0])
+    for group in groups:
+        for element in group:
+            if element.VR != "SQ" or not element.value:
+                continue
+            found: object = element.value[0].get(keyword)
+            if found not in (None, ""):
+                return found
+    value: object = ds.get(keyword)
+    return None if value in (None, "") else value
 
 
 def has_functional_groups(ds: Dataset) -> bool:

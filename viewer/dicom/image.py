@@ -30,12 +30,14 @@ from viewer.dicom.decode import (
     decoder_problem,
     transfer_syntax_name,
 )
-from viewer.dicom.read_guard import DicomImageError as DicomImageError
 from viewer.dicom.read_guard import (
+    TRUNCATED,
     check_regular_file,
     pixel_budget_problem,
+    pixels_truncated,
     read_dataset,
 )
+from viewer.dicom.read_guard import DicomImageError as DicomImageError
 from viewer.dicom.spacing import resolve_spacing
 from viewer.dicom.view_inference import SOURCE_CAPTIONS, infer_view
 from viewer.dicom.views import (
@@ -149,6 +151,8 @@ class MammoImage:
         self.bits_stored: int = int(ds.get("BitsStored", 0) or ds.get("BitsAllocated", 16) or 16)
         self.signed: bool = int(ds.get("PixelRepresentation", 0) or 0) == 1
         self.photometric: str = str(ds.get("PhotometricInterpretation", "") or "").strip()
+        self.truncated: bool = pixels_truncated(ds)
+        """The file ends inside its pixel data: the header shows, the pixels never decode."""
         intent = str(ds.get("PresentationIntentType", "") or "").strip().upper()
         self.presentation_intent: str | None = intent or None
         self.for_processing: bool = (
@@ -173,8 +177,13 @@ class MammoImage:
         # In the DX/MG IODs, INVERSE is how MONOCHROME1 is declared (PS3.3 C.8.11.1.1.1):
         # the two say the same thing once, they do not cancel out.
         self.invert_default: bool = self.photometric == "MONOCHROME1" or shape == "INVERSE"
-        decreasing = self.modality_lut.table is None and self.modality_lut.slope < 0
-        self.bright_is_high: bool = (not self.invert_default) != decreasing
+        # Measuring and detection work on modality values (the Modality LUT already applied,
+        # of every frame its own), and the display maps them to grey increasingly for
+        # MONOCHROME2 (PS3.3 C.7.6.3.1.2: the minimum shows black after the VOI transform):
+        # so a dense speck has high modality values exactly when the display does not invert.
+        # A negative Rescale Slope, of the image or of one frame, changes the stored values
+        # only, not this.
+        self.bright_is_high: bool = not self.invert_default
         # Air displays black: in modality values it is high exactly when display inverts.
         self.background_high: bool = self.invert_default
         if self.signed:
@@ -233,9 +242,9 @@ class MammoImage:
         if self.not_an_image:
             kind = UID(self.sop_class_uid).name if self.sop_class_uid else "no SOP Class"
             return f"not an image ({kind}): skipped"
-        if not any(tag in ds for tag in _PIXEL_TAGS):
+        if not any(tag in ds for tag in _PIXEL_TAGS) and not self.truncated:
             return "this file has no image data (no Pixel Data element)"
-        if "PixelData" not in ds:
+        if "PixelData" not in ds and not self.truncated:
             return "floating point pixel data is not supported"
         if self.photometric not in ("MONOCHROME1", "MONOCHROME2"):
             return (
@@ -330,6 +339,9 @@ class MammoImage:
         if cached is not None:
             self._frames.move_to_end(frame)
             return cached
+        if self.truncated:
+            syntax = f"{self.transfer_syntax_name} ({self.transfer_syntax})"
+            raise DicomImageError(self.path, f"cannot decode the image data ({syntax}): {TRUNCATED}")
         source: Any = self._ds if self._in_memory else self.path
         try:
             arr = decode_frame(source, frame)

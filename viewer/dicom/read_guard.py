@@ -23,6 +23,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -98,11 +99,43 @@ def check_regular_file(path: Path) -> os.stat_result:
     return st
 
 
+TRUNCATED = "the file ends inside its pixel data (it was cut short, e.g. by an interrupted copy)"
+"""Why a file whose encapsulated pixel data has no end cannot be decoded."""
+
+_EOF_WARNING = "End of file reached"
+_TRUNCATED_FLAG = "_mammo_truncated_pixels"
+
+
 def _dcmread(path: Path, **kwargs: Any) -> Dataset:
     ds = dcmread(path, **kwargs)
     if not isinstance(ds, Dataset):  # a DICOMDIR's FileSet-like subclass is still a Dataset
         raise InvalidDicomError("not a dataset")
     return ds
+
+
+def _dcmread_noting_eof(path: Path, **kwargs: Any) -> tuple[Dataset, bool]:
+    """The dataset, and whether pydicom met the end of the file inside a value.
+
+    pydicom only warns then, and for encapsulated pixel data cut short it returns an
+    *empty* dataset: the file would pass for "not an image" and be skipped unnoticed.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds = _dcmread(path, **kwargs)
+    return ds, any(_EOF_WARNING in str(w.message) for w in caught)
+
+
+def pixels_truncated(ds: Dataset) -> bool:
+    """True for a header :func:`read_dataset` read from a file cut short inside its pixel data."""
+    return bool(ds.__dict__.get(_TRUNCATED_FLAG, False))
+
+
+def file_truncated(path: Path) -> bool:
+    """True when ``path`` ends inside a value (its pixel data, mostly); False if unreadable."""
+    try:
+        return _dcmread_noting_eof(Path(path), defer_size=DEFER_SIZE)[1]
+    except Exception:  # not a file pydicom reads at all: other checks name that
+        return False
 
 
 def read_dataset(
@@ -125,7 +158,12 @@ def read_dataset(
     if defer:
         options["defer_size"] = DEFER_SIZE
     try:
-        ds = _dcmread(path, **options)
+        ds, cut = _dcmread_noting_eof(path, **options)
+        if cut and not stop_before_pixels:
+            # the header before the pixel data is sound: keep it, and say why it will not decode
+            ds = _dcmread(path, **{**options, "stop_before_pixels": True})
+            ds.__dict__[_TRUNCATED_FLAG] = True
+            return ds
         meta = getattr(ds, "file_meta", None)
         if defer and meta is not None and str(meta.get("TransferSyntaxUID", "")) == DEFLATED:
             # Deferred values are re-read from the file at their offset in the inflated

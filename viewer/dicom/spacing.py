@@ -21,7 +21,9 @@ Order of precedence, the first rule that applies wins:
 Every value that cannot be used (zero, negative, NaN, text) is skipped with a note that
 names the attribute and the value; the note travels in :attr:`Spacing.note` and never
 raises. Enhanced multi-frame images carry Pixel Spacing in the Pixel Measures of their
-Per-frame Functional Groups (frame by frame), else the Shared ones, else the top level.
+Per-frame Functional Groups (frame by frame), else the Shared ones, else the top level;
+Imager Pixel Spacing, the ERMF and the source distances likewise, from whichever macro of
+the frame holds them (:func:`viewer.dicom.frames.frame_value`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from typing import Any
 from pydicom.dataset import Dataset
 
 from viewer.core.geometry import Spacing, SpacingSource, magnification_text
-from viewer.dicom.frames import frame_macro
+from viewer.dicom.frames import frame_macro, frame_value
 
 PLAUSIBLE_PS_IPS_RATIO = (0.5, 1.02)
 """Pixel Spacing / Imager Pixel Spacing an uncalibrated correction may have (DOMAIN.md 3).
@@ -114,7 +116,7 @@ def _pair(value: Any, keyword: str, notes: _Notes) -> tuple[float, float] | None
     return (row, col)
 
 
-def _positive(ds: Dataset, keyword: str, notes: _Notes) -> float | None:
+def _positive(ds: Dataset | dict[str, Any], keyword: str, notes: _Notes) -> float | None:
     """A positive finite number from ``ds``; None (with a note when present) otherwise."""
     value = ds.get(keyword)
     if value is None or value == "":
@@ -201,7 +203,7 @@ def _from_pixel_spacing(
 
 
 def _magnified(
-    ds: Dataset, ips: tuple[float, float], calibration: str | None, notes: _Notes
+    ds: Dataset | dict[str, Any], ips: tuple[float, float], calibration: str | None, notes: _Notes
 ) -> Spacing | None:
     """Rule 3: IPS / ERMF, else IPS x SOD / SID; None when no usable factor > 1 is found."""
     low, high = MAGNIFICATION_RANGE
@@ -235,6 +237,22 @@ def _magnified(
     return Spacing(ips[0] / factor, ips[1] / factor, source, label, factor, calibration, str(notes))
 
 
+_GEOMETRY = (
+    "ImagerPixelSpacing",
+    "EstimatedRadiographicMagnificationFactor",
+    "DistanceSourceToDetector",
+    "DistanceSourceToPatient",
+)
+
+
+def _geometry(ds: Dataset, frame: int) -> dict[str, Any]:
+    """The attributes of rules 3-4 for ``frame``: from its functional groups where an enhanced
+    image files them there (X-Ray geometry and acquisition macros), else from the top level.
+
+    Values are kept as read (a bad one is named by the rule that meets it)."""
+    return {keyword: frame_value(ds, frame, keyword) for keyword in _GEOMETRY}
+
+
 def resolve_spacing(ds: Dataset, frame: int = 0) -> Spacing:
     """The spacing to measure ``ds`` with, its source, the label shown beside mm values and why.
 
@@ -255,7 +273,8 @@ def resolve_spacing(ds: Dataset, frame: int = 0) -> Spacing:
     if raw_ps is None:
         raw_ps = ds.get("PixelSpacing")
     ps = _pair(raw_ps, "PixelSpacing", notes)
-    ips = _pair(ds.get("ImagerPixelSpacing"), "ImagerPixelSpacing", notes)
+    geometry = _geometry(ds, frame)
+    ips = _pair(geometry.get("ImagerPixelSpacing"), "ImagerPixelSpacing", notes)
     calibration = _calibration(ds, holder, notes) if ps is not None else None
 
     if ps is not None:
@@ -264,7 +283,7 @@ def resolve_spacing(ds: Dataset, frame: int = 0) -> Spacing:
             return decided
 
     if ips is not None:
-        magnified = _magnified(ds, ips, calibration, notes)
+        magnified = _magnified(geometry, ips, calibration, notes)
         if magnified is not None:
             return magnified
         label = "mm at the detector (overestimates)"

@@ -5,13 +5,21 @@ spacing used for millimetres and the rule that won (``spacing_source``) with the
 rule was skipped (``spacing_note``, null when none was), the VOI presets, and ``error``
 (null, or why the file cannot be shown). Exit status 0 when every file can be shown,
 1 when at least one cannot (the report is complete either way).
+
+A header can be sound while the pixels are not (a truncated or damaged codestream, a
+missing Pixel Representation): so each image's first frame is decoded, in a child process
+(a decoder that aborts on damaged data ends that process, not this one; the file then
+reads "the decoder crashed on this file"). ``--headers-only`` skips the decoding.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import sys
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +70,11 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         help="DICOM files, folders (searched recursively) or DICOMDIR files",
     )
     parser.add_argument("--json", action="store_true", help="print a JSON array, one object per file")
+    parser.add_argument(
+        "--headers-only",
+        action="store_true",
+        help="read headers only: do not decode the first frame to check the pixel data",
+    )
 
 
 def _empty(path: Path, error: str, skipped: bool) -> dict[str, Any]:
@@ -126,6 +139,36 @@ def collect(paths: list[str]) -> list[dict[str, Any]]:
     return records
 
 
+def decode_problem(path: str) -> str | None:
+    """Why frame 0 of the image at ``path`` does not decode, or None (runs in a child process)."""
+    try:
+        MammoImage.open(path).pixels(0)
+    except DicomImageError as exc:
+        return str(exc)
+    return None
+
+
+def check_decoding(records: list[dict[str, Any]]) -> None:
+    """Decode each showable image's first frame in a child process; failures become ``error``."""
+    todo = [r for r in records if r["error"] is None and r["rows"]]
+    context = multiprocessing.get_context("spawn")
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for record in todo:
+            if pool is None:
+                pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            try:
+                record["error"] = pool.submit(decode_problem, record["path"]).result()
+            except BrokenProcessPool:
+                name = Path(record["path"]).name
+                record["error"] = f"{name}: the decoder crashed on this file (its image data is damaged)"
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = None  # a fresh process for the files after it
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
 def _record(file: Path, in_folder: bool) -> dict[str, Any]:
     try:
         return describe(MammoImage(read_header(file), file))
@@ -168,6 +211,8 @@ def _line(record: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Print the records; 1 when a file cannot be shown."""
     records = collect(args.paths)
+    if not args.headers_only:
+        check_decoding(records)
     if args.json:
         json.dump(records, sys.stdout, indent=2)
         sys.stdout.write("\n")

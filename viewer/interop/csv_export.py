@@ -2,7 +2,9 @@
 
 Every row carries the image's UIDs, laterality and view; sizes are in mm (empty when the
 image is uncalibrated) with the spacing source and label beside them, as on screen.
-Coordinates are pixels of the stored image: x = column, y = row, pixel centres at integers.
+Coordinates are pixels of the stored image: x = column, y = row, pixel centres at integers;
+``outline`` holds a mark's or cluster's outline as ``"x y;x y;..."``, so that
+``import --format csv`` (:mod:`viewer.interop.csv_import`) gives the marks back.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ COLUMNS = [
     "depth",
     "clock",
     "quadrant",
+    "outline",
 ]
 
 
@@ -67,12 +70,17 @@ def _num(value: float | None) -> str:
     return "" if value is None else repr(float(value))
 
 
-def _image_fields(img: ImageAnnotations, reader: str) -> dict[str, Any]:
+def _outline(points: tuple[tuple[float, float], ...] | list[tuple[float, float]] | None) -> str:
+    """``"x y;x y;..."`` (pixels, full precision), empty for none: what ``import --format csv`` reads."""
+    return "" if not points else ";".join(f"{_num(x)} {_num(y)}" for x, y in points)
+
+
+def _image_fields(img: ImageAnnotations, reader: str, options: ExportOptions) -> dict[str, Any]:
     spacing = img.spacing
     return {
-        "study_instance_uid": img.study_instance_uid,
-        "series_instance_uid": img.series_instance_uid,
-        "sop_instance_uid": img.sop_instance_uid,
+        "study_instance_uid": options.uid(img.study_instance_uid),
+        "series_instance_uid": options.uid(img.series_instance_uid),
+        "sop_instance_uid": options.uid(img.sop_instance_uid),
         "frame": img.frame,
         "laterality": img.laterality or "",
         "view": img.view or "",
@@ -94,6 +102,7 @@ def _calcification_row(calc: Calcification, img: ImageAnnotations, base: dict[st
         cluster_state=owner.state.value if owner else "",
         center_x=_num(calc.center[0]),
         center_y=_num(calc.center[1]),
+        outline=_outline(calc.outline),
         morphology=calc.morphology or "",
         created=calc.created,
         modified=calc.modified,
@@ -132,6 +141,7 @@ def _cluster_row(
         created=cluster.created,
         modified=cluster.modified,
         count=len(cluster.member_ids),
+        outline=_outline(cluster.outline),
     )
     if cluster.member_ids or cluster.outline is not None:
         m = cluster_metrics(cluster, img)
@@ -171,7 +181,7 @@ def rows(studies: Iterable[AnnotatedStudy], options: ExportOptions) -> Iterator[
         reader = options.reader(study.model.reader)
         model = study.model
         for key, img in model.images.items():
-            base = _image_fields(img, reader)
+            base = _image_fields(img, reader, options)
             for calc in img.calcifications.values():
                 yield _calcification_row(calc, img, base) | _location(model, FindingRef(key, calc.id))
             for cluster in img.clusters.values():

@@ -29,7 +29,7 @@ from viewer.core.annotations import (
 )
 from viewer.dicom.image import MammoImage
 from viewer.dicom.study import Study, open_studies
-from viewer.interop import cbis_import, inbreast_import, vindr_import
+from viewer.interop import cbis_import, csv_import, inbreast_import, vindr_import
 from viewer.interop.dataset_labels import ParsedLabels, Skipped, SourceImage, point_in_polygon
 from viewer.store.errors import SidecarError
 from viewer.store.session import AnnotationStore
@@ -38,6 +38,7 @@ FORMATS: dict[str, str] = {
     "inbreast": "INbreast (OsiriX ROI XML, one file per image)",
     "cbis-ddsm": "CBIS-DDSM (case-description CSV and ROI mask images)",
     "vindr": "VinDr-Mammo (finding_annotations.csv)",
+    "csv": "mammo-viewer CSV export (marks with outlines, clusters)",
 }
 """Format name -> what a user reads in a menu."""
 
@@ -45,6 +46,7 @@ PARSERS: dict[str, Callable[[Path], ParsedLabels]] = {
     "inbreast": inbreast_import.parse,
     "cbis-ddsm": cbis_import.parse,
     "vindr": vindr_import.parse,
+    "csv": csv_import.parse,
 }
 
 

@@ -14,6 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog
 
 from viewer.qt.decode_pool import stop_decode_processes
+from viewer.qt.gui_gc import GuiCollector
 from viewer.qt.main_window import MainWindow
 from viewer.qt.settings import Preferences
 
@@ -102,6 +103,7 @@ def _leave_now(code: int) -> int:
 def run_gui(paths: Sequence[str], screenshot: str | None = None, reader: str | None = None) -> int:
     """Open the viewer on ``paths`` (the demo study when empty); return the exit status."""
     app = _application()
+    collector = GuiCollector(app)  # cycles holding Qt objects are freed on this thread only
     prefs = Preferences()
     if reader:
         prefs.reader = reader
@@ -147,8 +149,10 @@ def run_gui(paths: Sequence[str], screenshot: str | None = None, reader: str | N
         QTimer.singleShot(300, shoot)
         app.exec()
         stop_decode_processes()
+        collector.stop()
         return status[0]
     code = 0 if window.quitting else int(app.exec())
     stop_decode_processes()  # a decode still running is not waited for
     window.session.shutdown()
+    collector.stop()
     return _leave_now(code)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from viewer.core.annotations import ImageKey, StudyAnnotations
+from viewer.core.pyramid import Pyramid
 from viewer.dicom.image import MammoImage
 from viewer.qt.image_view import ImageView, image_key
 from viewer.qt.marks_layer import MarksLayer
@@ -62,13 +63,24 @@ class CellLayers:
         if image is None or image.frames <= 1:
             window.notify("this image has a single frame")
             return
-        frame %= image.frames
+        window.frames.page(view, frame % image.frames)
+
+    def show_frame(self, view: ImageView, frame: int, pyramid: Pyramid) -> None:
+        """Switch ``view`` to ``frame`` (its pixels decoded, in ``pyramid``) and its marks with it."""
+        window = self.window
+        image = view.image
+        if image is None:
+            return
         key = image_key(image, frame)
         if key not in window.model.images:
             window.model.ensure_image(image.annotation_record(frame))
             window.marks_panel.view_names[key] = frame_label(image, frame)
             window.marks_panel.refresh()
-        view.set_frame(frame)
+        view.set_frame(frame, pyramid)
+        review = window.workflow.candidates
+        if review.view is view and review.key != key and review.candidates:
+            review.clear()  # they were found on the frame shown before
+            window.notify("candidates of the frame shown before were cleared; Ctrl+F finds this frame's")
         name = self._name_of(view)
         if name is not None:
             self._attach(name, view, window.model, key)

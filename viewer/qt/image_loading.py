@@ -41,6 +41,7 @@ class ImageLoading(QObject):
 
     def load_shown(self) -> None:
         """Decode the images the cells show, previews sized to a cell."""
+        self.window.frames.forget()  # frames asked for in the study shown before are not wanted
         hanging = self.window.hanging
         shown = [v.image for v in hanging.loaded_views() if v.image is not None]
         cell = hanging.views[HANGING_ORDER[0]]
@@ -65,6 +66,7 @@ class ImageLoading(QObject):
     def _image_ready(self, image: MammoImage) -> None:
         for view in self._views_of(image):
             view.set_full(image, self.loader.pyramid(image), view.frame)
+            self.window.frames.prefetch(image, view.frame)  # a stack pages on at once
         if self.window.hanging.active.image is image:
             self.window.view_controls.rebuild_presets()
 

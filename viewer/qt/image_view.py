@@ -149,7 +149,7 @@ class ImageView(pg.GraphicsView):
         self.item.clear()
         reason = message.removeprefix(f"{image.path.name}: ")
         label = image.view_label if image.laterality and image.view else self.cell_label
-        self.overlays.show_failed(label, f"{reason} ({image.path.name})")
+        self.overlays.show_failed(label, reason, image.path.name)
         self._place_overlays()
 
     # -- progressive loading (viewer.qt.loader) -----------------------------------
@@ -264,12 +264,19 @@ class ImageView(pg.GraphicsView):
             yMax=image.rows * 3,
         )
 
-    def set_frame(self, frame: int) -> None:
-        """Show another frame of the same image, keeping zoom, pan and window."""
+    def set_frame(self, frame: int, pyramid: Pyramid | None = None) -> None:
+        """Show another frame of the same image, keeping zoom, pan and window.
+
+        ``pyramid`` holds the frame's decoded levels (:mod:`viewer.qt.frame_pager`); without
+        it the frame's pixels are taken from the image (decoded here if need be).
+        """
         if self.image is None:
             return
-        if self._lut is None or self._level_offset > 0:
-            self.set_image(self.image, frame)  # paged while loading: show that frame now
+        if self._lut is None or self._level_offset > 0:  # paged while loading: show that frame now
+            if pyramid is not None:
+                self.set_full(self.image, pyramid, frame)
+            else:
+                self.set_image(self.image, frame)
             return
         previous = self.image.frame_header(self.frame)
         if self.voi is not None and any(self.voi is p for p in previous.voi_presets):
@@ -277,7 +284,7 @@ class ImageView(pg.GraphicsView):
             presets = self.image.frame_header(frame).voi_presets
             self.voi = presets[0] if presets else self.voi
         self.frame = frame
-        self._pyramid = Pyramid(self.image.pixels(frame))
+        self._pyramid = pyramid if pyramid is not None else Pyramid(self.image.pixels(frame))
         self._rendered_key = None
         self._rebuild_lut()  # a frame's own rescale (Pixel Value Transformation)
         self._update_overlays()

@@ -166,6 +166,9 @@ class StudyLoader(QObject):
     ``x * 2**level ..`` (x = column, y = row)."""
     image_ready = Signal(object)
     """``(image)``: full-resolution pixels stored in the image (``image.pixels(frame)``)."""
+    frame_ready = Signal(object, int)
+    """``(image, frame)``: as ``image_ready``, saying which frame; :meth:`pyramid` holds its
+    levels while the slot runs (the next frame of the same image replaces them)."""
     failed = Signal(object, str)
     """``(image, message)``: the message names the file and the reason."""
     finished = Signal()
@@ -239,9 +242,39 @@ class StudyLoader(QObject):
         except OSError:
             return False
 
+    def fetch(self, image: MammoImage, frames: Sequence[int]) -> None:
+        """Decode these frames of ``image`` (full resolution, no previews); this loader's other
+        jobs are cancelled, those already asked for these frames kept."""
+        wanted = list(dict.fromkeys(frames))
+        keep = [j for j in self._jobs if j.image is image and j.kind != "preview" and j.frame in wanted]
+        self._forget([j for j in self._jobs if j not in keep])
+        self._jobs = keep
+        asked = {j.frame for j in keep}
+        pool = decode_pool(self._workers)
+        for frame in wanted:
+            if frame in asked:
+                continue
+            if not image.path.is_file():
+                self._jobs.append(_Job(image, frame, "local", Future()))
+                continue
+            try:
+                self._jobs.append(self._submit(pool, self._full_job(image, frame)))
+            except BrokenProcessPool:
+                restart_decode_pool()
+                self._jobs.append(_Job(image, frame, "local", Future()))
+        if self._jobs:
+            self._timer.start()
+
     def cancel(self) -> None:
         """Forget every unfinished job (running ones finish in the workers, unheard)."""
-        for job in self._jobs:
+        self._forget(self._jobs)
+        self._jobs = []
+        self._delivered.clear()
+        if not self._orphans:
+            self._timer.stop()
+
+    def _forget(self, jobs: Sequence[_Job]) -> None:
+        for job in jobs:
             if job.future.cancel() or job.block is None:
                 if job.block is not None:
                     job.block.close()
@@ -249,10 +282,6 @@ class StudyLoader(QObject):
                 # A worker may be writing into the block: keep its descriptor (so that the
                 # number is not reused) until the job ends.
                 self._orphans.append(job)
-        self._jobs.clear()
-        self._delivered.clear()
-        if not self._orphans:
-            self._timer.stop()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Block until the worker processes have started and imported the decoders.
@@ -424,6 +453,7 @@ class StudyLoader(QObject):
             if block is not None:
                 block.close()
             self._delivered.add(id(image))
+        self.frame_ready.emit(image, job.frame)
         self.image_ready.emit(image)
 
     def _deliver_local(self, job: _Job) -> None:
@@ -435,6 +465,8 @@ class StudyLoader(QObject):
         except DicomImageError as exc:
             self.failed.emit(job.image, str(exc))
             return
+        self._pyramids.pop(job.image, None)  # no levels: the slot builds them from the pixels
+        self.frame_ready.emit(job.image, job.frame)
         self.image_ready.emit(job.image)
 
 

@@ -41,6 +41,7 @@ from viewer.qt.cell_layers import CellLayers, frame_label
 from viewer.qt.describe_panel import DescribePanel
 from viewer.qt.entry_keys import EntryKeys
 from viewer.qt.finding_reading import FindingReading
+from viewer.qt.frame_pager import FramePager
 from viewer.qt.hanging import HangingView
 from viewer.qt.image_loading import ImageLoading
 from viewer.qt.image_view import ImageView, image_key
@@ -116,6 +117,7 @@ class MainWindow(QMainWindow):
         # responsive while full-resolution pixels arrive (issue 3 speed targets).
         self.background_decoding = True
         self.loading = ImageLoading(self)
+        self.frames = FramePager(self)
         self.loader = self.loading.loader
         self.workflow = Workflow(self)
         self._build_panels()

@@ -391,18 +391,27 @@ class MarksPanel(QWidget):
         metrics = self.tree.fontMetrics()
         header = self.tree.headerItem()
         pad = 3 * metrics.horizontalAdvance("M")
-        widths = [metrics.horizontalAdvance(header.text(i)) + pad for i in range(len(COLUMNS))]
+        columns = range(len(COLUMNS))
+        # texts repeat (sizes, labels, the spacing source): each distinct one is measured once,
+        # which is what keeps a 10k-mark list quick to open
+        texts: list[set[str]] = [set() for _ in columns]
+        first: dict[int, set[str]] = {}  # column 0 is indented by depth
         stack = [(self.tree.topLevelItem(i), 1) for i in range(self.tree.topLevelItemCount())]
         while stack:
             item, depth = stack.pop()
             if item is None:
                 continue
-            for i in range(len(COLUMNS)):
-                if i == 0 and item.isFirstColumnSpanned():
-                    continue
-                indent = depth * self.tree.indentation() if i == 0 else 0
-                widths[i] = max(widths[i], metrics.horizontalAdvance(item.text(i)) + pad + indent)
+            if not item.isFirstColumnSpanned():
+                first.setdefault(depth, set()).add(item.text(0))
+            for i in columns[1:]:
+                texts[i].add(item.text(i))
             stack.extend((item.child(c), depth + 1) for c in range(item.childCount()))
+        advance = metrics.horizontalAdvance
+        widths = [advance(header.text(i)) + pad for i in columns]
+        for depth, names in first.items():
+            widths[0] = max([widths[0], *(advance(t) + pad + depth * self.tree.indentation() for t in names)])
+        for i in columns[1:]:
+            widths[i] = max([widths[i], *(advance(t) + pad for t in texts[i])])
         for i, width in enumerate(widths):
             self.tree.setColumnWidth(i, width)
 

@@ -100,14 +100,15 @@ class ViewOverlays:
         self.notes.setText("")
         self.banner.hide()
 
-    def show_failed(self, label: str, reason: str) -> None:
-        """A cell whose image cannot be shown: its view and why, where the image would be."""
+    def show_failed(self, label: str, reason: str, file_name: str) -> None:
+        """A cell whose image cannot be shown: its view and file, and why (wrapped below them),
+        where the image would be."""
         self.top.setText(
             f"<b style='font-size:14px'>{html.escape(label)}: could not be decoded</b>"
-            f"<br>{html.escape(reason)}"
+            f"<br>{html.escape(file_name)}"
         )
         self.bottom.setText("")
-        self.notes.setText("")
+        self.notes.setText(reason)
         self.banner.hide()
 
     def show_image(

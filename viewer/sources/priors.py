@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pydicom
-from pydicom.errors import InvalidDicomError
 
 from viewer.dicom.exams import patient_key
 from viewer.dicom.file_kinds import NOT_DICOM_SUFFIXES
@@ -57,10 +56,15 @@ def _walk(root: Path, depth: int = 0) -> Iterator[Path]:
     for entry in entries:
         if entry.name.startswith("."):
             continue
-        if entry.is_dir(follow_symlinks=False):
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+            is_file = not is_dir and entry.is_file()  # a link loop or a dead share raises here
+        except OSError:
+            continue
+        if is_dir:
             if depth < MAX_DEPTH:
                 yield from _walk(Path(entry.path), depth + 1)
-        elif entry.is_file() and Path(entry.name).suffix.lower() not in NOT_DICOM_SUFFIXES:
+        elif is_file and Path(entry.name).suffix.lower() not in NOT_DICOM_SUFFIXES:
             yield Path(entry.path)
 
 
@@ -83,7 +87,7 @@ def find_priors(
                 break
             try:
                 ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=_TAGS)
-            except (OSError, InvalidDicomError, ValueError, TypeError, AttributeError):
+            except Exception:  # any file beside the study (damaged, truncated, not DICOM) is skipped
                 continue
             uid = str(ds.get("StudyInstanceUID", "") or "")
             date = str(ds.get("StudyDate", "") or "")
