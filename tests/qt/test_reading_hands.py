@@ -189,3 +189,24 @@ class TestLinkedPresets:
         _right_drag(qtbot, rcc, -120)  # back where it started: every view on its own preset
         assert names() == {"NORMAL"}, [(v.voi.name, v.voi.center, v.voi.width) for v in views if v.voi]
         assert not overlay_says_custom()
+
+
+class TestQuickEntry:
+    def test_choices_listed_second_key_awaited_and_study_keys(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+        """B r 4 b: the panel lists every choice, then the awaited second keys; right breast 4B set."""
+        window = open_window(qtbot, demo_folder)
+        popup = window.entry_keys.popup
+        qtbot.keyClick(window, Qt.Key.Key_B)
+        assert popup.isVisible() and [lab.key for lab in popup.shown] == ["c", "r", "l", "o"]
+        qtbot.keyClick(window, Qt.Key.Key_R)
+        assert len(popup.shown) == 9
+        qtbot.keyClick(window, Qt.Key.Key_4)
+        assert [lab.key for lab in popup.shown] == ["4a", "4b", "4c"]
+        assert "second key is awaited" in window.last_message
+        qtbot.keyClick(window, Qt.Key.Key_B)
+        assert not popup.isVisible()
+        assert window.model.reading.assessment.right == "4B"
+        qtbot.keyClick(window, Qt.Key.Key_B)
+        qtbot.keyClick(window, Qt.Key.Key_C)
+        qtbot.keyClick(window, Qt.Key.Key_D)
+        assert window.model.reading.assessment.composition == "d"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from viewer.core.lexicon import Label, LabelSet
+from viewer.core.reading import CATEGORIES, COMPOSITIONS
 
 
 class Waiting:
@@ -36,3 +37,38 @@ class DescriptorEntry:
         if self.label_set.is_key_prefix(self.typed):
             return self.WAIT
         return None
+
+    def choices(self) -> list[Label]:
+        """The labels the keys typed so far can still reach (all of them before a key)."""
+        typed = self.typed
+        return [label for label in self.label_set if label.key.lower().startswith(typed)]
+
+
+STUDY_FIELDS: Final = {
+    "composition": "Breast composition",
+    "right": "Right breast BI-RADS",
+    "left": "Left breast BI-RADS",
+    "overall": "Overall BI-RADS",
+}
+"""The study assessment fields typed by key, with their titles."""
+
+
+STUDY_FIELD_KEYS: Final = {"composition": "c", "right": "r", "left": "l", "overall": "o"}
+"""The first key after Study assessment (B): which field the next keys set."""
+
+
+def study_fields_label_set() -> LabelSet:
+    """The study assessment fields as choices (``c`` composition, ``r`` right, ...)."""
+    labels = tuple(Label(name, STUDY_FIELDS[name], key) for name, key in STUDY_FIELD_KEYS.items())
+    return LabelSet("study", "Study assessment", "study", labels)
+
+
+def study_label_set(field_name: str) -> LabelSet:
+    """The choices of a study assessment field as a label set for :class:`DescriptorEntry`:
+    composition ``a``-``d``; a BI-RADS category by its own name (``4a`` for 4A)."""
+    title = STUDY_FIELDS[field_name]
+    if field_name == "composition":
+        labels = tuple(Label(key, f"{key}: {text}", key) for key, text in COMPOSITIONS.items())
+    else:
+        labels = tuple(Label(key, f"{key}: {text}", key.lower()) for key, text in CATEGORIES.items())
+    return LabelSet(field_name, title, "study", labels)

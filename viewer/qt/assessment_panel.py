@@ -133,7 +133,16 @@ class AssessmentPanel(QWidget):
             return
         self._push(SetAssessment(before, after))
 
-    def set_category(self, side: str, category: str | None) -> None:
-        """Quick entry: set the right, left or overall category."""
-        box = {"R": self.right, "L": self.left, "overall": self.overall}[side]
-        box.setCurrentIndex(max(box.findData(category), 0))
+    def set_field(self, name: str, value: str | None) -> bool:
+        """Quick entry: set the composition, or the right, left or overall category (one undo step)."""
+        box = {
+            "composition": self.composition,
+            "right": self.right,
+            "left": self.left,
+            "overall": self.overall,
+        }[name]
+        index = box.findData(value)
+        if index < 0:
+            return False
+        box.setCurrentIndex(index)
+        return True

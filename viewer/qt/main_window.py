@@ -49,6 +49,7 @@ from viewer.qt.label_import import LabelImport
 from viewer.qt.mark_editing import MarkEditing
 from viewer.qt.marks_layer import MarksLayer
 from viewer.qt.marks_panel import MarksPanel
+from viewer.qt.notices import Notices
 from viewer.qt.reading_protocols import ReadingProtocols
 from viewer.qt.saving import AUTOSAVE_DELAY_MS, Saving
 from viewer.qt.settings import Preferences
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, prefs: Preferences | None = None, reader: str | None = None) -> None:
         super().__init__()
+        self.notices = Notices(self.statusBar())
         self.prefs = prefs or Preferences()
         self.session = StudySession(reader or self.prefs.reader)
         self.interactive = True
@@ -371,7 +373,7 @@ class MainWindow(QMainWindow):
 
     def notify(self, message: str) -> None:
         self.last_message = message
-        self.statusBar().showMessage(message, 8000)
+        self.notices.show(message)
 
     def _spacing_of(self, view: ImageView) -> Spacing:
         assert view.image is not None
@@ -381,9 +383,11 @@ class MainWindow(QMainWindow):
     # -- events ---------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Descriptor quick entry takes keys first; then the magnifier's M and wheel."""
+        mine = watched.window() is self if isinstance(watched, QWidget) else watched is self.windowHandle()
+        if mine:
+            self.notices.event_seen(event)
         if self.entry_keys.handle_event(watched, event):
             return True
-        mine = watched.window() is self if isinstance(watched, QWidget) else watched is self.windowHandle()
         return mine and self.view_controls.handle_event(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:

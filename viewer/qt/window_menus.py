@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QToolBar
 
+from viewer.core.quick_entry import STUDY_FIELDS
+
 if TYPE_CHECKING:
     from viewer.qt.main_window import MainWindow
 
@@ -109,6 +111,18 @@ def build_menus(window: MainWindow) -> None:
             act(f"{set_name.capitalize()}: type its key...", partial(window.start_entry, set_name), key)
         )
     describe_menu.addAction(act("Cluster &note...", edits.ask_note, "Shift+N"))
+    describe_menu.addSeparator()
+    describe_menu.addAction(
+        act(
+            "&Study assessment: type c, r, l or o, then its value...",
+            window.entry_keys.start_study_fields,
+            "B",
+        )
+    )
+    for field_name, title in STUDY_FIELDS.items():
+        describe_menu.addAction(
+            act(f"{title}: type its key...", partial(window.entry_keys.start_study, field_name))
+        )
 
     tools_menu = menu.addMenu("&Tools")
     group = QActionGroup(window)
