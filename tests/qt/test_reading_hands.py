@@ -57,6 +57,21 @@ class TestRuler:
         assert spacing.col_mm is not None
         assert abs(float(text.split()[0]) - 200 * spacing.col_mm) < 0.02 + 4 * spacing.col_mm
 
+    def test_the_length_stays_in_the_cell_on_a_dark_backdrop(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+        """A line dragged to the cell's right edge keeps its length inside the cell, backed."""
+        window = open_window(qtbot, demo_folder)
+        view = window.hanging.views["RCC"]
+        view.center_on(600, 600, zoom=1.0)
+        view.render()
+        qtbot.keyClick(window, Qt.Key.Key_R)
+        (x0, x1), _ = view.vb.viewRange()
+        right_edge = x0 if view.vb.state["xInverted"] else x1
+        _drag(qtbot, view, screen_point(view, 600, 600), screen_point(view, right_edge - 1, 600))
+        label = view.sketch.ruler_text
+        assert label.isVisible() and label.fill.color().alpha() > 150
+        box = view.mapFromScene(label.mapRectToScene(label.boundingRect())).boundingRect()
+        assert view.viewport().rect().contains(box), (box, view.viewport().rect())
+
 
 class TestDoubleClick:
     def test_double_click_in_the_calcification_tool_maximises_and_adds_nothing(

@@ -166,7 +166,9 @@ class ViewSketch:
         self.ruler.setZValue(20)
         self.ruler.hide()
         vb.addItem(self.ruler, ignoreBounds=True)
-        self.ruler_text = pg.TextItem(color=(255, 210, 0), anchor=(0, 1))
+        self._vb = vb
+        # on a dark backdrop, legible on bright tissue (as the overlay text is)
+        self.ruler_text = pg.TextItem(color=(255, 210, 0), anchor=(0, 1), fill=pg.mkBrush(0, 0, 0, 190))
         self.ruler_text.setZValue(21)
         self.ruler_text.hide()
         vb.addItem(self.ruler_text, ignoreBounds=True)
@@ -184,8 +186,24 @@ class ViewSketch:
         self.ruler.setLine(p1[0], p1[1], p2[0], p2[1])
         self.ruler.show()
         self.ruler_text.setText(text)
-        self.ruler_text.setPos(p2[0], p2[1])
+        x, y, anchor = self.label_place(p1, p2)
+        self.ruler_text.setAnchor(anchor)
+        self.ruler_text.setPos(x, y)
         self.ruler_text.show()
+
+    def label_place(
+        self, p1: tuple[float, float], p2: tuple[float, float]
+    ) -> tuple[float, float, tuple[float, float]]:
+        """Where the length goes: at the line's middle, kept inside the part of the image on
+        screen, on the side of it towards the screen's centre (a line dragged to the cell's
+        edge keeps its length in sight)."""
+        (x0, x1), (y0, y1) = self._vb.viewRange()
+        mx, my = (p1[0] + p2[0]) / 2, (p1[1] + p2[1]) / 2
+        mx, my = min(max(mx, x0), x1), min(max(my, y0), y1)
+        state = self._vb.state
+        right_half = (mx > (x0 + x1) / 2) != bool(state["xInverted"])  # on screen
+        lower_half = (my > (y0 + y1) / 2) == bool(state["yInverted"])  # rows grow downwards
+        return mx, my, (1.0 if right_half else 0.0, 1.0 if lower_half else 0.0)
 
     def show_polygon(self, points: list[tuple[float, float]] | None) -> None:
         """Draw the freehand shape being drawn (``None`` hides it)."""
