@@ -214,3 +214,36 @@ class TestAssessmentAndReport:
         assert "DEMO^MAMMO" not in text and "DEMO-0001" not in text
         assert write_window_report(window, pdf_out), window.last_message
         assert pdf_out.read_bytes().startswith(b"%PDF")
+
+
+class TestOlderPriors:
+    def test_the_reader_picks_which_prior_hangs(  # type: ignore[no-untyped-def]
+        self, qtbot, demo_folder: Path, _prior_master: Path
+    ) -> None:
+        """Two earlier exams: the most recent hangs; View > Hanging protocol > Prior exam hangs the other."""
+        import pydicom
+        from pydicom.uid import generate_uid
+
+        shutil.copytree(_prior_master, demo_folder.parent / "demo-prior")
+        older = demo_folder.parent / "older-prior"
+        older.mkdir()
+        study_uid, series_uid = generate_uid(), generate_uid()
+        for src in sorted(_prior_master.glob("*.dcm")):
+            ds = pydicom.dcmread(src)
+            ds.StudyInstanceUID, ds.SeriesInstanceUID = study_uid, series_uid
+            ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+            ds.StudyDate = "20220102"
+            ds.save_as(older / src.name)
+        window = open_window(qtbot, demo_folder)
+        assert window.protocols.wait_for_prior()
+        protocols = window.protocols
+        assert [p.study_date for p in protocols.priors] == ["20230102", "20220102"]
+        assert "1 older" in window.last_message
+        assert [a.isChecked() for a in protocols.prior_actions] == [True, False]
+        assert protocols.apply("cc_over_prior")
+        assert window.hanging.prior_views["LCC"].image.study_date == "20230102"  # type: ignore[union-attr]
+        protocols.prior_actions[1].trigger()
+        assert [a.isChecked() for a in protocols.prior_actions] == [False, True]
+        assert window.hanging.prior_views["LCC"].image.study_date == "20220102"  # type: ignore[union-attr]
+        assert "PRIOR 2022-01-02" in window.hanging.prior_views["LCC"].note
+        assert protocols.current == "cc_over_prior"

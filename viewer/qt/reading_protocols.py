@@ -62,6 +62,10 @@ class ReadingProtocols:
         self.current = DEFAULT_PROTOCOL
         self.prior: PriorExam | None = None
         self.prior_study: Study | None = None
+        self.priors: list[PriorExam] = []
+        """Every earlier exam found, most recent first; :attr:`prior` is the one that hangs."""
+        self.prior_menu: QMenu | None = None
+        self.prior_actions: list[QAction] = []
         self.extras: list[MammoImage] = []
         self._prior_shown = False
         self._extras_shown = 0
@@ -99,6 +103,8 @@ class ReadingProtocols:
         )
         self.prior_marks_action.setChecked(True)
         menu.addAction(self.prior_marks_action)
+        self.prior_menu = menu.addMenu("Prior &exam")
+        self._fill_prior_menu()
         menu.addSeparator()
         menu.addAction(
             self.window.make_action("&Next in the reading sequence", partial(self.step, True), "Alt+Right")
@@ -109,6 +115,45 @@ class ReadingProtocols:
             )
         )
         self._update_actions()
+
+    def _fill_prior_menu(self) -> None:
+        """One checkable item per prior found (the one hanging checked), or a disabled line."""
+        menu = self.prior_menu
+        if menu is None:
+            return
+        menu.clear()
+        self.prior_actions = []
+        if not self.priors:
+            none = menu.addAction("(no earlier exam found)")
+            none.setEnabled(False)
+            return
+        group = QActionGroup(menu)
+        for i, exam in enumerate(self.priors):
+            action = QAction(exam.title, menu, checkable=True)
+            action.setChecked(exam is self.prior)
+            action.triggered.connect(partial(self.choose_prior, i))
+            group.addAction(action)
+            menu.addAction(action)
+            self.prior_actions.append(action)
+
+    def choose_prior(self, index: int) -> None:
+        """Hang the ``index``-th prior found (0: the most recent) instead of the one hanging."""
+        if not 0 <= index < len(self.priors):
+            return
+        exam = self.priors[index]
+        study = open_study(exam.files)
+        if not study.images:
+            self.window.notify(f"prior {exam.title} cannot be shown: none of its files opens")
+            return
+        self.prior, self.prior_study, self._prior_shown = exam, study, False
+        for layer in self.prior_layers:
+            layer.detach()
+        self.prior_layers, self._prior_marks = [], []
+        for action, other in zip(self.prior_actions, self.priors, strict=False):
+            action.setChecked(other is exam)
+        if self.protocols.get(self.current).needs_prior:
+            self.apply(self.current, quiet=True)
+        self.window.notify(f"Prior: {exam.title}")
 
     def usable(self) -> list[str]:
         """Ids of the protocols that can be shown now (a prior, extra views where needed)."""
@@ -133,6 +178,8 @@ class ReadingProtocols:
         hung = {id(v.image) for v in self.hanging.views.values() if v.image is not None}
         self.extras = [img for img in study.images if id(img) not in hung]
         self.prior, self.prior_study, self._prior_shown, self._extras_shown = None, None, False, 0
+        self.priors = []
+        self._fill_prior_menu()
         for layer in self.prior_layers:
             layer.detach()
         self.prior_layers, self._prior_marks = [], []
@@ -174,9 +221,13 @@ class ReadingProtocols:
         if not priors:
             self._update_actions()
             return
+        self.priors = priors
         self.prior = priors[0]
         self.prior_study = open_study(self.prior.files)
-        others = f" ({len(priors) - 1} older)" if len(priors) > 1 else ""
+        self._fill_prior_menu()
+        others = (
+            f" ({len(priors) - 1} older: View > Hanging protocol > Prior exam)" if len(priors) > 1 else ""
+        )
         self.window.notify(
             f"Prior found: {self.prior.title}{others}. View > Hanging protocol shows it (Alt+Right)."
         )
