@@ -17,6 +17,7 @@ from viewer.qt.decode_pool import stop_decode_processes
 from viewer.qt.gui_gc import GuiCollector
 from viewer.qt.main_window import MainWindow
 from viewer.qt.settings import Preferences
+from viewer.sources.dicomweb import is_url
 
 
 def demo_study_folder() -> Path:
@@ -118,13 +119,22 @@ def run_gui(paths: Sequence[str], screenshot: str | None = None, reader: str | N
             prefs.reader = name.strip()
     window = MainWindow(prefs)
     window.interactive = not screenshot
-    folders = [Path(p) for p in paths] if paths else [demo_study_folder()]
+    urls = [p for p in paths if is_url(p)]
+    folders = [Path(p) for p in paths if not is_url(p)] if paths else [demo_study_folder()]
     if screenshot:
         window.show()
     else:
         window.show_as_last_time()
     quit_on_sigterm(window)
-    opened = window.open_paths(folders)
+    if urls:  # a study of a DICOMweb server (retrieved in the background, then opened)
+        if folders:
+            print(
+                "mammo-viewer: a server's study opens alone; the paths given beside it are ignored",
+                file=sys.stderr,
+            )
+        opened = window.server_opening.open_url(urls[0])
+    else:
+        opened = window.open_paths(folders)
     if screenshot:
         out = Path(screenshot)
         status: list[int] = [1]
@@ -133,15 +143,17 @@ def run_gui(paths: Sequence[str], screenshot: str | None = None, reader: str | N
 
         def shoot() -> None:
             # wait (up to a minute) until every image shows its full-resolution pixels
-            if not window.images_ready() and waited[0] < 600:
+            busy = window.server_opening.busy or not window.images_ready()
+            if busy and waited[0] < 600:
                 waited[0] += 1
                 QTimer.singleShot(100, shoot)
                 return
             ok = take_screenshot(window, out)
-            status[0] = 0 if ok and opened else 1
+            shown = opened and (not urls or window.study is not None)
+            status[0] = 0 if ok and shown else 1
             if not ok:
                 print(f"mammo-viewer: could not write the screenshot {out}", file=sys.stderr)
-            elif not opened:
+            elif not shown:
                 print(f"mammo-viewer: {window.last_message}", file=sys.stderr)
             window.close()
             app.quit()

@@ -52,6 +52,7 @@ from viewer.qt.marks_panel import MarksPanel
 from viewer.qt.notices import Notices
 from viewer.qt.reading_protocols import ReadingProtocols
 from viewer.qt.saving import AUTOSAVE_DELAY_MS, Saving
+from viewer.qt.server_opening import ServerOpening
 from viewer.qt.settings import Preferences
 from viewer.qt.study_opening import StudyOpening
 from viewer.qt.tool_context import ViewToolContext
@@ -60,10 +61,9 @@ from viewer.qt.view_correction import ViewCorrection
 from viewer.qt.view_markers import ViewMarkers
 from viewer.qt.window_menus import build_menus
 from viewer.qt.workflow import Workflow
-from viewer.session.study_session import SessionError, StudySession
+from viewer.session.study_session import AnnotationFile, SessionError, StudySession
 from viewer.store.lexicon_file import load_preferred_lexicon
 from viewer.store.locations import user_data_dir
-from viewer.store.session import AnnotationStore
 
 __all__ = ["AUTOSAVE_DELAY_MS", "MainWindow", "frame_label"]
 
@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self.last_message = ""
         self.saving = Saving(self)
         self.opening = StudyOpening(self)
+        self.server_opening = ServerOpening(self)
         self.editing = MarkEditing(self)
         self.entry_keys = EntryKeys(self)
         self.cells = CellLayers(self)
@@ -216,7 +217,7 @@ class MainWindow(QMainWindow):
         return self.session.study
 
     @property
-    def store(self) -> AnnotationStore | None:
+    def store(self) -> AnnotationFile | None:
         return self.session.store
 
     @property
@@ -350,6 +351,8 @@ class MainWindow(QMainWindow):
     # -- title, reader, messages ----------------------------------------------------------------
     def update_title(self) -> None:
         name = self.study.folder.name if self.study is not None else "no study"
+        if (server := self.session.server_store) is not None:
+            name = f"study ...{server.study_uid[-12:]} on {server.base}"
         ro = " [read-only]" if self.store is not None and self.store.read_only_reason else ""
         self.setWindowTitle(f"{name}[*]{ro} - mammo-viewer {__version__} - reader {self.mark_reader}")
         self.setWindowModified(self.session.dirty)

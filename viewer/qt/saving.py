@@ -75,6 +75,11 @@ class Saving(QObject):
     def _finished(self, job: WriteJob) -> None:
         window = self.window
         outcome = window.session.finish(job)
+        if outcome.conflict:
+            window.notify(outcome.message)
+            window.server_opening.resolve_conflict(outcome.message)
+            window.update_title()
+            return
         if outcome.error and job.kind == "save" and outcome.current:
             QMessageBox.critical(window, "Save failed", outcome.message)
         if outcome.message:

@@ -24,6 +24,7 @@ from viewer.qt import reading_setup
 from viewer.qt.cell_layers import frame_label
 from viewer.qt.image_view import image_key
 from viewer.session.study_session import Opened, SessionError, read_studies, why_not_openable
+from viewer.sources.server_store import ServerAnnotationStore
 
 if TYPE_CHECKING:
     from viewer.qt.main_window import MainWindow
@@ -34,6 +35,9 @@ class StudyOpening:
 
     def __init__(self, window: MainWindow) -> None:
         self.window = window
+        self.requests = 0
+        """Opens asked for so far: a study still being retrieved from a server opens only if
+        nothing else was asked for meanwhile."""
 
     def open_files_dialog(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self.window, "Open DICOM files")
@@ -54,14 +58,32 @@ class StudyOpening:
         is shown. ``save_first``: unsaved marks of the open study are saved without asking.
         ``study_uid``: open that one of the studies found (a folder may hold several).
         """
+        self.requests += 1
+        return self.open_studies(read_studies(paths), paths, index, save_first, study_uid)
+
+    def open_studies(
+        self,
+        studies: list[Study],
+        paths: Sequence[Path],
+        index: int = 0,
+        save_first: bool = False,
+        study_uid: str | None = None,
+        server: ServerAnnotationStore | None = None,
+    ) -> bool:
+        """Open one of ``studies`` read from ``paths`` (see :meth:`open_paths`).
+
+        ``server``: the study came from a server, whose store keeps its marks (closed here
+        when the study does not open).
+        """
         window = self.window
-        studies = read_studies(paths)
         if study_uid is not None:
             found = [i for i, s in enumerate(studies) if s.study_instance_uid == study_uid and s.images]
             if not found:
                 window.notify(
                     f"study {study_uid} is no longer in {', '.join(map(str, paths))}; refresh the worklist"
                 )
+                if server is not None:
+                    server.close()
                 return False
             index = found[0]
         reason = why_not_openable(studies[index:], paths)
@@ -69,15 +91,19 @@ class StudyOpening:
             self.show_problems(studies[0])
             kept = f" {window.study.folder.name} stays open." if window.study is not None else ""
             window.notify(reason + kept)
+            if server is not None:
+                server.close()
             return False
         discard = self._ask_leave(save_first)
         if discard is None:
+            if server is not None:
+                server.close()
             return False
         window.loading.loader.cancel()
         window.workflow.clear_other_readers()
         window.workflow.candidates.clear()
         try:
-            opened = window.session.open(studies, index, discard=discard)
+            opened = window.session.open(studies, index, discard=discard, server=server)
         except SessionError as exc:
             self._warn("Study not opened", str(exc))
             window.notify(str(exc))
@@ -127,7 +153,8 @@ class StudyOpening:
                 f"(Study UID ...{study.study_instance_uid[-8:]}). "
                 "The worklist (Ctrl+Shift+W) lists each one to open."
             )
-        window.prefs.add_recent_path(str(study.folder))
+        if window.session.server_store is None:  # a server's study is opened again by its address
+            window.prefs.add_recent_path(str(study.folder))
         window.view_controls.rebuild_presets()
         window.edited()
         window.focus_views()

@@ -43,6 +43,14 @@ def build_menus(window: MainWindow) -> None:
     opening = window.opening
     file_menu.addAction(act("Open &files...", opening.open_files_dialog, QKeySequence.StandardKey.Open))
     file_menu.addAction(act("Open f&older...", opening.open_folder_dialog, "Ctrl+Shift+O"))
+    file_menu.addAction(
+        act(
+            "Open from ser&ver...",
+            window.server_opening.open_dialog,
+            "Ctrl+Alt+O",
+            tip="Search a DICOMweb archive (PACS) and open a study; its marks are kept there",
+        )
+    )
     window.save_action = act(
         "&Save annotations",
         window.save,

@@ -19,6 +19,12 @@ session never imports Qt. What it guarantees:
   Study Instance UID.
 - **Generations.** Every open and close starts a new generation; a worker's result carries
   the :class:`Ticket` it was computed for and is applied only while :meth:`is_current`.
+- **Studies from a server** are opened with their
+  :class:`~viewer.sources.server_store.ServerAnnotationStore` (opened beforehand, off the UI
+  thread: it asks the server): every save goes to this computer first, then to the server;
+  a save the server refuses because the same reader saved elsewhere is a conflict the reader
+  resolves (:meth:`StudySession.merge_with_server`, :meth:`StudySession.save_as_copy`);
+  a save the server did not get is sent again (:meth:`StudySession.send_pending`).
 """
 
 from __future__ import annotations
@@ -27,17 +33,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from viewer.core.annotation_merge import MergeReport
 from viewer.core.annotations import ImageKey, StudyAnnotations
 from viewer.core.commands import Command
 from viewer.dicom.folder_studies import folder_studies
 from viewer.dicom.study import Study, open_studies
 from viewer.session.history import History
 from viewer.session.writer import AnnotationWriter, WriteJob
+from viewer.sources.dicomweb import ServerError
+from viewer.sources.server_store import PushResult, SaveConflictError, ServerAnnotationStore
 from viewer.store import sidecar
 from viewer.store.errors import SidecarError
 from viewer.store.serialize import serialize
 from viewer.store.session import AnnotationStore
 from viewer.store.shared_folder import split_shared_sidecars
+
+AnnotationFile = AnnotationStore | ServerAnnotationStore
+"""Where the open study's marks are kept: a file beside the study, or a server (and this computer)."""
 
 
 class SessionError(Exception):
@@ -73,6 +85,9 @@ class Outcome:
     error: bool = False
     current: bool = True
     """The write belongs to the study still open."""
+    conflict: bool = False
+    """The server has a newer version of this reader's marks (saved from elsewhere): the
+    reader chooses :meth:`StudySession.merge_with_server` or :meth:`StudySession.save_as_copy`."""
 
 
 def read_studies(paths: Sequence[Path | str]) -> list[Study]:
@@ -118,7 +133,7 @@ class StudySession:
         self.reader = reader
         """Who opens the next study (the open study's file belongs to :attr:`mark_reader`)."""
         self.study: Study | None = None
-        self.store: AnnotationStore | None = None
+        self.store: AnnotationFile | None = None
         self.model = StudyAnnotations(reader)
         self.history = History(self.model)
         self.generation = 0
@@ -153,17 +168,35 @@ class StudySession:
         return ticket.generation == self.generation
 
     # -- opening and closing --------------------------------------------------------------
-    def open(self, studies: Sequence[Study], index: int = 0, *, discard: bool = False) -> Opened:
+    @property
+    def server_store(self) -> ServerAnnotationStore | None:
+        """The open study's store when its marks are kept on a server."""
+        return self.store if isinstance(self.store, ServerAnnotationStore) else None
+
+    def open(
+        self,
+        studies: Sequence[Study],
+        index: int = 0,
+        *,
+        discard: bool = False,
+        server: ServerAnnotationStore | None = None,
+    ) -> Opened:
         """Make ``studies[index]`` the open study; the current one is retired only on success.
 
         ``discard``: the current study's unsaved marks are thrown away (its recovery file
-        deleted); otherwise they stay in its recovery file. Raises :class:`SessionError`
-        (the current study stays open, editable and savable) when the study has no image
-        or no annotation file can be opened for it.
+        deleted); otherwise they stay in its recovery file. ``server``: the study came from
+        a server and its marks are kept there (the store is the session's from now on, also
+        when the open fails: it is closed then). Raises :class:`SessionError` (the current
+        study stays open, editable and savable) when the study has no image or no
+        annotation file can be opened for it.
         """
         study = studies[index]
         if not study.images:
+            if server is not None:
+                server.close()
             raise SessionError(why_not_openable([study], [study.folder]) or "no image")
+        if server is not None:
+            return self._open_with(study, studies, server, discard)
         uid = study.study_instance_uid
         members = folder_members(study, studies)
         own_file = sidecar.sidecar_path(study.folder, self.reader, uid)
@@ -192,6 +225,24 @@ class StudySession:
         self._reset(study, model)
         recovery = store.recovery() if store.read_only_reason is None else None
         notices += [n for n in store.notices if n not in notices]
+        self.pending_recovery = recovery
+        return Opened(study, list(studies), notices, store.read_only_reason, recovery)
+
+    def _open_with(
+        self, study: Study, studies: Sequence[Study], store: ServerAnnotationStore, discard: bool
+    ) -> Opened:
+        if study.study_instance_uid != store.study_uid:
+            store.close()
+            raise SessionError(
+                f"the images retrieved belong to study {study.study_instance_uid}, not to the study "
+                f"asked for ({store.study_uid}); nothing was opened"
+            )
+        self._retire(discard)
+        self.generation += 1
+        self.study, self.store = study, store
+        notices = list(store.notices)
+        self._reset(study, store.load())
+        recovery = store.recovery() if store.read_only_reason is None else None
         self.pending_recovery = recovery
         return Opened(study, list(studies), notices, store.read_only_reason, recovery)
 
@@ -308,7 +359,7 @@ class StudySession:
             return None
         return self._submit_write("autosave", store)
 
-    def _submit_write(self, kind: str, store: AnnotationStore) -> WriteJob:
+    def _submit_write(self, kind: str, store: AnnotationFile) -> WriteJob:
         snapshot = self.model.snapshot()
         revision = self.history.revision
         job = WriteJob(kind, self.generation, revision, self.history.state, store.path, snapshot.count()[0])
@@ -321,6 +372,11 @@ class StudySession:
         current = job.generation == self.generation
         error = job.error
         if job.kind == "save":
+            if isinstance(job.exception, SaveConflictError):
+                # the save is on this computer: the reader's marks are safe, the server's too
+                if current:
+                    self.history.mark_unsaved()  # not where the reader asked for it, yet
+                return Outcome(str(job.exception), error=True, current=current, conflict=current)
             if error:
                 where = (
                     "Your marks are still open here; any earlier file is unchanged."
@@ -329,16 +385,61 @@ class StudySession:
                     "study is opened again."
                 )
                 return Outcome(f"Save failed: {error}\n\n{where}", error=True, current=current)
-            message = f"Saved {job.marks} marks to {job.path}"
+            result = job.result
+            if isinstance(result, PushResult):  # a study from a server
+                message = f"Saved {job.marks} marks. {result.message}"
+            else:
+                message = f"Saved {job.marks} marks to {job.path}"
             if current:
                 self.history.mark_saved(job.state)
                 if self.store is not None and self.store.merged_notice:
                     message += f". {self.store.merged_notice}"
                     self.store.merged_notice = None
             return Outcome(message, current=current)
+        if job.kind in ("send", "copy"):
+            result = job.result
+            if error:
+                return Outcome(f"Not sent to the server: {error}", True, current)
+            return Outcome(result.message if isinstance(result, PushResult) else "", current=current)
         if error:
             return Outcome(f"{job.kind.capitalize()} of {job.path.name} failed: {error}", True, current)
         return Outcome(current=current)
+
+    # -- a study from a server -------------------------------------------------------------
+    def send_pending(self) -> WriteJob | None:
+        """Send the last save to the server when it has not got it yet (it was unreachable)."""
+        store = self.server_store
+        if store is None or not store.pending or store.rest is None:
+            return None
+        job = WriteJob("send", self.generation, self.history.revision, self.history.state, store.path)
+        return self.writer.submit(job, store.push)
+
+    def merge_with_server(self) -> MergeReport:
+        """Take the reader's version on the server and merge the open marks into it.
+
+        The result is shown and unsaved: the next save replaces the server's version.
+        Raises :class:`SessionError` when the server cannot be read.
+        """
+        store = self.server_store
+        if store is None or self.study is None:
+            raise SessionError("this study's marks are not kept on a server")
+        self.writer.flush()  # a save in flight reads the server's version too
+        try:
+            merged, report = store.merge_with_server(self.model.snapshot())
+        except (SidecarError, ServerError) as exc:
+            raise SessionError(f"cannot read the server's version: {exc}") from None
+        self._reset(self.study, merged)
+        self.history.mark_unsaved()
+        return report
+
+    def save_as_copy(self) -> WriteJob:
+        """Save the open marks as another reader's part, "<reader> (copy <time>)"."""
+        store = self.server_store
+        if store is None or self.study is None:
+            raise SessionError("this study's marks are not kept on a server")
+        snapshot = self.model.snapshot()
+        job = WriteJob("copy", self.generation, self.history.revision, self.history.state, store.path)
+        return self.writer.submit(job, lambda: store.save_as_copy(snapshot)[1])
 
     def flush(self, timeout_s: float | None = 10.0) -> bool:
         """Wait for every write asked for so far (an export reads the file next)."""

@@ -13,11 +13,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
 class WriteJob:
-    """One write in flight: ``kind`` is "save", "autosave" or "close"."""
+    """One write in flight: ``kind`` is "save", "autosave", "close", "send" or "copy"."""
 
     kind: str
     generation: int
@@ -25,7 +26,7 @@ class WriteJob:
     state: int
     path: Path
     marks: int = 0
-    future: Future[None] = field(default_factory=Future)
+    future: Future[Any] = field(default_factory=Future)
 
     @property
     def error(self) -> str | None:
@@ -35,6 +36,20 @@ class WriteJob:
         exc = self.future.exception()
         return None if exc is None else (str(exc) or type(exc).__name__)
 
+    @property
+    def exception(self) -> BaseException | None:
+        """The failure itself once done (``None``: it worked, or is not done)."""
+        if not self.future.done() or self.future.cancelled():
+            return None
+        return self.future.exception()
+
+    @property
+    def result(self) -> Any:
+        """What the write returned (e.g. whether a server took it); ``None`` until done."""
+        if not self.future.done() or self.future.cancelled() or self.future.exception() is not None:
+            return None
+        return self.future.result()
+
 
 class AnnotationWriter:
     """A single writer thread; :meth:`submit` never blocks, :meth:`flush` waits."""
@@ -43,18 +58,18 @@ class AnnotationWriter:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mammo-annotation-writer")
         self._last: Future[None] | None = None
 
-    def submit(self, job: WriteJob, work: Callable[[], None]) -> WriteJob:
+    def submit(self, job: WriteJob, work: Callable[[], object]) -> WriteJob:
         """Run ``work`` after every write asked for before; its outcome goes to ``job.future``."""
 
         def run() -> None:
             if not job.future.set_running_or_notify_cancel():
                 return
             try:
-                work()
+                result = work()
             except BaseException as exc:  # reported through the future, never lost
                 job.future.set_exception(exc)
             else:
-                job.future.set_result(None)
+                job.future.set_result(result)
 
         self._last = self._pool.submit(run)
         return job

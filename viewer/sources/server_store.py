@@ -223,6 +223,15 @@ class ServerAnnotationStore:
         return self.local.writable
 
     @property
+    def merged_notice(self) -> str | None:
+        """What the last local save merged from another writer of this computer's copy."""
+        return self.local.merged_notice
+
+    @merged_notice.setter
+    def merged_notice(self, value: str | None) -> None:
+        self.local.merged_notice = value
+
+    @property
     def read_only_reason(self) -> str | None:
         return self.local.read_only_reason
 
