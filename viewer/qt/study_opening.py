@@ -79,8 +79,16 @@ class StudyOpening:
         if study_uid is not None:
             found = [i for i, s in enumerate(studies) if s.study_instance_uid == study_uid and s.images]
             if not found:
+                same = [s for s in studies if s.study_instance_uid == study_uid] or [
+                    s for s in studies if not s.study_instance_uid
+                ]
+                reason = why_not_openable(same, paths) if same and same[0].problems else None
+                if reason is not None:
+                    self.show_problems(same[0])
                 window.notify(
-                    f"study {study_uid} is no longer in {', '.join(map(str, paths))}; refresh the worklist"
+                    f"study {study_uid} was not opened: {reason}"
+                    if reason
+                    else f"study {study_uid} is no longer in {', '.join(map(str, paths))}; refresh the worklist"
                 )
                 if server is not None:
                     server.close()
