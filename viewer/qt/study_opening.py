@@ -85,10 +85,11 @@ class StudyOpening:
                 reason = why_not_openable(same, paths) if same and same[0].problems else None
                 if reason is not None:
                     self.show_problems(same[0])
+                where = ", ".join(map(str, paths))
                 window.notify(
                     f"study {study_uid} was not opened: {reason}"
                     if reason
-                    else f"study {study_uid} is no longer in {', '.join(map(str, paths))}; refresh the worklist"
+                    else f"study {study_uid} is no longer in {where}; refresh the worklist"
                 )
                 if server is not None:
                     server.close()

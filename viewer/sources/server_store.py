@@ -214,6 +214,11 @@ class ServerAnnotationStore:
         return self.local.path
 
     @property
+    def recovery_path(self) -> Path:
+        """The autosave file of this computer's copy."""
+        return self.local.recovery_path
+
+    @property
     def pending(self) -> bool:
         """True when a save is on this computer only, waiting for the server."""
         return self._pending
