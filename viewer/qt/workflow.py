@@ -207,7 +207,12 @@ class Workflow(QObject):
         window = self.window
         if window.study is None:
             return
-        models, problems = load_study_readers(window.study.folder, window.study.study_instance_uid)
+        server = window.session.server_store
+        if server is not None:  # other readers' parts as last read from the server (open, save)
+            models = {m.reader or k: m for k, m in server.others.items()}
+            problems: list[str] = []
+        else:
+            models, problems = load_study_readers(window.study.folder, window.study.study_instance_uid)
         for problem in problems:
             window.notify(problem)
         others = {n: m for n, m in models.items() if n != window.mark_reader}
