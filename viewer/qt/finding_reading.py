@@ -121,6 +121,8 @@ class FindingReading:
             except Exception as exc:  # a failed search leaves the view without a nipple
                 log.warning("landmarks of %s failed: %s", name, exc)
                 continue
+            if model is not self.window.model:  # another study (or none) is open now: dropped
+                continue
             if model is not None and key in model.images and key not in model.reading.landmarks:
                 # derived from the image, like the cluster suggestions: not an edit to undo
                 model.reading.set_landmarks(key, found)
@@ -207,14 +209,14 @@ class FindingReading:
             message.append(f"linked: {position.description}")
         other = OTHER_VIEW.get(name)
         other_view = self.window.hanging.views.get(other) if other else None
-        if (
-            other
-            and other_view is not None
-            and other_view.image is not None
-            and where.nipple_distance_mm is not None
-        ):
+        other_record = (
+            self.window.model.images.get(image_key(other_view.image, other_view.frame))
+            if other_view is not None and other_view.image is not None
+            else None
+        )
+        if other and other_record is not None and where.nipple_distance_mm is not None:
             inner, outer = nipple_band(where.nipple_distance_mm)
-            spacing = self.window.model.images[image_key(other_view.image, other_view.frame)].spacing
+            spacing = other_record.spacing
             self.layers[other].show_band(spacing, inner, outer)
             if not position:
                 message.append(f"look on {other} {inner / 10:.1f}-{outer / 10:.1f} cm from the nipple")
