@@ -153,7 +153,7 @@ class TestProperties:
     def test_placed_labels_never_meet(
         self, scene: tuple[list[Box], list[tuple[float, float]], list[Box]], gap: float, margin: float
     ) -> None:
-        """Whatever the marks, sizes and obstacles: no placed label meets another label, a mark or an obstacle."""
+        """Any marks, sizes and obstacles: no placed label meets another label, a mark or an obstacle."""
         marks, sizes, obstacles = scene
         placed = place_labels(marks, sizes, obstacles, gap=gap, margin=margin)
         assert len(placed) == len(marks)

@@ -183,7 +183,9 @@ def place_labels(
     if len(marks) != len(sizes):
         raise ValueError(f"marks and sizes differ in length: {len(marks)} and {len(sizes)}")
     if gap < 0 or margin < 0 or max_distance < gap:
-        raise ValueError(f"need 0 <= gap <= max_distance and margin >= 0, got {gap}, {max_distance}, {margin}")
+        raise ValueError(
+            f"need 0 <= gap <= max_distance and margin >= 0, got {gap}, {max_distance}, {margin}"
+        )
     if cell <= 0:
         raise ValueError(f"cell must be positive, got {cell}")
     if not marks:
@@ -198,7 +200,12 @@ def place_labels(
         max(m[3] for m in marks) + reach,
     )
     for box in [*marks, *obstacles]:
-        clipped = (max(box[0], region[0]), max(box[1], region[1]), min(box[2], region[2]), min(box[3], region[3]))
+        clipped = (
+            max(box[0], region[0]),
+            max(box[1], region[1]),
+            min(box[2], region[2]),
+            min(box[3], region[3]),
+        )
         if clipped[0] <= clipped[2] and clipped[1] <= clipped[3]:
             grid.add(clipped)
     placed: list[Placement | None] = []

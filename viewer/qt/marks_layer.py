@@ -1,6 +1,9 @@
 """Graphics of the marks of one image: outlines, size labels, cluster outlines.
 
-The layer listens to the model and redraws only what a change names.
+The layer listens to the model and redraws only what a change names. Size labels are laid
+out on screen (:mod:`viewer.qt.label_placement`) once before each paint that follows a
+zoom, a pan that brings marks on screen, or a change of the marks: no label covers another
+label, a mark or a cluster's label; one with no room is hidden until there is room.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from viewer.core.annotations import (
 )
 from viewer.core.geometry import convex_hull
 from viewer.qt.image_view import ImageView
+from viewer.qt.label_placement import LabelPlacer
 
 CALC_COLOR = QColor(0, 230, 255)
 SELECTED_COLOR = QColor(255, 140, 0)
@@ -31,6 +35,10 @@ CONFIRMED_CLUSTER_COLOR = QColor(255, 60, 200)
 SUGGESTED_CLUSTER_COLOR = QColor(255, 255, 255)
 LABEL_MIN_ZOOM_PERCENT = 35.0
 """Below this zoom only selected marks carry their size label (the others would pile up)."""
+DOT_HALF_PX = 6.0
+"""Half the side of the ring drawn for each mark below the label zoom (device pixels)."""
+POINT_MARK_RADIUS = 3.0
+"""Radius of the circle drawn for a mark without an outline (image pixels)."""
 
 
 def _pen(color: QColor, width: float = 1.5, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
@@ -91,6 +99,13 @@ class MarksLayer:
         self._preview.hide()
         view.vb.addItem(self._preview, ignoreBounds=True)
         self._calc_items: dict[str, tuple[QGraphicsPathItem, pg.TextItem | None]] = {}
+        self._mark_boxes: dict[str, tuple[float, float, float, float]] = {}
+        """Each drawn mark's box in image coordinates (left, top, right, bottom)."""
+        self._box_array: np.ndarray | None = None
+        self._layout_hidden: set[str] = set()
+        """Labels the last layout found no room for."""
+        self._layout_dirty = False
+        self._placer = LabelPlacer(view.vb, color)
         self._cluster_items: dict[str, tuple[QGraphicsPathItem, pg.TextItem]] = {}
         self.suggestions: list[Cluster] = []
         self._zoomed_in = False
@@ -105,6 +120,7 @@ class MarksLayer:
         self._dot_pen_selected = _pen(SELECTED_COLOR, 1.5)
         model.subscribe(self._on_change)
         view.vb.sigRangeChanged.connect(self._range_changed)
+        view.scene().sigPrepareForPaint.connect(self._layout_before_paint)
         self.rebuild()
 
     def _zoom_allows_labels(self) -> bool:
@@ -141,6 +157,60 @@ class MarksLayer:
             self._refresh_labels()
         if flipped:
             self._update_dots()
+        self._layout_dirty = True
+
+    # -- label layout ----------------------------------------------------------------
+    def _request_layout(self) -> None:
+        """Lay the labels out again before the next paint, even if the view did not move."""
+        self._layout_dirty = True
+        self._placer.forget()
+
+    def _layout_before_paint(self) -> None:
+        if self._layout_dirty:
+            self.layout_labels()
+
+    def layout_labels(self) -> None:
+        """Place the shown labels so that none covers another label, a mark or a cluster's label."""
+        self._layout_dirty = False
+        img = self.model.images.get(self.key)
+        if img is None or not self.show_labels:
+            self._placer.clear()
+            return
+        ids: list[str] = []
+        texts: list[pg.TextItem] = []
+        for cid, (_, text) in self._calc_items.items():
+            calc = img.calcifications.get(cid)
+            if text is not None and calc is not None and self._label_visible(calc):
+                ids.append(cid)
+                texts.append(text)
+        if not ids:
+            self._placer.clear()
+            self._layout_hidden = set()
+            return
+        # selected marks first: they get the best places
+        order = sorted(range(len(ids)), key=lambda i: ids[i] not in self.selected)
+        ids = [ids[i] for i in order]
+        texts = [texts[i] for i in order]
+        all_boxes = self._all_mark_boxes()
+        mark_boxes = np.array([self._mark_boxes[i] for i in ids], dtype=np.float64)
+        dot_px = 0.0 if self._zoomed_in else DOT_HALF_PX
+        cluster_labels = [label for _, label in self._cluster_items.values()]
+        shown = self._placer.place(ids, texts, mark_boxes, all_boxes, cluster_labels, dot_px=dot_px)
+        self._layout_hidden = {cid for cid, on in zip(ids, shown, strict=True) if not on}
+
+    def _all_mark_boxes(self) -> np.ndarray:
+        """The boxes of every drawn mark (N x 4, image coordinates), kept until a mark changes."""
+        if self._box_array is None:
+            self._box_array = np.array(list(self._mark_boxes.values()), dtype=np.float64).reshape(-1, 4)
+        return self._box_array
+
+    def label_boxes(self) -> dict[str, QRectF]:
+        """The shown size labels' boxes in scene coordinates, by mark id (what tests look at)."""
+        out = {}
+        for cid, (_, text) in self._calc_items.items():
+            if text is not None and text.isVisible():
+                out[cid] = text.mapRectToScene(text.textItem.mapRectToParent(text.textItem.boundingRect()))
+        return out
 
     def _refresh_labels(self) -> None:
         """Show or hide every label; labels are made only once they are first shown."""
@@ -174,6 +244,8 @@ class MarksLayer:
     def detach(self) -> None:
         self.model.unsubscribe(self._on_change)
         self.view.vb.sigRangeChanged.disconnect(self._range_changed)
+        self.view.scene().sigPrepareForPaint.disconnect(self._layout_before_paint)
+        self._placer.detach()
         self.view.vb.removeItem(self._preview)
         self.view.vb.removeItem(self._dots)
         for cid in list(self._calc_items):
@@ -224,11 +296,17 @@ class MarksLayer:
         else:
             path_item = existing[0]
         color = SELECTED_COLOR if calc.id in self.selected else self.color
+        x, y = calc.center
         if calc.outline is not None:
             path = _polygon_path(calc.outline)
+            xs, ys = [p[0] for p in calc.outline], [p[1] for p in calc.outline]
+            self._mark_boxes[calc.id] = (min(xs), min(ys), max(xs), max(ys))
         else:
             path = QPainterPath()
-            path.addEllipse(QPointF(*calc.center), 3.0, 3.0)
+            r = POINT_MARK_RADIUS
+            path.addEllipse(QPointF(x, y), r, r)
+            self._mark_boxes[calc.id] = (x - r, y - r, x + r, y + r)
+        self._box_array = None
         path_item.setPath(path)
         path_item.setPen(_pen(color, 2.0 if calc.id in self.selected else 1.3))
         self._place_label(calc, changed=True)
@@ -251,19 +329,19 @@ class MarksLayer:
             self._calc_items[calc.id] = (path_item, text)
             changed = True
         if changed:
-            inverted = self.view.vb.state["xInverted"]
-            if calc.outline is not None:
-                xs = [p[0] for p in calc.outline]
-                right = min(xs) if inverted else max(xs)
-            else:
-                right = calc.center[0] + (-3.0 if inverted else 3.0)
+            # right of the outline until the layout, before the next paint, places it
+            left, _, right, _ = self._mark_boxes[calc.id]
             color = SELECTED_COLOR if calc.id in self.selected else self.color
-            # the leading spaces keep a gap of constant screen size between outline and label
-            text.setText("  " + size_label(calc), color=color)
-            text.setPos(right, calc.center[1])
-        text.setVisible(visible)
+            text.setText(size_label(calc), color=color)
+            text.setPos(left if self.view.vb.state["xInverted"] else right, calc.center[1])
+            self._request_layout()
+        text.setVisible(visible and calc.id not in self._layout_hidden)
 
     def _remove_calc(self, calc_id: str) -> None:
+        self._mark_boxes.pop(calc_id, None)
+        self._box_array = None
+        self._layout_hidden.discard(calc_id)
+        self._request_layout()
         items = self._calc_items.pop(calc_id, None)
         if items is not None:
             for item in items:
@@ -281,6 +359,7 @@ class MarksLayer:
                 self._draw_calc(img.calcifications[cid])
         if changed:
             self._update_dots()
+            self._request_layout()
 
     def set_selected_clusters(self, ids: set[str]) -> None:
         if ids != self.selected_clusters:
@@ -308,6 +387,7 @@ class MarksLayer:
     def set_show_labels(self, on: bool) -> None:
         self.show_labels = on
         self._refresh_labels()
+        self._request_layout()
 
     # -- clusters --------------------------------------------------------------------
     def set_suggestions(self, suggestions: list[Cluster]) -> None:
@@ -324,6 +404,7 @@ class MarksLayer:
                     drawn.add(cluster.id)
         for cid in [c for c in self._cluster_items if c not in drawn]:
             self._remove_cluster(cid)
+        self._request_layout()  # the labels keep off the clusters' labels
 
     def _draw_cluster(self, cluster: Cluster) -> bool:
         """Draw (or redraw) ``cluster``; False if it has too few points to draw."""

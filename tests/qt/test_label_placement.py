@@ -1,0 +1,153 @@
+"""Size labels of a dense cluster on screen: none covers another label, a mark or the cluster's label."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QGraphicsTextItem
+
+from viewer.core.annotations import (
+    Calcification,
+    Cluster,
+    ClusterState,
+    ImageAnnotations,
+    StudyAnnotations,
+)
+from viewer.core.geometry import Spacing, SpacingSource
+from viewer.core.phantom import make_mammogram
+from viewer.dicom.image import MammoImage
+from viewer.qt.image_view import ImageView, image_key
+from viewer.qt.marks_layer import MarksLayer
+
+MG = "1.2.840.10008.5.1.4.1.1.1.2"
+SPACING = Spacing(0.1, 0.1, SpacingSource.IMAGER_PIXEL_SPACING_ERMF, "mm at the breast plane (ERMF 1.08)")
+CENTRE = (150.0, 160.0)
+COUNT = 15
+
+
+def _image() -> MammoImage:
+    phantom = make_mammogram(320, 300, (0.1, 0.1), "L", "CC", seed=5)
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID = UID(MG)
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
+    ds.Modality, ds.ImageLaterality, ds.ViewPosition = "MG", "L", "CC"
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.Rows, ds.Columns = phantom.pixels.shape
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    ds.PixelData = phantom.pixels.astype(np.uint16).tobytes()
+    return MammoImage.from_dataset(ds)
+
+
+def _dense_cluster(image: MammoImage, confirmed: bool) -> tuple[StudyAnnotations, Cluster]:
+    """15 marks of 0.2-0.6 mm within 5 mm of each other, grouped in one cluster."""
+    model = StudyAnnotations("tester", image.study_instance_uid)
+    img = ImageAnnotations(
+        image.sop_instance_uid, 0, image.study_instance_uid, "", image.rows, image.columns, "L", "CC", SPACING
+    )
+    rng = np.random.default_rng(11)
+    for _ in range(COUNT):
+        angle, dist = rng.uniform(0, 2 * math.pi), rng.uniform(0, 22)  # within 2.2 mm of the centre
+        cx, cy = CENTRE[0] + dist * math.cos(angle), CENTRE[1] + dist * math.sin(angle)
+        r = rng.uniform(1.0, 3.0)
+        outline = [
+            (cx + r * math.cos(t * math.pi / 5), cy + r * math.sin(t * math.pi / 5)) for t in range(10)
+        ]
+        calc = Calcification.create((cx, cy), outline, SPACING)
+        img.calcifications[calc.id] = calc
+    state = ClusterState.CONFIRMED if confirmed else ClusterState.SUGGESTED
+    cluster = Cluster("cluster-1", tuple(img.calcifications), state, note="15 within 4.4 mm: grouped?")
+    img.clusters[cluster.id] = cluster
+    model.images[img.key] = img
+    return model, cluster
+
+
+def _view(qtbot: Any, image: MammoImage, mirror: bool = False) -> ImageView:
+    view = ImageView("LCC")
+    qtbot.addWidget(view)
+    view.resize(900, 700)
+    view.show()
+    view.set_image(image)
+    if mirror:
+        view.vb.invertX(True)
+    qtbot.waitExposed(view)
+    return view
+
+
+def _outline_boxes(layer: MarksLayer) -> dict[str, QRectF]:
+    """Each outline as drawn on screen: its geometry and half its (cosmetic, 2 px at most) pen."""
+    out = {}
+    for cid, (path_item, _) in layer._calc_items.items():
+        out[cid] = path_item.mapRectToScene(path_item.path().boundingRect()).adjusted(-1, -1, 1, 1)
+    return out
+
+
+def _assert_clear(layer: MarksLayer, cluster_id: str) -> dict[str, QRectF]:
+    labels = layer.label_boxes()
+    outlines = _outline_boxes(layer)
+    cluster_label = layer._cluster_items[cluster_id][1]
+    summary = cluster_label.mapRectToScene(cluster_label.boundingRect())
+    ids = list(labels)
+    for i, a in enumerate(ids):
+        box = labels[a]
+        for b in ids[i + 1 :]:
+            assert not box.intersects(labels[b]), (a, b)
+        for cid, outline in outlines.items():
+            assert not box.intersects(outline), (a, cid)
+        assert not box.intersects(summary), a
+    return labels
+
+
+class TestDenseCluster:
+    @pytest.mark.parametrize("mirror", [False, True])
+    def test_labels_cover_neither_labels_nor_marks(self, qtbot: Any, mirror: bool) -> None:
+        """Zoomed in on 15 marks within 5 mm: the shown labels meet no label, outline or cluster label."""
+        image = _image()
+        view = _view(qtbot, image, mirror)
+        model, cluster = _dense_cluster(image, confirmed=True)
+        layer = MarksLayer(view, model, image_key(image))
+        view.center_on(*CENTRE, zoom=6.0)
+        view.grab()  # a paint: the layout runs before it
+        labels = _assert_clear(layer, cluster.id)
+        assert len(labels) >= 10, f"only {len(labels)} of {COUNT} labels found room"
+        assert not layer._placer.leaders.path().isEmpty()  # displaced labels point at their marks
+
+    def test_zoom_and_pan_keep_labels_apart(self, qtbot: Any) -> None:
+        """After zooming out and in and panning, the labels are laid out again and still apart."""
+        image = _image()
+        view = _view(qtbot, image)
+        model, cluster = _dense_cluster(image, confirmed=False)
+        layer = MarksLayer(view, model, image_key(image))
+        for zoom, dx in ((3.0, 0.0), (8.0, 0.0), (4.0, 30.0), (4.0, -60.0), (12.0, 5.0)):
+            view.center_on(CENTRE[0] + dx, CENTRE[1], zoom=zoom)
+            view.grab()
+            _assert_clear(layer, cluster.id)
+        assert layer.label_boxes()
+
+    def test_cluster_summary_drawn_once(self, qtbot: Any) -> None:
+        """The cluster's own label is one item in the view, whichever layer redraws happen."""
+        image = _image()
+        view = _view(qtbot, image)
+        model, cluster = _dense_cluster(image, confirmed=True)
+        layer = MarksLayer(view, model, image_key(image))
+        layer.set_suggestions([])
+        layer.set_selected_clusters({cluster.id})
+        layer.rebuild()
+        view.center_on(*CENTRE, zoom=6.0)
+        view.grab()
+        texts = [
+            item.toPlainText()
+            for item in view.scene().items()
+            if isinstance(item, QGraphicsTextItem)
+            and item.isVisible()
+            and item.toPlainText().startswith("cluster (")
+        ]
+        assert texts == [f"cluster ({COUNT})"]
