@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from viewer.core import label_layout
-from viewer.core.label_layout import Box, Placement, boxes_meet, place_labels
+from viewer.core.label_layout import Box, Placement, boxes_meet, place_labels, segment_meets
 
 LABEL = (60.0, 14.0)
 
@@ -70,6 +70,26 @@ class TestPlaceLabels:
             assert mark[0] <= mx <= mark[2] and mark[1] <= my <= mark[3]
             assert p.box[0] <= lx <= p.box[2] and p.box[1] <= ly <= p.box[3]
 
+    def test_leader_never_crosses_another_mark(self) -> None:
+        """A leader runs from its mark to its label without passing through another mark's box."""
+        rng = np.random.default_rng(5)
+        marks = [_point_box(float(x), float(y)) for x, y in rng.normal(200, 12, size=(25, 2))]
+        placed = place_labels(marks, [LABEL] * len(marks))
+        leaders = [p.leader for p in placed if p is not None and p.leader is not None]
+        assert leaders
+        for a, b in leaders:
+            assert not any(segment_meets(a, b, m) for m in marks)
+            assert not any(segment_meets(a, b, box) for box in _shown(placed))
+
+    def test_segment_meets(self) -> None:
+        """A segment meets a box through its inside, not along or from its edge."""
+        box = (0.0, 0.0, 10.0, 10.0)
+        assert segment_meets((-5.0, 5.0), (15.0, 5.0), box)
+        assert segment_meets((5.0, 5.0), (5.0, 6.0), box)
+        assert not segment_meets((-5.0, 10.0), (15.0, 10.0), box)  # along the edge
+        assert not segment_meets((10.0, 5.0), (20.0, 5.0), box)  # from the edge outwards
+        assert not segment_meets((-5.0, -5.0), (-1.0, 20.0), box)
+
     def test_no_room_hides_the_label(self) -> None:
         """A mark walled in by obstacles within reach gets no label rather than an overlap."""
         mark = (100.0, 100.0, 104.0, 104.0)
@@ -92,6 +112,15 @@ class TestPlaceLabels:
         for order in (marks, marks[::-1]):
             first = place_labels(order, [LABEL, LABEL])[0]
             assert first is not None and not first.displaced
+
+    def test_above_first(self) -> None:
+        """With ``above_first`` the usual place is above the mark, centred; below when above is taken."""
+        mark = (100.0, 100.0, 140.0, 120.0)
+        (p,) = place_labels([mark], [LABEL], above_first=True)
+        assert p is not None and not p.displaced
+        assert p.box == (90.0, 82.0, 150.0, 96.0)
+        (q,) = place_labels([mark], [LABEL], [(0.0, 0.0, 300.0, 99.0)], above_first=True)
+        assert q is not None and q.box[1] >= mark[3]
 
     def test_deterministic(self) -> None:
         """The same input gives the same places."""

@@ -6,6 +6,8 @@ diagonals, then the same further out, and beside the mark slid up or down), free
 that the label's box meets no label placed before it, no mark and no other obstacle. A
 label with no free place within ``max_distance`` of its mark is hidden: a hidden label
 reads better than two labels over each other, and selecting the mark or zooming in shows it.
+A label pushed away from its mark gets a leader line to it, which may not pass through
+another mark or label.
 
 All boxes are ``(left, top, right, bottom)`` in device pixels, y growing downwards.
 Touching boxes do not meet; ``margin`` keeps a little space between them anyway.
@@ -41,7 +43,8 @@ class Placement:
     box
         The label's box ``(left, top, right, bottom)`` in device pixels.
     displaced
-        False when the label is at its usual place (right of its mark, centred on it).
+        False when the label is at its usual place (right of its mark, centred on it; or
+        above it, centred, with ``above_first``).
     leader
         A line ``(from_mark, to_label)`` joining the mark's box to the label's box when
         the label is displaced and not next to its mark; ``None`` otherwise.
@@ -104,8 +107,37 @@ class _Grid:
                         return True
         return False
 
+    def crosses(self, p: Point, q: Point) -> bool:
+        """True if the segment ``p``-``q`` passes through the inside of a box filed here."""
+        c, cells = self.cell, self.cells
+        x0, x1 = min(p[0], q[0]), max(p[0], q[0])
+        y0, y1 = min(p[1], q[1]), max(p[1], q[1])
+        for i in range(math.floor(x0 / c), math.floor(x1 / c) + 1):
+            for j in range(math.floor(y0 / c), math.floor(y1 / c) + 1):
+                for other in cells.get((i, j), ()):
+                    if segment_meets(p, q, other):
+                        return True
+        return False
 
-def _candidates(mark: Box, w: float, h: float, gap: float, step: float, max_distance: float) -> Iterator[Box]:
+
+def segment_meets(p: Point, q: Point, box: Box) -> bool:
+    """True if the segment ``p``-``q`` passes through the inside of ``box`` (not only its edge)."""
+    t0, t1 = 0.0, 1.0
+    for start, delta, lo, hi in ((p[0], q[0] - p[0], box[0], box[2]), (p[1], q[1] - p[1], box[1], box[3])):
+        if delta == 0.0:
+            if not lo < start < hi:
+                return False
+            continue
+        a, b = (lo - start) / delta, (hi - start) / delta
+        t0, t1 = max(t0, min(a, b)), min(t1, max(a, b))
+        if t0 >= t1:
+            return False
+    return True
+
+
+def _candidates(
+    mark: Box, w: float, h: float, gap: float, step: float, max_distance: float, above_first: bool
+) -> Iterator[Box]:
     """The places tried for a ``w`` x ``h`` label of the mark ``mark``, best first."""
     left, top, right, bottom = mark
     cx, cy = (left + right) / 2, (top + bottom) / 2
@@ -115,20 +147,34 @@ def _candidates(mark: Box, w: float, h: float, gap: float, step: float, max_dist
         if d > max_distance:
             return
         e = d * _DIAGONAL
-        yield right + d, cy - h / 2, right + d + w, cy + h / 2
-        yield left - d - w, cy - h / 2, left - d, cy + h / 2
-        yield cx - w / 2, top - d - h, cx + w / 2, top - d
-        yield cx - w / 2, bottom + d, cx + w / 2, bottom + d + h
-        yield right + e, top - e - h, right + e + w, top - e
-        yield right + e, bottom + e, right + e + w, bottom + e + h
-        yield left - e - w, top - e - h, left - e, top - e
-        yield left - e - w, bottom + e, left - e, bottom + e + h
+        beside = [
+            (right + d, cy - h / 2, right + d + w, cy + h / 2),
+            (left - d - w, cy - h / 2, left - d, cy + h / 2),
+        ]
+        over_under = [
+            (cx - w / 2, top - d - h, cx + w / 2, top - d),
+            (cx - w / 2, bottom + d, cx + w / 2, bottom + d + h),
+        ]
+        diagonals = [
+            (right + e, top - e - h, right + e + w, top - e),
+            (right + e, bottom + e, right + e + w, bottom + e + h),
+            (left - e - w, top - e - h, left - e, top - e),
+            (left - e - w, bottom + e, left - e, bottom + e + h),
+        ]
+        yield from (over_under + beside if above_first else beside + over_under)
+        yield from diagonals
         if ring:
-            # beside the mark, slid up or down: a column of marks keeps its labels in a column
             slide = ring * step
-            for y0 in (cy - h / 2 - slide, cy - h / 2 + slide):
-                yield right + gap, y0, right + gap + w, y0 + h
-                yield left - gap - w, y0, left - gap, y0 + h
+            if above_first:
+                # above or below the mark, slid sideways
+                for x0 in (cx - w / 2 - slide, cx - w / 2 + slide):
+                    yield x0, top - gap - h, x0 + w, top - gap
+                    yield x0, bottom + gap, x0 + w, bottom + gap + h
+            else:
+                # beside the mark, slid up or down: a column of marks keeps its labels in a column
+                for y0 in (cy - h / 2 - slide, cy - h / 2 + slide):
+                    yield right + gap, y0, right + gap + w, y0 + h
+                    yield left - gap - w, y0, left - gap, y0 + h
         ring += 1
 
 
@@ -147,6 +193,7 @@ def place_labels(
     step: float | None = None,
     max_distance: float = 80.0,
     cell: float = 48.0,
+    above_first: bool = False,
 ) -> list[Placement | None]:
     """Place one label beside each mark so that no label covers another label, a mark or an obstacle.
 
@@ -173,6 +220,8 @@ def place_labels(
         hidden.
     cell
         Side of the grid's cells, about the size of a label's height to a few times it.
+    above_first
+        Try above and below the mark before its sides (a cluster's label over its outline).
 
     Returns
     -------
@@ -214,7 +263,7 @@ def place_labels(
             raise ValueError(f"label sizes must be positive, got {w} x {h}")
         ring_step = step if step is not None else max(h, 4.0)
         found: Placement | None = None
-        for index, box in enumerate(_candidates(mark, w, h, gap, ring_step, max_distance)):
+        for index, box in enumerate(_candidates(mark, w, h, gap, ring_step, max_distance, above_first)):
             if bounds is not None and not _inside(box, bounds):
                 continue
             padded = (box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin)
@@ -224,6 +273,8 @@ def place_labels(
             leader = None
             if displaced and box_gap(mark, box) > 1.5 * gap:
                 leader = _nearest_points(mark, box)
+                if grid.crosses(*leader):  # a leader over another speck or label: not here
+                    continue
             found = Placement(box, displaced, leader)
             grid.add(box)
             break

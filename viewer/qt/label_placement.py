@@ -9,7 +9,6 @@ a thin leader line to their mark.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +21,7 @@ from viewer.core.label_layout import Box, place_labels
 
 LABEL_GAP_PX = 4.0
 """Screen pixels between a mark's outline and its label at the usual place."""
-LABEL_REACH_PX = 90.0
+LABEL_REACH_PX = 60.0
 """Farthest a label is put from its mark; one with no free place nearer is hidden."""
 OUTLINE_PAD_PX = 1.5
 """Half the widest outline pen: a label keeps off the drawn line, not only its geometry."""
@@ -103,6 +102,48 @@ def leader_pen(color: QColor) -> QPen:
     return pen
 
 
+@dataclass
+class LabelScene:
+    """What one layout places and keeps clear of; boxes in image coordinates unless said."""
+
+    ids: list[str]
+    """The marks whose labels are placed, best first."""
+    texts: list[pg.TextItem]
+    mark_boxes: np.ndarray
+    """N x 4: the box of each of those marks."""
+    all_marks: np.ndarray
+    """M x 4: the boxes of every mark drawn (none is covered)."""
+    cluster_texts: list[pg.TextItem]
+    """The clusters' own labels, placed first, above their outline if there is room."""
+    cluster_boxes: np.ndarray
+    """K x 4: the box of each cluster's outline."""
+    cluster_homes: list[QPointF]
+    """Where each cluster's label goes when it finds no free place (it stays shown)."""
+    screen_obstacles: list[Box]
+    """Device boxes of what is drawn over the picture (the view's text blocks)."""
+    dot_px: float = 0.0
+    """Half the side of the ring drawn for each mark when zoomed out; 0 when outlines show."""
+
+
+def _rows(boxes: np.ndarray) -> list[Box]:
+    return [(float(b[0]), float(b[1]), float(b[2]), float(b[3])) for b in boxes]
+
+
+def _meets_box(boxes: np.ndarray, screen: Box) -> np.ndarray:
+    return np.asarray(
+        (boxes[:, 2] > screen[0])
+        & (boxes[:, 0] < screen[2])
+        & (boxes[:, 3] > screen[1])
+        & (boxes[:, 1] < screen[3])
+    )
+
+
+def _set_box(text: pg.TextItem, box: Box, device: DeviceMap) -> None:
+    """Move ``text`` so that its box on the device is ``box`` (whatever its anchor)."""
+    w, h = box[2] - box[0], box[3] - box[1]
+    text.setPos(device.to_view(box[0] + text.anchor[0] * w, box[1] + text.anchor[1] * h))
+
+
 class LabelPlacer:
     """Places a layer's labels and draws their leader lines; one per marks layer."""
 
@@ -110,7 +151,9 @@ class LabelPlacer:
         self.vb = vb
         self.leaders = QGraphicsPathItem()
         self.leaders.setPen(leader_pen(color))
-        self.leaders.setZValue(10.5)
+        # under the clusters' labels (9), the outlines (10) and the size labels (11): a
+        # leader never hides a speck's outline or a word
+        self.leaders.setZValue(8.5)
         vb.addItem(self.leaders, ignoreBounds=True)
         self._last: tuple[object, ...] | None = None
 
@@ -125,72 +168,93 @@ class LabelPlacer:
         self.leaders.setPath(QPainterPath())
         self._last = None
 
-    def place(
-        self,
-        ids: Sequence[str],
-        texts: Sequence[pg.TextItem],
-        mark_boxes: np.ndarray,
-        obstacle_boxes: np.ndarray,
-        obstacle_texts: Sequence[pg.TextItem],
-        dot_px: float = 0.0,
-    ) -> list[bool]:
-        """Place ``texts`` (one per mark box, image coordinates) on screen; True for each shown.
+    def place(self, scene: LabelScene) -> list[bool]:
+        """Place the scene's labels on screen; True for each size label shown.
 
-        ``obstacle_boxes`` are the other marks on screen (image coordinates), ``obstacle_texts``
-        other labels that keep their place (a cluster's). A mark drawn as a ring of ``dot_px``
-        half-side takes at least that room. Labels whose mark is off screen are
-        hidden. A pan (same scale, same marks on screen) keeps the last places: they move with
-        the image.
+        Cluster labels go first, then the size labels, which keep clear of every mark, of
+        the cluster labels and of the screen's text blocks. Size labels whose mark is off
+        screen are hidden. A pan (same scale, same marks on screen) keeps the last places:
+        they move with the image.
         """
         device = DeviceMap.of(self.vb)
-        screen = device.boxes(np.array([self._view_rect()], dtype=np.float64))[0]
-        bounds: Box = (float(screen[0]), float(screen[1]), float(screen[2]), float(screen[3]))
+        rect = self.vb.viewRect()
+        screen_box = device.boxes(np.array([[rect.left(), rect.top(), rect.right(), rect.bottom()]]))[0]
+        screen: Box = (float(screen_box[0]), float(screen_box[1]), float(screen_box[2]), float(screen_box[3]))
         pad = OUTLINE_PAD_PX
-        dev_marks = _drawn(device.boxes(mark_boxes.reshape(-1, 4)), pad, dot_px)
-        on_screen = (
-            (dev_marks[:, 2] > bounds[0])
-            & (dev_marks[:, 0] < bounds[2])
-            & (dev_marks[:, 3] > bounds[1])
-            & (dev_marks[:, 1] < bounds[3])
+        dev_marks = _drawn(device.boxes(scene.mark_boxes.reshape(-1, 4)), pad, scene.dot_px)
+        on_screen = _meets_box(dev_marks, screen)
+        key = (
+            device.linear,
+            tuple(i for i, s in zip(scene.ids, on_screen, strict=True) if s),
+            tuple(scene.screen_obstacles),
         )
-        key = (device.linear, tuple(i for i, s in zip(ids, on_screen, strict=True) if s))
         if key == self._last:
-            return [bool(t.isVisible()) for t in texts]
+            return [bool(t.isVisible()) for t in scene.texts]
         self._last = key
         shown = [int(i) for i in np.flatnonzero(on_screen)]
-        marks: list[Box] = [tuple(map(float, dev_marks[i])) for i in shown]  # type: ignore[misc]
-        sizes = [text_size(texts[i]) for i in shown]
-        obstacles: list[Box] = []
-        if obstacle_boxes.size:
-            dev_obstacles = _drawn(device.boxes(obstacle_boxes.reshape(-1, 4)), pad, dot_px)
-            inside = (
-                (dev_obstacles[:, 2] > bounds[0])
-                & (dev_obstacles[:, 0] < bounds[2])
-                & (dev_obstacles[:, 3] > bounds[1])
-                & (dev_obstacles[:, 1] < bounds[3])
-            )
-            obstacles.extend(tuple(map(float, b)) for b in dev_obstacles[inside])  # type: ignore[misc]
-        obstacles.extend(text_box(t, device) for t in obstacle_texts if t.isVisible())
-        placed = place_labels(
-            marks, sizes, obstacles, bounds=bounds, gap=LABEL_GAP_PX, max_distance=LABEL_REACH_PX
+        # only the marks a label could reach are obstacles (thousands may be on screen)
+        reach = (
+            LABEL_REACH_PX
+            + 2 * LABEL_GAP_PX
+            + max((max(text_size(t)) for t in [*scene.texts, *scene.cluster_texts]), default=0.0)
         )
-        visible = [False] * len(texts)
+        near = device.boxes(scene.cluster_boxes.reshape(-1, 4))
+        if shown:
+            near = np.vstack([near, dev_marks[shown]])
+        all_marks = _drawn(device.boxes(scene.all_marks.reshape(-1, 4)), pad, scene.dot_px)
+        if near.size:
+            lo, hi = near[:, :2].min(axis=0) - reach, near[:, 2:].max(axis=0) + reach
+            region: Box = (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
+            all_marks = all_marks[_meets_box(all_marks, region)]
+        obstacles = _rows(all_marks[_meets_box(all_marks, screen)]) + list(scene.screen_obstacles)
+        obstacles.extend(self._place_clusters(scene, device, screen, obstacles))
+        placed = place_labels(
+            _rows(dev_marks[shown]),
+            [text_size(scene.texts[i]) for i in shown],
+            obstacles,
+            bounds=screen,
+            gap=LABEL_GAP_PX,
+            max_distance=LABEL_REACH_PX,
+        )
+        visible = [False] * len(scene.texts)
         path = QPainterPath()
         for i, p in zip(shown, placed, strict=True):
             if p is None:
                 continue
             visible[i] = True
-            left, top, _, bottom = p.box
-            texts[i].setPos(device.to_view(left, (top + bottom) / 2))  # anchor (0, 0.5)
+            _set_box(scene.texts[i], p.box, device)
             if p.leader is not None:
                 (mx, my), (lx, ly) = p.leader
                 path.moveTo(device.to_view(mx, my))
                 path.lineTo(device.to_view(lx, ly))
         self.leaders.setPath(path)
-        for text, on in zip(texts, visible, strict=True):
+        for text, on in zip(scene.texts, visible, strict=True):
             text.setVisible(on)
         return visible
 
-    def _view_rect(self) -> tuple[float, float, float, float]:
-        rect = self.vb.viewRect()
-        return (rect.left(), rect.top(), rect.right(), rect.bottom())
+    @staticmethod
+    def _place_clusters(scene: LabelScene, device: DeviceMap, screen: Box, obstacles: list[Box]) -> list[Box]:
+        """Put each cluster's label over its outline where that is free; return their boxes."""
+        texts = [t for t in scene.cluster_texts if t.isVisible()]
+        if not texts:
+            return []
+        keep = [i for i, t in enumerate(scene.cluster_texts) if t.isVisible()]
+        hulls = device.boxes(scene.cluster_boxes.reshape(-1, 4)[keep])
+        placed = place_labels(
+            _rows(hulls),
+            [text_size(t) for t in texts],
+            obstacles,
+            bounds=screen,
+            gap=LABEL_GAP_PX,
+            max_distance=LABEL_REACH_PX,
+            above_first=True,
+        )
+        boxes = []
+        for i, text, p in zip(keep, texts, placed, strict=True):
+            if p is None:  # no free place on screen (the outline fills it): where it always went
+                text.setPos(scene.cluster_homes[i])
+                boxes.append(text_box(text, device))
+            else:
+                _set_box(text, p.box, device)
+                boxes.append(p.box)
+        return boxes

@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
-from PySide6.QtWidgets import QGraphicsPathItem
+from PySide6.QtWidgets import QGraphicsPathItem, QLabel
 
 from viewer.core.annotations import (
     Calcification,
@@ -27,7 +27,7 @@ from viewer.core.annotations import (
 )
 from viewer.core.geometry import convex_hull
 from viewer.qt.image_view import ImageView
-from viewer.qt.label_placement import LabelPlacer
+from viewer.qt.label_placement import LabelPlacer, LabelScene
 
 CALC_COLOR = QColor(0, 230, 255)
 SELECTED_COLOR = QColor(255, 140, 0)
@@ -102,11 +102,17 @@ class MarksLayer:
         self._mark_boxes: dict[str, tuple[float, float, float, float]] = {}
         """Each drawn mark's box in image coordinates (left, top, right, bottom)."""
         self._box_array: np.ndarray | None = None
+        self._labelled: dict[str, None] = {}
+        """The marks whose label would show but for the layout (ordered: the layout is deterministic)."""
         self._layout_hidden: set[str] = set()
         """Labels the last layout found no room for."""
         self._layout_dirty = False
         self._placer = LabelPlacer(view.vb, color)
         self._cluster_items: dict[str, tuple[QGraphicsPathItem, pg.TextItem]] = {}
+        self._cluster_boxes: dict[str, tuple[float, float, float, float]] = {}
+        """Each drawn cluster outline's box in image coordinates."""
+        self._cluster_homes: dict[str, QPointF] = {}
+        """Where each cluster's label goes when the layout finds it no free place: over the outline."""
         self.suggestions: list[Cluster] = []
         self._zoomed_in = False
         self._label_rect: QRectF | None = None
@@ -170,33 +176,59 @@ class MarksLayer:
             self.layout_labels()
 
     def layout_labels(self) -> None:
-        """Place the shown labels so that none covers another label, a mark or a cluster's label."""
+        """Place the clusters' labels, then the shown size labels, so that none covers another
+        label, a mark or the view's text blocks."""
         self._layout_dirty = False
         img = self.model.images.get(self.key)
-        if img is None or not self.show_labels:
+        if img is None:
             self._placer.clear()
             return
         ids: list[str] = []
         texts: list[pg.TextItem] = []
-        for cid, (_, text) in self._calc_items.items():
-            calc = img.calcifications.get(cid)
-            if text is not None and calc is not None and self._label_visible(calc):
+        for cid in self._labelled:
+            text = self._calc_items[cid][1]
+            if text is not None and cid in img.calcifications:
                 ids.append(cid)
                 texts.append(text)
-        if not ids:
+        if not ids and not self._cluster_items:
             self._placer.clear()
             self._layout_hidden = set()
             return
-        # selected marks first: they get the best places
-        order = sorted(range(len(ids)), key=lambda i: ids[i] not in self.selected)
+
+        # selected marks first, then the largest: they get the best places, and the
+        # smallest are the first hidden when there is no room
+        def rank(i: int) -> tuple[bool, float]:
+            sizes = img.calcifications[ids[i]].sizes
+            return (ids[i] not in self.selected, -(sizes.long_axis_px if sizes is not None else 0.0))
+
+        order = sorted(range(len(ids)), key=rank)
         ids = [ids[i] for i in order]
-        texts = [texts[i] for i in order]
-        all_boxes = self._all_mark_boxes()
-        mark_boxes = np.array([self._mark_boxes[i] for i in ids], dtype=np.float64)
-        dot_px = 0.0 if self._zoomed_in else DOT_HALF_PX
-        cluster_labels = [label for _, label in self._cluster_items.values()]
-        shown = self._placer.place(ids, texts, mark_boxes, all_boxes, cluster_labels, dot_px=dot_px)
+        cluster_ids = list(self._cluster_items)
+        scene = LabelScene(
+            ids=ids,
+            texts=[texts[i] for i in order],
+            mark_boxes=np.array([self._mark_boxes[i] for i in ids], dtype=np.float64).reshape(-1, 4),
+            all_marks=self._all_mark_boxes(),
+            cluster_texts=[self._cluster_items[c][1] for c in cluster_ids],
+            cluster_boxes=np.array([self._cluster_boxes[c] for c in cluster_ids], dtype=np.float64),
+            cluster_homes=[self._cluster_homes[c] for c in cluster_ids],
+            screen_obstacles=self._screen_obstacles(),
+            dot_px=0.0 if self._zoomed_in else DOT_HALF_PX,
+        )
+        shown = self._placer.place(scene)
         self._layout_hidden = {cid for cid, on in zip(ids, shown, strict=True) if not on}
+
+    def _screen_obstacles(self) -> list[tuple[float, float, float, float]]:
+        """The view's text blocks and markers (widgets over the picture), in device pixels."""
+        viewport = self.view.viewport()
+        out = []
+        for widget in self.view.findChildren(QLabel):
+            if widget.isVisible() and widget.parentWidget() is self.view:
+                r = widget.geometry()
+                top_left = viewport.mapFrom(self.view, r.topLeft())
+                x, y = float(top_left.x()), float(top_left.y())
+                out.append((x, y, x + r.width(), y + r.height()))
+        return out
 
     def _all_mark_boxes(self) -> np.ndarray:
         """The boxes of every drawn mark (N x 4, image coordinates), kept until a mark changes."""
@@ -335,12 +367,18 @@ class MarksLayer:
             text.setText(size_label(calc), color=color)
             text.setPos(left if self.view.vb.state["xInverted"] else right, calc.center[1])
             self._request_layout()
+        if visible:
+            self._labelled[calc.id] = None
+        elif calc.id in self._labelled:
+            del self._labelled[calc.id]
+            self._layout_dirty = True  # its place is free for another label
         text.setVisible(visible and calc.id not in self._layout_hidden)
 
     def _remove_calc(self, calc_id: str) -> None:
         self._mark_boxes.pop(calc_id, None)
         self._box_array = None
         self._layout_hidden.discard(calc_id)
+        self._labelled.pop(calc_id, None)
         self._request_layout()
         items = self._calc_items.pop(calc_id, None)
         if items is not None:
@@ -434,6 +472,9 @@ class MarksLayer:
             color = SELECTED_COLOR
         style = Qt.PenStyle.SolidLine if confirmed else Qt.PenStyle.DashLine
         top = outline[int(np.argmin(outline[:, 1]))]
+        lo, hi = outline.min(axis=0), outline.max(axis=0)
+        self._cluster_boxes[cluster.id] = (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
+        self._cluster_homes[cluster.id] = QPointF(float(top[0]), float(top[1]))
         existing = self._cluster_items.get(cluster.id)
         if existing is not None:
             item, label = existing
@@ -454,6 +495,8 @@ class MarksLayer:
         return True
 
     def _remove_cluster(self, cluster_id: str) -> None:
+        self._cluster_boxes.pop(cluster_id, None)
+        self._cluster_homes.pop(cluster_id, None)
         items = self._cluster_items.pop(cluster_id, None)
         if items is not None:
             for item in items:
