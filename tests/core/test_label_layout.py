@@ -122,6 +122,20 @@ class TestPlaceLabels:
         (q,) = place_labels([mark], [LABEL], [(0.0, 0.0, 300.0, 99.0)], above_first=True)
         assert q is not None and q.box[1] >= mark[3]
 
+    def test_tries_bounded(self) -> None:
+        """With a budget of tries, far too many labels cost little and still never meet."""
+        rng = np.random.default_rng(9)
+        marks = [_point_box(float(x), float(y)) for x, y in rng.normal(300, 20, size=(300, 2))]
+        sizes = [(120.0, 20.0)] * len(marks)
+        start = time.perf_counter()
+        bounded = place_labels(marks, sizes, tries_per_label=6)
+        elapsed = time.perf_counter() - start
+        _assert_clear(bounded, marks)
+        unbounded = place_labels(marks, sizes)
+        assert sum(p is not None for p in bounded) <= sum(p is not None for p in unbounded)
+        assert bounded[0] == unbounded[0]  # the first labels had the whole search
+        assert elapsed < 0.1, elapsed
+
     def test_deterministic(self) -> None:
         """The same input gives the same places."""
         rng = np.random.default_rng(3)
@@ -186,6 +200,9 @@ class TestProperties:
         marks, sizes, obstacles = scene
         placed = place_labels(marks, sizes, obstacles, gap=gap, margin=margin)
         assert len(placed) == len(marks)
+        _assert_clear(
+            place_labels(marks, sizes, obstacles, gap=gap, margin=margin, tries_per_label=3), marks, obstacles
+        )
         _assert_clear(placed, marks, obstacles)
         for (w, h), p in zip(sizes, placed, strict=True):
             if p is not None:

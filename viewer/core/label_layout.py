@@ -32,6 +32,8 @@ Box = tuple[float, float, float, float]
 Point = tuple[float, float]
 
 _DIAGONAL = math.sqrt(0.5)
+_FIRST_RING = 8
+"""Candidate places in the ring nearest the mark (4 sides, 4 diagonals)."""
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,7 @@ def place_labels(
     max_distance: float = 80.0,
     cell: float = 48.0,
     above_first: bool = False,
+    tries_per_label: int | None = None,
 ) -> list[Placement | None]:
     """Place one label beside each mark so that no label covers another label, a mark or an obstacle.
 
@@ -222,6 +225,11 @@ def place_labels(
         Side of the grid's cells, about the size of a label's height to a few times it.
     above_first
         Try above and below the mark before its sides (a cluster's label over its outline).
+    tries_per_label
+        If given, the places tried in all are at most this many times the number of
+        labels; once they are used up, each label still to place tries only the first ring
+        (the 8 places nearest its mark). Bounds the time where labels are far too many for
+        the room (thousands of marks zoomed out), at the cost of hiding a few more.
 
     Returns
     -------
@@ -258,12 +266,17 @@ def place_labels(
         if clipped[0] <= clipped[2] and clipped[1] <= clipped[3]:
             grid.add(clipped)
     placed: list[Placement | None] = []
+    budget = math.inf if tries_per_label is None else tries_per_label * len(marks)
     for mark, (w, h) in zip(marks, sizes, strict=True):
         if w <= 0 or h <= 0:
             raise ValueError(f"label sizes must be positive, got {w} x {h}")
         ring_step = step if step is not None else max(h, 4.0)
         found: Placement | None = None
-        for index, box in enumerate(_candidates(mark, w, h, gap, ring_step, max_distance, above_first)):
+        candidates = _candidates(mark, w, h, gap, ring_step, max_distance, above_first)
+        for index, box in enumerate(candidates):
+            if index >= _FIRST_RING and budget <= 0:
+                break
+            budget -= 1
             if bounds is not None and not _inside(box, bounds):
                 continue
             padded = (box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin)

@@ -23,6 +23,9 @@ LABEL_GAP_PX = 4.0
 """Screen pixels between a mark's outline and its label at the usual place."""
 LABEL_REACH_PX = 60.0
 """Farthest a label is put from its mark; one with no free place nearer is hidden."""
+LABEL_TRIES = 12
+"""Places tried per label on average (the first labels, selected or largest, may try all
+of theirs): hundreds of labels with no room for most cost a few milliseconds, not tens."""
 OUTLINE_PAD_PX = 1.5
 """Half the widest outline pen: a label keeps off the drawn line, not only its geometry."""
 
@@ -155,59 +158,55 @@ class LabelPlacer:
         # leader never hides a speck's outline or a word
         self.leaders.setZValue(8.5)
         vb.addItem(self.leaders, ignoreBounds=True)
-        self._last: tuple[object, ...] | None = None
+        self._key: tuple[object, ...] | None = None
+        """The scale and the screen's text blocks of the last full layout."""
+        self._placed: set[str] = set()
+        """The marks whose labels the layouts since the last full one have placed (or hidden)."""
 
     def detach(self) -> None:
         self.vb.removeItem(self.leaders)
 
     def forget(self) -> None:
-        """The marks or labels changed: the next :meth:`place` lays out again even without a zoom."""
-        self._last = None
+        """The marks or labels changed: the next :meth:`place` lays everything out again."""
+        self._key = None
 
     def clear(self) -> None:
         self.leaders.setPath(QPainterPath())
-        self._last = None
+        self._key = None
 
     def place(self, scene: LabelScene) -> list[bool]:
         """Place the scene's labels on screen; True for each size label shown.
 
         Cluster labels go first, then the size labels, which keep clear of every mark, of
         the cluster labels and of the screen's text blocks. Size labels whose mark is off
-        screen are hidden. A pan (same scale, same marks on screen) keeps the last places:
-        they move with the image.
+        screen are hidden. After a pan (same scale) the labels keep their places, which
+        move with the image, and only the labels of marks that came on screen are placed,
+        around them.
         """
         device = DeviceMap.of(self.vb)
         rect = self.vb.viewRect()
         screen_box = device.boxes(np.array([[rect.left(), rect.top(), rect.right(), rect.bottom()]]))[0]
         screen: Box = (float(screen_box[0]), float(screen_box[1]), float(screen_box[2]), float(screen_box[3]))
-        pad = OUTLINE_PAD_PX
-        dev_marks = _drawn(device.boxes(scene.mark_boxes.reshape(-1, 4)), pad, scene.dot_px)
-        on_screen = _meets_box(dev_marks, screen)
-        key = (
-            device.linear,
-            tuple(i for i, s in zip(scene.ids, on_screen, strict=True) if s),
-            tuple(scene.screen_obstacles),
-        )
-        if key == self._last:
-            return [bool(t.isVisible()) for t in scene.texts]
-        self._last = key
-        shown = [int(i) for i in np.flatnonzero(on_screen)]
-        # only the marks a label could reach are obstacles (thousands may be on screen)
-        reach = (
-            LABEL_REACH_PX
-            + 2 * LABEL_GAP_PX
-            + max((max(text_size(t)) for t in [*scene.texts, *scene.cluster_texts]), default=0.0)
-        )
-        near = device.boxes(scene.cluster_boxes.reshape(-1, 4))
-        if shown:
-            near = np.vstack([near, dev_marks[shown]])
-        all_marks = _drawn(device.boxes(scene.all_marks.reshape(-1, 4)), pad, scene.dot_px)
-        if near.size:
-            lo, hi = near[:, :2].min(axis=0) - reach, near[:, 2:].max(axis=0) + reach
-            region: Box = (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
-            all_marks = all_marks[_meets_box(all_marks, region)]
-        obstacles = _rows(all_marks[_meets_box(all_marks, screen)]) + list(scene.screen_obstacles)
-        obstacles.extend(self._place_clusters(scene, device, screen, obstacles))
+        dev_marks = _drawn(device.boxes(scene.mark_boxes.reshape(-1, 4)), OUTLINE_PAD_PX, scene.dot_px)
+        shown = [int(i) for i in np.flatnonzero(_meets_box(dev_marks, screen))]
+        key = (device.linear, tuple(scene.screen_obstacles))
+        full = key != self._key
+        if not full:
+            shown = [i for i in shown if scene.ids[i] not in self._placed]
+            if not shown:
+                return [bool(t.isVisible()) for t in scene.texts]
+        obstacles = self._near_marks(scene, device, screen, dev_marks[shown]) + list(scene.screen_obstacles)
+        if full:
+            self._key = key
+            self._placed = set()
+            obstacles.extend(self._place_clusters(scene, device, screen, obstacles))
+            visible = [False] * len(scene.texts)
+            path = QPainterPath()
+        else:
+            obstacles.extend(text_box(t, device) for t in scene.cluster_texts if t.isVisible())
+            obstacles.extend(text_box(t, device) for t in scene.texts if t.isVisible())
+            visible = [bool(t.isVisible()) for t in scene.texts]
+            path = self.leaders.path()
         placed = place_labels(
             _rows(dev_marks[shown]),
             [text_size(scene.texts[i]) for i in shown],
@@ -215,13 +214,13 @@ class LabelPlacer:
             bounds=screen,
             gap=LABEL_GAP_PX,
             max_distance=LABEL_REACH_PX,
+            tries_per_label=LABEL_TRIES,
         )
-        visible = [False] * len(scene.texts)
-        path = QPainterPath()
         for i, p in zip(shown, placed, strict=True):
+            self._placed.add(scene.ids[i])
+            visible[i] = p is not None
             if p is None:
                 continue
-            visible[i] = True
             _set_box(scene.texts[i], p.box, device)
             if p.leader is not None:
                 (mx, my), (lx, ly) = p.leader
@@ -231,6 +230,20 @@ class LabelPlacer:
         for text, on in zip(scene.texts, visible, strict=True):
             text.setVisible(on)
         return visible
+
+    @staticmethod
+    def _near_marks(scene: LabelScene, device: DeviceMap, screen: Box, labelled: np.ndarray) -> list[Box]:
+        """Device boxes of the marks on screen that the labels of ``labelled`` marks or a
+        cluster's label could reach (thousands of marks may be on screen)."""
+        sizes = [max(text_size(t)) for t in [*scene.texts, *scene.cluster_texts]]
+        reach = LABEL_REACH_PX + 2 * LABEL_GAP_PX + max(sizes, default=0.0)
+        near = np.vstack([device.boxes(scene.cluster_boxes.reshape(-1, 4)), labelled.reshape(-1, 4)])
+        marks = _drawn(device.boxes(scene.all_marks.reshape(-1, 4)), OUTLINE_PAD_PX, scene.dot_px)
+        marks = marks[_meets_box(marks, screen)]
+        if near.size:
+            lo, hi = near[:, :2].min(axis=0) - reach, near[:, 2:].max(axis=0) + reach
+            marks = marks[_meets_box(marks, (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])))]
+        return _rows(marks)
 
     @staticmethod
     def _place_clusters(scene: LabelScene, device: DeviceMap, screen: Box, obstacles: list[Box]) -> list[Box]:

@@ -8,6 +8,7 @@ label, a mark or a cluster's label; one with no room is hidden until there is ro
 
 from __future__ import annotations
 
+import math
 import textwrap
 
 import numpy as np
@@ -102,6 +103,7 @@ class MarksLayer:
         self._mark_boxes: dict[str, tuple[float, float, float, float]] = {}
         """Each drawn mark's box in image coordinates (left, top, right, bottom)."""
         self._box_array: np.ndarray | None = None
+        self._centre_array: tuple[list[str], np.ndarray] | None = None
         self._labelled: dict[str, None] = {}
         """The marks whose label would show but for the layout (ordered: the layout is deterministic)."""
         self._layout_hidden: set[str] = set()
@@ -249,10 +251,39 @@ class MarksLayer:
         img = self.model.images.get(self.key)
         if img is None:
             return
-        for cid in list(self._calc_items):
-            calc = img.calcifications.get(cid)
+        ids, centres = self._centres()
+        if not ids:
+            return
+        # only the labels that are to appear or disappear are touched (this runs on every
+        # pan or zoom step, with thousands of marks)
+        wanted = np.zeros(len(ids), dtype=bool)
+        if self.show_labels:
+            if self._zoomed_in:
+                rect = self._label_rect
+                wanted[:] = True
+                if rect is not None:
+                    x, y = centres[:, 0], centres[:, 1]
+                    wanted = (
+                        (x >= rect.left()) & (x <= rect.right()) & (y >= rect.top()) & (y <= rect.bottom())
+                    )
+            if self.selected:
+                wanted |= np.fromiter((cid in self.selected for cid in ids), dtype=bool, count=len(ids))
+        labelled = self._labelled
+        now = np.fromiter((cid in labelled for cid in ids), dtype=bool, count=len(ids))
+        for i in np.flatnonzero(wanted != now):
+            calc = img.calcifications.get(ids[int(i)])
             if calc is not None:
                 self._place_label(calc)
+
+    def _centres(self) -> tuple[list[str], np.ndarray]:
+        """The drawn marks' ids and centres (N x 2, image coordinates), kept until a mark changes."""
+        if self._centre_array is None:
+            ids = list(self._mark_boxes)
+            img = self.model.images.get(self.key)
+            calcs = img.calcifications if img is not None else {}
+            pts = [calcs[c].center if c in calcs else (math.nan, math.nan) for c in ids]
+            self._centre_array = (ids, np.array(pts, dtype=np.float64).reshape(-1, 2))
+        return self._centre_array
 
     def _update_dots(self) -> None:
         img = self.model.images.get(self.key)
@@ -339,6 +370,7 @@ class MarksLayer:
             path.addEllipse(QPointF(x, y), r, r)
             self._mark_boxes[calc.id] = (x - r, y - r, x + r, y + r)
         self._box_array = None
+        self._centre_array = None
         path_item.setPath(path)
         path_item.setPen(_pen(color, 2.0 if calc.id in self.selected else 1.3))
         self._place_label(calc, changed=True)
@@ -377,6 +409,7 @@ class MarksLayer:
     def _remove_calc(self, calc_id: str) -> None:
         self._mark_boxes.pop(calc_id, None)
         self._box_array = None
+        self._centre_array = None
         self._layout_hidden.discard(calc_id)
         self._labelled.pop(calc_id, None)
         self._request_layout()
