@@ -199,7 +199,12 @@ class LabelPlacer:
         if full:
             self._key = key
             self._placed = set()
-            obstacles.extend(self._place_clusters(scene, device, screen, obstacles))
+            if scene.dot_px:  # zoomed out: the clusters' labels over their outlines, as always
+                for text, home in zip(scene.cluster_texts, scene.cluster_homes, strict=True):
+                    text.setPos(home)
+                    obstacles.append(text_box(text, device))
+            else:
+                obstacles.extend(self._place_clusters(scene, device, screen, obstacles))
             visible = [False] * len(scene.texts)
             path = QPainterPath()
         else:
@@ -234,16 +239,33 @@ class LabelPlacer:
     @staticmethod
     def _near_marks(scene: LabelScene, device: DeviceMap, screen: Box, labelled: np.ndarray) -> list[Box]:
         """Device boxes of the marks on screen that the labels of ``labelled`` marks or a
-        cluster's label could reach (thousands of marks may be on screen)."""
+        cluster's label could reach (thousands of marks may be on screen, a few labelled)."""
         sizes = [max(text_size(t)) for t in [*scene.texts, *scene.cluster_texts]]
         reach = LABEL_REACH_PX + 2 * LABEL_GAP_PX + max(sizes, default=0.0)
-        near = np.vstack([device.boxes(scene.cluster_boxes.reshape(-1, 4)), labelled.reshape(-1, 4)])
+        anchors = np.vstack([device.boxes(scene.cluster_boxes.reshape(-1, 4)), labelled.reshape(-1, 4)])
         marks = _drawn(device.boxes(scene.all_marks.reshape(-1, 4)), OUTLINE_PAD_PX, scene.dot_px)
         marks = marks[_meets_box(marks, screen)]
-        if near.size:
-            lo, hi = near[:, :2].min(axis=0) - reach, near[:, 2:].max(axis=0) + reach
-            marks = marks[_meets_box(marks, (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])))]
-        return _rows(marks)
+        if not len(anchors) or not len(marks):
+            return []
+        # cells of side ``reach``: a mark is kept if its centre is within two cells of an
+        # anchor's, or if it is larger than a cell
+        cell = max(reach, 1.0)
+        lo = np.floor(anchors[:, :2] / cell).astype(np.int64) - 2
+        hi = np.floor(anchors[:, 2:] / cell).astype(np.int64) + 2
+        span = 1 << 20  # cells are numbered i * span + j (screens are far fewer cells wide)
+        wanted = np.array(
+            [
+                i * span + j
+                for (i0, j0), (i1, j1) in zip(lo.tolist(), hi.tolist(), strict=True)
+                for i in range(i0, i1 + 1)
+                for j in range(j0, j1 + 1)
+            ],
+            dtype=np.int64,
+        )
+        centre = np.floor((marks[:, :2] + marks[:, 2:]) / 2 / cell).astype(np.int64)
+        keep = np.isin(centre[:, 0] * span + centre[:, 1], wanted)
+        keep |= np.maximum(marks[:, 2] - marks[:, 0], marks[:, 3] - marks[:, 1]) > cell
+        return _rows(marks[keep])
 
     @staticmethod
     def _place_clusters(scene: LabelScene, device: DeviceMap, screen: Box, obstacles: list[Box]) -> list[Box]:

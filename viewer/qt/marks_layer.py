@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -81,6 +82,16 @@ def size_label(calc: Calcification) -> str:
     return s.spacing.format_sourced_length(s.long_axis_mm, s.long_axis_px)
 
 
+@dataclass
+class _MarkArrays:
+    """The drawn marks' boxes and centres in arrays (image coordinates), rows by id."""
+
+    ids: list[str]
+    rows: dict[str, int]
+    boxes: np.ndarray
+    centres: np.ndarray
+
+
 class MarksLayer:
     """Draws the calcifications and clusters of one image into an :class:`ImageView`."""
 
@@ -102,8 +113,7 @@ class MarksLayer:
         self._calc_items: dict[str, tuple[QGraphicsPathItem, pg.TextItem | None]] = {}
         self._mark_boxes: dict[str, tuple[float, float, float, float]] = {}
         """Each drawn mark's box in image coordinates (left, top, right, bottom)."""
-        self._box_array: np.ndarray | None = None
-        self._centre_array: tuple[list[str], np.ndarray] | None = None
+        self._arrays: _MarkArrays | None = None
         self._labelled: dict[str, None] = {}
         """The marks whose label would show but for the layout (ordered: the layout is deterministic)."""
         self._layout_hidden: set[str] = set()
@@ -192,7 +202,10 @@ class MarksLayer:
             if text is not None and cid in img.calcifications:
                 ids.append(cid)
                 texts.append(text)
-        if not ids and not self._cluster_items:
+        if not ids and (not self._cluster_items or not self._zoomed_in):
+            # nothing to place (zoomed out, the clusters' labels stay over their outlines)
+            for cid, (_, label) in self._cluster_items.items():
+                label.setPos(self._cluster_homes[cid])
             self._placer.clear()
             self._layout_hidden = set()
             return
@@ -234,9 +247,21 @@ class MarksLayer:
 
     def _all_mark_boxes(self) -> np.ndarray:
         """The boxes of every drawn mark (N x 4, image coordinates), kept until a mark changes."""
-        if self._box_array is None:
-            self._box_array = np.array(list(self._mark_boxes.values()), dtype=np.float64).reshape(-1, 4)
-        return self._box_array
+        return self._mark_arrays().boxes
+
+    def _mark_arrays(self) -> _MarkArrays:
+        if self._arrays is None:
+            img = self.model.images.get(self.key)
+            calcs = img.calcifications if img is not None else {}
+            ids = list(self._mark_boxes)
+            centres = [calcs[c].center if c in calcs else (math.nan, math.nan) for c in ids]
+            self._arrays = _MarkArrays(
+                ids,
+                {c: i for i, c in enumerate(ids)},
+                np.array(list(self._mark_boxes.values()), dtype=np.float64).reshape(-1, 4),
+                np.array(centres, dtype=np.float64).reshape(-1, 2),
+            )
+        return self._arrays
 
     def label_boxes(self) -> dict[str, QRectF]:
         """The shown size labels' boxes in scene coordinates, by mark id (what tests look at)."""
@@ -277,13 +302,8 @@ class MarksLayer:
 
     def _centres(self) -> tuple[list[str], np.ndarray]:
         """The drawn marks' ids and centres (N x 2, image coordinates), kept until a mark changes."""
-        if self._centre_array is None:
-            ids = list(self._mark_boxes)
-            img = self.model.images.get(self.key)
-            calcs = img.calcifications if img is not None else {}
-            pts = [calcs[c].center if c in calcs else (math.nan, math.nan) for c in ids]
-            self._centre_array = (ids, np.array(pts, dtype=np.float64).reshape(-1, 2))
-        return self._centre_array
+        arrays = self._mark_arrays()
+        return arrays.ids, arrays.centres
 
     def _update_dots(self) -> None:
         img = self.model.images.get(self.key)
@@ -369,8 +389,12 @@ class MarksLayer:
             r = POINT_MARK_RADIUS
             path.addEllipse(QPointF(x, y), r, r)
             self._mark_boxes[calc.id] = (x - r, y - r, x + r, y + r)
-        self._box_array = None
-        self._centre_array = None
+        row = self._arrays.rows.get(calc.id) if self._arrays is not None else None
+        if self._arrays is not None and row is not None:  # a mark edited: its row, not all
+            self._arrays.boxes[row] = self._mark_boxes[calc.id]
+            self._arrays.centres[row] = (x, y)
+        else:
+            self._arrays = None
         path_item.setPath(path)
         path_item.setPen(_pen(color, 2.0 if calc.id in self.selected else 1.3))
         self._place_label(calc, changed=True)
@@ -408,8 +432,7 @@ class MarksLayer:
 
     def _remove_calc(self, calc_id: str) -> None:
         self._mark_boxes.pop(calc_id, None)
-        self._box_array = None
-        self._centre_array = None
+        self._arrays = None
         self._layout_hidden.discard(calc_id)
         self._labelled.pop(calc_id, None)
         self._request_layout()
