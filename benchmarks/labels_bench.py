@@ -58,16 +58,26 @@ def _image() -> Any:
 def _model(image: Any) -> tuple[Any, list[tuple[float, float]]]:
     import numpy as np
 
-    from viewer.core.annotations import Calcification, Cluster, ClusterState, ImageAnnotations, StudyAnnotations
+    from viewer.core.annotations import (
+        Calcification,
+        Cluster,
+        ClusterState,
+        ImageAnnotations,
+        StudyAnnotations,
+    )
     from viewer.core.geometry import Spacing, SpacingSource
 
     spacing = Spacing(SPACING_MM, SPACING_MM, SpacingSource.IMAGER_PIXEL_SPACING_ERMF, "mm (ERMF 1.08)")
     model = StudyAnnotations("bench", image.study_instance_uid)
-    img = ImageAnnotations(image.sop_instance_uid, 0, image.study_instance_uid, "", ROWS, COLS, "L", "CC", spacing)
+    img = ImageAnnotations(
+        image.sop_instance_uid, 0, image.study_instance_uid, "", ROWS, COLS, "L", "CC", spacing
+    )
     rng = np.random.default_rng(1)
 
     def mark(cx: float, cy: float, r: float) -> str:
-        outline = [(cx + r * math.cos(t * math.pi / 5), cy + r * math.sin(t * math.pi / 5)) for t in range(10)]
+        outline = [
+            (cx + r * math.cos(t * math.pi / 5), cy + r * math.sin(t * math.pi / 5)) for t in range(10)
+        ]
         calc = Calcification.create((cx, cy), outline, spacing)
         img.calcifications[calc.id] = calc
         return calc.id
