@@ -92,50 +92,80 @@ class TestShippedLexicon:
 
 
 BREAKAGES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
-    ("missing set", lambda d: d["sets"].pop("distribution"), "missing required set.*distribution"),
-    ("bad version", lambda d: d.update(version=7), "version 7 is not supported"),
-    ("wrong format", lambda d: d.update(format="x"), "format"),
+    ("missing set", lambda d: d["sets"].pop("distribution"), r"/sets: 'distribution' is a required property"),
+    ("bad version", lambda d: d.update(version=7), "/version: version 7 is not supported"),
+    ("wrong format", lambda d: d.update(format="x"), "/format: 'mammo-viewer lexicon' was expected"),
     (
         "duplicate id",
         lambda d: d["sets"]["morphology"]["labels"][1].update(id="skin"),
-        r"sets\.morphology\.labels\[1\]\.id.*'skin' repeats labels\[0\]",
+        "/sets/morphology/labels/1/id: 'skin' repeats /sets/morphology/labels/0",
     ),
     (
         "duplicate key",
         lambda d: d["sets"]["distribution"]["labels"][1].update(key="D"),
-        r"sets\.distribution\.labels\[1\]\.key.*also the key of 'diffuse'",
+        "/sets/distribution/labels/1/key: 'D' is also the key of 'diffuse'",
     ),
     (
         "prefix key",
         lambda d: d["sets"]["assessment"]["labels"][0].update(key="4"),
-        r"sets\.assessment\.labels\[\d\]\.key.*begin alike",
+        r"/sets/assessment/labels/\d/key: .* begin alike",
     ),
     (
         "empty text",
         lambda d: d["sets"]["morphology"]["labels"][2].update(text=""),
-        r"labels\[2\]\.text.*non-empty",
+        "/sets/morphology/labels/2/text: '' should be non-empty",
     ),
     (
         "long key",
         lambda d: d["sets"]["morphology"]["labels"][0].update(key="abcd"),
-        r"labels\[0\]\.key.*1 to 3 characters",
+        "/sets/morphology/labels/0/key: 'abcd' is too long",
     ),
     (
         "unknown field",
         lambda d: d["sets"]["morphology"]["labels"][0].update(colour="red"),
-        "unknown field.*colour",
+        r"/sets/morphology/labels/0: Additional properties .*'colour' was unexpected",
     ),
     (
         "bad applies_to",
         lambda d: d["sets"]["distribution"].update(applies_to="image"),
-        "applies_to.*calcification, cluster",
+        r"/sets/distribution/applies_to: 'image' is not one of \['calcification', 'cluster'\]",
     ),
     (
         "dangling recommendation",
         lambda d: d["sets"]["assessment"]["labels"][3].update(recommendation="pray"),
-        "'pray' is not a recommendation id",
+        "/sets/assessment/labels/3/recommendation: 'pray' is not a recommendation id",
     ),
-    ("no labels", lambda d: d["sets"]["recommendation"].update(labels=[]), "non-empty list"),
+    (
+        "no labels",
+        lambda d: d["sets"]["recommendation"].update(labels=[]),
+        r"/sets/recommendation/labels: \[\] should be non-empty",
+    ),
+    (
+        "blank text",
+        lambda d: d["sets"]["morphology"]["labels"][2].update(text="   "),
+        r"/sets/morphology/labels/2/text: '   ' does not match",
+    ),
+    (
+        "key with a space",
+        lambda d: d["sets"]["morphology"]["labels"][0].update(key="a b"),
+        "/sets/morphology/labels/0/key: 'a b' does not match",
+    ),
+    (
+        "control key",
+        lambda d: d["sets"]["morphology"]["labels"][0].update(key="\x01"),
+        "/sets/morphology/labels/0/key: .* does not match",
+    ),
+    (
+        "id with a space",
+        lambda d: d["sets"]["morphology"]["labels"][0].update(id="a b"),
+        "/sets/morphology/labels/0/id: 'a b' does not match",
+    ),
+    (
+        "codes not texts",
+        lambda d: d["sets"]["morphology"]["labels"][0].update(codes={"x": 1}),
+        "/sets/morphology/labels/0/codes/x: 1 is not of type 'string'",
+    ),
+    ("empty object", lambda d: d.clear(), "/: 'format' is a required property"),
 ]
 
 
@@ -155,6 +185,11 @@ class TestValidation:
         with pytest.raises(LexiconError, match=message) as info:
             load_lexicon(path)
         assert str(path) in str(info.value)
+
+    def test_from_dict_refuses_another_shape(self) -> None:
+        """Data the schema would refuse is a LexiconError from core too, not a KeyError."""
+        with pytest.raises(LexiconError, match=r"<x>: not shaped as lexicon\.schema\.json says"):
+            Lexicon.from_dict({"sets": {"morphology": {"labels": [{}]}}}, source="<x>")
 
     def test_not_json(self, tmp_path: Path) -> None:
         """A syntax error gives the line and column."""

@@ -104,5 +104,5 @@ class TestSpacingSources:
         from viewer.core.geometry import SpacingSource
 
         doc = orjson.loads(resource_path("annotations.schema.json").read_bytes())
-        enum = doc["$defs"]["spacing"]["properties"]["source"]["enum"]
+        enum = doc["definitions"]["spacing"]["properties"]["source"]["enum"]
         assert set(enum) == {s.value for s in SpacingSource}

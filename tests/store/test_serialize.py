@@ -167,6 +167,6 @@ class TestInvalidInput:
 class TestSchemaMatchesModel:
     def test_enums(self) -> None:
         """The schema's enums list exactly the model's spacing sources and cluster states."""
-        defs = schema.schema()["$defs"]
+        defs = schema.schema()["definitions"]
         assert set(defs["spacing"]["properties"]["source"]["enum"]) == {s.value for s in SpacingSource}
         assert set(defs["cluster"]["properties"]["state"]["enum"]) == {s.value for s in ClusterState}

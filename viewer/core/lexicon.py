@@ -1,9 +1,11 @@
 """Descriptor label sets (BI-RADS 5th edition by default) with quick keys, built from parsed JSON.
 
 Core reads no file: :mod:`viewer.store.lexicon_file` reads the shipped ``resources/birads.json``
-or a curator's replacement (``lexicon.json`` in the user data folder) and hands the parsed data
-to :meth:`Lexicon.from_dict`, which validates it; :class:`LexiconError` names the source and the
-exact place of the problem.
+or a curator's replacement (``lexicon.json`` in the user data folder), checks it against
+``resources/lexicon.schema.json`` and hands the parsed data to :meth:`Lexicon.from_dict`, which
+checks what a schema cannot say (ids unique, quick keys unique and prefix-free, recommendation
+ids that exist); :class:`LexiconError` names the source and the place of the problem as a JSON
+pointer (RFC 6901).
 
 File layout::
 
@@ -22,7 +24,6 @@ beginning of another (so typing "4" waits for "a", "b" or "c"). Optional fields:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,8 +37,8 @@ SHIPPED_NAME = "birads.json"
 OVERRIDE_NAME = "lexicon.json"
 """File name of a curator's replacement lexicon in the user data folder."""
 
-_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
-_LABEL_FIELDS = {"id", "text", "key", "group", "description", "codes", "recommendation"}
+SCHEMA_NAME = "lexicon.schema.json"
+"""The JSON Schema of the file layout (in ``resources/``)."""
 
 
 class LexiconError(ValueError):
@@ -154,128 +155,66 @@ class Lexicon:
         }
 
     @classmethod
-    def from_dict(cls, data: Any, source: str = "<lexicon>") -> Lexicon:
-        """Validate parsed JSON and build the lexicon; raise LexiconError naming ``source``."""
-        return _Validator(source).lexicon(data)
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<lexicon>") -> Lexicon:
+        """Build the lexicon from parsed JSON that matches ``lexicon.schema.json``.
 
-
-class _Validator:
-    """Checks a parsed lexicon, naming the place of the first problem."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, where: str, problem: str) -> LexiconError:
-        return LexiconError(f"{self.source}: {where}: {problem}")
-
-    def text(self, obj: Mapping[str, Any], name: str, where: str, *, required: bool = True) -> str | None:
-        value = obj.get(name)
-        if value is None and not required:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            problem = "is missing" if name not in obj else f"must be a non-empty text, got {value!r}"
-            raise self.fail(f"{where}.{name}", problem)
-        return value
-
-    def lexicon(self, data: Any) -> Lexicon:
-        if not isinstance(data, dict):
-            raise self.fail("top level", "must be a JSON object")
-        if data.get("format") != FORMAT:
-            raise self.fail("format", f"must be {FORMAT!r}, got {data.get('format')!r}")
-        version = data.get("version")
-        if version != VERSION:
-            raise self.fail(
-                "version", f"version {version!r} is not supported (this program reads version {VERSION})"
-            )
-        name = self.text(data, "name", "lexicon")
-        sets = data.get("sets")
-        if not isinstance(sets, dict):
-            raise self.fail("sets", "must be an object of label sets")
+        Raises
+        ------
+        LexiconError
+            Naming ``source`` and the place, when ids or keys of a set clash or an
+            assessment names a recommendation that does not exist; or when ``data`` does
+            not have the schema's shape (the schema check gives the precise place).
+        """
+        try:
+            sets = {name: _label_set(name, raw, source) for name, raw in data["sets"].items()}
+            name = str(data["name"])
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise LexiconError(f"{source}: not shaped as {SCHEMA_NAME} says ({exc!r})") from None
         missing = [s for s in REQUIRED_SETS if s not in sets]
         if missing:
-            raise self.fail("sets", f"missing required set(s): {', '.join(missing)}")
-        built = {set_name: self.label_set(set_name, raw) for set_name, raw in sets.items()}
-        recommendations = built["recommendation"]
-        for label in built["assessment"]:
+            raise LexiconError(f"{source}: /sets: missing required set(s): {', '.join(missing)}")
+        recommendations = sets["recommendation"]
+        for i, label in enumerate(sets["assessment"]):
             if label.recommendation is not None and label.recommendation not in recommendations:
-                raise self.fail(
-                    f"sets.assessment label {label.id!r}.recommendation",
-                    f"{label.recommendation!r} is not a recommendation id",
+                raise LexiconError(
+                    f"{source}: /sets/assessment/labels/{i}/recommendation: "
+                    f"{label.recommendation!r} is not a recommendation id"
                 )
-        assert name is not None
-        return Lexicon(name, built, self.source, VERSION)
+        return cls(name, sets, source, VERSION)
 
-    def label_set(self, set_name: str, raw: Any) -> LabelSet:
-        where = f"sets.{set_name}"
-        if not isinstance(raw, dict):
-            raise self.fail(where, "must be an object")
-        title = self.text(raw, "title", where)
-        applies_to = raw.get("applies_to")
-        if applies_to not in APPLIES_TO:
-            raise self.fail(
-                f"{where}.applies_to", f"must be one of {', '.join(APPLIES_TO)}, got {applies_to!r}"
-            )
-        labels_raw = raw.get("labels")
-        if not isinstance(labels_raw, list) or not labels_raw:
-            raise self.fail(f"{where}.labels", "must be a non-empty list")
-        labels = [self.label(f"{where}.labels[{i}]", item) for i, item in enumerate(labels_raw)]
-        seen_ids: dict[str, int] = {}
-        seen_keys: dict[str, str] = {}
-        for i, label in enumerate(labels):
-            if label.id in seen_ids:
-                raise self.fail(
-                    f"{where}.labels[{i}].id", f"{label.id!r} repeats labels[{seen_ids[label.id]}]"
+
+def _label_set(set_name: str, raw: Mapping[str, Any], source: str) -> LabelSet:
+    """One set, refusing repeated ids and keys that clash (equal or one the start of another)."""
+    where = f"/sets/{set_name}/labels"
+    labels = [_label(item) for item in raw["labels"]]
+    seen_ids: dict[str, int] = {}
+    seen_keys: dict[str, str] = {}
+    for i, label in enumerate(labels):
+        if label.id in seen_ids:
+            raise LexiconError(f"{source}: {where}/{i}/id: {label.id!r} repeats {where}/{seen_ids[label.id]}")
+        seen_ids[label.id] = i
+        key = label.key.lower()
+        for other_key, other_id in seen_keys.items():
+            if key == other_key:
+                raise LexiconError(
+                    f"{source}: {where}/{i}/key: {label.key!r} is also the key of {other_id!r}"
                 )
-            seen_ids[label.id] = i
-            key = label.key.lower()
-            for other_key, other_id in seen_keys.items():
-                if key == other_key:
-                    raise self.fail(
-                        f"{where}.labels[{i}].key", f"{label.key!r} is also the key of {other_id!r}"
-                    )
-                if key.startswith(other_key) or other_key.startswith(key):
-                    raise self.fail(
-                        f"{where}.labels[{i}].key",
-                        f"{label.key!r} and the key of {other_id!r} "
-                        f"({other_key!r}) begin alike; one would never be reached",
-                    )
-            seen_keys[key] = label.id
-        assert title is not None
-        return LabelSet(set_name, title, str(applies_to), tuple(labels))
+            if key.startswith(other_key) or other_key.startswith(key):
+                raise LexiconError(
+                    f"{source}: {where}/{i}/key: {label.key!r} and the key of {other_id!r} "
+                    f"({other_key!r}) begin alike; one would never be reached"
+                )
+        seen_keys[key] = label.id
+    return LabelSet(set_name, str(raw["title"]), str(raw["applies_to"]), tuple(labels))
 
-    def label(self, where: str, raw: Any) -> Label:
-        if not isinstance(raw, dict):
-            raise self.fail(where, "must be an object with id, text and key")
-        unknown = sorted(set(raw) - _LABEL_FIELDS)
-        if unknown:
-            raise self.fail(
-                where, f"unknown field(s) {', '.join(unknown)} (allowed: {', '.join(sorted(_LABEL_FIELDS))})"
-            )
-        label_id = self.text(raw, "id", where)
-        assert label_id is not None
-        if not _ID.match(label_id):
-            raise self.fail(f"{where}.id", f"{label_id!r} may only hold letters, digits, '_', '-' and '.'")
-        text = self.text(raw, "text", where)
-        key = raw.get("key")
-        if (
-            not isinstance(key, str)
-            or not 1 <= len(key) <= 3
-            or not key.isprintable()
-            or any(ch.isspace() for ch in key)
-        ):
-            raise self.fail(f"{where}.key", f"must be 1 to 3 characters without spaces, got {key!r}")
-        codes = raw.get("codes", {})
-        if not isinstance(codes, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in codes.items()
-        ):
-            raise self.fail(f"{where}.codes", "must be an object of texts")
-        assert text is not None
-        return Label(
-            label_id,
-            text,
-            key,
-            self.text(raw, "group", where, required=False),
-            self.text(raw, "description", where, required=False),
-            dict(codes),
-            self.text(raw, "recommendation", where, required=False),
-        )
+
+def _label(raw: Mapping[str, Any]) -> Label:
+    return Label(
+        str(raw["id"]),
+        str(raw["text"]),
+        str(raw["key"]),
+        raw.get("group"),
+        raw.get("description"),
+        dict(raw.get("codes", {})),
+        raw.get("recommendation"),
+    )

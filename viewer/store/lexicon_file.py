@@ -6,10 +6,41 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
+from typing import Any
+
+import jsonschema
 
 from viewer.assets import MissingResourceError, resource_path
-from viewer.core.lexicon import SHIPPED_NAME, Lexicon, LexiconError
+from viewer.core.lexicon import SCHEMA_NAME, SHIPPED_NAME, VERSION, Lexicon, LexiconError
+
+
+@cache
+def _validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(resource_path(SCHEMA_NAME).read_text(encoding="utf-8"))
+    validator: jsonschema.protocols.Validator = jsonschema.validators.validator_for(schema)(schema)
+    return validator
+
+
+def _pointer(path: Any) -> str:
+    """A JSON pointer (RFC 6901) of a place in the document."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path) or "/"
+
+
+def check(data: Any, source: str) -> None:
+    """Raise LexiconError naming ``source`` and the first place where ``data`` breaks the schema."""
+    version = data.get("version") if isinstance(data, dict) else None
+    if isinstance(version, int) and version != VERSION:
+        # a newer file deserves a clearer word than "1 was expected"
+        raise LexiconError(
+            f"{source}: /version: version {version} is not supported (this program reads version {VERSION})"
+        )
+    errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise LexiconError(f"{source}: {_pointer(first.absolute_path)}: {first.message}{more}")
 
 
 def shipped_path() -> Path:
@@ -42,6 +73,7 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
         raise LexiconError(
             f"{file}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    check(data, str(file))
     return Lexicon.from_dict(data, source=str(file))
 
 

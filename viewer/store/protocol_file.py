@@ -22,9 +22,10 @@ OVERRIDE_NAME = SHIPPED_NAME
 
 
 @cache
-def _validator() -> jsonschema.Draft202012Validator:
+def _validator() -> jsonschema.protocols.Validator:
     schema = json.loads(resource_path(SCHEMA_NAME).read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    validator: jsonschema.protocols.Validator = jsonschema.validators.validator_for(schema)(schema)
+    return validator
 
 
 def _pointer(path: Any) -> str:

@@ -35,7 +35,7 @@ class Problem:
 
 @cache
 def schema() -> dict[str, Any]:
-    """The shipped JSON Schema (draft 2020-12) as a dict."""
+    """The shipped JSON Schema (draft-07, which both validators implement) as a dict."""
     data: dict[str, Any] = orjson.loads(resource_path(SCHEMA_RESOURCE).read_bytes())
     return data
 
@@ -51,14 +51,14 @@ def _detailed() -> Any:
 
 @cache
 def _compiled(definition: str | None) -> Callable[[Any], Any]:
-    """A compiled validator of the whole document, or of one ``$defs`` entry."""
+    """A compiled validator of the whole document, or of one ``definitions`` entry."""
     full = schema()
     if definition is None:
         target = full
     else:
-        if definition not in full["$defs"]:
+        if definition not in full["definitions"]:
             raise KeyError(f"the annotation schema has no definition {definition!r}")
-        target = {"$defs": full["$defs"], "$ref": f"#/$defs/{definition}"}
+        target = {"definitions": full["definitions"], "$ref": f"#/definitions/{definition}"}
     compiled: Callable[[Any], Any] = fastjsonschema.compile(target)
     return compiled
 
@@ -87,7 +87,7 @@ def is_valid(data: Any) -> bool:
 
 
 def check_part(definition: str, data: Any) -> str | None:
-    """Check a part of a document against ``#/$defs/<definition>``; the problem found, or None.
+    """Check a part of a document against ``#/definitions/<definition>``; the problem found, or None.
 
     Tuples count as arrays here, so model objects' fields can be checked before writing.
     """
