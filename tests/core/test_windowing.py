@@ -7,8 +7,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydicom.dataset import Dataset
-from pydicom.pixels.processing import apply_modality_lut, apply_voi_lut
 
+from tests.fixtures.dicom_files import display_oracle
 from viewer.core.display_lut import display_lut
 from viewer.core.windowing import (
     ModalityLut,
@@ -19,28 +19,6 @@ from viewer.core.windowing import (
     apply_voi,
     named_window,
 )
-
-
-def _oracle_grey(stored: np.ndarray, ds: Dataset, index: int, prefer_lut: bool, invert: bool) -> np.ndarray:
-    """pydicom's modality + VOI output for ``stored``, scaled to 0..255 like display_lut."""
-    values = apply_modality_lut(stored, ds)
-    with np.errstate(over="ignore"):  # pydicom's sigmoid overflows exp() on narrow windows
-        out = apply_voi_lut(values, ds, index=index, prefer_lut=prefer_lut).astype(np.float64)
-    if prefer_lut and "VOILUTSequence" in ds:
-        bits = int(ds.VOILUTSequence[index].LUTDescriptor[2])
-        grey = out / (2**bits - 1) * 255.0
-    else:
-        if "ModalityLUTSequence" in ds:
-            y_min, y_max = 0.0, 2.0 ** int(ds.ModalityLUTSequence[0].LUTDescriptor[2]) - 1
-        elif ds.PixelRepresentation == 0:
-            y_min, y_max = 0.0, 2.0**ds.BitsStored - 1
-        else:
-            y_min, y_max = -(2.0 ** (ds.BitsStored - 1)), 2.0 ** (ds.BitsStored - 1) - 1
-        if "RescaleSlope" in ds:
-            y_min = y_min * ds.RescaleSlope + ds.RescaleIntercept
-            y_max = y_max * ds.RescaleSlope + ds.RescaleIntercept
-        grey = (out - y_min) / (y_max - y_min) * 255.0
-    return 255.0 - grey if invert else grey
 
 
 def _window_dataset(
@@ -131,7 +109,7 @@ class TestWindowFunctions:
         width = round(max(1.0, wfrac * (m_hi - m_lo)), 2)
         ds = _window_dataset(bits, signed, slope, intercept, center, width, fn)
         stored = np.arange(lo, hi + 1, dtype=np.int32 if signed else np.uint32)
-        oracle = _oracle_grey(stored, ds, 0, False, invert)
+        oracle = display_oracle(stored, ds, "window", 0, invert)
         lut = display_lut(
             lo, hi, ModalityLut(slope, intercept), VoiPreset.window(center, width, function=fn), invert
         )
@@ -168,7 +146,7 @@ class TestTables:
         item = ds.ModalityLUTSequence[0]
         modality = ModalityLut(table=np.asarray(item.LUTData, dtype=np.uint16), first_mapped=100)
         lut = display_lut(0, 1023, modality, VoiPreset.window(2000, 1500), invert=True)
-        oracle = _oracle_grey(np.arange(1024), ds, 0, False, invert=True)
+        oracle = display_oracle(np.arange(1024), ds, "window", 0, invert=True)
         assert np.abs(lut - oracle).max() <= 1.0
 
     def test_voi_table_clamps_outside_its_range(self) -> None:
@@ -177,7 +155,7 @@ class TestTables:
         item = ds.VOILUTSequence[0]
         voi = VoiPreset.lut(np.asarray(item.LUTData, dtype=np.uint16), 50, 12, "curve")
         lut = display_lut(0, 1023, ModalityLut(), voi, invert=False)
-        oracle = _oracle_grey(np.arange(1024, dtype=np.uint16), ds, 0, True, invert=False)
+        oracle = display_oracle(np.arange(1024, dtype=np.uint16), ds, "lut", 0, invert=False)
         assert np.abs(lut - oracle).max() <= 1.0
         assert lut[0] == lut[50] and lut[-1] == lut[749]
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from pydicom import dcmread
 
-from tests.dicom.conftest import MakeDataset, write
+from tests.fixtures.dicom_files import MakeDataset
+from tests.fixtures.dicom_files import write_dicom as write
 from viewer.dicom.image import DicomImageError, MammoImage
 from viewer.dicom.read_guard import MAX_FRAME_BYTES, check_regular_file
 from viewer.dicom.study import open_study

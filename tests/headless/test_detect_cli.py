@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.dicom_files import write_phantom
 from viewer.cli import main
 from viewer.core.phantom import CalcSpec, Phantom, make_mammogram
-from viewer.dicom.demo import SPACING_MM, demo_dataset
+from viewer.dicom.demo import SPACING_MM
 
 SPECKS = [((150.0, 200.0), 0.5), ((260.0, 330.0), 0.8), ((200.0, 420.0), 1.2), ((110.0, 340.0), 0.4)]
 
@@ -21,17 +22,6 @@ def _phantom(monochrome1: bool = False) -> Phantom:
     return make_mammogram(
         600, 480, (SPACING_MM, SPACING_MM), "L", "CC", seed=8, calcifications=specs, monochrome1=monochrome1
     )
-
-
-def _write(folder: Path, phantom: Phantom, *, uncalibrated: bool = False) -> Path:
-    ds = demo_dataset(phantom, 1)
-    if uncalibrated:
-        del ds.ImagerPixelSpacing
-        del ds.EstimatedRadiographicMagnificationFactor
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "image.dcm"
-    ds.save_as(path, enforce_file_format=True)
-    return path
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
@@ -49,7 +39,7 @@ class TestDetectCommand:
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
         """Every drawn speck is a candidate near its centre with its diameter in mm."""
-        path = _write(tmp_path, _phantom())
+        path = write_phantom(tmp_path, _phantom())
         code, doc, _ = _run(capsys, str(path), "--json")
         assert code == 0
         assert doc["spacing_source"] == "imager_pixel_spacing_ermf"
@@ -65,15 +55,15 @@ class TestDetectCommand:
 
     def test_monochrome1_file(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """A MONOCHROME1 file gives the same candidates as its MONOCHROME2 twin."""
-        _, normal, _ = _run(capsys, str(_write(tmp_path / "a", _phantom())), "--json")
-        _, inverted, _ = _run(capsys, str(_write(tmp_path / "b", _phantom(True))), "--json")
+        _, normal, _ = _run(capsys, str(write_phantom(tmp_path / "a", _phantom())), "--json")
+        _, inverted, _ = _run(capsys, str(write_phantom(tmp_path / "b", _phantom(True))), "--json")
         assert len(inverted["candidates"]) == len(normal["candidates"])
         for a, b in zip(normal["candidates"], inverted["candidates"], strict=True):
             assert a["center"] == pytest.approx(b["center"], abs=0.05)
 
     def test_uncalibrated_has_no_mm(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """Without spacing the sizes are in pixels and long_axis_mm is null."""
-        path = _write(tmp_path, _phantom(), uncalibrated=True)
+        path = write_phantom(tmp_path, _phantom(), uncalibrated=True)
         code, doc, _ = _run(capsys, str(path), "--json")
         assert code == 0 and doc["spacing_mm"] is None
         assert doc["candidates"] and all(c["long_axis_mm"] is None for c in doc["candidates"])
@@ -82,7 +72,7 @@ class TestDetectCommand:
 
     def test_text_and_limit(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """The text lists one line per candidate; --limit keeps the best ones."""
-        path = _write(tmp_path, _phantom())
+        path = write_phantom(tmp_path, _phantom())
         code, text, _ = _run(capsys, str(path), "--limit", "2")
         assert code == 0
         lines = text.strip().splitlines()
@@ -93,7 +83,7 @@ class TestDetectCommand:
         """Missing file, wrong frame and bad settings exit 1 with a message, no traceback."""
         code, _, err = _run(capsys, str(tmp_path / "nope.dcm"))
         assert code == 1 and "nope.dcm: file not found" in err
-        path = _write(tmp_path, _phantom())
+        path = write_phantom(tmp_path, _phantom())
         code, _, err = _run(capsys, str(path), "--frame", "3")
         assert code == 1 and "frame 3 does not exist" in err
         code, _, err = _run(capsys, str(path), "--min-score", "0")

@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.fixtures.dicom_files import write_phantom
 from viewer.cli import main
 from viewer.core.phantom import CalcSpec, Phantom, make_mammogram
-from viewer.dicom.demo import SPACING_MM, demo_dataset
+from viewer.dicom.demo import SPACING_MM
 from viewer.store import sidecar
 
 # five specks within about 4 mm (a BI-RADS group) and one far away
@@ -28,17 +29,6 @@ def _phantom(monochrome1: bool = False) -> Phantom:
     )
 
 
-def _write(folder: Path, phantom: Phantom, *, uncalibrated: bool = False) -> Path:
-    ds = demo_dataset(phantom, 1)
-    if uncalibrated:
-        del ds.ImagerPixelSpacing
-        del ds.EstimatedRadiographicMagnificationFactor
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "image.dcm"
-    ds.save_as(path, enforce_file_format=True)
-    return path
-
-
 def _at(points: list[tuple[float, float]]) -> list[str]:
     return [arg for x, y in points for arg in ("--at", f"{x:g},{y:g}")]
 
@@ -51,7 +41,7 @@ def _run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def image_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _write(tmp_path_factory.mktemp("study"), _phantom())
+    return write_phantom(tmp_path_factory.mktemp("study"), _phantom())
 
 
 class TestMeasureJson:
@@ -77,13 +67,13 @@ class TestMeasureJson:
 
     def test_monochrome1(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """A MONOCHROME1 file is segmented on its stored values with the sign it declares."""
-        path = _write(tmp_path, _phantom(monochrome1=True))
+        path = write_phantom(tmp_path, _phantom(monochrome1=True))
         doc = _run_json(capsys, str(path), *_at([_SINGLE]))
         assert doc["calcifications"][0]["long_axis_mm"] == pytest.approx(1.0, abs=0.1)
 
     def test_uncalibrated(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """Without spacing: mm values and spacing_mm are null, pixel sizes are given."""
-        path = _write(tmp_path, _phantom(), uncalibrated=True)
+        path = write_phantom(tmp_path, _phantom(), uncalibrated=True)
         doc = _run_json(capsys, str(path), *_at([_SINGLE]))
         rec = doc["calcifications"][0]
         assert doc["spacing_mm"] is None and doc["spacing_source"] == "none"
@@ -121,7 +111,7 @@ class TestMeasureJson:
 class TestMeasureSave:
     def test_save_adds_marks_to_the_sidecar(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """--save writes the found marks to the reader's sidecar beside the file; again appends."""
-        path = _write(tmp_path / "study", _phantom())
+        path = write_phantom(tmp_path / "study", _phantom())
         doc = _run_json(capsys, str(path), *_at([_SINGLE, (5.0, 5.0)]), "--save", "--reader", "Tester")
         saved = Path(doc["saved_to"])
         assert saved == sidecar.sidecar_path(path.parent, "Tester")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from PIL import Image
 from pydicom import dcmread
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.pixels.processing import apply_modality_lut, apply_voi_lut
-from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+from pydicom.dataset import Dataset
 
+from tests.fixtures.dicom_files import display_oracle, make_dataset, write_dicom
 from viewer.cli import main
 
 GE = "fodicom_GH133_GE_SenographeEssential_MG.dcm"
@@ -30,15 +30,7 @@ def _render(tmp_path: Path, source: Path, *args: str) -> tuple[int, Path]:
 
 def _oracle(ds: Dataset, kind: str, index: int, invert: bool) -> np.ndarray:
     """pydicom's grey levels for the whole image, scaled to 0..255 (+ inversion)."""
-    stored = ds.pixel_array
-    values = apply_voi_lut(
-        apply_modality_lut(stored, ds).astype(np.int64), ds, index=index, prefer_lut=kind == "lut"
-    ).astype(np.float64)
-    if kind == "lut":
-        grey = values / (2 ** int(ds.VOILUTSequence[index].LUTDescriptor[2]) - 1) * 255
-    else:
-        grey = values / (2**ds.BitsStored - 1) * 255
-    return 255 - grey if invert else grey
+    return display_oracle(ds.pixel_array, ds, kind, index, invert)
 
 
 class TestAgainstPydicom:
@@ -78,27 +70,9 @@ class TestAgainstPydicom:
 class TestOptions:
     """Frames, orientation, auto window."""
 
-    def _file(self, tmp_path: Path, frames: np.ndarray, **attributes: object) -> Path:
-        meta = FileMetaDataset()
-        meta.MediaStorageSOPClassUID = UID("1.2.840.10008.5.1.4.1.1.1.2")
-        meta.MediaStorageSOPInstanceUID = generate_uid()
-        meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds = Dataset()
-        ds.file_meta = meta
-        ds.SOPClassUID = meta.MediaStorageSOPClassUID
-        ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-        ds.SamplesPerPixel = 1
-        ds.PhotometricInterpretation = "MONOCHROME2"
-        if frames.ndim == 3:
-            ds.NumberOfFrames = frames.shape[0]
-        ds.Rows, ds.Columns = frames.shape[-2:]
-        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
-        for key, value in attributes.items():
-            setattr(ds, key, value)
-        ds.PixelData = frames.astype(np.uint16).tobytes()
-        path = tmp_path / "synthetic.dcm"
-        ds.save_as(path, enforce_file_format=True)
-        return path
+    def _file(self, tmp_path: Path, frames: np.ndarray, **attributes: Any) -> Path:
+        ds = make_dataset(frames.astype(np.uint16), **attributes)
+        return write_dicom(ds, tmp_path / "synthetic.dcm")
 
     def test_frame_and_stored_orientation(self, tmp_path: Path) -> None:
         """--frame 2 renders the second frame, unmirrored though the hanging would flip it."""

@@ -5,37 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
+from tests.fixtures.worklist_tree import write_marks, write_study
 from viewer.cli import main
-from viewer.core.annotations import Calcification, ImageAnnotations, StudyAnnotations
-from viewer.core.geometry import Spacing
 from viewer.sources.worklist_status import STATUS_FILE
-from viewer.store import sidecar
-
-MG = "1.2.840.10008.5.1.4.1.1.1.2"
-
-
-def write_image(path: Path, study_uid: str, lat: str, view: str, patient: str) -> str:
-    """A tiny 4x4 mammogram with just the header the worklist reads."""
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.MediaStorageSOPClassUID = UID(MG)
-    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.SOPClassUID, ds.SOPInstanceUID = MG, ds.file_meta.MediaStorageSOPInstanceUID
-    ds.StudyInstanceUID, ds.SeriesInstanceUID = study_uid, generate_uid()
-    ds.PatientID, ds.StudyDate, ds.ImageLaterality, ds.ViewPosition = patient, "20240301", lat, view
-    ds.Rows = ds.Columns = 4
-    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
-    ds.PixelData = np.zeros((4, 4), "<u2").tobytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ds.save_as(path, enforce_file_format=True)
-    return str(ds.SOPInstanceUID)
 
 
 @pytest.fixture
@@ -43,19 +17,9 @@ def root(tmp_path: Path) -> Path:
     """Two studies; reader Alice marked 3 calcifications on the first."""
     top = tmp_path / "tree"
     for name, patient in (("one", "P1"), ("two", "P2")):
-        uid = generate_uid()
-        sops = [
-            write_image(top / name / f"{lat}{view}.dcm", uid, lat, view, patient)
-            for lat, view in (("R", "CC"), ("L", "CC"), ("R", "MLO"), ("L", "MLO"))
-        ]
+        uid, sops = write_study(top / name, patient)
         if name == "one":
-            model = StudyAnnotations("Alice", uid)
-            img = ImageAnnotations(sops[0], study_instance_uid=uid, rows=4, columns=4)
-            model.images[img.key] = img
-            for i in range(3):
-                c = Calcification.create((float(i), 0.0), None, Spacing.uncalibrated())
-                img.calcifications[c.id] = c
-            sidecar.save(model, sidecar.sidecar_path(top / name, "Alice"))
+            write_marks(top / name, "Alice", uid, sops[0], 3)
     return top
 
 

@@ -7,15 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import generate_uid
 
+from tests.fixtures.dicom_files import SECONDARY_CAPTURE, make_dataset, write_dicom
 from tests.fixtures.synthetic_study import COLUMNS, ROWS, write_image
 from viewer.core.annotations import StudyAnnotations
 from viewer.interop.imports import import_labels
 from viewer.store.sidecar import load, sidecar_path
 
-SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
 CBIS_COLUMNS = [
     "patient_id", "breast density", "left or right breast", "image view", "abnormality id",
     "abnormality type", "calc type", "calc distribution", "assessment", "pathology", "subtlety",
@@ -30,21 +29,8 @@ VINDR_COLUMNS = [
 
 def _mask_file(path: Path, mask: np.ndarray) -> Path:
     """A CBIS-style ROI mask: a DICOM secondary capture of 0/255."""
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.file_meta.MediaStorageSOPClassUID = UID(SECONDARY_CAPTURE)
-    ds.SOPClassUID = SECONDARY_CAPTURE
-    ds.SOPInstanceUID = generate_uid()
-    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
-    ds.Modality = "MG"
-    ds.Rows, ds.Columns = mask.shape
-    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
-    ds.PixelData = (mask.astype(np.uint8) * 255).tobytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ds.save_as(path, enforce_file_format=True)
+    ds = make_dataset(mask.astype(np.uint8) * 255, bits_stored=8, sop_class=SECONDARY_CAPTURE)
+    write_dicom(ds, path)
     return path
 
 

@@ -10,10 +10,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.dataset import Dataset
 from pydicom.encaps import encapsulate
-from pydicom.uid import UID, ExplicitVRLittleEndian, JPEG2000Lossless, generate_uid
+from pydicom.uid import JPEG2000Lossless
 
+from tests.fixtures.dicom_files import make_dataset
 from viewer.core.pyramid import build_levels
 from viewer.dicom.decode import decode_frame, decode_reduced
 from viewer.dicom.image import MammoImage
@@ -36,31 +37,15 @@ def smooth_image(seed: int, rows: int = ROWS, cols: int = COLS) -> np.ndarray:
 
 
 def mammo_dataset(pixels: np.ndarray, laterality: str = "L", view: str = "CC") -> Dataset:
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = UID("1.2.840.10008.5.1.4.1.1.1.2")
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = Dataset()
-    ds.file_meta = meta
-    ds.SOPClassUID = meta.MediaStorageSOPClassUID
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.StudyInstanceUID = "1.2.3.4"
-    ds.SeriesInstanceUID = generate_uid()
-    ds.Modality = "MG"
-    ds.ImageLaterality = laterality
-    ds.ViewPosition = view
-    ds.PatientOrientation = ["P", "L"] if laterality == "L" else ["A", "R"]
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.Rows, ds.Columns = pixels.shape
-    ds.BitsAllocated = 16
-    ds.BitsStored = 12
-    ds.HighBit = 11
-    ds.PixelRepresentation = 0
-    ds.WindowCenter = 1500
-    ds.WindowWidth = 2000
-    ds.PixelData = pixels.tobytes()
-    return ds
+    return make_dataset(
+        pixels,
+        study_uid="1.2.3.4",
+        ImageLaterality=laterality,
+        ViewPosition=view,
+        PatientOrientation=["P", "L"] if laterality == "L" else ["A", "R"],
+        WindowCenter=1500,
+        WindowWidth=2000,
+    )
 
 
 MakeStudy = Callable[..., list[Path]]

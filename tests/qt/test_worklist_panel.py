@@ -5,65 +5,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from viewer.core.annotations import Calcification, ImageAnnotations, StudyAnnotations
-from viewer.core.geometry import Spacing
+from tests.fixtures.worklist_tree import write_tree
 from viewer.qt.worklist_model import FIXED_COLUMNS
 from viewer.qt.worklist_panel import WorklistPanel
 from viewer.sources.worklist_status import STATUS_FILE, Status
-from viewer.store import sidecar
-
-MG = "1.2.840.10008.5.1.4.1.1.1.2"
-VIEWS = (("R", "CC"), ("L", "CC"), ("R", "MLO"), ("L", "MLO"))
-
-
-def write_image(path: Path, study_uid: str, lat: str, view: str, patient: str) -> str:
-    """A tiny 4x4 mammogram with just the header the worklist reads."""
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.MediaStorageSOPClassUID = UID(MG)
-    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.SOPClassUID, ds.SOPInstanceUID = MG, ds.file_meta.MediaStorageSOPInstanceUID
-    ds.StudyInstanceUID, ds.SeriesInstanceUID = study_uid, generate_uid()
-    ds.PatientID, ds.StudyID, ds.StudyDate = patient, f"ACC{patient}", "20240301"
-    ds.ImageLaterality, ds.ViewPosition = lat, view
-    ds.Rows = ds.Columns = 4
-    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
-    ds.PixelData = np.zeros((4, 4), "<u2").tobytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ds.save_as(path, enforce_file_format=True)
-    return str(ds.SOPInstanceUID)
-
-
-def write_tree(root: Path, n: int = 5) -> list[Path]:
-    """``n`` studies ``study-i`` with ``4 - i % 4`` views; reader Ann marked ``i`` specks on each."""
-    folders = []
-    for i in range(n):
-        folder = root / f"study-{i}"
-        uid = generate_uid()
-        sops = [
-            write_image(folder / f"{lat}{view}.dcm", uid, lat, view, f"P{i}")
-            for lat, view in VIEWS[: 4 - i % 4]
-        ]
-        if i:
-            model = StudyAnnotations("Ann", uid)
-            img = ImageAnnotations(sops[0], study_instance_uid=uid, rows=4, columns=4)
-            model.images[img.key] = img
-            for k in range(i):
-                c = Calcification.create((float(k), 0.0), None, Spacing.uncalibrated())
-                img.calcifications[c.id] = c
-            sidecar.save(model, sidecar.sidecar_path(folder, "Ann"))
-        folders.append(folder)
-    return folders
 
 
 @pytest.fixture
@@ -102,7 +52,7 @@ class TestIndexing:
         assert shown(panel, "Images") == ["4", "3", "2", "1", "4"]
         assert shown(panel, "Ann: marks") == ["", "1", "2", "3", "4"]
         assert shown(panel, "Status") == ["new", "in progress", "in progress", "in progress", "in progress"]
-        assert shown(panel, "Date")[0] == "2024-03-01"
+        assert shown(panel, "Date")[0] == "2024-01-02"
         assert "5 studies" in panel.summary_label.text()
 
     def test_progress_shown_while_indexing(self, qtbot: QtBot, folders: list[Path]) -> None:

@@ -7,20 +7,11 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pytest
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.sequence import Sequence as DicomSequence
-from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import DeflatedExplicitVRLittleEndian, generate_uid
 
-from viewer.core.annotations import (
-    Calcification,
-    Cluster,
-    ClusterState,
-    ImageAnnotations,
-    StudyAnnotations,
-)
-from viewer.core.geometry import Spacing
+from tests.fixtures.dicom_files import make_dataset, write_dicom
+from tests.fixtures.worklist_tree import BASIC_TEXT_SR, write_image, write_marks, write_study
 from viewer.sources import worklist_index as db
 from viewer.sources.worklist import Progress, Worklist
 from viewer.sources.worklist_files import read_file_record
@@ -28,90 +19,14 @@ from viewer.sources.worklist_status import STATUS_FILE, Status, read_status_file
 from viewer.store import sidecar
 from viewer.store.session import fallback_path
 
-MG = "1.2.840.10008.5.1.4.1.1.1.2"
-SR = "1.2.840.10008.5.1.4.1.1.88.22"
-VIEWS = (("R", "CC"), ("L", "CC"), ("R", "MLO"), ("L", "MLO"))
-
-
-def write_image(
-    path: Path,
-    study_uid: str,
-    lat: str | None = "R",
-    view: str | None = "CC",
-    patient: str = "P1",
-    view_code: bool = False,
-    sop_class: str = MG,
-) -> str:
-    """A tiny (4x4) mammogram, or a pixel-less object for a non-image SOP class."""
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.MediaStorageSOPClassUID = UID(sop_class)
-    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.SOPClassUID, ds.SOPInstanceUID = sop_class, ds.file_meta.MediaStorageSOPInstanceUID
-    ds.StudyInstanceUID, ds.SeriesInstanceUID = study_uid, generate_uid()
-    ds.PatientID, ds.StudyID, ds.StudyDate = patient, "S-" + patient, "20240102"
-    ds.Modality = "MG"
-    if lat:
-        ds.ImageLaterality = lat
-    if view and view_code:
-        code = Dataset()
-        code.CodeValue, code.CodingSchemeDesignator = "399368009", "SCT"
-        code.CodeMeaning = "medio-lateral oblique"
-        ds.ViewCodeSequence = DicomSequence([code])
-    elif view:
-        ds.ViewPosition = view
-    if sop_class == MG:
-        ds.Rows = ds.Columns = 4
-        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
-        ds.PixelData = np.zeros((4, 4), "<u2").tobytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ds.save_as(path, enforce_file_format=True)
-    return str(ds.SOPInstanceUID)
-
 
 def deflated_garbage(path: Path) -> Path:
     """A file whose meta header announces Deflated Explicit VR but whose data is garbage."""
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.MediaStorageSOPClassUID, ds.file_meta.MediaStorageSOPInstanceUID = UID(MG), UID("1.2.3")
-    ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
-    ds.PatientID = "x"
-    ds.save_as(path, enforce_file_format=True)
+    ds = make_dataset(image=False, transfer_syntax=DeflatedExplicitVRLittleEndian, PatientID="x")
+    write_dicom(ds, path)
     data = path.read_bytes()
     end = data.index(DeflatedExplicitVRLittleEndian.encode()) + len(DeflatedExplicitVRLittleEndian)
     path.write_bytes(data[:end] + b"\xff" * 40)
-    return path
-
-
-def write_study(
-    folder: Path, patient: str, views: tuple[tuple[str, str], ...] = VIEWS
-) -> tuple[str, list[str]]:
-    uid = generate_uid()
-    sops = [write_image(folder / f"{lat}{view}.dcm", uid, lat, view, patient) for lat, view in views]
-    return uid, sops
-
-
-def write_marks(
-    folder: Path, reader: str, study_uid: str, sop: str, n: int, clusters: int = 0, rejected: int = 0
-) -> Path:
-    """A sidecar with ``n`` marks and the given numbers of clusters (3 marks each)."""
-    model = StudyAnnotations(reader, study_uid)
-    img = ImageAnnotations(sop, study_instance_uid=study_uid, rows=4, columns=4)
-    model.images[img.key] = img
-    calcs = [
-        Calcification.create((float(i), 1.0), None, Spacing.uncalibrated(), reader=reader) for i in range(n)
-    ]
-    for c in calcs:
-        img.calcifications[c.id] = c
-    for k in range(clusters + rejected):
-        state = ClusterState.CONFIRMED if k < clusters else ClusterState.REJECTED
-        members = tuple(c.id for c in calcs[3 * k : 3 * k + 3])
-        img.clusters[f"c{k}"] = Cluster(f"c{k}", members, state)
-    path = sidecar.sidecar_path(folder, reader)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sidecar.save(model, path)
     return path
 
 
@@ -126,7 +41,7 @@ def tree(tmp_path: Path) -> dict[str, object]:
     c_uid, _ = write_study(root / "c", "PC", views=(("R", "CC"),))
     (root / "c" / "notes.txt").write_text("not an image")
     (root / "c" / "README").write_bytes(b"plain text without a DICOM preamble")
-    write_image(root / "c" / "report.dcm", c_uid, sop_class=SR)
+    write_image(root / "c" / "report.dcm", c_uid, sop_class=BASIC_TEXT_SR)
     (root / ".hidden").mkdir()
     write_image(root / ".hidden" / "x.dcm", generate_uid())
     return {"root": root, "a": a_uid, "a_sops": a_sops, "b": b_uid, "c": c_uid}
@@ -155,7 +70,7 @@ class TestReadFileRecord:
         text.write_bytes(b"x" * 300)
         assert read_file_record(text, (0, 300)).kind == "other"
         report = tmp_path / "sr.dcm"
-        write_image(report, "1.2.3", sop_class=SR)
+        write_image(report, "1.2.3", sop_class=BASIC_TEXT_SR)
         assert read_file_record(report, (0, 1)).kind == "other"
         whole = tmp_path / "whole.dcm"
         write_image(whole, "1.2.3")
