@@ -49,7 +49,7 @@ class TestProgramLog:
         finally:
             _close(added)
 
-    def test_headless_commands_log_too(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_headless_commands_log_too(self, tmp_path) -> None:
         """Running a subcommand configures the log (its folder exists afterwards)."""
         assert not (user_data_dir() / "logs").exists()
         before = list(logging.getLogger("viewer").handlers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -82,10 +83,10 @@ class TestClusterRule:
             {"uncalibrated_distance_px": -3.0},
         ],
     )
-    def test_rejects_bad_values(self, kwargs: dict[str, float]) -> None:
+    def test_rejects_bad_values(self, kwargs: dict[str, Any]) -> None:
         """Nonsense rules are refused with the name of the bad field."""
         with pytest.raises(ValueError, match=next(iter(kwargs))):
-            ClusterRule(**kwargs)  # type: ignore[arg-type]
+            ClusterRule(**kwargs)
 
     def test_uncalibrated_uses_pixels_and_says_so(self) -> None:
         """Without spacing the pixel equivalent is used and the description flags it."""
@@ -197,7 +198,7 @@ OPS = st.lists(
 def _apply(
     model: StudyAnnotations,
     key: tuple[str, int],
-    op: tuple[object, ...],
+    op: tuple[str | int, ...],
     suggestions: list[Cluster],
     counter: itertools.count[int],
 ) -> None:
@@ -206,21 +207,21 @@ def _apply(
     kind = op[0]
     if kind == "add":
         cid = f"a{next(counter)}"
-        model.put_calcification(key, Calcification(cid, (float(op[1]), float(op[2]))))  # type: ignore[arg-type]
+        model.put_calcification(key, Calcification(cid, (float(op[1]), float(op[2]))))
     elif kind == "move" and ids:
-        calc = img.calcifications[ids[int(op[1]) % len(ids)]]  # type: ignore[call-overload]
-        model.put_calcification(key, calc.moved(float(op[2]), float(op[3])))  # type: ignore[arg-type]
+        calc = img.calcifications[ids[int(op[1]) % len(ids)]]
+        model.put_calcification(key, calc.moved(float(op[2]), float(op[3])))
     elif kind == "remove" and ids:
-        cid = ids[int(op[1]) % len(ids)]  # type: ignore[call-overload]
+        cid = ids[int(op[1]) % len(ids)]
         for c in list(img.clusters.values()):
             if cid in c.member_ids:
                 model.remove_cluster(key, c.id)
         model.remove_calcification(key, cid)
     elif kind in ("confirm", "dissolve") and suggestions:
-        s = suggestions[int(op[1]) % len(suggestions)]  # type: ignore[call-overload]
+        s = suggestions[int(op[1]) % len(suggestions)]
         model.put_cluster(key, confirm(s) if kind == "confirm" else dissolve(s))
     elif kind == "forget" and img.clusters:
-        model.remove_cluster(key, list(img.clusters)[int(op[1]) % len(img.clusters)])  # type: ignore[call-overload]
+        model.remove_cluster(key, list(img.clusters)[int(op[1]) % len(img.clusters)])
     elif kind == "batch":
         for i in range(80):  # more than max_incremental_changes: forces a full regrouping
             model.put_calcification(key, Calcification(f"b{next(counter)}", (float(i % 60), 30.0)))
@@ -233,7 +234,7 @@ class TestGrouper:
         OPS, st.sampled_from([Spacing.uncalibrated(), Spacing(1.0, 0.7, SpacingSource.PIXEL_SPACING, "mm")])
     )
     def test_equals_from_scratch_after_every_edit(
-        self, ops: list[tuple[object, ...]], spacing: Spacing
+        self, ops: list[tuple[str | int, ...]], spacing: Spacing
     ) -> None:
         """After any edit sequence the Grouper gives exactly suggest_clusters' answer."""
         rule = ClusterRule(min_count=3, diameter_mm=7.0, uncalibrated_distance_px=10.0)

@@ -15,10 +15,10 @@ def _chain_only(points: np.ndarray) -> np.ndarray:
     """The hull without pruning (the monotone chain on every point)."""
     original = geometry._outside_octagon
     try:
-        geometry._outside_octagon = lambda pts: pts  # type: ignore[assignment]
+        geometry._outside_octagon = lambda pts: pts
         return convex_hull(points)
     finally:
-        geometry._outside_octagon = original  # type: ignore[assignment]
+        geometry._outside_octagon = original
 
 
 coords = st.floats(min_value=-5000, max_value=5000, allow_nan=False, width=32)

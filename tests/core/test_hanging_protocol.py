@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -44,10 +46,12 @@ class TestProtocolSet:
             (lambda d: d["protocols"][0].update(cells=[]), "no cells"),
         ],
     )
-    def test_what_the_schema_cannot_say(self, shipped: dict, edit: object, message: str) -> None:
+    def test_what_the_schema_cannot_say(
+        self, shipped: dict[str, Any], edit: Callable[[dict[str, Any]], object], message: str
+    ) -> None:
         """Cells beyond the grid, a repeated id, an unknown sequence step: named problems."""
         data = copy.deepcopy(shipped)
-        edit(data)  # type: ignore[operator]
+        edit(data)
         with pytest.raises(ProtocolError, match=message):
             ProtocolSet.from_dict(data, "mine.json")
 

@@ -76,8 +76,9 @@ class TestShippedLexicon:
 
     def test_assessment_default_recommendation(self, shipped: Lexicon) -> None:
         """Category 3 defaults to short-term follow-up, 4B to biopsy."""
-        assert shipped.assessment.get("3").recommendation == "short_term_follow_up"  # type: ignore[union-attr]
-        assert shipped.assessment.get("4B").recommendation == "biopsy"  # type: ignore[union-attr]
+        three, four_b = shipped.assessment.get("3"), shipped.assessment.get("4B")
+        assert three is not None and three.recommendation == "short_term_follow_up"
+        assert four_b is not None and four_b.recommendation == "biopsy"
 
     def test_unknown_id_displays_as_itself(self, shipped: Lexicon) -> None:
         """An id from another lexicon is shown, not lost."""

@@ -39,7 +39,7 @@ class TestAssessment:
     def test_invalid_values_named(self, field: str, value: str) -> None:
         """A composition or category outside BI-RADS is refused, naming the field."""
         with pytest.raises(ValueError, match=field):
-            StudyAssessment(**{field: value})  # type: ignore[arg-type]
+            StudyAssessment(**{field: value})
 
     def test_round_trip(self) -> None:
         """to_dict / from_dict keep every field."""

@@ -72,16 +72,19 @@ class TestParallelWriters:
 
 
 class TestRecoveryKept:
-    def test_headless_save_keeps_gui_autosave(self, tmp_path: Path, capsys: object) -> None:
+    def test_headless_save_keeps_gui_autosave(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
         """`measure --save` after a crashed GUI session leaves its recovery file, and says so."""
         path = _study(tmp_path)
         gui = AnnotationStore.open(tmp_path, "Ann", "")
         model = gui.load()
         gui.autosave_bytes(serialize(model), revision=3)
         recovery = gui.recovery_path.read_bytes()
-        gui._lock.release()  # type: ignore[union-attr]  # the GUI process died: its OS lock is gone
+        assert gui._lock is not None
+        gui._lock.release()  # the GUI process died: its OS lock is gone
         x, y = _SPECKS[0]
         assert main(["measure", str(path), "--at", f"{x:g},{y:g}", "--save", "--reader", "Ann"]) == 0
         assert gui.recovery_path.read_bytes() == recovery
-        err = capsys.readouterr().err  # type: ignore[attr-defined]
+        err = capsys.readouterr().err
         assert "autosave" in err and "kept" in err

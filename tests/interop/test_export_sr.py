@@ -40,7 +40,8 @@ def _export(
 
 
 def _groups(sr: hd.sr.Comprehensive3DSR, finding: object) -> list:
-    groups = sr.content.get_planar_roi_measurement_groups()  # type: ignore[attr-defined]
+    assert isinstance(sr.content, hd.sr.MeasurementReport)
+    groups = sr.content.get_planar_roi_measurement_groups()
     return [g for g in groups if g.finding_type == finding]
 
 
@@ -54,7 +55,8 @@ class TestSr:
         assert len(_groups(sr, CALCIFICATION_CLUSTER)) == 1
         # round trip through highdicom's own parser and validation of the content tree
         again = hd.sr.Comprehensive3DSR.from_dataset(pydicom.dcmread(next((tmp_path / "out").iterdir())))
-        assert len(again.content.get_planar_roi_measurement_groups()) == 7  # type: ignore[attr-defined]
+        assert isinstance(again.content, hd.sr.MeasurementReport)
+        assert len(again.content.get_planar_roi_measurement_groups()) == 7
 
     def test_outline_and_lengths(self, studies: list[AnnotatedStudy], tmp_path: Path) -> None:
         """A mark's outline is a closed polyline shifted +0.5, its long axis a Length in mm."""

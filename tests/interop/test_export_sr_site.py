@@ -20,7 +20,8 @@ def test_linked_finding_site(tmp_path: Path) -> None:
     files, messages = export_sr(load_studies(tmp_path)[0], tmp_path / "out", ExportOptions())
     assert messages == []
     sr = hd.sr.srread(files[0])
-    groups = sr.content.get_planar_roi_measurement_groups()  # type: ignore[attr-defined]
+    assert isinstance(sr.content, hd.sr.MeasurementReport)
+    groups = sr.content.get_planar_roi_measurement_groups()
     with_site = [g for g in groups if g.finding_sites]
     assert {g.finding_type for g in with_site} == {CALCIFICATION_CLUSTER, INDIVIDUAL_CALCIFICATION}
     assert len(with_site) == 2

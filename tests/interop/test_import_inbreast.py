@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import plistlib
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from pydicom.uid import generate_uid
 
 from tests.fixtures.synthetic_study import write_image, write_study
 from viewer.cli import main
-from viewer.core.annotations import StudyAnnotations
+from viewer.core.annotations import Calcification, ImageAnnotations, StudyAnnotations
 from viewer.interop.imports import ImportFailedError, import_labels
 from viewer.interop.inbreast import export_inbreast
 from viewer.interop.options import ExportOptions
@@ -36,7 +38,7 @@ def _xml(path: Path, rois: list[dict]) -> Path:
     return path
 
 
-def _only_image(model: StudyAnnotations):  # type: ignore[no-untyped-def]
+def _only_image(model: StudyAnnotations) -> ImageAnnotations:
     (img,) = [i for i in model.images.values() if i.calcifications or i.clusters]
     return img
 
@@ -136,6 +138,10 @@ class TestInbreastLayout:
         assert sidecar_path(study, "A").is_file()
 
 
+def _distance(a: Calcification, b: Calcification) -> float:
+    return math.dist(a.center, b.center)
+
+
 class TestRoundTrip:
     """export --format inbreast, then import --format inbreast: every mark and membership back."""
 
@@ -152,12 +158,7 @@ class TestRoundTrip:
             assert len(got.calcifications) == len(img.calcifications)
             pairs = {}
             for calc in img.calcifications.values():
-                match = min(
-                    got.calcifications.values(),
-                    key=lambda c, calc=calc: (  # type: ignore[misc]
-                        (c.center[0] - calc.center[0]) ** 2 + (c.center[1] - calc.center[1]) ** 2
-                    ),
-                )
+                match = min(got.calcifications.values(), key=partial(_distance, calc))
                 assert (
                     abs(match.center[0] - calc.center[0]) <= 0.5
                     and abs(match.center[1] - calc.center[1]) <= 0.5

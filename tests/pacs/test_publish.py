@@ -48,7 +48,8 @@ class TestPublish:
         ds.save_as(path, enforce_file_format=True)
         assert _dciodvfy(path) == []
         report = hd.sr.srread(path)
-        groups = report.content.get_planar_roi_measurement_groups()  # type: ignore[attr-defined]
+        assert isinstance(report.content, hd.sr.MeasurementReport)
+        groups = report.content.get_planar_roi_measurement_groups()
         assert len(groups) == len(marks)
         assert ds.PatientID == pydicom.dcmread(demo_files[0], stop_before_pixels=True).PatientID
         # the images are still the study's images; the SR is one more object, not an image

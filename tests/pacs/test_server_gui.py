@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pydicom
 import pytest
+from pytestqt.qtbot import QtBot
 
 from tests.fixtures.orthanc_server import OrthancServer
 from viewer.qt.server_dialog import OpenFromServerDialog
@@ -17,7 +18,7 @@ def study_uid(demo_files: list[Path]) -> str:
 
 
 class TestOpenFromServerDialog:
-    def test_lists_and_picks_a_study(self, qtbot, orthanc: OrthancServer, study_uid: str) -> None:  # type: ignore[no-untyped-def]
+    def test_lists_and_picks_a_study(self, qtbot: QtBot, orthanc: OrthancServer, study_uid: str) -> None:
         """The dialog lists the server's mammography studies and returns the one picked."""
         dialog = OpenFromServerDialog([orthanc.dicomweb])
         qtbot.addWidget(dialog)
@@ -30,7 +31,7 @@ class TestOpenFromServerDialog:
         assert dialog.chosen is not None
         assert dialog.chosen[0] == orthanc.dicomweb and dialog.chosen[1].study_instance_uid == study_uid
 
-    def test_unreachable_server_is_said_in_the_dialog(self, qtbot) -> None:  # type: ignore[no-untyped-def]
+    def test_unreachable_server_is_said_in_the_dialog(self, qtbot: QtBot) -> None:
         """A server that does not answer: the status line says so, no traceback."""
         from tests.fixtures.orthanc_server import free_port
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pydicom
 import pytest
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from tests.fixtures.orthanc_server import OrthancServer, free_port
 from viewer.core.annotations import Calcification
@@ -35,7 +36,7 @@ def study_url(orthanc: OrthancServer, demo_files: list[Path]) -> str:
     return f"{orthanc.dicomweb}/studies/{uid}"
 
 
-def workstation(qtbot, monkeypatch: pytest.MonkeyPatch, folder: Path, reader: str) -> MainWindow:  # type: ignore[no-untyped-def]
+def workstation(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, folder: Path, reader: str) -> MainWindow:
     """A window as on another computer: its own data and cache folder (set while it runs)."""
     monkeypatch.setenv(DATA_DIR_VARIABLE, str(folder))
     window = MainWindow(reader=reader)
@@ -46,7 +47,7 @@ def workstation(qtbot, monkeypatch: pytest.MonkeyPatch, folder: Path, reader: st
     return window
 
 
-def open_from_server(qtbot, window: MainWindow, url: str) -> None:  # type: ignore[no-untyped-def]
+def open_from_server(qtbot: QtBot, window: MainWindow, url: str) -> None:
     assert window.server_opening.open_url(url)
     qtbot.waitUntil(lambda: not window.server_opening.busy, timeout=60000)
     assert window.study is not None, window.last_message
@@ -70,8 +71,8 @@ def server_marks(url: str) -> dict[str, set[str]]:
 
 class TestOpenFromServer:
     def test_marks_saved_in_one_window_open_in_another(
-        self, qtbot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, study_url: str
-    ) -> None:  # type: ignore[no-untyped-def]
+        self, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, study_url: str
+    ) -> None:
         """Round trip: open by URL, mark, save; a second workstation opening the study has the mark."""
         first = workstation(qtbot, monkeypatch, tmp_path / "ws1", "Dr Server")
         open_from_server(qtbot, first, study_url)
@@ -100,8 +101,8 @@ class TestOpenFromServer:
         other.close()
 
     def test_the_same_reader_saving_from_two_places_gets_a_conflict_then_merges(
-        self, qtbot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, study_url: str
-    ) -> None:  # type: ignore[no-untyped-def]
+        self, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, study_url: str
+    ) -> None:
         """Same reader, two workstations: the later save is refused, nothing is overwritten;
         "reload and merge" keeps both sides' marks, and the next save sends them."""
         reader = "Dr Twice"
@@ -125,8 +126,8 @@ class TestOpenFromServer:
         b.close()
 
     def test_save_as_a_copy_keeps_both(
-        self, qtbot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, study_url: str
-    ) -> None:  # type: ignore[no-untyped-def]
+        self, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, study_url: str
+    ) -> None:
         reader = "Dr Copy"
         a = workstation(qtbot, monkeypatch, tmp_path / "a", reader)
         open_from_server(qtbot, a, study_url)
@@ -149,8 +150,8 @@ class TestOpenFromServer:
 
 class TestWhenTheServerFails:
     def test_an_unreachable_server_keeps_the_open_study(
-        self, qtbot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, demo_files: list[Path]
-    ) -> None:  # type: ignore[no-untyped-def]
+        self, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, demo_files: list[Path]
+    ) -> None:
         window = workstation(qtbot, monkeypatch, tmp_path / "ws", "Dr Down")
         assert window.open_paths([demo_files[0].parent])
         before = window.study
@@ -162,8 +163,13 @@ class TestWhenTheServerFails:
         window.close()
 
     def test_a_retrieval_overtaken_by_another_open_does_not_land(
-        self, qtbot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, study_url: str, demo_files: list[Path]
-    ) -> None:  # type: ignore[no-untyped-def]
+        self,
+        qtbot: QtBot,
+        monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path,
+        study_url: str,
+        demo_files: list[Path],
+    ) -> None:
         """The reader asks for a server's study, then opens a local one before it arrives:
         the local study stays, the retrieved one is only announced."""
         window = workstation(qtbot, monkeypatch, tmp_path / "ws", "Dr Quick")
@@ -177,8 +183,8 @@ class TestWhenTheServerFails:
         window.close()
 
     def test_a_save_while_the_server_is_down_is_sent_when_it_is_back(
-        self, qtbot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, own_orthanc: OrthancServer
-    ) -> None:  # type: ignore[no-untyped-def]
+        self, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, own_orthanc: OrthancServer
+    ) -> None:
         studies = own_orthanc.get_json("/studies?expand")
         assert isinstance(studies, list)
         uid = studies[0]["MainDicomTags"]["StudyInstanceUID"]

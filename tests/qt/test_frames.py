@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
-from tests.fixtures.qt_driving import click_on, open_window
+from tests.fixtures.qt_driving import click_on, image_of, open_window
 from viewer.dicom.demo import demo_dataset, demo_phantom
 from viewer.qt.main_window import MainWindow
 
@@ -29,7 +30,7 @@ def tomo_folder(tmp_path: Path) -> Path:
     return folder
 
 
-def test_page_down_shows_next_frame_and_marks_stay_on_their_frame(qtbot, tomo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+def test_page_down_shows_next_frame_and_marks_stay_on_their_frame(qtbot: QtBot, tomo_folder: Path) -> None:
     """PgDown moves to frame 2; a mark made there belongs to frame 2 and is not drawn on frame 1."""
     window: MainWindow = open_window(qtbot, tomo_folder)
     view = window.hanging.views["LCC"]
@@ -48,7 +49,8 @@ def test_page_down_shows_next_frame_and_marks_stay_on_their_frame(qtbot, tomo_fo
     qtbot.waitUntil(lambda: view.frame == 0, timeout=30000)
     assert window.layer_for(key) is None
     assert window.layer_for((key[0], 0)) is not None
-    assert window.layer_for((key[0], 0)).drawn_ids == set()  # type: ignore[union-attr]
+    layer = window.layer_for((key[0], 0))
+    assert layer is not None and layer.drawn_ids == set()
 
 
 def _tomo(tmp_path: Path, frames: int) -> Path:
@@ -66,7 +68,9 @@ def _tomo(tmp_path: Path, frames: int) -> Path:
 class TestPagingInTheBackground:
     """Frames come from the decoding processes: the UI thread never decodes one."""
 
-    def test_paging_never_decodes_here(self, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    def test_paging_never_decodes_here(
+        self, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """Any decode in this process fails the test; every frame shown equals pydicom's."""
         import pydicom
 
@@ -84,11 +88,16 @@ class TestPagingInTheBackground:
         oracle = pydicom.dcmread(folder / "tomo.dcm").pixel_array
         for want in (1, 2, 3, 0, 3):
             window.set_frame(view, want)
-            qtbot.waitUntil(lambda want=want: view.frame == want, timeout=30000)
-            assert np.array_equal(view._pyramid.level(0), oracle[want])  # type: ignore[union-attr]
+
+            def shown(want: int = want) -> bool:
+                return view.frame == want
+
+            qtbot.waitUntil(shown, timeout=30000)
+            assert view._pyramid is not None
+            assert np.array_equal(view._pyramid.level(0), oracle[want])
             assert f"frame {want + 1}/4" in view.overlay_bottom.text()
 
-    def test_the_neighbours_are_ready_before_they_are_asked(self, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_the_neighbours_are_ready_before_they_are_asked(self, qtbot: QtBot, tmp_path: Path) -> None:
         """Once frame 1 shows, frames 2 and 4 (of 4) are decoded ahead: PgDown then is immediate."""
         window: MainWindow = open_window(qtbot, _tomo(tmp_path, 4))
         view = window.hanging.views["LCC"]
@@ -102,7 +111,9 @@ class TestPagingInTheBackground:
         qtbot.keyClick(window, Qt.Key.Key_PageDown)
         assert view.frame == 1  # no wait: it was decoded already
 
-    def test_fast_paging_shows_the_last_frame_asked(self, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_fast_paging_shows_the_last_frame_asked(
+        self, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """Five pages in a row: the frames shown only move forward and end on the last asked;
         a result that comes late for a frame no longer wanted is kept, not shown."""
         window: MainWindow = open_window(qtbot, _tomo(tmp_path, 8))
@@ -110,15 +121,15 @@ class TestPagingInTheBackground:
         shown: list[int] = []
         show = window.cells.show_frame
 
-        def record(v, frame, pyramid):  # type: ignore[no-untyped-def]
+        def record(v, frame, pyramid):
             shown.append(frame)
             show(v, frame, pyramid)
 
-        window.cells.show_frame = record  # type: ignore[method-assign]
+        monkeypatch.setattr(window.cells, "show_frame", record)
         for want in range(1, 6):
             window.set_frame(view, want)
         qtbot.waitUntil(lambda: view.frame == 5, timeout=30000)
         qtbot.wait(300)  # late results of frames 2-4 arrive meanwhile
         assert shown == sorted(shown) and shown[-1] == 5 and view.frame == 5
-        key = window.layer_for((view.image.sop_instance_uid, 5))  # type: ignore[union-attr]
+        key = window.layer_for((image_of(view).sop_instance_uid, 5))
         assert key is not None  # the marks layer moved with the pixels

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from pydicom import dcmread
+from pytestqt.qtbot import QtBot
 
 from tests.fixtures.fuzz_inputs import MUTATIONS
 from tests.fixtures.qt_driving import open_window
@@ -17,7 +18,7 @@ from viewer.qt.main_window import MainWindow
 
 
 @pytest.mark.slow
-def test_good_file_shows(qtbot, tmp_path: Path, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
+def test_good_file_shows(qtbot: QtBot, tmp_path: Path, shared_data: Path) -> None:
     """FIFO, link loop, device link, 60000x60000 RLE and damaged files beside one good image."""
     folder = tmp_path / "study"
     folder.mkdir()

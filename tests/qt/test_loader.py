@@ -325,7 +325,8 @@ class TestProgressiveView:
         shown = view.displayed_image()
         assert shown is not None and shown.shape[0] <= preview.shape[0]
         view.set_zoom(2.0, (260.0, 300.0))
-        dragged = view.voi.with_window(1800.0, 900.0)  # type: ignore[union-attr]
+        assert view.voi is not None
+        dragged = view.voi.with_window(1800.0, 900.0)
         view.set_voi(dragged)
         state = view.view_state()
         rec = run(qtbot, loader, [image], preview_level=None)

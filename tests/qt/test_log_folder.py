@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMenu
+from pytestqt.qtbot import QtBot
 
 from viewer.program_log import log_folder
 from viewer.qt.main_window import MainWindow
@@ -24,7 +25,7 @@ class FileUrls(QObject):
         self.opened.append(url)
 
 
-def test_help_menu_opens_the_log_folder(qtbot) -> None:
+def test_help_menu_opens_the_log_folder(qtbot: QtBot) -> None:
     """The Help menu's action hands the folder holding the log file to the desktop, and says where."""
     window = MainWindow(reader="tester")
     qtbot.addWidget(window)

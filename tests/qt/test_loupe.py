@@ -6,14 +6,15 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
 from tests.fixtures.qt_driving import open_window, view_name
 from viewer.core.phantom import Phantom
 
 
 def test_loupe_shows_native_pixels_at_its_own_zoom(
-    qtbot,
-    demo_folder: Path,  # type: ignore[no-untyped-def]
+    qtbot: QtBot,
+    demo_folder: Path,
     demo_truth: list[Phantom],
 ) -> None:
     """Held M over a calcification at fit zoom: the lens shows it 2x, windowed like the view."""

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from pytestqt.qtbot import QtBot
 
-from tests.fixtures.qt_driving import click_on, grab_grey, open_window, pick, view_name
+from tests.fixtures.qt_driving import click_on, grab_grey, image_of, open_window, pick, view_name
 from viewer.core.phantom import Phantom
 
 
 class TestVerticalSlice:
-    def test_demo_study_hangs_four_views(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_demo_study_hangs_four_views(self, qtbot: QtBot, demo_folder: Path) -> None:
         """The four demo views are hung in their cells and show windowed pixels."""
         window = open_window(qtbot, demo_folder)
         for name in ("RCC", "LCC", "RMLO", "LMLO"):
@@ -23,7 +24,7 @@ class TestVerticalSlice:
             assert shown is not None and shown.dtype.name == "uint8"
             assert shown.std() > 5, f"{name} looks flat"
 
-    def test_breasts_hang_back_to_back(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_breasts_hang_back_to_back(self, qtbot: QtBot, demo_folder: Path) -> None:
         """On screen the chest walls meet in the middle: R views have their tissue on the
         right of their cell, L views on the left."""
         window = open_window(qtbot, demo_folder)
@@ -40,8 +41,8 @@ class TestVerticalSlice:
 
     def test_click_measure_save_reopen(
         self,
-        qtbot,
-        demo_folder: Path,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        demo_folder: Path,
         demo_truth: list[Phantom],
     ) -> None:
         """Click a known calcification: long axis matches truth; saved JSON reopens the mark."""
@@ -56,7 +57,7 @@ class TestVerticalSlice:
         assert len(marks) == 1, window.last_message
         sizes = marks[0].sizes
         assert sizes is not None and sizes.long_axis_mm is not None
-        spacing = view.image.spacing  # type: ignore[union-attr]
+        spacing = image_of(view).spacing
         tolerance = max(spacing.col_mm or 0, 0.1 * truth.diameter_mm)  # max(1 px, 10 %)
         assert abs(sizes.long_axis_mm - truth.diameter_mm) <= tolerance
         assert sizes.spacing.source.value == "imager_pixel_spacing_ermf"
@@ -87,8 +88,8 @@ class TestVerticalSlice:
 
     def test_click_on_plain_tissue_says_no_calcification(
         self,
-        qtbot,
-        demo_folder: Path,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        demo_folder: Path,
         demo_truth: list[Phantom],
     ) -> None:
         """A click away from any speck adds nothing and says so."""
@@ -104,8 +105,8 @@ class TestVerticalSlice:
 
     def test_undo_redo_marks(
         self,
-        qtbot,
-        demo_folder: Path,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        demo_folder: Path,
         demo_truth: list[Phantom],
     ) -> None:
         """Ctrl+Z removes the mark just added, Ctrl+Shift+Z brings it back."""
@@ -122,7 +123,7 @@ class TestVerticalSlice:
         )
         assert window.model.count()[0] == 1
 
-    def test_right_drag_changes_window(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_right_drag_changes_window(self, qtbot: QtBot, demo_folder: Path) -> None:
         """Dragging with the right button changes width and level, keeping the VOI function."""
         window = open_window(qtbot, demo_folder)
         view = window.hanging.views["LCC"]

@@ -51,10 +51,11 @@ def tree_state(panel: MarksPanel) -> list[tuple[str, list[tuple[str, frozenset[s
             child = image.child(j)
             assert child is not None
             if child.childCount() or child.data(0, ROLE_ID) in _cluster_ids(panel):
+                leaves = [child.child(m) for m in range(child.childCount())]
                 members = frozenset(
-                    str(child.child(m).data(0, ROLE_ID)) + "|" + child.child(m).text(1)  # type: ignore[union-attr]
-                    for m in range(child.childCount())
+                    str(leaf.data(0, ROLE_ID)) + "|" + leaf.text(1) for leaf in leaves if leaf is not None
                 )
+                assert len(members) == len(leaves)
                 clusters.append((child.text(0), members))
             else:
                 loose.add(str(child.data(0, ROLE_ID)) + "|" + child.text(1))

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
 
 from tests.fixtures.qt_driving import click_on, open_window, view_name
 from viewer.core.phantom import Phantom
 from viewer.store import sidecar
 
 
-def add_mark(qtbot, window, phantom: Phantom) -> None:  # type: ignore[no-untyped-def]
+def add_mark(qtbot: QtBot, window, phantom: Phantom) -> None:
     window.set_tool("calcification")
     click_on(qtbot, window.hanging.views[view_name(phantom)], *phantom.truth[0].center)
 
@@ -19,8 +20,8 @@ def add_mark(qtbot, window, phantom: Phantom) -> None:  # type: ignore[no-untype
 class TestRecovery:
     def test_autosave_is_offered_after_a_crash(
         self,
-        qtbot,
-        demo_folder: Path,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        demo_folder: Path,
         demo_truth: list[Phantom],
         dialogs,
     ) -> None:
@@ -46,8 +47,8 @@ class TestRecovery:
 class TestReadOnly:
     def test_corrupt_file_is_kept_and_edits_refused(
         self,
-        qtbot,
-        demo_folder: Path,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        demo_folder: Path,
         demo_truth: list[Phantom],
         dialogs,
     ) -> None:

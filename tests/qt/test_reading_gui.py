@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
-from tests.fixtures.qt_driving import open_window
+from tests.fixtures.qt_driving import image_of, open_window
 from viewer.core.annotations import Calcification
 from viewer.core.commands import AddCalcification
 from viewer.core.landmarks import LandmarkSource
@@ -29,7 +30,7 @@ def _prior_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def reading_window(qtbot, demo_folder: Path, _prior_master: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+def reading_window(qtbot: QtBot, demo_folder: Path, _prior_master: Path) -> MainWindow:
     """The demo study open, its prior beside it found, landmarks found."""
     shutil.copytree(_prior_master, demo_folder.parent / "demo-prior")
     window = open_window(qtbot, demo_folder)
@@ -47,7 +48,7 @@ def _mark_group(window: MainWindow, name: str) -> None:
     """Mark the demo's group of seven on ``name`` (LCC or LMLO) with a round outline each, as marks."""
     phantom = next(p for p in demo_phantoms() if f"{p.laterality}{p.view}" == name)
     view = window.hanging.views[name]
-    key = image_key(view.image, view.frame)  # type: ignore[arg-type]
+    key = image_key(image_of(view), view.frame)
     spacing = window.model.images[key].spacing
     for truth in phantom.truth[:NEW_CLUSTER_SIZE]:
         (x, y), r = truth.center, truth.diameter_px_x / 2
@@ -60,7 +61,7 @@ def _mark_group(window: MainWindow, name: str) -> None:
 
 def _cluster_key(window: MainWindow, name: str) -> tuple[tuple[str, int], str]:
     view = window.hanging.views[name]
-    key = image_key(view.image, view.frame)  # type: ignore[arg-type]
+    key = image_key(image_of(view), view.frame)
     _mark_group(window, name)
     suggestions = window.controller.suggestions_for(key)
     assert suggestions, f"no suggested cluster on {name}"
@@ -78,7 +79,7 @@ def _confirm_cluster(window: MainWindow, name: str) -> tuple[tuple[str, int], st
 
 
 class TestProtocols:
-    def test_switching_and_the_reading_sequence(self, qtbot, reading_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    def test_switching_and_the_reading_sequence(self, qtbot: QtBot, reading_window: MainWindow) -> None:
         """CC pair shows two cells; CC over prior four with the prior's pixels; Alt+Right steps on."""
         window = reading_window
         assert window.protocols.apply("cc_pair")
@@ -96,7 +97,7 @@ class TestProtocols:
         assert window.protocols.current == "four_up"
         assert _visible(window) == {"view_RCC", "view_LCC", "view_RMLO", "view_LMLO"}
 
-    def test_prior_zoom_and_pan_follow(self, qtbot, reading_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    def test_prior_zoom_and_pan_follow(self, qtbot: QtBot, reading_window: MainWindow) -> None:
         """In current-over-prior, zooming and panning a current view moves the prior's same view, and back."""
         window = reading_window
         window.protocols.apply("cc_over_prior")
@@ -108,7 +109,7 @@ class TestProtocols:
         prior.user_changed_range.emit(prior)
         assert current.view_state()[:2] == pytest.approx((300.0, 1200.0), abs=2.0)
 
-    def test_no_prior_protocols_refused(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_no_prior_protocols_refused(self, qtbot: QtBot, demo_folder: Path) -> None:
         """Without a prior the prior protocols are disabled and say why."""
         window = open_window(qtbot, demo_folder)
         assert window.protocols.wait_for_prior()
@@ -116,8 +117,8 @@ class TestProtocols:
         assert "this study has no prior exam" in window.last_message
         assert not window.protocols.actions["cc_over_prior"].isEnabled()
 
-    def test_a_prior_anywhere_in_the_worklist_tree_hangs(  # type: ignore[no-untyped-def]
-        self, qtbot, demo_folder: Path, _prior_master: Path
+    def test_a_prior_anywhere_in_the_worklist_tree_hangs(
+        self, qtbot: QtBot, demo_folder: Path, _prior_master: Path
     ) -> None:
         """A prior filed deep in the worklist's tree, far from the study's folder, is found and hangs."""
         archive = demo_folder.parent / "archive"
@@ -138,7 +139,7 @@ class TestProtocols:
 
 
 class TestFindingsAcrossViews:
-    def test_nipples_found_and_band_drawn_on_mlo(self, qtbot, reading_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    def test_nipples_found_and_band_drawn_on_mlo(self, qtbot: QtBot, reading_window: MainWindow) -> None:
         """Every view has a found nipple; selecting the LCC cluster draws the +-1 cm band on LMLO."""
         window = reading_window
         for name, layer in window.finding_reading.layers.items():
@@ -147,12 +148,12 @@ class TestFindingsAcrossViews:
         band = window.finding_reading.layers["LMLO"]
         assert band.band_shown
         inner, outer = (ring.rect().width() / 2 for ring in band.band)
-        spacing = window.hanging.views["LMLO"].image.spacing  # type: ignore[union-attr]
+        spacing = image_of(window.hanging.views["LMLO"]).spacing
         assert spacing.col_mm is not None
         assert (outer - inner) * spacing.col_mm == pytest.approx(20.0, abs=0.01)
         assert "cm from the nipple" in window.last_message
 
-    def test_link_and_unlink_are_undo_steps(self, qtbot, reading_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    def test_link_and_unlink_are_undo_steps(self, qtbot: QtBot, reading_window: MainWindow) -> None:
         """Ctrl+L links the LCC and LMLO clusters (clock face told); undo and redo; Ctrl+Shift+L unlinks."""
         window = reading_window
         _confirm_cluster(window, "LCC")
@@ -172,11 +173,11 @@ class TestFindingsAcrossViews:
         window.undo()
         assert len(window.model.reading.links) == 1
 
-    def test_nipple_drag_is_one_undo_step(self, qtbot, reading_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    def test_nipple_drag_is_one_undo_step(self, qtbot: QtBot, reading_window: MainWindow) -> None:
         """Dropping the nipple elsewhere records the reader's nipple; undo puts the found one back."""
         window = reading_window
         view = window.hanging.views["RCC"]
-        key = image_key(view.image, view.frame)  # type: ignore[arg-type]
+        key = image_key(image_of(view), view.frame)
         found = window.model.reading.landmarks[key]
         layer = window.finding_reading.layers["RCC"]
         layer.target.setPos(found.landmarks.nipple[0] - 40, found.landmarks.nipple[1] + 25)
@@ -189,7 +190,7 @@ class TestFindingsAcrossViews:
 
 
 class TestAssessmentAndReport:
-    def test_assessment_panel_edits_through_commands(self, qtbot, reading_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    def test_assessment_panel_edits_through_commands(self, qtbot: QtBot, reading_window: MainWindow) -> None:
         """Choosing 4B for the left breast sets the model's assessment; undo clears it."""
         window = reading_window
         panel = window.assessment_panel
@@ -200,7 +201,7 @@ class TestAssessmentAndReport:
         assert window.model.reading.assessment.left is None
         assert panel.left.currentData() is None
 
-    def test_report_html_and_pdf(self, qtbot, reading_window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_report_html_and_pdf(self, qtbot: QtBot, reading_window: MainWindow, tmp_path: Path) -> None:
         """File > Report writes an HTML page naming the linked finding and a PDF of it."""
         window = reading_window
         _confirm_cluster(window, "LCC")
@@ -217,8 +218,8 @@ class TestAssessmentAndReport:
 
 
 class TestOlderPriors:
-    def test_the_reader_picks_which_prior_hangs(  # type: ignore[no-untyped-def]
-        self, qtbot, demo_folder: Path, _prior_master: Path
+    def test_the_reader_picks_which_prior_hangs(
+        self, qtbot: QtBot, demo_folder: Path, _prior_master: Path
     ) -> None:
         """Two earlier exams: the most recent hangs; View > Hanging protocol > Prior exam hangs the other."""
         import pydicom
@@ -241,9 +242,9 @@ class TestOlderPriors:
         assert "1 older" in window.last_message
         assert [a.isChecked() for a in protocols.prior_actions] == [True, False]
         assert protocols.apply("cc_over_prior")
-        assert window.hanging.prior_views["LCC"].image.study_date == "20230102"  # type: ignore[union-attr]
+        assert image_of(window.hanging.prior_views["LCC"]).study_date == "20230102"
         protocols.prior_actions[1].trigger()
         assert [a.isChecked() for a in protocols.prior_actions] == [False, True]
-        assert window.hanging.prior_views["LCC"].image.study_date == "20220102"  # type: ignore[union-attr]
+        assert image_of(window.hanging.prior_views["LCC"]).study_date == "20220102"
         assert "PRIOR 2022-01-02" in window.hanging.prior_views["LCC"].note
         assert protocols.current == "cc_over_prior"

@@ -8,21 +8,22 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
-from tests.fixtures.qt_driving import open_window, pick, screen_point, view_name
+from tests.fixtures.qt_driving import image_of, open_window, pick, screen_point, view_name
 from viewer.core.phantom import Phantom
 from viewer.dicom.demo import ERMF
 from viewer.qt.image_view import ImageView
 
 
-def _drag(qtbot, view: ImageView, start: QPoint, end: QPoint) -> None:  # type: ignore[no-untyped-def]
+def _drag(qtbot: QtBot, view: ImageView, start: QPoint, end: QPoint) -> None:
     qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
     for t in (0.1, 0.3, 0.6, 1.0):
         qtbot.mouseMove(view.viewport(), start + (end - start) * t)
     qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=end)
 
 
-def _double_click(qtbot, view: ImageView, pos: QPoint) -> None:  # type: ignore[no-untyped-def]
+def _double_click(qtbot: QtBot, view: ImageView, pos: QPoint) -> None:
     """What a mouse sends for a double click: press, release, double-click press, release
     (QTest's mouseDClick sends the double-click event alone)."""
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
@@ -42,7 +43,7 @@ def _double_click(qtbot, view: ImageView, pos: QPoint) -> None:  # type: ignore[
 
 
 class TestRuler:
-    def test_ruler_names_its_spacing_source(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_ruler_names_its_spacing_source(self, qtbot: QtBot, demo_folder: Path) -> None:
         """R, drag: the ruler's length carries the source, "(ERMF 1.08)", like the marks."""
         window = open_window(qtbot, demo_folder)
         view = window.hanging.views["RCC"]
@@ -52,12 +53,12 @@ class TestRuler:
         assert window.tool is not None and window.tool.name == "ruler"
         _drag(qtbot, view, screen_point(view, 500, 600), screen_point(view, 700, 600))
         text = view.sketch.ruler_text.toPlainText()
-        spacing = window.model.image((view.image.sop_instance_uid, 0)).spacing  # type: ignore[union-attr]
+        spacing = window.model.image((image_of(view).sop_instance_uid, 0)).spacing
         assert text.endswith(f"mm (ERMF {ERMF:.2f})"), text
         assert spacing.col_mm is not None
         assert abs(float(text.split()[0]) - 200 * spacing.col_mm) < 0.02 + 4 * spacing.col_mm
 
-    def test_the_length_stays_in_the_cell_on_a_dark_backdrop(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_the_length_stays_in_the_cell_on_a_dark_backdrop(self, qtbot: QtBot, demo_folder: Path) -> None:
         """A line dragged to the cell's right edge keeps its length inside the cell, backed."""
         window = open_window(qtbot, demo_folder)
         view = window.hanging.views["RCC"]
@@ -76,9 +77,9 @@ class TestRuler:
 class TestDoubleClick:
     def test_double_click_in_the_calcification_tool_maximises_and_adds_nothing(
         self,
-        qtbot,
+        qtbot: QtBot,
         demo_folder: Path,
-        demo_truth: list[Phantom],  # type: ignore[no-untyped-def]
+        demo_truth: list[Phantom],
     ) -> None:
         """C, double click on a speck: no mark (nothing to undo or redo), the view maximised;
         a double click again restores the four, and a single click still marks."""
@@ -114,9 +115,9 @@ class TestDoubleClick:
 class TestWorklistTwoStudiesInOneFolder:
     def test_each_study_of_a_folder_opens_from_the_worklist(
         self,
-        qtbot,
+        qtbot: QtBot,
         tmp_path: Path,
-        shared_data: Path,  # type: ignore[no-untyped-def]
+        shared_data: Path,
     ) -> None:
         """GE and Siemens files in one folder: two worklist rows, and Ctrl+Alt+Down opens each."""
         root = tmp_path / "tree"
@@ -142,17 +143,20 @@ class TestWorklistTwoStudiesInOneFolder:
                 window, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
             )
             uid = row.study_instance_uid
-            qtbot.waitUntil(
-                lambda u=uid: window.study is not None and window.study.study_instance_uid == u, timeout=20000
-            )
+
+            def opened_it(uid: str = uid) -> bool:
+                return window.study is not None and window.study.study_instance_uid == uid
+
+            qtbot.waitUntil(opened_it, timeout=20000)
             assert panel.current_study() == row
             shown = {v.image.study_instance_uid for v in window.hanging.loaded_views() if v.image}
             assert shown == {row.study_instance_uid}
-            opened.append(window.study.study_instance_uid)  # type: ignore[union-attr]
+            assert window.study is not None
+            opened.append(window.study.study_instance_uid)
         assert opened == [r.study_instance_uid for r in rows]
 
 
-def _right_drag(qtbot, view: ImageView, dx: int) -> None:  # type: ignore[no-untyped-def]
+def _right_drag(qtbot: QtBot, view: ImageView, dx: int) -> None:
     start = view.viewport().rect().center()
     end = start + QPoint(dx, 0)
     qtbot.mousePress(view.viewport(), Qt.MouseButton.RightButton, pos=start)
@@ -164,8 +168,8 @@ def _right_drag(qtbot, view: ImageView, dx: int) -> None:  # type: ignore[no-unt
 class TestLinkedPresets:
     def test_linked_w_a_and_presets_show_each_views_own_named_window(
         self,
-        qtbot,
-        demo_folder: Path,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        demo_folder: Path,
     ) -> None:
         """Linked W/L: W, A and Ctrl+2 give every view its own file's window, named, and say
         so; a drag back to the start names the preset again; no view says "Custom" then."""
@@ -207,7 +211,7 @@ class TestLinkedPresets:
 
 
 class TestQuickEntry:
-    def test_choices_listed_second_key_awaited_and_study_keys(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_choices_listed_second_key_awaited_and_study_keys(self, qtbot: QtBot, demo_folder: Path) -> None:
         """B r 4 b: the panel lists every choice, then the awaited second keys; right breast 4B set."""
         window = open_window(qtbot, demo_folder)
         popup = window.entry_keys.popup

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
 from tests.fixtures.qt_driving import click_on, open_window, view_name
 from viewer.core.geometry import point_in_polygon
@@ -12,7 +13,9 @@ from viewer.core.phantom import Phantom
 from viewer.core.tools import PICK_RADIUS_SCREEN_PX
 
 
-def test_click_inside_a_large_outline_selects_it(qtbot, demo_folder: Path, demo_truth: list[Phantom]) -> None:
+def test_click_inside_a_large_outline_selects_it(
+    qtbot: QtBot, demo_folder: Path, demo_truth: list[Phantom]
+) -> None:
     """A click inside a mark's outline but far from its centre selects it; a click on nothing clears."""
     window = open_window(qtbot, demo_folder)
     phantom = demo_truth[0]

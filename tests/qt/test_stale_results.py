@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
 from tests.fixtures.qt_driving import open_window
 from tests.fixtures.synthetic_study import write_study
@@ -31,9 +32,9 @@ def _tomo_folder(tmp_path: Path) -> Path:
 class TestCandidates:
     def test_late_candidates_of_another_study_are_dropped(
         self,
-        qtbot,
+        qtbot: QtBot,
         demo_folder: Path,
-        tmp_path: Path,  # type: ignore[no-untyped-def]
+        tmp_path: Path,
     ) -> None:
         """Ctrl+F, then another study: the late candidates are not shown and Y adds nothing."""
         window: MainWindow = open_window(qtbot, demo_folder)
@@ -52,7 +53,7 @@ class TestCandidates:
         assert window.model.count()[0] == 0
         assert not window.session.dirty
 
-    def test_candidates_of_a_paged_frame_are_dropped(self, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_candidates_of_a_paged_frame_are_dropped(self, qtbot: QtBot, tmp_path: Path) -> None:
         """Candidates found on frame 1 are not shown once the view shows frame 2."""
         window: MainWindow = open_window(qtbot, _tomo_folder(tmp_path))
         view = window.hanging.views["LCC"]
@@ -68,7 +69,7 @@ class TestCandidates:
 
 
 class TestDecodedFrames:
-    def test_full_frame_not_applied_to_a_paged_view(self, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_full_frame_not_applied_to_a_paged_view(self, qtbot: QtBot, tmp_path: Path) -> None:
         """A view paged to frame 2 while frame 1 was decoding keeps showing frame 2."""
         folder = _tomo_folder(tmp_path)
         window = MainWindow(reader="tester")
@@ -83,7 +84,7 @@ class TestDecodedFrames:
         qtbot.waitUntil(lambda: window.loader.pending == 0 and view.frame == 1, timeout=60000)
         qtbot.wait(50)
         assert view.frame == 1 and view.pixels_ready
-        shown = view._pyramid.level(0)  # type: ignore[union-attr]
+        shown = view._pyramid.level(0)
         assert np.array_equal(shown, view.image.pixels(1))
         assert not np.array_equal(shown, view.image.pixels(0))
         assert "frame 2/3" in view.overlay_bottom.text()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
-from tests.fixtures.qt_driving import open_window
+from tests.fixtures.qt_driving import image_of, open_window
 from viewer.qt.main_window import MainWindow
 from viewer.qt.view_markers import opposite, screen_directions
 
@@ -31,7 +32,7 @@ class TestDirections:
 
 
 class TestOnImage:
-    def test_bar_letters_and_patient_line(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_bar_letters_and_patient_line(self, qtbot: QtBot, demo_folder: Path) -> None:
         """LCC: a 1 cm bar labelled with the ERMF, A at the right (nipple) edge; the patient line hides."""
         window: MainWindow = open_window(qtbot, demo_folder)
         view = window.hanging.views["LCC"]
@@ -39,7 +40,7 @@ class TestOnImage:
         markers.refresh()
         assert markers.bar is not None and markers.bar.isVisible()
         assert markers.bar.text.toPlainText() == "1 cm (ERMF 1.08)"
-        spacing = view.image.spacing  # type: ignore[union-attr]
+        spacing = image_of(view).spacing
         assert spacing.col_mm is not None
         assert markers.bar.size == pytest.approx(10.0 / spacing.col_mm)
         assert markers.letters["right"].text() == "A" and markers.letters["left"].text() == "P"
@@ -48,7 +49,7 @@ class TestOnImage:
         window.patient_line_action.trigger()
         assert not markers.patient.isVisible()
 
-    def test_top_letter_clear_of_the_corner_text(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_top_letter_clear_of_the_corner_text(self, qtbot: QtBot, demo_folder: Path) -> None:
         """In a narrow cell the top letter moves below the view/spacing block instead of covering it."""
         window: MainWindow = open_window(qtbot, demo_folder)
         view = window.hanging.views["RCC"]

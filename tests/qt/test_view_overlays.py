@@ -9,6 +9,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 from PySide6.QtWidgets import QLabel
 
+from tests.fixtures.qt_driving import image_of
 from viewer.core.phantom import make_mammogram
 from viewer.core.windowing import VoiPreset
 from viewer.dicom.image import MammoImage
@@ -106,7 +107,7 @@ class TestNotes:
         view = _view(qtbot, MammoImage.from_dataset(ds))
         assert view.voi is not None and view.voi.name == "Auto (tissue)"
         assert "the file's window shows no tissue: automatic window used" in view.overlays.notes.text()
-        view.set_voi(view.image.voi_presets[0])  # type: ignore[union-attr]
+        view.set_voi(image_of(view).voi_presets[0])
         assert "shows no tissue" not in view.overlays.notes.text()
 
     def test_clean_file_has_no_notes(self, qtbot: Any) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTextBrowser
+from pytestqt.qtbot import QtBot
 
 from tests.fixtures.qt_driving import click_on, open_window, view_name
 from viewer.core.phantom import Phantom
@@ -17,15 +18,15 @@ from viewer.store import sidecar
 
 
 @pytest.fixture
-def window(qtbot, demo_folder: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+def window(qtbot: QtBot, demo_folder: Path) -> MainWindow:
     return open_window(qtbot, demo_folder)
 
 
 class TestCandidates:
     def test_find_accept_reject(
         self,
-        qtbot,
-        window: MainWindow,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        window: MainWindow,
         demo_truth: list[Phantom],
     ) -> None:
         """Ctrl+F finds the demo's specks; Y outlines the current one as a mark, X drops one."""
@@ -55,7 +56,7 @@ class TestCandidates:
 
 
 class TestViewsAndHelp:
-    def test_next_view_key_cycles_active_view(self, qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    def test_next_view_key_cycles_active_view(self, qtbot: QtBot, window: MainWindow) -> None:
         """']' walks RCC -> LCC -> RMLO -> LMLO -> RCC."""
         window.hanging.active = window.hanging.views["RCC"]
         seen = []
@@ -64,7 +65,7 @@ class TestViewsAndHelp:
             seen.append(window.hanging.active.cell_label)
         assert seen == ["LCC", "RMLO", "LMLO", "RCC"]
 
-    def test_f1_help_lists_the_real_shortcuts(self, qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    def test_f1_help_lists_the_real_shortcuts(self, qtbot: QtBot, window: MainWindow) -> None:
         """F1 opens the help; it names the keys of the menus' actions."""
         qtbot.keyClick(window, Qt.Key.Key_F1)
         dialog = window.workflow.help_dialog
@@ -80,8 +81,8 @@ class TestViewsAndHelp:
 class TestOtherReaderAndExport:
     def test_other_reader_marks_shown_read_only(
         self,
-        qtbot,
-        window: MainWindow,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        window: MainWindow,
         demo_truth: list[Phantom],
     ) -> None:
         """Another reader's file is drawn in its own layer; the current reader's model is untouched."""
@@ -97,14 +98,15 @@ class TestOtherReaderAndExport:
         ((key, mark),) = list(window.model.iter_calcifications())
         layers = [layer for layer in window.workflow.other_layers if layer.key == key]
         assert len(layers) == 1 and layers[0].drawn_ids == {mark.id}
-        assert layers[0].color != window.layer_for(key).color  # type: ignore[union-attr]
+        layer = window.layer_for(key)
+        assert layer is not None and layers[0].color != layer.color
         assert window.model.count()[0] == 1
 
     def test_export_csv_from_menu_code(
         self,
-        qtbot,
+        qtbot: QtBot,
         window: MainWindow,
-        tmp_path: Path,  # type: ignore[no-untyped-def]
+        tmp_path: Path,
         demo_truth: list[Phantom],
     ) -> None:
         """Export saves pending marks first, then writes one CSV row per calcification."""
@@ -126,9 +128,9 @@ class TestOtherReaderAndExport:
 class TestWorklist:
     def test_next_study_saves_and_opens(
         self,
-        qtbot,
+        qtbot: QtBot,
         demo_folder: Path,
-        tmp_path: Path,  # type: ignore[no-untyped-def]
+        tmp_path: Path,
         demo_truth: list[Phantom],
         shared_data: Path,
     ) -> None:
@@ -161,8 +163,8 @@ class TestWorklist:
 class TestStudyContents:
     def test_two_studies_in_a_folder_are_not_mixed(
         self,
-        qtbot,
-        demo_folder: Path,  # type: ignore[no-untyped-def]
+        qtbot: QtBot,
+        demo_folder: Path,
         shared_data: Path,
     ) -> None:
         """A folder holding two studies shows one of them and says how to reach the other."""
@@ -174,7 +176,7 @@ class TestStudyContents:
         assert len(uids) == 1
         assert "2 studies in demo-study" in window.last_message
 
-    def test_any_image_can_be_hung_in_the_active_cell(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_any_image_can_be_hung_in_the_active_cell(self, qtbot: QtBot, demo_folder: Path) -> None:
         """Study > Images in this study puts another image of the study in the active cell."""
         window = open_window(qtbot, demo_folder)
         assert window.study is not None

@@ -13,7 +13,13 @@ from pytestqt.qtbot import QtBot
 from tests.fixtures.worklist_tree import write_tree
 from viewer.qt.worklist_model import FIXED_COLUMNS
 from viewer.qt.worklist_panel import WorklistPanel
+from viewer.sources.worklist import StudyEntry
 from viewer.sources.worklist_status import STATUS_FILE, Status
+
+
+def path_of(entry: StudyEntry | None) -> Path | None:
+    """The folder of a chosen study, or None when there was none to choose."""
+    return None if entry is None else entry.path
 
 
 @pytest.fixture
@@ -98,12 +104,12 @@ class TestNavigation:
         with qtbot.waitSignal(panel.study_chosen) as chosen:
             panel.next_study()
         assert chosen.args[0] == folders[0]
-        assert panel.next_study().path == folders[1]  # type: ignore[union-attr]
-        assert panel.previous_study().path == folders[0]  # type: ignore[union-attr]
-        assert panel.previous_study() is None and panel.current_study().path == folders[0]  # type: ignore[union-attr]
+        assert path_of(panel.next_study()) == folders[1]
+        assert path_of(panel.previous_study()) == folders[0]
+        assert panel.previous_study() is None and path_of(panel.current_study()) == folders[0]
         for _ in range(4):
             panel.next_study()
-        assert panel.next_study() is None and panel.current_study().path == folders[4]  # type: ignore[union-attr]
+        assert panel.next_study() is None and path_of(panel.current_study()) == folders[4]
 
     def test_keys(self, qtbot: QtBot, panel: WorklistPanel, folders: list[Path]) -> None:
         """Ctrl+Alt+Down chooses the next study; Enter opens the selected one."""
@@ -137,7 +143,7 @@ class TestNavigation:
         panel.next_study()
         panel.set_status("flagged")
         assert shown(panel, "Status")[:2] == ["done", "flagged"]
-        assert panel.next_unfinished().path == folders[2]  # type: ignore[union-attr]
+        assert path_of(panel.next_unfinished()) == folders[2]
         for path in folders[2:]:
             panel.select_study(path)
             panel.set_status(Status.DONE)
@@ -145,7 +151,7 @@ class TestNavigation:
         panel.select_study(folders[3])
         panel.set_status(Status.IN_PROGRESS)
         panel.select_study(folders[4])
-        assert panel.next_unfinished().path == folders[3]  # type: ignore[union-attr]
+        assert path_of(panel.next_unfinished()) == folders[3]
         assert "3 done" in panel.summary_label.text() and "1 flagged" in panel.summary_label.text()
 
     def test_status_of_another_reader(self, panel: WorklistPanel, folders: list[Path]) -> None:
@@ -157,7 +163,7 @@ class TestNavigation:
         panel.select_study(folders[2])
         panel.set_status(Status.FLAGGED)
         assert "Bo: marks" in panel.model.columns()
-        assert panel.current_study().path == folders[2]  # type: ignore[union-attr]
+        assert path_of(panel.current_study()) == folders[2]
 
     def test_notice_when_folder_cannot_take_the_status(
         self, qtbot: QtBot, panel: WorklistPanel, folders: list[Path]
@@ -194,7 +200,7 @@ class TestFilterAndSort:
         panel.status_combo.setCurrentText("Unfinished")
         panel.select_study(folders[1])
         panel.set_status(Status.DONE)
-        assert panel.current_study().path == folders[2]  # type: ignore[union-attr]
+        assert path_of(panel.current_study()) == folders[2]
 
     def test_numeric_sort(self, panel: WorklistPanel) -> None:
         """Counts sort as numbers, both ways; studies without a file sort first."""
@@ -202,4 +208,5 @@ class TestFilterAndSort:
         assert shown(panel, "Ann: marks") == ["4", "3", "2", "1", ""]
         panel.table.sortByColumn(column(panel, "Images"), Qt.SortOrder.AscendingOrder)
         assert shown(panel, "Images") == ["1", "2", "3", "4", "4"]
-        assert panel.next_study().images == 1  # type: ignore[union-attr]
+        entry = panel.next_study()
+        assert entry is not None and entry.images == 1

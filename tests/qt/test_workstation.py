@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from tests.fixtures.qt_driving import open_window, screen_point
 from tests.fixtures.synthetic_study import write_study
@@ -30,7 +32,7 @@ def _equal_quarters(window: MainWindow) -> bool:
 
 
 class TestGrid:
-    def test_cells_return_to_equal_quarters(self, qtbot, demo_folder: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_cells_return_to_equal_quarters(self, qtbot: QtBot, demo_folder: Path, tmp_path: Path) -> None:
         """Maximise, ], 4, restore, another study: every cell is a quarter again."""
         window = open_window(qtbot, demo_folder)
         assert _equal_quarters(window), _cell_sizes(window)
@@ -58,7 +60,7 @@ class TestGrid:
 
 
 class TestKeyboardFocus:
-    def test_view_keys_never_type_into_the_filter(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_view_keys_never_type_into_the_filter(self, qtbot: QtBot, demo_folder: Path) -> None:
         """1-4, ], [ and tool letters act on the views; the filter stays empty and unfocused."""
         window = open_window(qtbot, demo_folder)
         edit = window.marks_panel.filter_edit
@@ -70,7 +72,7 @@ class TestKeyboardFocus:
         assert edit.text() == ""
         assert QApplication.focusWidget() is not edit
 
-    def test_filter_key_and_escape(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_filter_key_and_escape(self, qtbot: QtBot, demo_folder: Path) -> None:
         """/ gives the filter the keyboard; Esc gives it back to the views."""
         window = open_window(qtbot, demo_folder)
         edit = window.marks_panel.filter_edit
@@ -87,7 +89,7 @@ class TestKeyboardFocus:
 
 
 class TestShortcuts:
-    def test_no_key_belongs_to_two_actions(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_no_key_belongs_to_two_actions(self, qtbot: QtBot, demo_folder: Path) -> None:
         """Every shortcut is registered once (Qt does nothing for an ambiguous one)."""
         window = open_window(qtbot, demo_folder)
         keys = Counter(
@@ -100,7 +102,7 @@ class TestShortcuts:
         assert [k for k, n in keys.items() if n > 1] == []
         assert keys["Ctrl+Shift+Z"] == 1 and keys["Ctrl+Y"] == 1
 
-    def test_redo_from_the_keyboard(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_redo_from_the_keyboard(self, qtbot: QtBot, demo_folder: Path) -> None:
         """Ctrl+Z undoes; Ctrl+Shift+Z and Ctrl+Y each redo."""
         window = open_window(qtbot, demo_folder)
         view = window.hanging.views["LCC"]
@@ -116,7 +118,9 @@ class TestShortcuts:
 
 
 class TestMagnifier:
-    def test_held_m_does_not_flicker(self, qtbot, demo_folder: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_held_m_does_not_flicker(
+        self, qtbot: QtBot, demo_folder: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """Auto-repeated M (release+press pairs) leaves the loupe shown; the real release hides it."""
         window = open_window(qtbot, demo_folder)
         view = window.hanging.views["LCC"]
@@ -132,7 +136,7 @@ class TestMagnifier:
             toggles.append(window.view_controls.loupe_active())
             original()
 
-        window.view_controls._loupe_toggled = counted  # type: ignore[method-assign]
+        monkeypatch.setattr(window.view_controls, "_loupe_toggled", counted)
 
         def key(kind: QEvent.Type, repeat: bool) -> None:
             QApplication.sendEvent(
@@ -150,7 +154,7 @@ class TestMagnifier:
 
 
 class TestMarksList:
-    def test_labels_and_cluster_columns(self, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def test_labels_and_cluster_columns(self, qtbot: QtBot, tmp_path: Path) -> None:
         """Rows show the lexicon's texts, and each cluster field sits in its own column."""
         folder = tmp_path / "study"
         write_study(folder, reader="tester")
@@ -175,7 +179,7 @@ class TestMarksList:
 
 
 class TestWindowGeometry:
-    def test_first_start_maximised_then_as_left(self, qtbot) -> None:  # type: ignore[no-untyped-def]
+    def test_first_start_maximised_then_as_left(self, qtbot: QtBot) -> None:
         """The first window opens maximised; the next one where and as large as the last was."""
         first = MainWindow(Preferences(), reader="tester")
         qtbot.addWidget(first)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from dataclasses import replace
+from collections.abc import Generator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -30,8 +31,19 @@ def deflated_garbage(path: Path) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class Tree:
+    """The :func:`tree` fixture: its root folder and the UIDs of studies a, b and c."""
+
+    root: Path
+    a: str
+    a_sops: list[str]
+    b: str
+    c: str
+
+
 @pytest.fixture
-def tree(tmp_path: Path) -> dict[str, object]:
+def tree(tmp_path: Path) -> Tree:
     """Three studies: a plain one, one split into series folders, one with stray files."""
     root = tmp_path / "studies"
     a_uid, a_sops = write_study(root / "a", "PA")
@@ -44,7 +56,7 @@ def tree(tmp_path: Path) -> dict[str, object]:
     write_image(root / "c" / "report.dcm", c_uid, sop_class=BASIC_TEXT_SR)
     (root / ".hidden").mkdir()
     write_image(root / ".hidden" / "x.dcm", generate_uid())
-    return {"root": root, "a": a_uid, "a_sops": a_sops, "b": b_uid, "c": c_uid}
+    return Tree(root, a_uid, a_sops, b_uid, c_uid)
 
 
 def indexed(root: Path) -> tuple[Worklist, list[Progress]]:
@@ -91,25 +103,25 @@ class TestReadFileRecord:
 
 
 class TestScan:
-    def test_studies_grouped_by_uid(self, tree: dict[str, object]) -> None:
+    def test_studies_grouped_by_uid(self, tree: Tree) -> None:
         """Three studies with their folders, views, image counts; hidden folders skipped."""
-        worklist, steps = indexed(tree["root"])  # type: ignore[arg-type]
-        root: Path = tree["root"]  # type: ignore[assignment]
+        worklist, steps = indexed(tree.root)
+        root = tree.root
         studies = {s.study_instance_uid: s for s in worklist.studies()}
-        assert set(studies) == {tree["a"], tree["b"], tree["c"]}
-        a, b, c = studies[tree["a"]], studies[tree["b"]], studies[tree["c"]]  # type: ignore[index]
+        assert set(studies) == {tree.a, tree.b, tree.c}
+        a, b, c = studies[tree.a], studies[tree.b], studies[tree.c]
         assert (a.path, a.images, a.views) == (root / "a", 4, ("RCC", "LCC", "RMLO", "LMLO"))
         assert (b.path, b.images, b.views) == (root / "b", 2, ("LCC", "LMLO"))
         assert (c.images, c.patient_id, c.study_id, c.study_date) == (1, "PC", "S-PC", "20240102")
         assert all(s.status is Status.NEW and s.readers == {} for s in studies.values())
         assert steps[-1].phase == "done" and steps[-1].done == steps[-1].total == 9
 
-    def test_reopen_reads_only_changed_files(self, tree: dict[str, object]) -> None:
+    def test_reopen_reads_only_changed_files(self, tree: Tree) -> None:
         """A second scan reads nothing; a rewritten file, a new and a deleted study are seen."""
-        root: Path = tree["root"]  # type: ignore[assignment]
+        root = tree.root
         worklist, _ = indexed(root)
         assert list(worklist.scan())[-1].total == 0
-        write_image(root / "c" / "RCC.dcm", str(tree["c"]), "R", "MLO", "PC")
+        write_image(root / "c" / "RCC.dcm", tree.c, "R", "MLO", "PC")
         new_uid, _ = write_study(root / "d", "PD", views=(("L", "CC"),))
         for f in (root / "a").iterdir():
             f.unlink()
@@ -120,8 +132,8 @@ class TestScan:
             str(root / "d" / "LCC.dcm"),
         }
         studies = {s.study_instance_uid: s for s in worklist.studies()}
-        assert set(studies) == {tree["b"], tree["c"], new_uid}
-        assert studies[tree["c"]].views == ("RMLO",)  # type: ignore[index]
+        assert set(studies) == {tree.b, tree.c, new_uid}
+        assert studies[tree.c].views == ("RMLO",)
 
     def test_cancel_keeps_work_and_resumes(self, tmp_path: Path) -> None:
         """Stopping mid-way keeps the files read so far; the next scan reads only the rest."""
@@ -130,10 +142,11 @@ class TestScan:
             write_study(root / f"s{i}", f"P{i}", views=(("R", "CC"),))
         worklist = Worklist(root)
         scan = worklist.scan()
+        assert isinstance(scan, Generator)
         for step in scan:
             if step.phase == "reading" and step.done == 4:
                 break
-        scan.close()  # type: ignore[attr-defined]
+        scan.close()
         assert len(worklist.studies()) == 4
         assert list(worklist.scan())[-1].total == 2
         assert len(worklist.studies()) == 6
@@ -154,9 +167,9 @@ class TestScan:
         [(path, reason)] = worklist.problems()
         assert path == tmp_path / "bad.dcm" and "damaged" in reason
 
-    def test_cache_from_another_version_is_rebuilt(self, tree: dict[str, object]) -> None:
+    def test_cache_from_another_version_is_rebuilt(self, tree: Tree) -> None:
         """An index with another layout version is dropped and rebuilt, not misread."""
-        worklist, _ = indexed(tree["root"])  # type: ignore[arg-type]
+        worklist, _ = indexed(tree.root)
         conn = sqlite3.connect(worklist.index_file)
         conn.execute("PRAGMA user_version=999")
         conn.commit()
@@ -165,22 +178,22 @@ class TestScan:
         assert list(worklist.scan())[-1].total == 9
         assert len(worklist.studies()) == 3
 
-    def test_index_lives_in_user_data_folder(self, tree: dict[str, object]) -> None:
+    def test_index_lives_in_user_data_folder(self, tree: Tree) -> None:
         """The cache file is under MAMMO_VIEWER_DATA_DIR, one per tree."""
-        worklist = Worklist(tree["root"])  # type: ignore[arg-type]
+        worklist = Worklist(tree.root)
         assert worklist.index_file.is_relative_to(Path(os.environ["MAMMO_VIEWER_DATA_DIR"]))
-        assert worklist.index_file != Worklist(Path(tree["root"]) / "a").index_file  # type: ignore[arg-type]
+        assert worklist.index_file != Worklist(tree.root / "a").index_file
 
 
 class TestReaders:
-    def test_marks_counted_per_reader(self, tree: dict[str, object]) -> None:
+    def test_marks_counted_per_reader(self, tree: Tree) -> None:
         """Each reader's file gives its marks and clusters; rejected groups are not clusters."""
-        root: Path = tree["root"]  # type: ignore[assignment]
-        sop = tree["a_sops"][0]  # type: ignore[index]
-        write_marks(root / "a", "Alice", str(tree["a"]), sop, 7, clusters=1, rejected=1)
-        write_marks(root / "a", "Bob", str(tree["a"]), sop, 2)
+        root = tree.root
+        sop = tree.a_sops[0]
+        write_marks(root / "a", "Alice", tree.a, sop, 7, clusters=1, rejected=1)
+        write_marks(root / "a", "Bob", tree.a, sop, 2)
         worklist, _ = indexed(root)
-        a = next(s for s in worklist.studies() if s.study_instance_uid == tree["a"])
+        a = next(s for s in worklist.studies() if s.study_instance_uid == tree.a)
         assert {n: (m.calcifications, m.clusters) for n, m in a.readers.items()} == {
             "Alice": (7, 1),
             "Bob": (2, 0),
@@ -189,26 +202,26 @@ class TestReaders:
         doc = a.to_dict()
         assert doc["readers"]["Alice"] == {"calcifications": 7, "clusters": 1, "status": "in_progress"}
         # an edit is seen on the next scan
-        write_marks(root / "a", "Bob", str(tree["a"]), sop, 5)
+        write_marks(root / "a", "Bob", tree.a, sop, 5)
         assert list(worklist.scan())[-1].total == 1
-        a = next(s for s in worklist.studies() if s.study_instance_uid == tree["a"])
+        a = next(s for s in worklist.studies() if s.study_instance_uid == tree.a)
         assert a.readers["Bob"].calcifications == 5
 
-    def test_unreadable_sidecar_noted(self, tree: dict[str, object]) -> None:
+    def test_unreadable_sidecar_noted(self, tree: Tree) -> None:
         """A corrupt annotation file shows its reason, no counts, and stays unchanged."""
-        root: Path = tree["root"]  # type: ignore[assignment]
+        root = tree.root
         bad = sidecar.sidecar_path(root / "c", "carol")
         bad.write_bytes(b"{not json")
         worklist, _ = indexed(root)
-        c = next(s for s in worklist.studies() if s.study_instance_uid == tree["c"])
+        c = next(s for s in worklist.studies() if s.study_instance_uid == tree.c)
         marks = c.readers["carol"]
         assert marks.calcifications is None and "not a readable" in (marks.error or "")
         assert bad.read_bytes() == b"{not json"
 
-    def test_fallback_annotations_found(self, tree: dict[str, object]) -> None:
+    def test_fallback_annotations_found(self, tree: Tree) -> None:
         """Marks saved to the user-data fallback (read-only study folder) are counted."""
-        root: Path = tree["root"]  # type: ignore[assignment]
-        uid = str(tree["c"])
+        root = tree.root
+        uid = tree.c
         fallback = fallback_path(root / "c", "dana", uid)
         write_marks(fallback.parent, "dana", uid, "1.2", 3)
         worklist, _ = indexed(root)
@@ -228,34 +241,34 @@ class TestReaders:
 
 
 class TestStatus:
-    def test_set_status_in_index_and_folder(self, tree: dict[str, object]) -> None:
+    def test_set_status_in_index_and_folder(self, tree: Tree) -> None:
         """The status shows for its reader, the study, and in mammo-status.json."""
-        worklist, _ = indexed(tree["root"])  # type: ignore[arg-type]
-        study = next(s for s in worklist.studies() if s.study_instance_uid == tree["b"])
+        worklist, _ = indexed(tree.root)
+        study = next(s for s in worklist.studies() if s.study_instance_uid == tree.b)
         assert worklist.set_status(study, "Alice Smith", Status.DONE) is None
         assert worklist.set_status(study, "Bob", Status.FLAGGED) is None
         by_uid = {s.study_instance_uid: s for s in worklist.studies("alice smith")}
-        assert by_uid[tree["b"]].status is Status.DONE  # type: ignore[index]
-        assert by_uid[tree["a"]].status is Status.NEW  # type: ignore[index]
-        assert {s.study_instance_uid: s.status for s in worklist.studies()}[tree["b"]] is Status.FLAGGED  # type: ignore[index]
+        assert by_uid[tree.b].status is Status.DONE
+        assert by_uid[tree.a].status is Status.NEW
+        assert {s.study_instance_uid: s.status for s in worklist.studies()}[tree.b] is Status.FLAGGED
         records = read_status_file(study.path / STATUS_FILE)
         assert {(r.reader, r.status) for r in records} == {("Alice Smith", "done"), ("Bob", "flagged")}
         assert list(worklist.scan())[-1].total == 0  # our own write is not read back
 
-    def test_status_survives_a_lost_index(self, tree: dict[str, object]) -> None:
+    def test_status_survives_a_lost_index(self, tree: Tree) -> None:
         """With the cache deleted, statuses come back from the study folders."""
-        worklist, _ = indexed(tree["root"])  # type: ignore[arg-type]
+        worklist, _ = indexed(tree.root)
         study = worklist.studies()[0]
         worklist.set_status(study, "alice", Status.DONE)
         worklist.index_file.unlink()
-        worklist, _ = indexed(tree["root"])  # type: ignore[arg-type]
+        worklist, _ = indexed(tree.root)
         assert worklist.studies("alice")[0].status is Status.DONE
 
-    def test_newer_mirror_wins_older_loses(self, tree: dict[str, object]) -> None:
+    def test_newer_mirror_wins_older_loses(self, tree: Tree) -> None:
         """A status file changed elsewhere merges in by time: the later one wins."""
-        root: Path = tree["root"]  # type: ignore[assignment]
+        root = tree.root
         worklist, _ = indexed(root)
-        study = next(s for s in worklist.studies() if s.study_instance_uid == tree["a"])
+        study = next(s for s in worklist.studies() if s.study_instance_uid == tree.a)
         worklist.set_status(study, "alice", Status.IN_PROGRESS)
         status_file = study.path / STATUS_FILE
         text = status_file.read_text()
@@ -270,19 +283,19 @@ class TestStatus:
         list(worklist.scan())
         assert worklist.studies("alice")[0].status is Status.DONE
 
-    def test_unwritable_folder_keeps_status_in_index(self, tree: dict[str, object]) -> None:
+    def test_unwritable_folder_keeps_status_in_index(self, tree: Tree) -> None:
         """When the folder cannot take the file, the index keeps the status and a notice says so."""
-        worklist, _ = indexed(tree["root"])  # type: ignore[arg-type]
+        worklist, _ = indexed(tree.root)
         study = worklist.studies()[0]
         # A folder that does not exist fails the write for real, also when running as root.
-        gone = replace(study, path=Path(tree["root"]) / "missing" / "folder")  # type: ignore[arg-type]
+        gone = replace(study, path=tree.root / "missing" / "folder")
         notice = worklist.set_status(gone, "alice", Status.FLAGGED)
         assert notice is not None and "index only" in notice and "missing" in notice
         assert worklist.studies("alice")[0].status is Status.FLAGGED
 
-    def test_status_without_marks_listed_as_reader(self, tree: dict[str, object]) -> None:
+    def test_status_without_marks_listed_as_reader(self, tree: Tree) -> None:
         """A reader who only set a status appears with zero marks."""
-        worklist, _ = indexed(tree["root"])  # type: ignore[arg-type]
+        worklist, _ = indexed(tree.root)
         study = worklist.studies()[0]
         worklist.set_status(study, "zoe", Status.FLAGGED)
         assert worklist.studies()[0].readers["zoe"].calcifications == 0
