@@ -303,3 +303,52 @@ class TestStatus:
         rows = db.statuses(conn)
         conn.close()
         assert [(r.reader_key, r.status) for r in rows] == [("zoe", "flagged")]
+
+
+class TestLegacyIndex:
+    """Earlier versions kept the index in the user data folder; it moves to the cache folder."""
+
+    def test_old_index_moves_and_is_used(self, tree: Tree) -> None:
+        """The old file becomes the cache folder's index: statuses kept, no file read again."""
+        old = db.legacy_index_path(tree.root)
+        before = Worklist(tree.root, index_file=old)
+        list(before.scan())
+        study = next(s for s in before.studies() if s.study_instance_uid == tree.b)
+        before.set_status(study, "alice", Status.DONE)
+        worklist = Worklist(tree.root)
+        assert worklist.index_file == db.index_path(tree.root) != old
+        assert worklist.index_file.is_file() and not old.exists()
+        assert list(worklist.scan())[-1].total == 0
+        by_uid = {s.study_instance_uid: s for s in worklist.studies("alice")}
+        assert by_uid[tree.b].status is Status.DONE
+
+    def test_unreadable_old_index_is_rebuilt(self, tree: Tree) -> None:
+        """An old file that is not SQLite is moved, found unreadable and rebuilt from the files."""
+        old = db.legacy_index_path(tree.root)
+        old.parent.mkdir(parents=True, exist_ok=True)
+        old.write_bytes(b"not a database" * 100)
+        worklist, steps = indexed(tree.root)
+        assert steps[-1].total == 9 and len(worklist.studies()) == 3
+        assert not old.exists()
+
+    def test_an_index_in_the_cache_wins(self, tree: Tree) -> None:
+        """With an index in the cache folder already, the old file is left alone."""
+        indexed(tree.root)
+        old = db.legacy_index_path(tree.root)
+        old.parent.mkdir(parents=True, exist_ok=True)
+        old.write_bytes(b"older")
+        worklist = Worklist(tree.root)
+        assert list(worklist.scan())[-1].total == 0
+        assert old.read_bytes() == b"older"
+
+    def test_a_failed_move_indexes_afresh(self, tree: Tree, monkeypatch: pytest.MonkeyPatch) -> None:
+        """When the old file cannot be moved, it stays where it was and the tree is indexed anew."""
+        old = db.legacy_index_path(tree.root)
+        list(Worklist(tree.root, index_file=old).scan())
+
+        def refuse(src: object, dst: object) -> None:
+            raise PermissionError("in use")
+
+        monkeypatch.setattr(db.os, "replace", refuse)
+        worklist, steps = indexed(tree.root)
+        assert old.is_file() and steps[-1].total == 9 and len(worklist.studies()) == 3

@@ -144,7 +144,7 @@ class Worklist:
 
     def __init__(self, root: Path | str, index_file: Path | None = None) -> None:
         self.root = Path(root).resolve()
-        self.index_file = index_file or db.index_path(self.root)
+        self.index_file = index_file or db.default_index(self.root)
 
     # -- indexing ------------------------------------------------------------------------
     def _walk(self) -> Iterator[Listing]:

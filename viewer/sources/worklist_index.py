@@ -7,20 +7,25 @@ index is the working copy and ``mammo-status.json`` in the study folder its mirr
 travels with the data (:mod:`viewer.sources.worklist`).
 
 Everything but the ``statuses`` table can be rebuilt from the files, so a cache written by
-another version of this module is simply dropped and rebuilt; the statuses then come back
-from the study folders' mirror files.
+another version of this module, or one that is not an SQLite file at all, is simply dropped and
+rebuilt; the statuses then come back from the study folders' mirror files. Earlier versions kept
+the cache in the user data folder: :func:`default_index` moves such a file to the cache folder.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any
 
-from viewer.store.locations import user_cache_dir
+from viewer.store.locations import user_cache_dir, user_data_dir
+
+log = logging.getLogger(__name__)
 
 INDEX_VERSION = 1
 """Bump when a table changes: older caches are dropped and rebuilt."""
@@ -43,10 +48,50 @@ CREATE TABLE IF NOT EXISTS statuses (
 """
 
 
+_SQLITE_COMPANIONS = ("", "-wal", "-shm")
+"""The suffixes of an SQLite database's files: the database, its write-ahead log, its shared memory."""
+
+
+def _file_name(root: Path) -> str:
+    digest = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:20]
+    return f"{digest}.sqlite3"
+
+
 def index_path(root: Path) -> Path:
     """The cache file of the tree at ``root``: ``<user cache>/worklist/<hash of the path>.sqlite3``."""
-    digest = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:20]
-    return user_cache_dir() / INDEX_FOLDER / f"{digest}.sqlite3"
+    return user_cache_dir() / INDEX_FOLDER / _file_name(root)
+
+
+def legacy_index_path(root: Path) -> Path:
+    """Where earlier versions kept the cache of ``root``: ``<user data>/worklist/<same name>``."""
+    return user_data_dir() / INDEX_FOLDER / _file_name(root)
+
+
+def default_index(root: Path) -> Path:
+    """:func:`index_path` of ``root``, after moving there an index an earlier version left.
+
+    The old file (with its -wal and -shm companions) moves only when the cache folder has no
+    index of the tree yet. A move that fails leaves the old file where it is and the tree is
+    indexed afresh; an old file that is not a usable index is rebuilt by :func:`connect`.
+    """
+    new, old = index_path(root), legacy_index_path(root)
+    if new.exists() or not old.exists():
+        return new
+    new.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        for suffix in _SQLITE_COMPANIONS:
+            source = old.with_name(old.name + suffix)
+            if source.exists():
+                os.replace(source, new.with_name(new.name + suffix))
+    except OSError as exc:
+        # another file system, or a file in use: a cache can be rebuilt, the statuses come
+        # back from the studies' mirror files
+        log.warning("worklist index %s not moved to %s (%s); indexing afresh", old, new, exc)
+        for suffix in _SQLITE_COMPANIONS:
+            new.with_name(new.name + suffix).unlink(missing_ok=True)
+    else:
+        log.info("worklist index moved from the data folder to the cache folder: %s", new)
+    return new
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -56,10 +101,14 @@ def connect(path: Path) -> sqlite3.Connection:
     WAL mode lets the GUI read while a scan (or a second program) writes.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30.0)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    try:
+        conn, version = _open(path)
+    except sqlite3.DatabaseError as exc:
+        # not an SQLite file (a truncated copy, something else under the name): a cache
+        log.warning("worklist index %s unreadable (%s); rebuilding it", path, exc)
+        for suffix in _SQLITE_COMPANIONS:
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        conn, version = _open(path)
     if version != INDEX_VERSION:
         with conn:
             for table in ("files", "sidecars", "status_files", "statuses"):
@@ -67,6 +116,18 @@ def connect(path: Path) -> sqlite3.Connection:
             conn.executescript(_TABLES)
             conn.execute(f"PRAGMA user_version={INDEX_VERSION}")
     return conn
+
+
+def _open(path: Path) -> tuple[sqlite3.Connection, int]:
+    conn = sqlite3.connect(path, timeout=30.0)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise
+    return conn, version
 
 
 Stamp = tuple[int, int]
