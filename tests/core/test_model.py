@@ -173,6 +173,7 @@ class TestCommands:
         with pytest.raises(KeyError):
             stack.push(RemoveCalcifications(KEY, [a.id, "missing"]))
         assert a.id in model.image(KEY).calcifications
+        assert stack.undo() and not stack.undo()  # only the add is on the stack
 
     def test_deleting_a_member_shrinks_its_cluster_and_undo_restores(self) -> None:
         """A cluster loses a deleted member; undo brings both back."""

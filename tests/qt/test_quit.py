@@ -53,6 +53,7 @@ def test_sigterm_ends_the_decode_workers(demo_folder: Path, tmp_path: Path) -> N
         assert workers, "no decoding process started"
         time.sleep(1.0)
         workers = _children(process.pid)
+        assert workers, "the decoding processes ended before the signal: nothing left to test"
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=30)
         assert code == 0, log.read_text()
