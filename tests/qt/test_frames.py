@@ -9,8 +9,9 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from tests.fixtures.dicom_files import write_tomo
 from tests.fixtures.qt_driving import click_on, image_of, open_window
-from viewer.dicom.demo import demo_dataset, demo_phantom
+from viewer.dicom.demo import demo_phantom
 from viewer.qt.main_window import MainWindow
 
 FRAMES = 3
@@ -19,15 +20,7 @@ FRAMES = 3
 @pytest.fixture
 def tomo_folder(tmp_path: Path) -> Path:
     """A 3-frame MG file: frame k is the demo LCC shifted down by 40 k rows."""
-    phantom = demo_phantom(1)
-    ds = demo_dataset(phantom, 1)
-    frames = np.stack([np.roll(phantom.pixels, 40 * k, axis=0) for k in range(FRAMES)])
-    ds.NumberOfFrames = FRAMES
-    ds.PixelData = frames.astype(np.uint16).tobytes()
-    folder = tmp_path / "tomo"
-    folder.mkdir()
-    ds.save_as(folder / "tomo.dcm", enforce_file_format=True)
-    return folder
+    return write_tomo(tmp_path / "tomo", FRAMES)
 
 
 def test_page_down_shows_next_frame_and_marks_stay_on_their_frame(qtbot: QtBot, tomo_folder: Path) -> None:
@@ -53,18 +46,6 @@ def test_page_down_shows_next_frame_and_marks_stay_on_their_frame(qtbot: QtBot, 
     assert layer is not None and layer.drawn_ids == set()
 
 
-def _tomo(tmp_path: Path, frames: int) -> Path:
-    phantom = demo_phantom(1)
-    ds = demo_dataset(phantom, 1)
-    ds.NumberOfFrames = frames
-    ds.PixelData = (
-        np.stack([np.roll(phantom.pixels, 40 * k, axis=0) for k in range(frames)]).astype(np.uint16).tobytes()
-    )
-    (tmp_path / "stack").mkdir()
-    ds.save_as(tmp_path / "stack" / "tomo.dcm", enforce_file_format=True)
-    return tmp_path / "stack"
-
-
 class TestPagingInTheBackground:
     """Frames come from the decoding processes: the UI thread never decodes one."""
 
@@ -76,7 +57,7 @@ class TestPagingInTheBackground:
 
         import viewer.dicom.image as image_module
 
-        folder = _tomo(tmp_path, 4)
+        folder = write_tomo(tmp_path / "stack", 4)
         window: MainWindow = open_window(qtbot, folder)
 
         def no_decode(*_args: object, **_kwargs: object) -> None:
@@ -99,7 +80,7 @@ class TestPagingInTheBackground:
 
     def test_the_neighbours_are_ready_before_they_are_asked(self, qtbot: QtBot, tmp_path: Path) -> None:
         """Once frame 1 shows, frames 2 and 4 (of 4) are decoded ahead: PgDown then is immediate."""
-        window: MainWindow = open_window(qtbot, _tomo(tmp_path, 4))
+        window: MainWindow = open_window(qtbot, write_tomo(tmp_path / "stack", 4))
         view = window.hanging.views["LCC"]
         image = view.image
         assert image is not None
@@ -116,7 +97,7 @@ class TestPagingInTheBackground:
     ) -> None:
         """Five pages in a row: the frames shown only move forward and end on the last asked;
         a result that comes late for a frame no longer wanted is kept, not shown."""
-        window: MainWindow = open_window(qtbot, _tomo(tmp_path, 8))
+        window: MainWindow = open_window(qtbot, write_tomo(tmp_path / "stack", 8))
         view = window.hanging.views["LCC"]
         shown: list[int] = []
         show = window.cells.show_frame

@@ -8,25 +8,12 @@ import numpy as np
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from tests.fixtures.dicom_files import write_tomo
 from tests.fixtures.qt_driving import open_window
 from tests.fixtures.synthetic_study import write_study
-from viewer.dicom.demo import demo_dataset, demo_phantom
 from viewer.qt.main_window import MainWindow
 
 FRAMES = 3
-
-
-def _tomo_folder(tmp_path: Path) -> Path:
-    """A 3-frame MG file: frame k is the demo LCC shifted down by 40 k rows."""
-    phantom = demo_phantom(1)
-    ds = demo_dataset(phantom, 1)
-    frames = np.stack([np.roll(phantom.pixels, 40 * k, axis=0) for k in range(FRAMES)])
-    ds.NumberOfFrames = FRAMES
-    ds.PixelData = frames.astype(np.uint16).tobytes()
-    folder = tmp_path / "tomo"
-    folder.mkdir()
-    ds.save_as(folder / "tomo.dcm", enforce_file_format=True)
-    return folder
 
 
 class TestCandidates:
@@ -55,7 +42,7 @@ class TestCandidates:
 
     def test_candidates_of_a_paged_frame_are_dropped(self, qtbot: QtBot, tmp_path: Path) -> None:
         """Candidates found on frame 1 are not shown once the view shows frame 2."""
-        window: MainWindow = open_window(qtbot, _tomo_folder(tmp_path))
+        window: MainWindow = open_window(qtbot, write_tomo(tmp_path / "tomo", FRAMES))
         view = window.hanging.views["LCC"]
         window.hanging.active = view
         review = window.workflow.candidates
@@ -71,7 +58,7 @@ class TestCandidates:
 class TestDecodedFrames:
     def test_full_frame_not_applied_to_a_paged_view(self, qtbot: QtBot, tmp_path: Path) -> None:
         """A view paged to frame 2 while frame 1 was decoding keeps showing frame 2."""
-        folder = _tomo_folder(tmp_path)
+        folder = write_tomo(tmp_path / "tomo", FRAMES)
         window = MainWindow(reader="tester")
         qtbot.addWidget(window)
         window.resize(1400, 900)

@@ -1,31 +1,25 @@
 """Reading a lexicon file: the shipped BI-RADS label sets or a curator's replacement.
 
-:mod:`viewer.core.lexicon` validates and holds the labels; this module finds and reads the file.
+This module finds and reads the file and checks it against ``resources/lexicon.schema.json``;
+:mod:`viewer.core.lexicon` builds and holds the labels and checks what the schema cannot say.
 """
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from viewer.assets import MissingResourceError, resource_path
 from viewer.core.lexicon import SCHEMA_NAME, SHIPPED_NAME, VERSION, Lexicon, LexiconError
+from viewer.store.json_file import JsonFileError, first_problem, read_json
 
 
-@cache
-def _validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(resource_path(SCHEMA_NAME).read_text(encoding="utf-8"))
-    validator: jsonschema.protocols.Validator = jsonschema.validators.validator_for(schema)(schema)
-    return validator
-
-
-def _pointer(path: Any) -> str:
-    """A JSON pointer (RFC 6901) of a place in the document."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path) or "/"
+def shipped_path() -> Path:
+    """Path of the BI-RADS lexicon that ships with the program."""
+    try:
+        return resource_path(SHIPPED_NAME)
+    except MissingResourceError as exc:
+        raise LexiconError(str(exc)) from None
 
 
 def check(data: Any, source: str) -> None:
@@ -36,19 +30,9 @@ def check(data: Any, source: str) -> None:
         raise LexiconError(
             f"{source}: /version: version {version} is not supported (this program reads version {VERSION})"
         )
-    errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    if errors:
-        first = errors[0]
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-        raise LexiconError(f"{source}: {_pointer(first.absolute_path)}: {first.message}{more}")
-
-
-def shipped_path() -> Path:
-    """Path of the BI-RADS lexicon that ships with the program."""
-    try:
-        return resource_path(SHIPPED_NAME)
-    except MissingResourceError as exc:
-        raise LexiconError(str(exc)) from None
+    problem = first_problem(SCHEMA_NAME, data)
+    if problem is not None:
+        raise LexiconError(f"{source}: {problem}")
 
 
 def load_lexicon(path: Path | str | None = None) -> Lexicon:
@@ -62,17 +46,9 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
     """
     file = Path(path) if path is not None else shipped_path()
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise LexiconError(f"{file}: lexicon file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LexiconError(f"{file}: cannot read the lexicon file ({exc})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LexiconError(
-            f"{file}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
+        data = read_json(file, "lexicon file")
+    except JsonFileError as exc:
+        raise LexiconError(str(exc)) from None
     check(data, str(file))
     return Lexicon.from_dict(data, source=str(file))
 

@@ -7,29 +7,14 @@ naming the file and the place.
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
 
 from viewer.assets import MissingResourceError, resource_path
 from viewer.core.hanging_protocol import SCHEMA_NAME, SHIPPED_NAME, ProtocolError, ProtocolSet
+from viewer.store.json_file import JsonFileError, first_problem, read_json
 
 OVERRIDE_NAME = SHIPPED_NAME
 """A file of this name in the user data folder replaces the shipped protocols."""
-
-
-@cache
-def _validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(resource_path(SCHEMA_NAME).read_text(encoding="utf-8"))
-    validator: jsonschema.protocols.Validator = jsonschema.validators.validator_for(schema)(schema)
-    return validator
-
-
-def _pointer(path: Any) -> str:
-    return "".join(f"/{p}" for p in path) or "/"
 
 
 def load_protocols(path: Path | str | None = None) -> ProtocolSet:
@@ -45,20 +30,12 @@ def load_protocols(path: Path | str | None = None) -> ProtocolSet:
     except MissingResourceError as exc:
         raise ProtocolError(str(exc)) from None
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProtocolError(f"{file}: hanging protocol file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProtocolError(f"{file}: cannot read the hanging protocol file ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise ProtocolError(
-            f"{file}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
-    errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    if errors:
-        first = errors[0]
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-        raise ProtocolError(f"{file}: {_pointer(first.absolute_path)}: {first.message}{more}")
+        data = read_json(file, "hanging protocol file")
+    except JsonFileError as exc:
+        raise ProtocolError(str(exc)) from None
+    problem = first_problem(SCHEMA_NAME, data)
+    if problem is not None:
+        raise ProtocolError(f"{file}: {problem}")
     return ProtocolSet.from_dict(data, source=str(file))
 
 
