@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import errno
-import os
 import subprocess
 import sys
 import threading
@@ -14,6 +12,7 @@ import orjson
 import pytest
 
 from tests.fixtures.annotation_strategies import model_state
+from tests.fixtures.read_only import make_read_only
 from viewer.assets import resource_path
 from viewer.core.annotations import Calcification, ImageAnnotations, StudyAnnotations
 from viewer.core.geometry import Spacing, SpacingSource
@@ -47,27 +46,13 @@ def store(tmp_path: Path) -> Iterator[session.AnnotationStore]:
 def read_only_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A study folder nothing can be written into.
 
-    As a normal user the folder is made read-only with chmod. Tests usually run as root,
-    whom chmod does not stop; there every open-for-writing inside the folder fails with
-    EROFS, as on a read-only mount (CD, archive share).
+    See :func:`tests.fixtures.read_only.make_read_only`.
     """
     folder = tmp_path / "cd"
     folder.mkdir()
-    if os.geteuid() != 0:
-        folder.chmod(0o555)
-        yield folder
-        folder.chmod(0o755)
-        return
-    real_open = os.open
-
-    def guarded(path: str, flags: int, *args: int, **kwargs: int) -> int:
-        writing = flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
-        if writing and Path(os.fsdecode(path)).resolve().parent == folder.resolve():
-            raise OSError(errno.EROFS, "Read-only file system", os.fsdecode(path))
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", guarded)
+    make_read_only(folder, monkeypatch)
     yield folder
+    folder.chmod(0o755)
 
 
 class TestSaveAndReopen:

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import errno
 import os
 from pathlib import Path
 
 import pytest
 
+from tests.fixtures.read_only import make_read_only
 from tests.fixtures.synthetic_study import write_study
 from viewer.store import session, sidecar
 from viewer.store.study_tree import load_studies
-
-
-def _read_only(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Nothing can be created in ``folder`` (chmod for a user; open() refused for root)."""
-    if os.geteuid() != 0:
-        folder.chmod(0o555)
-        return
-    real_open = os.open
-
-    def guarded(path: str, flags: int, *args: int, **kwargs: int) -> int:
-        writing = flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
-        if writing and Path(os.fsdecode(path)).resolve().parent == folder.resolve():
-            raise OSError(errno.EROFS, "Read-only file system", os.fsdecode(path))
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", guarded)
 
 
 class TestFallback:
@@ -36,7 +20,7 @@ class TestFallback:
         """Marks saved to the fallback while the folder was read-only are what is loaded, and said."""
         folder = tmp_path / "cd"
         model = write_study(folder, reader="Ann")  # 6 marks in the folder's own file
-        _read_only(folder, monkeypatch)
+        make_read_only(folder, monkeypatch)
         with session.AnnotationStore.open(folder, "Ann", model.study_instance_uid) as store:
             assert store.path != sidecar.sidecar_path(folder, "Ann")
             newer = store.load()
