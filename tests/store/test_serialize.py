@@ -20,6 +20,7 @@ from viewer.core.annotations import (
 from viewer.core.geometry import Spacing, SpacingSource
 from viewer.store import schema, serialize
 from viewer.store.errors import SidecarError
+from viewer.store.sidecar_reading import read_sidecar_bytes
 
 SPACING = Spacing(0.07, 0.05, SpacingSource.IMAGER_PIXEL_SPACING_ERMF, "mm at the breast plane", ermf=1.1)
 
@@ -137,6 +138,48 @@ class TestFragmentCache:
         img.calcifications.clear()
         gc.collect()
         assert len(serialize._FRAGMENTS) <= before - 50
+
+
+class TestMarksKeptAsRead:
+    @given(studies())
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    def test_saved_again_byte_for_byte(self, model: StudyAnnotations) -> None:
+        """A file the program wrote, read for saving and saved again, has the same bytes."""
+        written = serialize.serialize(model)
+        reading = read_sidecar_bytes(written, for_saving=True)
+        assert reading.model is not None
+        assert serialize.serialize(reading.model) == written
+
+    def test_other_spelling_reads_back_the_same(self) -> None:
+        """A mark written by another program (integers, optional members left out) is written
+        back as read, and that text reads back as the same mark."""
+        model, img = _model()
+        c = Calcification.create((5.0, 5.0), [(4.0, 4.0), (6.0, 4.0), (6.0, 6.0)], SPACING)
+        img.calcifications[c.id] = c
+        doc = serialize.to_dict(model)
+        mark = doc["images"][0]["calcifications"][0]
+        mark["center"] = [5, 5]
+        for member in ("intensity", "morphology", "reader", "created", "modified"):
+            del mark[member]
+        reading = read_sidecar_bytes(orjson.dumps(doc), for_saving=True)
+        assert reading.model is not None
+        saved = orjson.loads(serialize.serialize(reading.model))
+        assert saved["images"][0]["calcifications"][0] == mark
+        again = read_sidecar_bytes(serialize.serialize(reading.model))
+        assert again.model is not None
+        assert model_state(again.model) == model_state(reading.model)
+
+    def test_edited_mark_is_written_anew(self) -> None:
+        """A mark replaced after the read is converted afresh, not written as it was read."""
+        model, img = _model()
+        c = Calcification.create((5.0, 5.0), None, SPACING)
+        img.calcifications[c.id] = c
+        reading = read_sidecar_bytes(serialize.serialize(model), for_saving=True)
+        assert reading.model is not None
+        back = reading.model.images[img.key]
+        back.calcifications[c.id] = back.calcifications[c.id].moved(2.0, 0.0)
+        saved = orjson.loads(serialize.serialize(reading.model))
+        assert saved["images"][0]["calcifications"][0]["center"] == [7.0, 5.0]
 
 
 class TestInvalidInput:

@@ -230,7 +230,7 @@ class AnnotationStore:
             self._model = StudyAnnotations(self.reader, self.study_uid)
             return
         try:
-            loaded = sidecar.load_document(source)
+            loaded = sidecar.load_document(source, for_saving=True)
         except (CorruptSidecarError, NewerSidecarError) as exc:
             self.read_only_reason = str(exc)
             self._model = StudyAnnotations(self.reader, self.study_uid)

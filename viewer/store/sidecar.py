@@ -190,8 +190,11 @@ def parse(data: bytes, path: Path) -> tuple[dict[str, Any], int]:
     return reading.document, reading.version
 
 
-def load_document(path: Path) -> LoadedSidecar:
+def load_document(path: Path, for_saving: bool = False) -> LoadedSidecar:
     """Read, migrate and validate a sidecar; the file itself is never modified.
+
+    ``for_saving``: the model is to be saved again (the marks' text is kept for it, see
+    :func:`viewer.store.serialize.remember_read_marks`).
 
     Raises
     ------
@@ -205,7 +208,7 @@ def load_document(path: Path) -> LoadedSidecar:
         data = path.read_bytes()
     except OSError as exc:
         raise SidecarError(f"cannot read {path}: {exc.strerror or exc}") from None
-    reading = read_sidecar_bytes(data, _MAX_PROBLEMS_SHOWN)
+    reading = read_sidecar_bytes(data, _MAX_PROBLEMS_SHOWN, for_saving=for_saving)
     if reading.failed is not None or reading.model is None or reading.version is None:
         raise _error(reading, path)
     return LoadedSidecar(reading.model, reading.version)

@@ -28,7 +28,7 @@ from viewer.core.annotations import StudyAnnotations
 from viewer.store import schema
 from viewer.store.errors import SidecarError
 from viewer.store.migrate import document_version, migrate
-from viewer.store.serialize import SCHEMA_VERSION, from_dict
+from viewer.store.serialize import SCHEMA_VERSION, from_dict, remember_read_marks
 
 
 class Stage(str, Enum):
@@ -73,11 +73,15 @@ class SidecarReading:
         return self
 
 
-def read_sidecar_bytes(data: bytes, problem_limit: int = 3, build_model: bool = True) -> SidecarReading:
+def read_sidecar_bytes(
+    data: bytes, problem_limit: int = 3, build_model: bool = True, for_saving: bool = False
+) -> SidecarReading:
     """Run a sidecar's bytes through the stages (see the module docstring).
 
     ``problem_limit`` bounds the schema problems listed; ``build_model=False`` stops after
-    the schema (the worklist only counts marks). Never raises for bad content.
+    the schema (the worklist only counts marks); ``for_saving``: the model will be saved
+    again, so the marks' text is kept (:func:`viewer.store.serialize.remember_read_marks`).
+    Never raises for bad content.
     """
     reading = SidecarReading()
     try:
@@ -109,4 +113,6 @@ def read_sidecar_bytes(data: bytes, problem_limit: int = 3, build_model: bool = 
             reading.model = from_dict(doc)
         except (ValueError, KeyError, TypeError, SidecarError) as exc:
             return reading._stop(Stage.MODEL, f"/images: {exc!s}")
+        if for_saving:
+            remember_read_marks(reading.model, doc)
     return reading
