@@ -85,10 +85,7 @@ def _view(qtbot: Any, image: MammoImage, mirror: bool = False) -> ImageView:
 
 def _outline_boxes(layer: MarksLayer) -> dict[str, QRectF]:
     """Each outline as drawn on screen: its geometry and half its (cosmetic, 2 px at most) pen."""
-    out = {}
-    for cid, (path_item, _) in layer._calc_items.items():
-        out[cid] = path_item.mapRectToScene(path_item.path().boundingRect()).adjusted(-1, -1, 1, 1)
-    return out
+    return {cid: box.adjusted(-1, -1, 1, 1) for cid, box in layer.outline_boxes().items()}
 
 
 def _assert_clear(layer: MarksLayer, cluster_id: str) -> dict[str, QRectF]:

@@ -34,9 +34,12 @@ def utc_now() -> str:
 
 
 def _check_point(name: str, p: Point) -> Point:
-    if len(p) != 2 or not all(math.isfinite(float(v)) for v in p):
+    if len(p) != 2:
         raise ValueError(f"{name} must be a finite (x, y) pair, got {p!r}")
-    return (float(p[0]), float(p[1]))
+    x, y = float(p[0]), float(p[1])
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise ValueError(f"{name} must be a finite (x, y) pair, got {p!r}")
+    return (x, y)
 
 
 @dataclass(frozen=True)

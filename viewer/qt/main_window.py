@@ -311,7 +311,7 @@ class MainWindow(QMainWindow):
 
     def _suggestions_changed(self, key: ImageKey) -> None:
         self.cells.show_suggestions(key)
-        self.marks_panel.refresh()
+        self.marks_panel.clusters_changed(key)
 
     def _selection_changed(self) -> None:
         ctl = self.controller

@@ -1,6 +1,8 @@
 """Graphics of the marks of one image: outlines, size labels, cluster outlines.
 
-The layer listens to the model and redraws only what a change names. Size labels are laid
+The layer listens to the model and redraws only what a change names. The outlines of the
+marks not selected are a few paths, one per tile of the image (:mod:`viewer.qt.mark_outlines`);
+a selected mark, drawn thicker in its own colour, has an item of its own. Size labels are laid
 out on screen (:mod:`viewer.qt.label_placement`) once before each paint that follows a
 zoom, a pan that brings marks on screen, or a change of the marks: no label covers another
 label, a mark or a cluster's label; one with no room is hidden until there is room.
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsPathItem, QLabel
 
 from viewer.core.annotations import (
@@ -30,6 +32,14 @@ from viewer.core.annotations import (
 from viewer.core.geometry import convex_hull
 from viewer.qt.image_view import ImageView
 from viewer.qt.label_placement import LabelPlacer, LabelScene
+from viewer.qt.mark_outlines import (
+    POINT_MARK_RADIUS,
+    MarkDots,
+    OutlineTiles,
+    Shape,
+    closed_outline,
+    closed_outlines,
+)
 
 CALC_COLOR = QColor(0, 230, 255)
 SELECTED_COLOR = QColor(255, 140, 0)
@@ -39,8 +49,10 @@ LABEL_MIN_ZOOM_PERCENT = 35.0
 """Below this zoom only selected marks carry their size label (the others would pile up)."""
 DOT_HALF_PX = 6.0
 """Half the side of the ring drawn for each mark below the label zoom (device pixels)."""
-POINT_MARK_RADIUS = 3.0
-"""Radius of the circle drawn for a mark without an outline (image pixels)."""
+__all__ = ["POINT_MARK_RADIUS", "MarksLayer", "cluster_label", "size_label"]
+_MARK_CHANGES = frozenset(
+    {ChangeKind.CALCIFICATION_ADDED, ChangeKind.CALCIFICATION_CHANGED, ChangeKind.CALCIFICATION_REMOVED}
+)
 
 
 def _pen(color: QColor, width: float = 1.5, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
@@ -110,7 +122,15 @@ class MarksLayer:
         self._preview.setZValue(12)
         self._preview.hide()
         view.vb.addItem(self._preview, ignoreBounds=True)
-        self._calc_items: dict[str, tuple[QGraphicsPathItem, pg.TextItem | None]] = {}
+        self._texts: dict[str, pg.TextItem | None] = {}
+        """Each drawn mark's size label, made on first need."""
+        self._outlines = OutlineTiles(view.vb, _pen(color, 1.3), 10)
+        self._selected_items: dict[str, QGraphicsPathItem] = {}
+        """The outlines of the selected marks, each an item of its own."""
+        self._shape_of: dict[str, Shape] = {}
+        """Each drawn mark's closed outline (an array) or centre."""
+        self._previewed: str | None = None
+        """The mark whose outline is hidden while a drag shows where it would go."""
         self._mark_boxes: dict[str, tuple[float, float, float, float]] = {}
         """Each drawn mark's box in image coordinates (left, top, right, bottom)."""
         self._arrays: _MarkArrays | None = None
@@ -130,12 +150,7 @@ class MarksLayer:
         self._label_rect: QRectF | None = None
         self._update_label_rect()
         # Fixed-size rings so that marks stay visible when the whole breast is on screen.
-        self._dots = pg.ScatterPlotItem(pxMode=True, size=11, symbol="o", brush=QBrush(Qt.BrushStyle.NoBrush))
-        self._dots.setZValue(10)
-        self._dots.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        view.vb.addItem(self._dots, ignoreBounds=True)
-        self._dot_pen = _pen(color, 1.5)
-        self._dot_pen_selected = _pen(SELECTED_COLOR, 1.5)
+        self._dots = MarkDots(view.vb, _pen(color, 1.5), _pen(SELECTED_COLOR, 1.5), 10)
         model.subscribe(self._on_change)
         view.vb.sigRangeChanged.connect(self._range_changed)
         view.scene().sigPrepareForPaint.connect(self._layout_before_paint)
@@ -198,7 +213,7 @@ class MarksLayer:
         ids: list[str] = []
         texts: list[pg.TextItem] = []
         for cid in self._labelled:
-            text = self._calc_items[cid][1]
+            text = self._texts[cid]
             if text is not None and cid in img.calcifications:
                 ids.append(cid)
                 texts.append(text)
@@ -266,7 +281,7 @@ class MarksLayer:
     def label_boxes(self) -> dict[str, QRectF]:
         """The shown size labels' boxes in scene coordinates, by mark id (what tests look at)."""
         out = {}
-        for cid, (_, text) in self._calc_items.items():
+        for cid, text in self._texts.items():
             if text is not None and text.isVisible():
                 out[cid] = text.mapRectToScene(text.textItem.mapRectToParent(text.textItem.boundingRect()))
         return out
@@ -308,21 +323,32 @@ class MarksLayer:
     def _update_dots(self) -> None:
         img = self.model.images.get(self.key)
         if img is None or self._zoomed_in or not img.calcifications:
-            self._dots.setData([])
+            self._dots.clear()
             return
-        # one pen for all (a pen per point costs ~40 us each); selected marks are drawn
-        # last, in their own colour, on top
-        calcs = sorted(img.calcifications.values(), key=lambda c: c.id in self.selected)
-        n_selected = sum(1 for c in calcs if c.id in self.selected)
-        pens: object = _pen(self.color, 1.5)
-        if n_selected:
-            pens = [self._dot_pen] * (len(calcs) - n_selected) + [self._dot_pen_selected] * n_selected
-        self._dots.setData(x=[c.center[0] for c in calcs], y=[c.center[1] for c in calcs], pen=pens)
+        self._dots.show({cid: c.center for cid, c in img.calcifications.items()}, self.selected)
+
+    def _update_dot(self, calc_id: str) -> None:
+        """One mark's ring after it changed, was (de)selected or removed."""
+        img = self.model.images.get(self.key)
+        if img is None or self._zoomed_in:
+            return
+        calc = img.calcifications.get(calc_id)
+        centre = calc.center if calc is not None else None
+        if not self._dots.move(calc_id, centre, calc_id in self.selected):
+            self._update_dots()
+
+    def outline_boxes(self) -> dict[str, QRectF]:
+        """Each drawn outline's box in scene coordinates, by mark id (what tests look at)."""
+        vb = self.view.vb
+        return {
+            cid: vb.mapViewToScene(QRectF(QPointF(x0, y0), QPointF(x1, y1))).boundingRect()
+            for cid, (x0, y0, x1, y1) in self._mark_boxes.items()
+        }
 
     @property
     def drawn_ids(self) -> set[str]:
         """The marks this layer draws now."""
-        return set(self._calc_items)
+        return set(self._texts)
 
     def detach(self) -> None:
         self.model.unsubscribe(self._on_change)
@@ -330,9 +356,11 @@ class MarksLayer:
         self.view.scene().sigPrepareForPaint.disconnect(self._layout_before_paint)
         self._placer.detach()
         self.view.vb.removeItem(self._preview)
-        self.view.vb.removeItem(self._dots)
-        for cid in list(self._calc_items):
+        for scatter in self._dots.items:
+            self.view.vb.removeItem(scatter)
+        for cid in list(self._texts):
             self._remove_calc(cid)
+        self._outlines.detach()
         for cid in list(self._cluster_items):
             self._remove_cluster(cid)
 
@@ -343,11 +371,12 @@ class MarksLayer:
             return
         if change.image != self.key:
             return
-        self._update_dots()
+        if change.kind in _MARK_CHANGES and change.item_id is not None:
+            self._update_dot(change.item_id)
         if change.kind in (ChangeKind.CALCIFICATION_ADDED, ChangeKind.CALCIFICATION_CHANGED):
             assert change.item_id is not None
             self._draw_calc(self.model.image(self.key).calcifications[change.item_id])
-            self._redraw_clusters()
+            self._redraw_clusters_of(change.item_id)
         elif change.kind is ChangeKind.CALCIFICATION_REMOVED:
             assert change.item_id is not None
             self._remove_calc(change.item_id)
@@ -357,47 +386,86 @@ class MarksLayer:
             self.rebuild()
         else:
             self._redraw_clusters()
+        self._outlines.flush()
 
     def rebuild(self) -> None:
-        for cid in list(self._calc_items):
+        for cid in list(self._texts):
             self._remove_calc(cid)
         if self.key not in self.model.images:
+            self._outlines.flush()
             return
-        for calc in self.model.image(self.key).calcifications.values():
-            self._draw_calc(calc)
+        calcs = list(self.model.image(self.key).calcifications.values())
+        outlined = [c for c in calcs if c.outline is not None]
+        closed, boxes = closed_outlines([c.outline for c in outlined if c.outline is not None])
+        shapes: dict[str, tuple[Shape, tuple[float, float, float, float]]] = {
+            c.id: (shape, (box[0], box[1], box[2], box[3]))
+            for c, shape, box in zip(outlined, closed, boxes.tolist(), strict=True)
+        }
+        for calc in calcs:
+            shape, box = shapes.get(calc.id) or self._point_shape(calc)
+            self._show_calc(calc, shape, box)
         self._redraw_clusters()
         self._update_dots()
+        self._outlines.flush()
 
     # -- calcifications --------------------------------------------------------------
-    def _draw_calc(self, calc: Calcification) -> None:
-        existing = self._calc_items.get(calc.id)
-        if existing is None:
-            path_item = QGraphicsPathItem()
-            path_item.setZValue(10)
-            self.view.vb.addItem(path_item, ignoreBounds=True)
-            self._calc_items[calc.id] = (path_item, None)
-        else:
-            path_item = existing[0]
-        color = SELECTED_COLOR if calc.id in self.selected else self.color
+    @staticmethod
+    def _point_shape(calc: Calcification) -> tuple[Shape, tuple[float, float, float, float]]:
         x, y = calc.center
+        r = POINT_MARK_RADIUS
+        return (x, y), (x - r, y - r, x + r, y + r)
+
+    def _draw_calc(self, calc: Calcification) -> None:
+        """Draw a mark that was added, changed or (de)selected (seen at the next flush)."""
+        shape: Shape
         if calc.outline is not None:
-            path = _polygon_path(calc.outline)
-            xs, ys = [p[0] for p in calc.outline], [p[1] for p in calc.outline]
-            self._mark_boxes[calc.id] = (min(xs), min(ys), max(xs), max(ys))
+            closed = shape = closed_outline(calc.outline)
+            lo, hi = closed.min(axis=0), closed.max(axis=0)
+            box = (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
         else:
-            path = QPainterPath()
-            r = POINT_MARK_RADIUS
-            path.addEllipse(QPointF(x, y), r, r)
-            self._mark_boxes[calc.id] = (x - r, y - r, x + r, y + r)
+            shape, box = self._point_shape(calc)
         row = self._arrays.rows.get(calc.id) if self._arrays is not None else None
         if self._arrays is not None and row is not None:  # a mark edited: its row, not all
-            self._arrays.boxes[row] = self._mark_boxes[calc.id]
-            self._arrays.centres[row] = (x, y)
+            self._arrays.boxes[row] = box
+            self._arrays.centres[row] = calc.center
         else:
             self._arrays = None
-        path_item.setPath(path)
-        path_item.setPen(_pen(color, 2.0 if calc.id in self.selected else 1.3))
+        self._show_calc(calc, shape, box)
+
+    def _show_calc(self, calc: Calcification, shape: Shape, box: tuple[float, float, float, float]) -> None:
+        cid = calc.id
+        self._mark_boxes[cid] = box
+        self._shape_of[cid] = shape
+        if cid not in self._texts:
+            self._texts[cid] = None
+            self._arrays = None
+        selected = cid in self.selected
+        if selected and cid != self._previewed:
+            self._outlines.drop(cid)
+            item = self._selected_items.get(cid)
+            if item is None:
+                item = self._selected_items[cid] = QGraphicsPathItem()
+                item.setZValue(10)
+                item.setPen(_pen(SELECTED_COLOR, 2.0))
+                self.view.vb.addItem(item, ignoreBounds=True)
+            item.setPath(self._shape_path(shape))
+        else:
+            item = self._selected_items.pop(cid, None)
+            if item is not None:
+                self.view.vb.removeItem(item)
+            if cid == self._previewed:
+                self._outlines.drop(cid)
+            else:
+                self._outlines.put(cid, shape, calc.center)
         self._place_label(calc, changed=True)
+
+    @staticmethod
+    def _shape_path(shape: Shape) -> QPainterPath:
+        if isinstance(shape, np.ndarray):
+            return _polygon_path(shape[:-1])
+        path = QPainterPath()
+        path.addEllipse(QPointF(*shape), POINT_MARK_RADIUS, POINT_MARK_RADIUS)
+        return path
 
     def _place_label(self, calc: Calcification, changed: bool = False) -> None:
         """Show or hide the size label beside the outline.
@@ -406,7 +474,7 @@ class MarksLayer:
         text and place are set only when made or when the mark ``changed``: this runs for
         every mark on each pan or zoom step.
         """
-        path_item, text = self._calc_items[calc.id]
+        text = self._texts[calc.id]
         visible = self._label_visible(calc)
         if text is None:
             if not visible:
@@ -414,7 +482,7 @@ class MarksLayer:
             text = pg.TextItem(anchor=(0, 0.5), fill=(0, 0, 0, 150))
             text.setZValue(11)
             self.view.vb.addItem(text, ignoreBounds=True)
-            self._calc_items[calc.id] = (path_item, text)
+            self._texts[calc.id] = text
             changed = True
         if changed:
             # right of the outline until the layout, before the next paint, places it
@@ -432,15 +500,15 @@ class MarksLayer:
 
     def _remove_calc(self, calc_id: str) -> None:
         self._mark_boxes.pop(calc_id, None)
+        self._shape_of.pop(calc_id, None)
         self._arrays = None
         self._layout_hidden.discard(calc_id)
         self._labelled.pop(calc_id, None)
         self._request_layout()
-        items = self._calc_items.pop(calc_id, None)
-        if items is not None:
-            for item in items:
-                if item is not None:
-                    self.view.vb.removeItem(item)
+        self._outlines.drop(calc_id)
+        for item in (self._texts.pop(calc_id, None), self._selected_items.pop(calc_id, None)):
+            if item is not None:
+                self.view.vb.removeItem(item)
 
     def set_selected(self, ids: set[str]) -> None:
         changed = self.selected ^ ids
@@ -451,8 +519,10 @@ class MarksLayer:
         for cid in changed:
             if cid in img.calcifications:
                 self._draw_calc(img.calcifications[cid])
+        self._outlines.flush()
+        for cid in changed:
+            self._update_dot(cid)
         if changed:
-            self._update_dots()
             self._request_layout()
 
     def set_selected_clusters(self, ids: set[str]) -> None:
@@ -462,14 +532,20 @@ class MarksLayer:
 
     def preview_outline(self, calc_id: str, outline: list[tuple[float, float]] | None) -> None:
         """Show a mark's outline (or centre) where a drag would put it; ``None`` hides it."""
-        items = self._calc_items.get(calc_id)
+        img = self.model.images.get(self.key)
         if outline is None:
             self._preview.hide()
-            if items:
-                items[0].show()
+            previewed, self._previewed = self._previewed, None
+            if img is not None and previewed in img.calcifications:
+                self._draw_calc(img.calcifications[previewed])
+                self._outlines.flush()
             return
-        if items:
-            items[0].hide()
+        if self._previewed != calc_id:
+            previewed, self._previewed = self._previewed, calc_id
+            for cid in (previewed, calc_id):
+                if img is not None and cid is not None and cid in img.calcifications:
+                    self._draw_calc(img.calcifications[cid])
+            self._outlines.flush()
         if len(outline) >= 3:
             path = _polygon_path(outline)
         else:
@@ -487,6 +563,19 @@ class MarksLayer:
     def set_suggestions(self, suggestions: list[Cluster]) -> None:
         self.suggestions = suggestions
         self._redraw_clusters()
+
+    def _redraw_clusters_of(self, calc_id: str) -> None:
+        """After a mark was added or changed: redraw the clusters drawn around it (their hull
+        follows it); the others stay as they are. A change of the clusters themselves comes
+        as a cluster change, or as new suggestions (:meth:`set_suggestions`)."""
+        img = self.model.images.get(self.key)
+        if img is None:
+            return
+        for cluster in [*img.clusters.values(), *self.suggestions]:
+            drawn = cluster.state is not ClusterState.REJECTED and calc_id in cluster.member_ids
+            if drawn and not self._draw_cluster(cluster):
+                self._remove_cluster(cluster.id)
+        self._request_layout()
 
     def _redraw_clusters(self) -> None:
         """Draw the clusters again; the items of those that remain are reused (labels are slow to make)."""
@@ -506,14 +595,21 @@ class MarksLayer:
         if cluster.outline is not None:
             outline = np.asarray(cluster.outline)
         else:
-            pts: list[tuple[float, float]] = []
+            # the members' vertices as the layer holds them (arrays): a suggestion of
+            # thousands of marks is redrawn after each edit of one of them
+            parts: list[np.ndarray] = []
+            count = 0
             for mid in cluster.member_ids:
                 calc = img.calcifications.get(mid)
                 if calc is None:
                     continue
-                pts.extend(calc.outline if calc.outline is not None else [calc.center])
-            if len(pts) < 3:
+                vertices = calc.outline if calc.outline is not None else [calc.center]
+                count += len(vertices)
+                shape = self._shape_of.get(mid)
+                parts.append(shape if isinstance(shape, np.ndarray) else np.array(vertices))
+            if count < 3:
                 return False
+            pts = np.concatenate(parts)
             hull = convex_hull(pts)
             centre = hull.mean(axis=0)
             # Pad the hull so it surrounds the marks instead of cutting through them.

@@ -148,6 +148,11 @@ class MarksPanel(QWidget):
                 dirty.add(change.item_id)
         self._refresh_timer.start()
 
+    def clusters_changed(self, key: ImageKey) -> None:
+        """The suggested clusters of an image changed: its cluster rows are updated (not the tree)."""
+        self._dirty.setdefault(key, set())
+        self._refresh_timer.start()
+
     def _apply_changes(self) -> None:
         """Bring the tree up to date with the changes since the last update."""
         if self._full_pending or self.filter_edit.text().strip() or self.model is None:

@@ -56,6 +56,9 @@ class AnnotationWriter:
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mammo-annotation-writer")
+        # the pool starts its thread on the first submit, and waits for it to run: ~10 ms
+        # that would otherwise fall on the first save of the session, on the UI thread
+        self._pool.submit(int)
         self._last: Future[None] | None = None
 
     def submit(self, job: WriteJob, work: Callable[[], object]) -> WriteJob:
