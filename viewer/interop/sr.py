@@ -25,6 +25,7 @@ from pathlib import Path
 
 import highdicom as hd
 import numpy as np
+from highdicom.coding_schemes import CodingSchemeIdentificationItem
 from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
@@ -34,7 +35,7 @@ from viewer import __version__
 from viewer.core.annotations import Calcification, Cluster, ImageAnnotations
 from viewer.core.cluster_metrics import cluster_metrics
 from viewer.core.finding_places import link_position
-from viewer.core.geometry import Point
+from viewer.core.geometry import Point, Spacing, SpacingSource
 from viewer.core.reading import FindingRef
 from viewer.dicom.file_kinds import is_plainly_not_dicom
 from viewer.dicom.read_guard import DicomImageError, read_dataset
@@ -83,6 +84,38 @@ def finding_sites(study: AnnotatedStudy, key: tuple[str, int], item_id: str) -> 
 
 
 NO_UNITS = Code("1", "UCUM", "no units")
+
+# Where the pixel spacing of a length or area came from (DOMAIN.md section 3), as the
+# measurement's Measurement Method (TID 300). DICOM has no codes for these, so they are a
+# private coding scheme ("99" designators are private, PS3.16 section 8.2), identified in the
+# SR's Coding Scheme Identification Sequence.
+SPACING_SCHEME = "99MAMMOVIEWER"
+SPACING_METHODS: dict[SpacingSource, hd.sr.CodedConcept] = {
+    source: hd.sr.CodedConcept(value, SPACING_SCHEME, meaning)
+    for source, value, meaning in (
+        (SpacingSource.PIXEL_SPACING, "SPACING-PS", "mm with Pixel Spacing (0028,0030)"),
+        (SpacingSource.IMAGER_PIXEL_SPACING_ERMF, "SPACING-IPS-ERMF", "mm with Imager Pixel Spacing / ERMF"),
+        (
+            SpacingSource.IMAGER_PIXEL_SPACING_SID_SOD,
+            "SPACING-IPS-SID",
+            "mm with Imager Pixel Spacing, SID/SOD",
+        ),
+        (SpacingSource.IMAGER_PIXEL_SPACING, "SPACING-IPS", "mm at the detector (Imager Pixel Spacing)"),
+        (SpacingSource.MANUAL, "SPACING-MANUAL", "mm with the reader's calibration line"),
+    )
+}
+SPACING_CODING_SCHEME = CodingSchemeIdentificationItem(
+    designator=SPACING_SCHEME,
+    name="mammo-viewer pixel spacing sources",
+    responsible_organization="mammo-viewer",
+)
+
+
+def spacing_source_of(code_value: str, scheme: str) -> SpacingSource | None:
+    """The spacing source a Measurement Method code names, if it is one of :data:`SPACING_METHODS`."""
+    if scheme != SPACING_SCHEME:
+        return None
+    return next((s for s, c in SPACING_METHODS.items() if c.value == code_value), None)
 
 
 class SourceHeaders:
@@ -135,15 +168,23 @@ def _tracking(study: AnnotatedStudy, kind: str, ident: str) -> hd.sr.TrackingIde
     return hd.sr.TrackingIdentifier(uid=uid, identifier=f"{kind} {ident}")
 
 
-def _mm_measurements(length_mm: float | None, area_mm2: float | None) -> list[hd.sr.Measurement]:
+def _mm_measurements(
+    length_mm: float | None, area_mm2: float | None, spacing: Spacing
+) -> list[hd.sr.Measurement]:
+    """Length and area in mm, each naming the spacing source it was measured with."""
+    method = SPACING_METHODS.get(spacing.source)
     out = []
     if length_mm is not None:
         out.append(
-            hd.sr.Measurement(name=codes.SCT.Length, value=float(length_mm), unit=codes.UCUM.Millimeter)
+            hd.sr.Measurement(
+                name=codes.SCT.Length, value=float(length_mm), unit=codes.UCUM.Millimeter, method=method
+            )
         )
     if area_mm2 is not None:
         out.append(
-            hd.sr.Measurement(name=codes.SCT.Area, value=float(area_mm2), unit=codes.UCUM.SquareMillimeter)
+            hd.sr.Measurement(
+                name=codes.SCT.Area, value=float(area_mm2), unit=codes.UCUM.SquareMillimeter, method=method
+            )
         )
     return out
 
@@ -168,8 +209,8 @@ def _calcification_group(
             source_image=source,
         )
         sizes = calc.sizes
-        measurements = _mm_measurements(
-            sizes.long_axis_mm if sizes else None, sizes.area_mm2 if sizes else None
+        measurements = (
+            _mm_measurements(sizes.long_axis_mm, sizes.area_mm2, sizes.spacing) if sizes is not None else []
         )
     sites = finding_sites(study, (img.sop_instance_uid, img.frame), calc.id)
     return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
@@ -190,7 +231,7 @@ def _cluster_group(
     m = cluster_metrics(cluster, img)
     if len(m.outline) < 3:
         return None
-    measurements = _mm_measurements(m.span_mm, m.area_mm2)
+    measurements = _mm_measurements(m.span_mm, m.area_mm2, m.spacing)
     measurements.append(hd.sr.Measurement(name=NUMBER_OF_CALCIFICATIONS, value=float(m.count), unit=NO_UNITS))
     region = hd.sr.ImageRegion(
         graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
@@ -260,6 +301,7 @@ def build_sr(
         manufacturer="mammo-viewer",
         series_description="mammo-viewer calcification annotations",
         software_versions=__version__,
+        coding_schemes=[SPACING_CODING_SCHEME],
     )
     mark_deidentified(sr, options)
     return sr, messages
