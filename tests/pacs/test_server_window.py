@@ -92,11 +92,13 @@ class TestOpenFromServer:
         other = workstation(qtbot, monkeypatch, tmp_path / "ws3", "Dr Other")
         open_from_server(qtbot, other, study_url)
         assert not list(other.model.iter_calcifications())  # each reader owns their part
-        other.workflow.others_menu.aboutToShow.emit()  # Study > Show another reader's marks
-        names = [a.text() for a in other.workflow.others_menu.actions()]
+        other.workflow.others.menu.aboutToShow.emit()  # Study > Show another reader's marks
+        names = [a.text() for a in other.workflow.others.menu.actions()]
         assert names == ["Dr Server"]
-        other.workflow.others_menu.actions()[0].setChecked(True)
-        assert calc.id in {c.id for _, c in other.workflow.other_models["Dr Server"].iter_calcifications()}
+        other.workflow.others.menu.actions()[0].setChecked(True)
+        assert calc.id in {
+            c.id for _, c in other.workflow.others.shown["Dr Server"].model.iter_calcifications()
+        }
         second.close()
         other.close()
 

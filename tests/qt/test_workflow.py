@@ -94,9 +94,9 @@ class TestOtherReaderAndExport:
         other.reader = "second reader"
         assert window.study is not None
         sidecar.save(other, sidecar.sidecar_path(window.study.folder, "second reader"))
-        window.workflow.show_other_reader("second reader", other)
+        window.workflow.others.show("second reader", other)
         ((key, mark),) = list(window.model.iter_calcifications())
-        layers = [layer for layer in window.workflow.other_layers if layer.key == key]
+        layers = [layer for layer in window.workflow.others.layers if layer.key == key]
         assert len(layers) == 1 and layers[0].drawn_ids == {mark.id}
         layer = window.layer_for(key)
         assert layer is not None and layers[0].color != layer.color

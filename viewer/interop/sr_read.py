@@ -285,7 +285,9 @@ def is_report(ds: Dataset) -> bool:
     return str(ds.get("SOPClassUID", "")) in SR_SOP_CLASSES
 
 
-def reports_in(folder: Path, study_uid: str) -> tuple[list[ReportReading], list[str]]:
+def reports_in(
+    folder: Path, study_uid: str, spacing_of: Callable[[ImageKey], Spacing] = _uncalibrated
+) -> tuple[list[ReportReading], list[str]]:
     """Every measurement report of the study ``study_uid`` in ``folder`` (not below), and problems."""
     readings: list[ReportReading] = []
     problems: list[str] = []
@@ -297,7 +299,7 @@ def reports_in(folder: Path, study_uid: str) -> tuple[list[ReportReading], list[
         if not is_report(head) or (study_uid and str(head.get("StudyInstanceUID", "")) != study_uid):
             continue
         try:
-            readings.append(read_report(path))
+            readings.append(read_report(path, spacing_of))
         except ReportError as exc:
             problems.append(str(exc))
     return readings, problems

@@ -109,7 +109,7 @@ class StudyOpening:
                 server.close()
             return False
         window.loading.loader.cancel()
-        window.workflow.clear_other_readers()
+        window.workflow.others.clear()
         window.workflow.candidates.clear()
         try:
             opened = window.session.open(studies, index, discard=discard, server=server)
@@ -245,7 +245,7 @@ class StudyOpening:
             return False
         window.saving.autosave_timer.stop()
         window.loading.loader.cancel()
-        window.workflow.clear_other_readers()
+        window.workflow.others.clear()
         window.workflow.candidates.clear()
         window.session.close(discard=discard)
         return True

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -22,15 +22,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from viewer.core.annotations import ImageAnnotations, StudyAnnotations
+from viewer.core.annotations import ImageAnnotations
 from viewer.interop.exports import FORMATS, SINGLE_FILE_DEFAULTS, NothingToExportError, export_path
 from viewer.interop.options import ExportOptions
-from viewer.qt.agreement_dialog import AgreementDialog, load_study_readers
+from viewer.qt.agreement_dialog import AgreementDialog
 from viewer.qt.candidates import CandidateReview
 from viewer.qt.hanging import HANGING_ORDER
 from viewer.qt.image_view import ImageView, image_key
 from viewer.qt.log_folder import open_log_folder
-from viewer.qt.marks_layer import MarksLayer
+from viewer.qt.other_readers import OtherReaders
 from viewer.qt.prefetch import Prefetcher, studies_after
 from viewer.qt.worklist_panel import WorklistPanel
 from viewer.sources.worklist_status import Status
@@ -38,8 +38,6 @@ from viewer.store.errors import SidecarError
 
 if TYPE_CHECKING:
     from viewer.qt.main_window import MainWindow
-
-OTHER_READER_COLOR = QColor(190, 120, 255)
 
 
 class Workflow(QObject):
@@ -61,8 +59,7 @@ class Workflow(QObject):
         self.candidates = CandidateReview(
             window.push, window.notify, self._annotations_of, lambda: window.mark_reader, window.session
         )
-        self.other_layers: list[MarksLayer] = []
-        self.other_models: dict[str, StudyAnnotations] = {}
+        self.others = OtherReaders(window)
         if window.loader.cache is not None:  # the preference's size limit
             limit = int(window.prefs.pixel_cache_gb * 1e9)
             window.loader.cache = dataclasses.replace(window.loader.cache, limit_bytes=limit)
@@ -100,8 +97,7 @@ class Workflow(QObject):
         study_menu.addSeparator()
         self.images_menu = study_menu.addMenu("&Images in this study")
         self.images_menu.aboutToShow.connect(self._fill_images_menu)
-        self.others_menu = study_menu.addMenu("Show &another reader's marks")
-        self.others_menu.aboutToShow.connect(self._fill_others_menu)
+        study_menu.addMenu(self.others.menu)
         study_menu.addAction(act("Reader a&greement...", self.show_agreement))
 
         detect_menu: QMenu = menubar.addMenu("De&tect")  # type: ignore[attr-defined]
@@ -200,55 +196,6 @@ class Workflow(QObject):
             text = f"{image.view_label}  {image.path.name}" + (f"  ({extra})" if extra else "")
             action = self.images_menu.addAction(("* " if id(image) in shown else "  ") + text)
             action.triggered.connect(partial(self.window.show_in_active_cell, image))
-
-    # -- other readers -------------------------------------------------------------------
-    def _fill_others_menu(self) -> None:
-        self.others_menu.clear()
-        window = self.window
-        if window.study is None:
-            return
-        server = window.session.server_store
-        if server is not None:  # other readers' parts as last read from the server (open, save)
-            models = {m.reader or k: m for k, m in server.others.items()}
-            problems: list[str] = []
-        else:
-            models, problems = load_study_readers(window.study.folder, window.study.study_instance_uid)
-        for problem in problems:
-            window.notify(problem)
-        others = {n: m for n, m in models.items() if n != window.mark_reader}
-        if not others:
-            action = self.others_menu.addAction("(no other reader's file in this study)")
-            action.setEnabled(False)
-        for name, model in others.items():
-            action = QAction(name, self.others_menu)
-            action.setCheckable(True)
-            action.setChecked(name in self.other_models)
-            action.toggled.connect(lambda on, n=name, m=model: self.show_other_reader(n, m, on))
-            self.others_menu.addAction(action)
-
-    def show_other_reader(self, name: str, model: StudyAnnotations, on: bool = True) -> None:
-        """Draw another reader's marks read-only, in their own colour (or hide them)."""
-        for layer in self.other_layers:
-            layer.detach()
-        self.other_layers = []
-        if on:
-            self.other_models = {name: model}
-        else:
-            self.other_models.pop(name, None)
-        for other in self.other_models.values():
-            for view in self.window.hanging.loaded_views():
-                key = image_key(view.image, view.frame)  # type: ignore[arg-type]
-                if key in other.images:
-                    layer = MarksLayer(view, other, key, color=OTHER_READER_COLOR)
-                    layer.set_show_labels(False)
-                    self.other_layers.append(layer)
-        if on:
-            self.window.notify(f"showing {name}'s marks (read-only, violet)")
-
-    def clear_other_readers(self) -> None:
-        for layer in self.other_layers:
-            layer.detach()
-        self.other_layers, self.other_models = [], {}
 
     def show_agreement(self) -> None:
         window = self.window
