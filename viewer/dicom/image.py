@@ -68,6 +68,7 @@ _NON_IMAGE_CLASS_PREFIXES = (
     "1.2.840.10008.5.1.4.1.1.481.",  # radiotherapy objects (RT Image, .481.1, is an image)
     "1.2.840.10008.5.1.4.1.1.30",  # parametric maps
 )
+_STRUCTURED_REPORT_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
 _NON_IMAGE_MODALITIES = frozenset({"SEG", "SR", "PR", "KO", "DOC", "RTSTRUCT", "RTPLAN", "RTDOSE", "REG"})
 """Objects that may carry pixel data but are not images to read: a SEG mask is a label map."""
 _FRAME_CACHE = 4
@@ -241,6 +242,11 @@ class MammoImage:
         ds = self._ds
         if self.not_an_image:
             kind = UID(self.sop_class_uid).name if self.sop_class_uid else "no SOP Class"
+            if self.sop_class_uid.startswith(_STRUCTURED_REPORT_PREFIX):
+                return (
+                    f"not an image ({kind}): skipped; a measurement report's marks are under "
+                    "Study > Show another reader's marks"
+                )
             return f"not an image ({kind}): skipped"
         if not any(tag in ds for tag in _PIXEL_TAGS) and not self.truncated:
             return "this file has no image data (no Pixel Data element)"

@@ -1,7 +1,7 @@
 """A measurement report's other shapes (a ruler, a region another tool measured) on one view.
 
 Drawn read-only in the other readers' colour: the line or outline in image pixels, and what
-was measured ("Length 4.03 mm") in screen-sized text at its last point.
+was measured ("Length 4.03 mm") in screen-sized text centred above it.
 """
 
 from __future__ import annotations
@@ -55,10 +55,11 @@ class ReportShapesLayer:
             item.setZValue(14)
             view.vb.addItem(item, ignoreBounds=True)
             self.items.append(item)
-            if shape.text:
-                text = pg.TextItem(shape.text, color=color, anchor=(0.0, 1.0))
+            if shape.text:  # centred above the shape, so that neighbouring rulers' words part
+                text = pg.TextItem(shape.text, color=color, anchor=(0.5, 1.0))
                 text.setZValue(14)
-                text.setPos(*shape.points[-1])
+                box = item.path().boundingRect()
+                text.setPos(box.center().x(), box.top())
                 view.vb.addItem(text, ignoreBounds=True)
                 self.texts.append(text)
 
