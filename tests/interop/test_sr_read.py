@@ -179,5 +179,14 @@ class TestReportsInFolder:
         (folder / "notes.txt").write_text("hello")
         readings, problems = reports_in(folder, model.study_instance_uid)
         assert [r.path for r in readings] == [path] and problems == []
+        (folder / "series").mkdir()
+        shutil.move(path, folder / "series" / path.name)  # a server's study: a folder per series
+        readings, _ = reports_in(folder, model.study_instance_uid)
+        assert [r.path for r in readings] == [folder / "series" / path.name]
+        hidden = folder.parent / ".cache" / "study"  # the user cache folder is often a hidden one
+        shutil.copytree(folder, hidden)
+        assert len(reports_in(hidden, model.study_instance_uid)[0]) == 1
+        shutil.copytree(folder, hidden / ".trash")  # but a hidden folder inside the study is not read
+        assert len(reports_in(hidden, model.study_instance_uid)[0]) == 1
         everything, _ = reports_in(folder, "")
         assert sorted(r.path.name for r in everything) == sorted([path.name, "dwv.dcm"])

@@ -288,10 +288,18 @@ def is_report(ds: Dataset) -> bool:
 def reports_in(
     folder: Path, study_uid: str, spacing_of: Callable[[ImageKey], Spacing] = _uncalibrated
 ) -> tuple[list[ReportReading], list[str]]:
-    """Every measurement report of the study ``study_uid`` in ``folder`` (not below), and problems."""
+    """Every measurement report of the study ``study_uid`` in ``folder`` and below, and problems.
+
+    Below, because a server's study sits in the cache as one folder per series.
+    """
     readings: list[ReportReading] = []
     problems: list[str] = []
-    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+    files = (
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not any(s.startswith(".") for s in p.relative_to(folder).parts)
+    )
+    for path in sorted(files):
         try:
             head = read_dataset(path, stop_before_pixels=True, accept_without_preamble=False)
         except DicomImageError:
