@@ -367,12 +367,13 @@ class MainWindow(QMainWindow):
             self, "Reader", "Your name (recorded with every mark):", text=self.reader
         )
         if ok and name.strip():
-            # The open study's file belongs to the reader who opened it; the new name
-            # takes effect (its own file, lock and marks) when a study is opened next.
-            self.prefs.reader = name.strip()
-            self.session.reader = name.strip()
-            self.workflow.worklist.set_reader(self.reader)
-            self.notify(f"Reader is now {self.reader}; it applies to the next study you open")
+            self.set_reader(name.strip())
+
+    def set_reader(self, name: str) -> None:
+        """The open study's file stays its opener's; ``name`` applies from the next study on."""
+        self.prefs.reader = self.session.reader = name
+        self.workflow.worklist.set_reader(self.reader)
+        self.notify(f"Reader is now {self.reader}; it applies to the next study you open")
 
     def notify(self, message: str) -> None:
         self.last_message = message

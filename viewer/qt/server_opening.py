@@ -27,7 +27,9 @@ from viewer.dicom.study import Study
 from viewer.qt.server_dialog import OpenFromServerDialog
 from viewer.session.server_studies import localize
 from viewer.session.study_session import SessionError, read_studies
-from viewer.sources.dicomweb import Credentials, ServerError, parse_url
+from viewer.sources.credential_store import credentials_for
+from viewer.sources.dicomweb import ServerError, parse_url
+from viewer.sources.pacs_cache import StudyCache
 from viewer.sources.server_store import ServerAnnotationStore
 from viewer.store.errors import SidecarError
 
@@ -57,17 +59,19 @@ class _Signals(QObject):
 
 
 class _Retrieve(QRunnable):
-    def __init__(self, job: Retrieved, reader: str, signals: _Signals) -> None:
+    def __init__(self, job: Retrieved, reader: str, cache_bytes: int, signals: _Signals) -> None:
         super().__init__()
         self.job, self.reader, self.signals = job, reader, signals
+        self.cache_bytes = cache_bytes  # the preference's limit of studies kept from servers
 
     def run(self) -> None:
         job = self.job
         address = parse_url(job.url)
         try:
-            credentials = Credentials.from_environment()
+            credentials = credentials_for(job.base)  # saved in Preferences, else the environment
             job.folder = localize(
                 job.url,
+                cache=StudyCache(limit_bytes=self.cache_bytes),
                 progress=lambda done, total: self.signals.progress.emit(job.request, done, total),
                 credentials=credentials,
             )
@@ -134,7 +138,8 @@ class ServerOpening(QObject):
         self.busy = True
         window.notify(f"Opening study {address.study_uid} from {address.base} ...")
         job = Retrieved(self._request, address.study_url(), address.base)
-        self._pool.start(_Retrieve(job, window.session.reader, self._signals))
+        limit = int(window.prefs.server_cache_gb * 1e9)
+        self._pool.start(_Retrieve(job, window.session.reader, limit, self._signals))
         return True
 
     def wait(self, msecs: int = 60_000) -> bool:

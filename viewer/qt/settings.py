@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from viewer.sources.pacs_cache import DEFAULT_LIMIT_BYTES
 from viewer.store.locations import user_data_dir
 
 
@@ -15,6 +17,11 @@ class Preferences:
     def __init__(self) -> None:
         path = user_data_dir() / "preferences.ini"
         self._qs = QSettings(str(path), QSettings.Format.IniFormat)
+
+    @property
+    def file(self) -> Path:
+        """The INI file the preferences are kept in."""
+        return Path(self._qs.fileName())
 
     def _get(self, key: str, default: object) -> object:
         return self._qs.value(key, default)
@@ -123,6 +130,18 @@ class Preferences:
     @pixel_cache_gb.setter
     def pixel_cache_gb(self, gb: float) -> None:
         self._qs.setValue("speed/pixel_cache_gb", max(0.0, float(gb)))
+
+    @property
+    def server_cache_gb(self) -> float:
+        """Size limit of the studies retrieved from servers, in gigabytes (10^9 bytes)."""
+        try:
+            return max(0.0, float(str(self._get("speed/server_cache_gb", DEFAULT_LIMIT_BYTES / 1e9))))
+        except ValueError:
+            return DEFAULT_LIMIT_BYTES / 1e9
+
+    @server_cache_gb.setter
+    def server_cache_gb(self, gb: float) -> None:
+        self._qs.setValue("speed/server_cache_gb", max(0.0, float(gb)))
 
     @property
     def window_geometry(self) -> QByteArray | None:

@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QToolBar
 
 from viewer.core.quick_entry import STUDY_FIELDS
+from viewer.qt.preferences_dialog import PreferencesDialog
 
 if TYPE_CHECKING:
     from viewer.qt.main_window import MainWindow
@@ -60,6 +61,14 @@ def build_menus(window: MainWindow) -> None:
     file_menu.addAction(window.save_action)
     file_menu.addSeparator()
     file_menu.addAction(act("Reader &name...", window.ask_reader))
+    file_menu.addAction(
+        act(
+            "&Preferences...",
+            lambda: PreferencesDialog(window).exec(),
+            QKeySequence.StandardKey.Preferences,
+            tip="Your name, caches, studies decoded ahead, and each server's credentials",
+        )
+    )
     file_menu.addSeparator()
     file_menu.addAction(act("&Quit", window.close, QKeySequence.StandardKey.Quit))
 

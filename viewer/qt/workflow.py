@@ -60,10 +60,16 @@ class Workflow(QObject):
             window.push, window.notify, self._annotations_of, lambda: window.mark_reader, window.session
         )
         self.others = OtherReaders(window)
-        if window.loader.cache is not None:  # the preference's size limit
+        self.prefetcher = Prefetcher(window.loader.cache)
+        self.apply_cache_limit()
+
+    def apply_cache_limit(self) -> None:
+        """The decoded-pixel cache takes the preference's size limit (at start, after Preferences)."""
+        window = self.window
+        if window.loader.cache is not None:
             limit = int(window.prefs.pixel_cache_gb * 1e9)
             window.loader.cache = dataclasses.replace(window.loader.cache, limit_bytes=limit)
-        self.prefetcher = Prefetcher(window.loader.cache)
+            self.prefetcher.cache = window.loader.cache
 
     def _annotations_of(self, view: ImageView) -> ImageAnnotations:
         assert view.image is not None

@@ -17,18 +17,20 @@ import threading
 import urllib.parse
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
 from dicomweb_client.api import DICOMwebClient
 
+from viewer.sources.credential_store import PASSWORD_ENV as PASSWORD_ENV
+from viewer.sources.credential_store import TOKEN_ENV as TOKEN_ENV
+from viewer.sources.credential_store import USER_ENV as USER_ENV
+from viewer.sources.credential_store import Credentials as Credentials
+from viewer.sources.credential_store import credentials_for
 from viewer.sources.pacs_cache import StudyCache, server_key
 
-TOKEN_ENV = "MAMMO_VIEWER_PACS_TOKEN"
-USER_ENV = "MAMMO_VIEWER_PACS_USER"
-PASSWORD_ENV = "MAMMO_VIEWER_PACS_PASSWORD"
 MAMMOGRAPHY = "MG"
 RETRIEVE_WORKERS = 4
 """Instances fetched at once: the four views of a screening study come in parallel."""
@@ -83,28 +85,6 @@ def parse_url(text: str) -> ServerAddress:
     path = "/" + "/".join(base_segments) if base_segments else ""
     base = urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
     return ServerAddress(base, named.get("studies", ""), named.get("series", ""), named.get("instances", ""))
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """HTTP basic (user, password) or a bearer token. Never written to a file or a log."""
-
-    user: str = ""
-    password: str = field(default="", repr=False)
-    token: str = field(default="", repr=False)
-
-    @classmethod
-    def from_environment(cls) -> Credentials:
-        """``MAMMO_VIEWER_PACS_TOKEN``, or ``MAMMO_VIEWER_PACS_USER`` and ``..._PASSWORD``."""
-        return cls(
-            os.environ.get(USER_ENV, ""), os.environ.get(PASSWORD_ENV, ""), os.environ.get(TOKEN_ENV, "")
-        )
-
-    def apply(self, session: requests.Session) -> None:
-        if self.token:
-            session.headers["Authorization"] = f"Bearer {self.token}"
-        elif self.user:
-            session.auth = (self.user, self.password)
 
 
 def http_session(credentials: Credentials | None = None) -> requests.Session:
@@ -187,7 +167,8 @@ class DicomwebServer:
     base
         The base URL (``http://host:8042/dicom-web``); a study URL is cut to its base.
     credentials
-        Basic or bearer credentials; taken from the environment when not given.
+        Basic or bearer credentials; when not given, those saved for the server in
+        Preferences, else the environment's (:func:`viewer.sources.credential_store.credentials_for`).
     """
 
     def __init__(
@@ -200,9 +181,9 @@ class DicomwebServer:
         self.address = parse_url(base)
         self.base = self.address.base
         self.timeout = (connect_timeout, read_timeout)
-        self._credentials = credentials
+        self._credentials = credentials if credentials is not None else credentials_for(self.base)
         self._local = threading.local()
-        self.session = http_session(credentials)
+        self.session = http_session(self._credentials)
         self.client = self._client(self.session)
 
     def _client(self, session: requests.Session) -> DICOMwebClient:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import requests
 
+from viewer.sources.credential_store import credentials_for
 from viewer.sources.dicomweb import CONNECT_TIMEOUT_S, Credentials, ServerError, http_session
 
 ANNOTATION_ATTACHMENT = "mammo-annotations"
@@ -81,7 +82,9 @@ class OrthancRest:
     def __init__(self, dicomweb_base: str, credentials: Credentials | None = None) -> None:
         base = dicomweb_base.rstrip("/")
         self.root = base.rsplit("/", 1)[0] if base.count("/") > 2 else base
-        self.session = http_session(credentials)
+        self.session = http_session(
+            credentials if credentials is not None else credentials_for(dicomweb_base)
+        )
         self.timeout = (CONNECT_TIMEOUT_S, REQUEST_TIMEOUT_S)
         self._study_ids: dict[str, str] = {}
 
