@@ -65,7 +65,7 @@ def build_menus(window: MainWindow) -> None:
         act(
             "&Preferences...",
             lambda: PreferencesDialog(window).exec(),
-            QKeySequence.StandardKey.Preferences,
+            "Ctrl+,",
             tip="Your name, caches, studies decoded ahead, and each server's credentials",
         )
     )
