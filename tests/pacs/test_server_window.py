@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pydicom
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -20,6 +21,9 @@ from viewer.core.commands import AddCalcification
 from viewer.qt.gui_gc import GuiCollector
 from viewer.qt.main_window import MainWindow
 from viewer.session.server_studies import server_annotated_studies
+from viewer.sources.orthanc_rest import OrthancRest
+from viewer.sources.server_status import read_statuses
+from viewer.sources.worklist_status import Status
 from viewer.store.locations import DATA_DIR_VARIABLE
 
 
@@ -204,4 +208,35 @@ class TestWhenTheServerFails:
         qtbot.waitUntil(lambda: "Saved to" in window.last_message, timeout=20000)
         assert not store.pending
         assert calc.id in server_marks(url)["Dr Offline"]
+        window.close()
+
+    def test_study_status_set_from_the_window_goes_to_the_server(
+        self, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, own_orthanc: OrthancServer
+    ) -> None:
+        """Ctrl+Alt+D on a server's study records the reader's "done" there for the team; a
+        stopped server is said, naming it, and records nothing."""
+        studies = own_orthanc.get_json("/studies?expand")
+        assert isinstance(studies, list)
+        uid = studies[0]["MainDicomTags"]["StudyInstanceUID"]
+        window = workstation(qtbot, monkeypatch, tmp_path / "ws", "Dr Status")
+        open_from_server(qtbot, window, f"{own_orthanc.dicomweb}/studies/{uid}")
+        qtbot.keyClick(
+            window, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+        )
+        qtbot.waitUntil(lambda: window.workflow.server_status.pending == 0, timeout=20000)
+        assert "marked done on" in window.last_message
+        statuses = read_statuses(OrthancRest(own_orthanc.dicomweb), uid)
+        assert {s.reader: s.status for s in statuses.values()} == {"Dr Status": Status.DONE}
+        own_orthanc.stop()
+        qtbot.keyClick(
+            window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+        )
+        qtbot.waitUntil(lambda: window.workflow.server_status.pending == 0, timeout=20000)
+        assert (
+            "the status was not recorded on" in window.last_message
+            and own_orthanc.dicomweb in window.last_message
+        )
+        own_orthanc.start()
+        statuses = read_statuses(OrthancRest(own_orthanc.dicomweb), uid)
+        assert [s.status for s in statuses.values()] == [Status.DONE]
         window.close()

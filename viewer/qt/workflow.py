@@ -32,6 +32,7 @@ from viewer.qt.image_view import ImageView, image_key
 from viewer.qt.log_folder import open_log_folder
 from viewer.qt.other_readers import OtherReaders
 from viewer.qt.prefetch import Prefetcher, studies_after
+from viewer.qt.server_study_status import ServerStudyStatus
 from viewer.qt.worklist_panel import WorklistPanel
 from viewer.sources.worklist_status import Status
 from viewer.store.errors import SidecarError
@@ -60,6 +61,7 @@ class Workflow(QObject):
             window.push, window.notify, self._annotations_of, lambda: window.mark_reader, window.session
         )
         self.others = OtherReaders(window)
+        self.server_status = ServerStudyStatus(self, window.notify)
         self.prefetcher = Prefetcher(window.loader.cache)
         self.apply_cache_limit()
 
@@ -157,6 +159,11 @@ class Workflow(QObject):
         if self.window.study is None:
             return
         study = self.window.study
+        server = self.window.session.server_store
+        if server is not None:  # the team's status lives on the server
+            self.window.notify(f"sending the status {status.value} to {server.base}...")
+            self.server_status.send(server.base, server.study_uid, self.window.mark_reader, status)
+            return
         listed = self.worklist.visible_studies()
         if listed and self.worklist.select_study(study.folder, study.study_instance_uid):
             self.worklist.set_status(status)
