@@ -33,7 +33,9 @@ from viewer.dicom.study import Study, open_study
 from viewer.qt.image_view import ImageView, image_key
 from viewer.qt.marks_layer import MarksLayer
 from viewer.qt.view_markers import ViewMarkers
+from viewer.sources.pacs_cache import StudyCache
 from viewer.sources.priors import PriorExam, combine, find_priors
+from viewer.sources.server_priors import priors_on_server
 from viewer.sources.worklist import Worklist
 from viewer.store import sidecar
 from viewer.store.errors import SidecarError
@@ -193,8 +195,14 @@ class ReadingProtocols:
         first = study.images[0] if study.images else None
         if first is None:
             return
+        server = self.window.session.server_store
         self._search = self._pool.submit(
-            _search_priors, first, [study.folder.parent], self.window.workflow.worklist.worklist
+            _search_priors,
+            first,
+            [study.folder.parent],
+            self.window.workflow.worklist.worklist,
+            server.base if server is not None else None,
+            int(self.window.prefs.server_cache_gb * 1e9),
         )
         self._poll.start()
 
@@ -366,9 +374,13 @@ class ReadingProtocols:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _search_priors(image: MammoImage, roots: list[Path], worklist: Worklist | None) -> list[PriorExam]:
-    """The image's patient's earlier exams beside its folder and, if one is open, in the worklist."""
+def _search_priors(
+    image: MammoImage, roots: list[Path], worklist: Worklist | None, server: str | None, cache_bytes: int
+) -> list[PriorExam]:
+    """The image's patient's earlier exams beside its folder, in the worklist if one is open, and
+    on the server the study came from (retrieved into its cache)."""
     args = (image.patient_id, image.study_date, image.study_instance_uid)
     beside = find_priors(*args, roots)
     indexed = worklist.priors(*args) if worklist is not None else []
-    return combine(beside, indexed)
+    remote = priors_on_server(server, *args, StudyCache(limit_bytes=cache_bytes)) if server else []
+    return combine(beside, indexed, remote)
