@@ -7,6 +7,8 @@ import subprocess
 from pathlib import Path
 
 import highdicom as hd
+from pydicom.sr._cid_dict import cid_concepts
+from pydicom.sr.codedict import codes
 
 from tests.fixtures.synthetic_study import write_linked_study
 from viewer.interop.options import ExportOptions
@@ -39,7 +41,12 @@ def test_linked_finding_site(tmp_path: Path) -> None:
 
 
 def test_clock_codes() -> None:
-    """Every hour has its own code; 0 and 12 are 12 o'clock."""
-    codes = {clock_code(h).value for h in range(1, 13)}
-    assert len(codes) == 12
+    """Every hour has its own code of CID 6018 "Clockface Location or Region"; 0 and 12 are 12 o'clock."""
+    sct = codes.SCT
+    values = {clock_code(h).value for h in range(1, 13)}
+    assert len(values) == 12
     assert clock_code(0.2).meaning == clock_code(12).meaning == "12 o'clock position"
+    cid_6018 = {getattr(sct, name).value for name in cid_concepts[6018]["SCT"]}
+    assert values <= cid_6018
+    # PS3.16 CID 6018: (129775002, SCT, "4 o'clock position"); the codes written before were not it
+    assert (clock_code(4).value, clock_code(4).scheme_designator) == ("129775002", "SCT")

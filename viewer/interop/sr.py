@@ -54,17 +54,16 @@ LATERALITY = {
     "R": hd.sr.CodedConcept("24028007", "SCT", "Right"),
     "L": hd.sr.CodedConcept("7771000", "SCT", "Left"),
 }
-# Clock positions as SNOMED CT qualifier values (the codes of PS3.16 CID 6026 "Clockface or Region").
-_CLOCK_CODES = {
-    1: "260318004", 2: "260328008", 3: "260330005", 4: "260333007", 5: "260335000", 6: "260337008",
-    7: "260339006", 8: "260341007", 9: "260343005", 10: "260322009", 11: "260324005", 12: "260326007",
-}  # fmt: skip
+# Clock positions: the SNOMED CT codes of PS3.16 CID 6018 "Clockface Location or Region", as
+# pydicom's code dictionary holds them (codes.SCT._4OClockPosition is 129775002).
+_CLOCK_CODES = {hour: getattr(codes.SCT, f"_{hour}OClockPosition") for hour in range(1, 13)}
 
 
 def clock_code(hour: float) -> hd.sr.CodedConcept:
     """The SCT code of the whole clock hour nearest ``hour`` ("4 o'clock position")."""
     whole = round(hour) % 12 or 12
-    return hd.sr.CodedConcept(_CLOCK_CODES[whole], "SCT", f"{whole} o'clock position")
+    code = _CLOCK_CODES[whole]
+    return hd.sr.CodedConcept(code.value, code.scheme_designator, code.meaning)
 
 
 def finding_sites(study: AnnotatedStudy, key: tuple[str, int], item_id: str) -> list[hd.sr.FindingSite]:
