@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -9,13 +10,21 @@ import highdicom as hd
 import pydicom
 import pytest
 from pydicom.dataset import Dataset
+from pydicom.sr._cid_dict import cid_concepts
 from pydicom.sr.codedict import codes
 
 from tests.fixtures.synthetic_study import write_study
 from viewer.core.annotations import ClusterState, StudyAnnotations
 from viewer.core.geometry import Spacing, SpacingSource
 from viewer.interop.options import ExportOptions
-from viewer.interop.sr import SPACING_METHODS, _mm_measurements, export_sr, spacing_source_of
+from viewer.interop.sr import (
+    DISTRIBUTION_CODES,
+    MORPHOLOGY_CODES,
+    SPACING_METHODS,
+    _mm_measurements,
+    export_sr,
+    spacing_source_of,
+)
 from viewer.interop.sr_read import ReportError, read_report, reports_in
 from viewer.store.study_tree import load_studies
 
@@ -43,6 +52,7 @@ class TestOurReport:
             assert set(back.calcifications) == set(image.calcifications)
             for calc in image.calcifications.values():
                 again = back.calcifications[calc.id]
+                assert again.morphology == calc.morphology  # CID 6010 code and back
                 if calc.outline is None:
                     assert again.outline is None and again.center == pytest.approx(calc.center, abs=1e-4)
                 else:
@@ -68,6 +78,7 @@ class TestOurReport:
                 again = reading.model.images[key].clusters[cluster.id]
                 assert again.state is ClusterState.CONFIRMED
                 assert set(again.member_ids) == set(cluster.member_ids)
+                assert (again.morphology, again.distribution) == (cluster.morphology, cluster.distribution)
 
     def test_sizes_keep_their_spacing_source(self, exported: tuple[StudyAnnotations, Path]) -> None:
         """Each length and area names the spacing it was measured with, and its value is the mark's."""
@@ -190,3 +201,23 @@ class TestReportsInFolder:
         assert len(reports_in(hidden, model.study_instance_uid)[0]) == 1
         everything, _ = reports_in(folder, "")
         assert sorted(r.path.name for r in everything) == sorted([path.name, "dwv.dcm"])
+
+
+class TestCodedDescriptors:
+    def test_every_lexicon_term_has_its_context_groups_code(self) -> None:
+        """Each BI-RADS morphology and distribution of the lexicon but "indeterminate" has a code of
+        CID 6010 / CID 6012 (pydicom's tables), and no two share one."""
+        lexicon = json.loads((Path(__file__).parents[2] / "resources" / "birads.json").read_text())
+        for set_name, table, cid in (
+            ("morphology", MORPHOLOGY_CODES, 6010),
+            ("distribution", DISTRIBUTION_CODES, 6012),
+        ):
+            ids = {label["id"] for label in lexicon["sets"][set_name]["labels"]} - {"indeterminate"}
+            assert set(table) == ids
+            members = {
+                (getattr(getattr(codes, scheme), name).value, scheme)
+                for scheme, names in cid_concepts[cid].items()
+                for name in names
+            }
+            assert {(c.value, c.scheme_designator) for c in table.values()} <= members
+            assert len({c.value for c in table.values()}) == len(table)

@@ -84,6 +84,45 @@ def finding_sites(study: AnnotatedStudy, key: tuple[str, int], item_id: str) -> 
 
 NO_UNITS = Code("1", "UCUM", "no units")
 
+# The BI-RADS lexicon's ids (resources/birads.json) as PS3.16 CID 6010 "Mammography
+# Calcification Type" and CID 6012 "Calcification Distribution Modifier"; "indeterminate" has none.
+MORPHOLOGY_CODES: dict[str, Code] = {
+    "skin": codes.SCT.CalcifiedSkinOfBreast,
+    "vascular": codes.SCT.VascularCalcificationRadiographicFinding,
+    "coarse_popcorn": codes.SCT.CoarsePopcornLikeCalcification,
+    "large_rod_like": codes.SCT.LargeRodLikeCalcification,
+    "round": codes.SCT.RoundShapedCalcification,
+    "punctate": codes.SCT.PunctateCalcification,
+    "rim": codes.SCT.EggshellCalcification,
+    "dystrophic": codes.SCT.DystrophicCalcification,
+    "milk_of_calcium": codes.SCT.MilkOfCalciumCalcification,
+    "suture": codes.SCT.CalcifiedSutureMaterial,
+    "amorphous": codes.SCT.AmorphousCalcification,
+    "coarse_heterogeneous": codes.SCT.HeterogeneousCalcification,
+    "fine_pleomorphic": codes.DCM.FinePleomorphicCalcification,
+    "fine_linear_branching": codes.SCT.FineLinearBranchingCastingCalcification,
+}
+DISTRIBUTION_CODES: dict[str, Code] = {
+    "diffuse": codes.SCT.DiffuseCalcificationDistribution,
+    "regional": codes.SCT.RegionalCalcificationDistribution,
+    "grouped": codes.SCT.GroupedCalcificationDistribution,
+    "linear": codes.SCT.LinearCalcificationDistribution,
+    "segmental": codes.SCT.SegmentalCalcificationDistribution,
+}
+CALCIFICATION_TYPE = codes.DCM.CalcificationType
+CALCIFICATION_DISTRIBUTION = codes.DCM.CalcificationDistribution
+
+
+def _evaluations(morphology: str | None, distribution: str | None) -> list[hd.sr.QualitativeEvaluation]:
+    """The mark's morphology and distribution as coded qualitative evaluations (none unknown)."""
+    out = []
+    if morphology in MORPHOLOGY_CODES:
+        out.append(hd.sr.QualitativeEvaluation(CALCIFICATION_TYPE, MORPHOLOGY_CODES[morphology]))
+    if distribution in DISTRIBUTION_CODES:
+        out.append(hd.sr.QualitativeEvaluation(CALCIFICATION_DISTRIBUTION, DISTRIBUTION_CODES[distribution]))
+    return out
+
+
 # Where the pixel spacing of a length or area came from (DOMAIN.md section 3), as the
 # measurement's Measurement Method (TID 300). DICOM has no codes for these, so they are a
 # private coding scheme ("99" designators are private, PS3.16 section 8.2), identified in the
@@ -217,6 +256,7 @@ def _calcification_group(
         referenced_region=region,
         finding_type=INDIVIDUAL_CALCIFICATION,
         measurements=measurements or None,
+        qualitative_evaluations=_evaluations(calc.morphology, None) or None,
         finding_sites=sites or None,
     )
 
@@ -243,6 +283,7 @@ def _cluster_group(
         referenced_region=region,
         finding_type=CALCIFICATION_CLUSTER,
         measurements=measurements,
+        qualitative_evaluations=_evaluations(cluster.morphology, cluster.distribution) or None,
         finding_sites=sites or None,
     )
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.sr.codedict import codes
+from pydicom.sr.coding import Code
 
 from viewer.core.annotations import (
     Calcification,
@@ -33,7 +34,14 @@ from viewer.core.annotations import (
 from viewer.core.geometry import Point, Spacing, SpacingSource, point_in_polygon
 from viewer.core.mark_sizes import Sizes
 from viewer.dicom.read_guard import DicomImageError, read_dataset
-from viewer.interop.sr import SCOORD_SHIFT, spacing_source_of
+from viewer.interop.sr import (
+    CALCIFICATION_DISTRIBUTION,
+    CALCIFICATION_TYPE,
+    DISTRIBUTION_CODES,
+    MORPHOLOGY_CODES,
+    SCOORD_SHIFT,
+    spacing_source_of,
+)
 
 SR_SOP_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.88.11",  # Basic Text SR
@@ -178,6 +186,17 @@ def _groups(ds: Dataset) -> Iterator[Dataset]:
             yield item
 
 
+def _lexicon_id(children: list[Dataset], concept: object, table: dict[str, Code]) -> str | None:
+    """The lexicon id of a coded evaluation ``concept`` among a group's items, if one we know."""
+    for item in children:
+        if item.get("ValueType") == "CODE" and _is(item, concept):
+            value, scheme, _ = _code(item, "ConceptCodeSequence")
+            return next(
+                (i for i, c in table.items() if (c.value, c.scheme_designator) == (value, scheme)), None
+            )
+    return None
+
+
 def _centroid(points: tuple[Point, ...]) -> Point:
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     return (sum(xs) / len(xs), sum(ys) / len(ys))
@@ -206,7 +225,7 @@ def read_report(path: Path, spacing_of: Callable[[ImageKey], Spacing] = _uncalib
         raise ReportError(f"{path.name}: a structured report, but not a measurement report (TID 1500)")
     study_uid = str(ds.get("StudyInstanceUID", ""))
     reading = ReportReading(path, _observer(ds), study_uid, StudyAnnotations(_observer(ds), study_uid))
-    clusters: list[tuple[ImageKey, str, tuple[Point, ...]]] = []
+    clusters: list[tuple[ImageKey, str, tuple[Point, ...], str | None, str | None]] = []
     source = f"sr:{path.name}"
     for number, group in enumerate(_groups(ds), start=1):
         children = _children(group)
@@ -240,6 +259,8 @@ def read_report(path: Path, spacing_of: Callable[[ImageKey], Spacing] = _uncalib
             reading.skipped.append(f"{path.name}: {ident}: {region}")
             continue
         key, graphic, points = region
+        morphology = _lexicon_id(children, CALCIFICATION_TYPE, MORPHOLOGY_CODES)
+        distribution = _lexicon_id(children, CALCIFICATION_DISTRIBUTION, DISTRIBUTION_CODES)
         found = tuple(
             m for c in children if c.get("ValueType") == "NUM" if (m := _measurement(c)) is not None
         )
@@ -250,22 +271,34 @@ def read_report(path: Path, spacing_of: Callable[[ImageKey], Spacing] = _uncalib
         if (finding_code[0], finding_code[1]) == (codes.SCT.IndividualCalcification.value, "SCT"):
             image = reading.model.images.setdefault(key, ImageAnnotations(key[0], key[1], study_uid))
             if graphic == "POINT" or len(outline) < 3:
-                calc = Calcification(id=mark_id, center=outline[0], reader=reading.reader, imported=source)
+                calc = Calcification(
+                    id=mark_id,
+                    center=outline[0],
+                    morphology=morphology,
+                    reader=reading.reader,
+                    imported=source,
+                )
             else:
                 sizes = Sizes.of_outline(outline, spacing_of(key))
                 calc = Calcification(
-                    mark_id, _centroid(outline), outline, sizes, reader=reading.reader, imported=source
+                    mark_id,
+                    _centroid(outline),
+                    outline,
+                    sizes,
+                    morphology=morphology,
+                    reader=reading.reader,
+                    imported=source,
                 )
             image.calcifications[mark_id] = calc
             reading.measurements[(key, mark_id)] = found
         elif (finding_code[0], finding_code[1]) == (codes.SCT.CalcificationCluster.value, "SCT") and len(
             outline
         ) >= 3:
-            clusters.append((key, mark_id, outline))
+            clusters.append((key, mark_id, outline, morphology, distribution))
             reading.measurements[(key, mark_id)] = found
         else:
             reading.shapes.append(ReportShape(key, graphic, points, finding_code[2], label, found))
-    for key, mark_id, outline in clusters:
+    for key, mark_id, outline, morphology, distribution in clusters:
         image = reading.model.images.setdefault(key, ImageAnnotations(key[0], key[1], study_uid))
         members = tuple(
             c.id for c in image.calcifications.values() if point_in_polygon(c.center[0], c.center[1], outline)
@@ -275,7 +308,9 @@ def read_report(path: Path, spacing_of: Callable[[ImageKey], Spacing] = _uncalib
             member_ids=members,
             state=ClusterState.CONFIRMED,
             outline=outline,
+            distribution=distribution,
             reader=reading.reader,
+            morphology=morphology,
         )
     return reading
 
