@@ -240,3 +240,21 @@ class TestWhenTheServerFails:
         statuses = read_statuses(OrthancRest(own_orthanc.dicomweb), uid)
         assert [s.status for s in statuses.values()] == [Status.DONE]
         window.close()
+
+    def test_export_from_the_window_of_a_server_study(
+        self, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, study_url: str
+    ) -> None:
+        """CSV and SR exports of a study opened from the server hold its marks; the SR references
+        the images retrieved into the cache (they are not beside this computer's copy of the marks)."""
+        window = workstation(qtbot, monkeypatch, tmp_path / "ws", "Dr Export")
+        open_from_server(qtbot, window, study_url)
+        calc = add_mark(window, 44.0)
+        assert window.save(wait=True)
+        assert window.workflow.export_to("csv", tmp_path / "out.csv")
+        assert calc.id in (tmp_path / "out.csv").read_text()
+        assert window.workflow.export_to("sr", tmp_path / "sr")
+        (sr_file,) = list((tmp_path / "sr").glob("*.dcm"))
+        sr = pydicom.dcmread(sr_file)
+        referenced = {e.value for e in sr.iterall() if e.keyword == "ReferencedSOPInstanceUID"}
+        assert window.study is not None and window.study.images[0].sop_instance_uid in referenced
+        window.close()

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.core.annotations import ImageAnnotations
-from viewer.interop.exports import FORMATS, SINGLE_FILE_DEFAULTS, NothingToExportError, export_path
+from viewer.interop.exports import FORMATS, SINGLE_FILE_DEFAULTS, NothingToExportError, export_studies
 from viewer.interop.options import ExportOptions
 from viewer.qt.agreement_dialog import AgreementDialog
 from viewer.qt.candidates import CandidateReview
@@ -36,6 +36,7 @@ from viewer.qt.server_study_status import ServerStudyStatus
 from viewer.qt.worklist_panel import WorklistPanel
 from viewer.sources.worklist_status import Status
 from viewer.store.errors import SidecarError
+from viewer.store.study_tree import load_studies
 
 if TYPE_CHECKING:
     from viewer.qt.main_window import MainWindow
@@ -249,7 +250,14 @@ class Workflow(QObject):
         source = window.store.path if window.store is not None else window.study.folder
         options = ExportOptions()
         try:
-            result = export_path(source, fmt, out, options)
+            studies, problems = load_studies(source)
+            if not studies:
+                raise NothingToExportError(f"no saved annotations for this study in {source}")
+            if window.session.server_store is not None:
+                # the marks' copy on this computer sits apart from the images retrieved into the
+                # cache; exports that read the images (SR, INbreast) need the images' folder
+                studies = [dataclasses.replace(s, folder=window.study.folder) for s in studies]
+            result = export_studies(studies, fmt, out, options, problems)
         except (NothingToExportError, SidecarError, OSError, ValueError) as exc:
             QMessageBox.warning(window, "Export failed", str(exc))
             return False
