@@ -109,6 +109,7 @@ class Grouper:
             if self._outlined.isdisjoint(ids):
                 extent = centres
             else:
+                self._make_extents([c for c in ordered if c not in self._extent_pts])
                 extent = np.concatenate([self._extent(c) for c in ordered])
             extreme = self._extreme[label] = hull_points(extent)
         ratio = axis_ratio_of_moments(self._moments[label]) if len(ids) >= MOMENTS_FROM else None
@@ -234,6 +235,23 @@ class Grouper:
         if points is None:
             points = self._extent_pts[cid] = self._extent_of(self._calcs[cid], self._coords[cid])
         return points
+
+    def _make_extents(self, ids: list[str]) -> None:
+        """:meth:`_extent` of many marks at once: their outlines' vertices in one array
+        (a suggestion of thousands of marks; one array a mark took ~10 us each)."""
+        outlines = [outline for c in ids if (outline := self._calcs[c].outline) is not None]
+        if len(outlines) < 2:
+            return
+        counts = np.fromiter(map(len, outlines), dtype=np.intp, count=len(outlines))
+        flat = np.fromiter(
+            (v for outline in outlines for p in outline for v in p),
+            dtype=np.float64,
+            count=2 * int(counts.sum()),
+        ).reshape(-1, 2)
+        parts = iter(np.split(flat * self._scale, np.cumsum(counts)[:-1]))
+        for cid in ids:
+            if self._calcs[cid].outline is not None:
+                self._extent_pts[cid] = next(parts)
 
     def _extent_of(self, calc: Calcification, xy: tuple[float, float]) -> NDArray[np.float64]:
         """A mark's extent in linkage units: its outline scaled as :func:`_extent` does."""

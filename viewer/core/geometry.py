@@ -375,4 +375,4 @@ def min_distance_between(a: ArrayLike, b: ArrayLike) -> float:
 
 def as_points(points: Sequence[Sequence[float]]) -> list[Point]:
     """Copy any sequence of 2-sequences to a list of ``(x, y)`` float tuples."""
-    return [(float(p[0]), float(p[1])) for p in points]
+    return [(float(x), float(y)) for x, y in points]
