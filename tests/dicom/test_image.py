@@ -11,6 +11,7 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.encaps import encapsulate
 
+from viewer.core.display_transform import DisplayTransform
 from viewer.core.geometry import SpacingSource
 from viewer.dicom.image import DicomImageError, MammoImage
 
@@ -246,25 +247,37 @@ class TestDisplayDefaults:
         assert image.voi_presets[0].center == 100.0
 
     @pytest.mark.parametrize(
-        ("laterality", "orientation", "mirror"),
+        ("laterality", "orientation", "hung"),
         [
-            ("R", ["P", "L"], False),
-            ("R", ["A", "R"], True),
-            ("L", ["A", "F"], False),
-            ("L", ["P", "F"], True),
-            ("L", ["R", "P"], False),
+            ("R", ["P", "L"], DisplayTransform()),
+            ("R", ["A", "L"], DisplayTransform(0, True)),
+            (
+                "R",
+                ["A", "R"],
+                DisplayTransform(2),
+            ),  # a half turn of P\\L: mirroring would put the lateral side down
+            ("L", ["A", "F"], DisplayTransform()),
+            ("L", ["P", "F"], DisplayTransform(0, True)),
         ],
     )
-    def test_mirror_from_patient_orientation(
+    def test_hanging_from_patient_orientation(
         self,
         make_ds: Callable[..., Dataset],
         laterality: str,
         orientation: list[str],
-        mirror: bool,
+        hung: DisplayTransform,
     ) -> None:
-        """Right breasts hang with columns towards P, left breasts towards A."""
+        """Right breasts hang with columns towards P, left ones towards A; CC rows run medially."""
         image = MammoImage.from_dataset(make_ds(ImageLaterality=laterality, PatientOrientation=orientation))
-        assert image.mirror_for_hanging is mirror
+        assert image.hanging_transform == hung
+
+    def test_quarter_turn_from_patient_orientation(self, make_ds: Callable[..., Dataset]) -> None:
+        """A left CC stored R\\P (rows towards posterior) is turned a quarter clockwise, and says so."""
+        image = MammoImage.from_dataset(
+            make_ds(ImageLaterality="L", ViewPosition="CC", PatientOrientation=["R", "P"])
+        )
+        assert image.hanging_transform == DisplayTransform(1)
+        assert image.orientation_note is not None and "turned 90° clockwise" in image.orientation_note
 
     @pytest.mark.parametrize("laterality", ["R", "L"])
     @pytest.mark.parametrize("chest_wall_left", [False, True])
@@ -280,7 +293,7 @@ class TestDisplayDefaults:
             data = data[:, ::-1]
         image = MammoImage.from_dataset(make_ds(np.ascontiguousarray(data), ImageLaterality=laterality))
         wanted_on_right = laterality == "R"
-        assert image.mirror_for_hanging is (chest_wall_left == wanted_on_right)
+        assert image.hanging_transform == DisplayTransform(0, chest_wall_left == wanted_on_right)
 
 
 def _breast(bits_stored: int = 12, offset: int = 0, scale: int = 1) -> np.ndarray:

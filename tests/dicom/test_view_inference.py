@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pydicom.dataset import Dataset
 
+from viewer.core.display_transform import DisplayTransform
 from viewer.dicom.image import MammoImage
 from viewer.dicom.view_inference import infer_view, view_from_text
 
@@ -114,17 +115,18 @@ class TestImageView:
 
 
 class TestQuarterTurn:
-    """Patient Orientation that a left-right mirror cannot put right is said, not hidden."""
+    """Patient Orientation that a left-right mirror cannot put right turns the image, and says so."""
 
     def test_siemens_stereo_file(self, shared_data: Path) -> None:
-        """The Siemens stereo file (R\\P) gets the note; a normal P\\L mammogram does not."""
-        from viewer.dicom.views import quarter_turn_note
-
+        """The Siemens stereo file (L CC, R\\P) is turned a quarter clockwise with a note; a normal
+        P\\L mammogram gets no note."""
         siemens = MammoImage.open(
             shared_data / "fodicom_OutOfBoundsOverlay_Siemens_MammomatInspiration_MG.dcm"
         )
-        assert quarter_turn_note(siemens.patient_orientation) == (
-            "Patient Orientation R\\P: stored a quarter turn from the reading orientation; shown as stored"
+        assert siemens.hanging_transform == DisplayTransform(1)
+        assert siemens.orientation_note == (
+            "Patient Orientation R\\P: stored a quarter turn from the reading orientation; "
+            "turned 90° clockwise to read"
         )
         notzaki = MammoImage.open(shared_data / "notzaki_MG_Explicit_Little.dcm")
-        assert quarter_turn_note(notzaki.patient_orientation) is None
+        assert notzaki.orientation_note is None

@@ -19,6 +19,7 @@ from viewer.core.annotations import (
     ImageAnnotations,
     StudyAnnotations,
 )
+from viewer.core.display_transform import DisplayTransform
 from viewer.core.geometry import Spacing, SpacingSource
 from viewer.core.phantom import make_mammogram
 from viewer.dicom.image import MammoImage
@@ -78,7 +79,7 @@ def _view(qtbot: Any, image: MammoImage, mirror: bool = False) -> ImageView:
     view.show()
     view.set_image(image)
     if mirror:
-        view.vb.invertX(True)
+        view.set_user_turn(DisplayTransform(0, True))
     qtbot.waitExposed(view)
     return view
 

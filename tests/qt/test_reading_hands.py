@@ -65,9 +65,9 @@ class TestRuler:
         view.center_on(600, 600, zoom=1.0)
         view.render()
         qtbot.keyClick(window, Qt.Key.Key_R)
-        (x0, x1), _ = view.vb.viewRange()
-        right_edge = x0 if view.vb.state["xInverted"] else x1
-        _drag(qtbot, view, screen_point(view, 600, 600), screen_point(view, right_edge - 1, 600))
+        (_, x1), _ = view.vb.viewRange()
+        right_edge, _ = view.display_to_image(x1 - 1, view.vb.viewRect().center().y())
+        _drag(qtbot, view, screen_point(view, 600, 600), screen_point(view, right_edge, 600))
         label = view.sketch.ruler_text
         assert label.isVisible() and label.fill.color().alpha() > 150
         box = view.mapFromScene(label.mapRectToScene(label.boundingRect())).boundingRect()

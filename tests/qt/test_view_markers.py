@@ -8,23 +8,28 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.fixtures.qt_driving import image_of, open_window
+from viewer.core.display_transform import DisplayTransform
 from viewer.qt.main_window import MainWindow
 from viewer.qt.view_markers import opposite, screen_directions
 
 
 class TestDirections:
     @pytest.mark.parametrize(
-        ("orientation", "x_inverted", "want"),
+        ("orientation", "shown", "want"),
         [
-            (("A", "R"), False, {"right": "A", "left": "P", "bottom": "R", "top": "L"}),
-            (("P", "L"), False, {"right": "P", "left": "A", "bottom": "L", "top": "R"}),
-            (("P", "F"), True, {"right": "A", "left": "P", "bottom": "F", "top": "H"}),
-            (("A", "FR"), False, {"right": "A", "left": "P", "bottom": "FR", "top": "HL"}),
+            (("A", "R"), DisplayTransform(), {"right": "A", "left": "P", "bottom": "R", "top": "L"}),
+            (("P", "L"), DisplayTransform(), {"right": "P", "left": "A", "bottom": "L", "top": "R"}),
+            (("P", "F"), DisplayTransform(0, True), {"right": "A", "left": "P", "bottom": "F", "top": "H"}),
+            (("A", "FR"), DisplayTransform(), {"right": "A", "left": "P", "bottom": "FR", "top": "HL"}),
+            (("R", "P"), DisplayTransform(1), {"right": "A", "left": "P", "bottom": "R", "top": "L"}),
+            (("A", "F"), DisplayTransform(3), {"right": "F", "left": "H", "bottom": "P", "top": "A"}),
         ],
     )
-    def test_screen_edges(self, orientation: tuple[str, str], x_inverted: bool, want: dict[str, str]) -> None:
-        """The screen's edges name the patient directions, mirrored images swapping left and right."""
-        assert screen_directions(orientation, x_inverted, True) == want
+    def test_screen_edges(
+        self, orientation: tuple[str, str], shown: DisplayTransform, want: dict[str, str]
+    ) -> None:
+        """The screen's edges name the patient directions, mirrors and turns moving them."""
+        assert screen_directions(orientation, shown) == want
 
     def test_opposite(self) -> None:
         """Opposites letter by letter."""

@@ -21,6 +21,7 @@ from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
 from viewer.core.annotations import ImageAnnotations
+from viewer.core.display_transform import DisplayTransform, reading_note, reading_transform
 from viewer.core.geometry import Spacing
 from viewer.core.tissue_window import auto_window, tissue_mask
 from viewer.core.windowing import ModalityLut, VoiPreset, window_shows_values
@@ -41,7 +42,6 @@ from viewer.dicom.read_guard import DicomImageError as DicomImageError
 from viewer.dicom.spacing import resolve_spacing
 from viewer.dicom.view_inference import SOURCE_CAPTIONS, infer_view
 from viewer.dicom.views import (
-    mirror_from_orientation,
     mirror_from_tissue,
     read_frame_laterality,
     read_patient_orientation,
@@ -280,7 +280,7 @@ class MammoImage:
             raise ValueError(f"laterality must be 'R', 'L' or None, got {laterality!r}")
         self.laterality, self.view, self.view_source = laterality, view, source
         self.view_label = view_label(laterality, view)
-        self.__dict__.pop("mirror_for_hanging", None)
+        self.__dict__.pop("hanging_transform", None)
 
     @property
     def view_caption(self) -> str:
@@ -446,27 +446,35 @@ class MammoImage:
         return self._window_notes.get(frame)
 
     @cached_property
-    def mirror_for_hanging(self) -> bool:
-        """True when the image must be flipped left-right for the 4-up hanging.
+    def hanging_transform(self) -> DisplayTransform:
+        """How the image is turned and mirrored for the 4-up hanging (DOMAIN.md section 1).
 
-        From Laterality and Patient Orientation when they say; otherwise guessed from
-        which side holds more tissue (the chest wall side), which decodes frame 0.
+        From Laterality, view and Patient Orientation when they say
+        (:func:`viewer.core.display_transform.reading_transform`: an image stored a quarter
+        turn from the reading orientation is turned); otherwise mirrored or not as guessed
+        from which side holds more tissue (the chest wall side), which decodes frame 0.
         """
-        decided = mirror_from_orientation(self.laterality, self.patient_orientation)
+        decided = reading_transform(self.laterality, self.view, self.patient_orientation)
         if decided is not None:
             return decided
         if self.laterality is None:
-            return False
+            return DisplayTransform()
         try:
             mask = tissue_mask(self._sample(0), self.background_high)
         except DicomImageError:
-            return False
+            return DisplayTransform()
         if mask is None:
-            return False
+            return DisplayTransform()
         third = max(1, mask.shape[1] // 3)
         left = float(mask[:, :third].mean())
         right = float(mask[:, -third:].mean())
-        return mirror_from_tissue(self.laterality, left, right)
+        return DisplayTransform(0, mirror_from_tissue(self.laterality, left, right))
+
+    @property
+    def orientation_note(self) -> str | None:
+        """What the screen says when the hanging turns the image (a quarter or half turn), else None."""
+        decided = reading_transform(self.laterality, self.view, self.patient_orientation)
+        return None if decided is None else reading_note(self.patient_orientation, decided)
 
     def __repr__(self) -> str:
         return (

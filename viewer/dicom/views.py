@@ -5,7 +5,8 @@ the screen with its chest wall on the right of its cell, the left breast on the 
 with its chest wall on the left (DOMAIN.md section 1). Patient Orientation (0020,0020)
 names the patient direction of increasing column (first value) and increasing row
 (second value) (PS3.3 C.7.6.1.1.1): for a right breast the columns should run towards
-Posterior, for a left breast towards Anterior; otherwise the image is mirrored.
+Posterior, for a left breast towards Anterior; otherwise the image is mirrored, or turned
+when it was stored a quarter turn from that (:func:`viewer.core.display_transform.reading_transform`).
 """
 
 from __future__ import annotations
@@ -139,23 +140,6 @@ def view_label(laterality: str | None, view: str | None) -> str:
     return f"{laterality or '?'}{view or '?'}"
 
 
-def mirror_from_orientation(laterality: str | None, orientation: tuple[str, str] | None) -> bool | None:
-    """Whether to mirror for the hanging, from Patient Orientation; None when absent.
-
-    The right breast needs its columns running towards Posterior (chest wall on the
-    right of its cell), the left breast towards Anterior.
-    """
-    if laterality not in ("R", "L") or orientation is None:
-        return None
-    toward = orientation[0][:1]
-    if toward not in ("A", "P"):
-        # Rows run head-foot or left-right: the image is turned a quarter, which a
-        # left-right mirror cannot put right; show it as stored.
-        return False
-    wanted = "P" if laterality == "R" else "A"
-    return toward != wanted
-
-
 def mirror_from_tissue(laterality: str | None, left_tissue: float, right_tissue: float) -> bool:
     """Whether to mirror, guessed from where the tissue is: the chest wall side has more.
 
@@ -166,18 +150,3 @@ def mirror_from_tissue(laterality: str | None, left_tissue: float, right_tissue:
         return False
     chest_wall_on_right = right_tissue > left_tissue
     return chest_wall_on_right != (laterality == "R")
-
-
-def quarter_turn_note(orientation: tuple[str, str] | None) -> str | None:
-    """A note when Patient Orientation says the image is stored a quarter turn from reading.
-
-    A mammogram's columns run towards Anterior or Posterior; when they run towards
-    Right/Left or Head/Foot instead (e.g. ``R\\P``), a left-right mirror cannot put the
-    image right: the viewer shows it as stored and says so.
-    """
-    if orientation is None or orientation[0][:1] in ("A", "P") or orientation[1][:1] not in ("A", "P"):
-        return None
-    return (
-        f"Patient Orientation {orientation[0]}\\{orientation[1]}: stored a quarter turn from the "
-        "reading orientation; shown as stored"
-    )

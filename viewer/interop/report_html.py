@@ -111,7 +111,11 @@ def thumbnail(image: MammoImage, frame: int, outline: list[Point], marks: list[l
             draw.ellipse([x - 3, y - 3, x + 3, y + 3], outline=MARK)
     if len(outline) >= 3:
         draw.polygon([at(p) for p in outline], outline=OUTLINE, width=2)
-    if image.mirror_for_hanging:
+    # as it hangs: turned and mirrored like the screen's cell (PIL turns counter-clockwise)
+    hung = image.hanging_transform
+    if hung.turns:
+        picture = picture.rotate(-90 * hung.turns, expand=True)
+    if hung.mirrored:
         picture = picture.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     out = io.BytesIO()
     picture.save(out, format="PNG")

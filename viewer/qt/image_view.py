@@ -1,9 +1,11 @@
 """One mammogram on screen: windowed display, pan/zoom, window/level drag, overlays.
 
-Scene coordinates of the view are the stored image's pixel coordinates (x = column,
-y = row, pixel centres at integers); mirroring for the hanging protocol is a view
-transform (``invertX``), never a copy of the data, so marks and clicks need no
-conversion.
+Items of the view live in the stored image's pixel coordinates (x = column, y = row,
+pixel centres at integers): the view box's image frame (:mod:`viewer.qt.view_box`) turns
+and mirrors them on screen by :attr:`ImageView.display_transform`, the hanging's
+(:attr:`MammoImage.hanging_transform`: mirrored, or turned when the file is stored a
+quarter turn from the reading orientation) followed by the reader's (View > Orientation).
+The data is never copied or turned, and marks and clicks stay in stored pixels.
 
 Display pipeline per repaint: choose the resolution level whose pixels match the screen
 (:class:`viewer.core.pyramid.Pyramid`), crop it to the visible region, and index a
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import QWidget
 
 from viewer.core.annotations import ImageKey
 from viewer.core.display_lut import apply_display_lut, display_lut
+from viewer.core.display_transform import DisplayTransform, reading_transform
 from viewer.core.pyramid import Pyramid
 from viewer.core.tools import PointerEvent
 from viewer.core.windowing import CUSTOM_VOI_NAME, VoiPreset, named_window
@@ -70,6 +73,12 @@ class ImageView(pg.GraphicsView):
         self._rendered_key: tuple[object, ...] | None = None
         self._drag_start: tuple[float, float] | None = None
         self._value_range = (0.0, 1.0)
+        self.hanging = DisplayTransform()
+        """How the hanging turns and mirrors the image shown."""
+        self.user_turn = DisplayTransform()
+        """The reader's turns and flips after the hanging's (View > Orientation)."""
+        self._turned_uid: str | None = None
+        """The image ``user_turn`` was made for: another image starts as it hangs."""
 
         self.vb = MammoViewBox(self)
         self.setCentralItem(self.vb)
@@ -112,7 +121,7 @@ class ImageView(pg.GraphicsView):
             self.overlays.show_empty(self.cell_label)
         else:
             self.overlays.show_image(
-                self.image, self.voi, self.invert, self.frame, self.zoom_percent(), self.note
+                self.image, self.voi, self.invert, self.frame, self.zoom_percent(), self.note, self.user_turn
             )
         self._place_overlays()
 
@@ -135,7 +144,7 @@ class ImageView(pg.GraphicsView):
         self._value_range = (float(np.min(values)), float(np.max(values)))
         self.invert = image.invert_default
         self.voi = image.default_voi(frame)
-        self._configure_geometry(image, image.mirror_for_hanging)
+        self._configure_geometry(image, image.hanging_transform)
         self._rebuild_lut()
         self.fit()
         self._update_overlays()
@@ -184,8 +193,6 @@ class ImageView(pg.GraphicsView):
         automatic one from the preview when the default needs the full pixels; the
         view is fitted. Never decodes.
         """
-        from viewer.dicom.views import mirror_from_orientation
-
         first = self.image is not image or self.frame != frame or self._pyramid is None
         self._adopt_pyramid(image, Pyramid(array), max(0, int(level)), frame)
         if first:
@@ -196,9 +203,9 @@ class ImageView(pg.GraphicsView):
             self.voi = image.default_voi(frame, modality)
             presets = image.frame_header(frame).voi_presets
             self._provisional_voi = None if any(self.voi is p for p in presets) else self.voi
-            mirror = mirror_from_orientation(image.laterality, image.patient_orientation)
+            hanging = reading_transform(image.laterality, image.view, image.patient_orientation)
             self._configure_geometry(
-                image, bool(mirror) if mirror is not None else guess_mirror(image, array)
+                image, hanging if hanging is not None else DisplayTransform(0, guess_mirror(image, array))
             )
         self._rebuild_lut()
         if first:
@@ -226,16 +233,16 @@ class ImageView(pg.GraphicsView):
             if self._provisional_voi is not None and self.voi is self._provisional_voi:
                 self.voi = image.default_voi(frame)  # the user has not changed it
             self._provisional_voi = None
-            mirror = image.mirror_for_hanging
-            if mirror != bool(self.vb.state["xInverted"]):
-                self.vb.invertX(mirror)
+            if image.hanging_transform != self.hanging:  # the preview's guess was wrong
+                self._configure_geometry(image, image.hanging_transform)
+                self.fit()
         else:
             self.image = image
             self.frame = frame
             self.invert = image.invert_default
             self.voi = image.default_voi(frame)
             self._provisional_voi = None
-            self._configure_geometry(image, image.mirror_for_hanging)
+            self._configure_geometry(image, image.hanging_transform)
         self._rebuild_lut()
         if not swap:
             self.fit()
@@ -249,20 +256,79 @@ class ImageView(pg.GraphicsView):
         values = image.frame_header(frame).modality_lut.apply(np.array([coarse.min(), coarse.max()]))
         self._value_range = (float(np.min(values)), float(np.max(values)))
 
-    def _configure_geometry(self, image: MammoImage, mirror: bool) -> None:
-        """Aspect ratio from the pixel spacing, hanging mirror, pan limits (as set_image)."""
+    def _configure_geometry(self, image: MammoImage, hanging: DisplayTransform) -> None:
+        """Aspect ratio from the pixel spacing, the hanging's turn and mirror, pan limits (as set_image).
+
+        The reader's own turns are kept while the same image is shown, and dropped for another.
+        """
+        self.hanging = hanging
+        if image.sop_instance_uid != self._turned_uid:
+            self.user_turn = DisplayTransform()
+            self._turned_uid = image.sop_instance_uid
+        self._apply_display_transform(image)
+
+    def _apply_display_transform(self, image: MammoImage) -> None:
+        transform = self.display_transform
         spacing = image.spacing
         ratio = 1.0
         if spacing.row_mm is not None and spacing.col_mm is not None:
+            # the screen's x runs along the stored rows after a quarter turn
             ratio = spacing.col_mm / spacing.row_mm
+            ratio = 1.0 / ratio if transform.swaps_axes else ratio
         self.vb.setAspectLocked(True, ratio=ratio)
-        self.vb.invertX(mirror)
-        self.vb.setLimits(
-            xMin=-0.5 - image.columns * 2,
-            xMax=image.columns * 3,
-            yMin=-0.5 - image.rows * 2,
-            yMax=image.rows * 3,
-        )
+        self.vb.set_image_transform(transform, (image.rows, image.columns))
+        rows, cols = transform.display_shape((image.rows, image.columns))
+        self.vb.setLimits(xMin=-0.5 - cols * 2, xMax=cols * 3, yMin=-0.5 - rows * 2, yMax=rows * 3)
+
+    @property
+    def display_transform(self) -> DisplayTransform:
+        """How the image is turned and mirrored on screen: the hanging's, then the reader's."""
+        return self.hanging.then(self.user_turn)
+
+    def set_user_turn(self, turn: DisplayTransform) -> None:
+        """Show the image turned and mirrored by ``turn`` after the hanging's transform.
+
+        A fitted view stays fitted; a zoomed one keeps its zoom on the same point of the image.
+        """
+        image = self.image
+        if image is None or turn == self.user_turn:
+            return
+        whole = QRectF(-0.5, -0.5, image.columns, image.rows)
+        fitted = self.visible_image_rect().adjusted(-1, -1, 1, 1).contains(whole)
+        state = self.view_state()
+        self.user_turn = turn
+        self._turned_uid = image.sop_instance_uid
+        self._apply_display_transform(image)
+        self._rendered_key = None
+        if fitted:
+            self.fit()
+        else:
+            self.apply_view_state(state)
+        self._update_overlays()
+        self.vb.sigRangeChanged.emit(self.vb, self.vb.state["viewRange"], [True, True])
+
+    def image_to_display(self, x: float, y: float) -> tuple[float, float]:
+        """The view box (display) position of stored image point ``(x, y)``."""
+        if self.image is None:
+            return (x, y)
+        return self.display_transform.map_point((x, y), (self.image.rows, self.image.columns))
+
+    def display_to_image(self, x: float, y: float) -> tuple[float, float]:
+        if self.image is None:
+            return (x, y)
+        return self.display_transform.unmap_point((x, y), (self.image.rows, self.image.columns))
+
+    def visible_image_rect(self) -> QRectF:
+        """The part of the stored image's coordinates on screen."""
+        return self.vb.visible_image_rect()
+
+    def screen_right_of(self, box: tuple[float, float, float, float]) -> tuple[float, float]:
+        """The middle of the side of ``box`` (left, top, right, bottom; stored pixels) shown on the right."""
+        left, top, right, bottom = box
+        a, b, _, _ = self.display_transform.matrix  # the stored step that shows as +x is (a, b)
+        if a:
+            return (right if a > 0 else left, (top + bottom) / 2)
+        return ((left + right) / 2, bottom if b > 0 else top)
 
     def set_frame(self, frame: int, pyramid: Pyramid | None = None) -> None:
         """Show another frame of the same image, keeping zoom, pan and window.
@@ -338,14 +404,14 @@ class ImageView(pg.GraphicsView):
         """Fit the whole image in the view."""
         if self.image is None:
             return
-        self.vb.setRange(QRectF(-0.5, -0.5, self.image.columns, self.image.rows), padding=0.01)
+        rows, cols = self.display_transform.display_shape((self.image.rows, self.image.columns))
+        self.vb.setRange(QRectF(-0.5, -0.5, cols, rows), padding=0.01)
         if self.align in ("left", "right"):
             # Hanging: push the image against the cell edge that faces the other breast.
             rect = self.vb.viewRect()
-            extra = rect.width() - self.image.columns
+            extra = rect.width() - cols
             if extra > 0:
-                inverted = bool(self.vb.state["xInverted"])
-                toward_low_x = (self.align == "right") == inverted
+                toward_low_x = self.align == "left"
                 x0 = -0.5 if toward_low_x else -0.5 - extra
                 self.vb.setRange(QRectF(x0, rect.top(), rect.width(), rect.height()), padding=0)
         self.render()
@@ -359,11 +425,16 @@ class ImageView(pg.GraphicsView):
         return 100.0 * self.vb.width() / span if span > 0 else 0.0
 
     def set_zoom(self, screen_px_per_image_px: float, center: tuple[float, float] | None = None) -> None:
-        """Zoom so that one image pixel takes the given number of screen pixels."""
+        """Zoom so that one image pixel takes the given number of screen pixels.
+
+        ``center``: the stored image point to centre on; the centre of the view when None.
+        """
         if self.image is None or screen_px_per_image_px <= 0:
             return
         rect = self.vb.viewRect()
-        cx, cy = center if center is not None else (rect.center().x(), rect.center().y())
+        cx, cy = (
+            self.image_to_display(*center) if center is not None else (rect.center().x(), rect.center().y())
+        )
         w = self.vb.width() / screen_px_per_image_px
         h = self.vb.height() / screen_px_per_image_px
         ratio = self.vb.state["aspectLocked"] or 1.0
@@ -380,13 +451,15 @@ class ImageView(pg.GraphicsView):
             return
         screen = self.screen()
         dpmm = (screen.physicalDotsPerInchX() if screen else 96.0) / 25.4
-        col_mm = self.image.spacing.col_mm or 1.0
-        self.set_zoom(col_mm * dpmm)
+        spacing = self.image.spacing
+        along_x = spacing.row_mm if self.display_transform.swaps_axes else spacing.col_mm
+        self.set_zoom((along_x or 1.0) * dpmm)
 
     def view_state(self) -> tuple[float, float, float]:
-        """(centre x, centre y, zoom) to link other views."""
-        rect = self.vb.viewRect()
-        return (rect.center().x(), rect.center().y(), self.zoom_percent() / 100.0)
+        """(centre x, centre y, zoom) to link other views; the centre in stored image pixels."""
+        center = self.vb.viewRect().center()
+        x, y = self.display_to_image(center.x(), center.y())
+        return (x, y, self.zoom_percent() / 100.0)
 
     def apply_view_state(self, state: tuple[float, float, float]) -> None:
         cx, cy, zoom = state
@@ -407,9 +480,9 @@ class ImageView(pg.GraphicsView):
         """Window the visible crop of the matching resolution level and show it."""
         if self.image is None or self._pyramid is None or self._lut is None or self.closed:
             return  # closed: pyqtgraph's close() deleted the scene items, a resize still comes
-        rect = self.vb.viewRect()
+        rect = self.visible_image_rect()
         width_px = max(1, self.vb.width())
-        per_screen = rect.width() / width_px
+        per_screen = self.vb.viewRect().width() / width_px
         offset = self._level_offset
         level = min(max(Pyramid.level_for(per_screen), offset), self._pyramid.max_level + offset)
         data = self._pyramid.level(level - offset)
@@ -485,7 +558,7 @@ class ImageView(pg.GraphicsView):
     def _mouse_moved(self, scene_pos: QPointF) -> None:
         if self.image is None:
             return
-        p = self.vb.mapSceneToView(scene_pos)
+        p = self.vb.map_scene_to_image(scene_pos)
         self.cursor_moved.emit(self, p.x(), p.y())
 
     def show_line(self, p1: tuple[float, float], p2: tuple[float, float] | None, text: str) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
 from viewer.core.label_layout import Box, place_labels
+from viewer.qt.view_box import MammoViewBox
 
 LABEL_GAP_PX = 4.0
 """Screen pixels between a mark's outline and its label at the usual place."""
@@ -38,8 +39,8 @@ class DeviceMap:
     """2x3: ``device = matrix[:, :2] @ (x, y) + matrix[:, 2]``."""
 
     @classmethod
-    def of(cls, vb: pg.ViewBox) -> DeviceMap:
-        o, ex, ey = (vb.mapViewToDevice(QPointF(x, y)) for x, y in ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0)))
+    def of(cls, vb: MammoViewBox) -> DeviceMap:
+        o, ex, ey = (vb.map_image_to_device(QPointF(x, y)) for x, y in ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0)))
         m = np.array(
             [[ex.x() - o.x(), ey.x() - o.x(), o.x()], [ex.y() - o.y(), ey.y() - o.y(), o.y()]],
             dtype=np.float64,
@@ -150,7 +151,7 @@ def _set_box(text: pg.TextItem, box: Box, device: DeviceMap) -> None:
 class LabelPlacer:
     """Places a layer's labels and draws their leader lines; one per marks layer."""
 
-    def __init__(self, vb: pg.ViewBox, color: QColor) -> None:
+    def __init__(self, vb: MammoViewBox, color: QColor) -> None:
         self.vb = vb
         self.leaders = QGraphicsPathItem()
         self.leaders.setPen(leader_pen(color))
@@ -184,7 +185,7 @@ class LabelPlacer:
         around them.
         """
         device = DeviceMap.of(self.vb)
-        rect = self.vb.viewRect()
+        rect = self.vb.visible_image_rect()
         screen_box = device.boxes(np.array([[rect.left(), rect.top(), rect.right(), rect.bottom()]]))[0]
         screen: Box = (float(screen_box[0]), float(screen_box[1]), float(screen_box[2]), float(screen_box[3]))
         dev_marks = _drawn(device.boxes(scene.mark_boxes.reshape(-1, 4)), OUTLINE_PAD_PX, scene.dot_px)

@@ -64,9 +64,7 @@ class Loupe(QLabel):
         if sr1 > sr0 and sc1 > sc0:
             block = pixels[sr0:sr1, sc0:sc1]
             crop[sr0 - r0 : sr1 - r0, sc0 - c0 : sc1 - c0] = apply_display_lut(block, lut, view.lut_offset)
-        if view.vb.state["xInverted"]:
-            crop = crop[:, ::-1]
-        crop = np.ascontiguousarray(crop)
+        crop = np.ascontiguousarray(view.display_transform.apply_to_array(crop))  # as the view shows it
         qimage = QImage(
             crop.data, crop.shape[1], crop.shape[0], crop.strides[0], QImage.Format.Format_Grayscale8
         ).copy()
@@ -77,7 +75,7 @@ class Loupe(QLabel):
             Qt.TransformationMode.FastTransformation,
         )
         self.setPixmap(pixmap)
-        where = view.mapFromScene(view.vb.mapViewToScene(QPointF(x, y)))
+        where = view.mapFromScene(view.vb.map_image_to_scene(QPointF(x, y)))
         parent = self.parentWidget()
         if parent is not None and parent is not view:
             where = view.mapTo(parent, where)

@@ -177,7 +177,7 @@ class MarksLayer:
         flipped = zoomed_in != self._zoomed_in
         self._zoomed_in = zoomed_in
         if zoomed_in:
-            rect = self.view.vb.viewRect()
+            rect = self.view.visible_image_rect()
             self._label_rect = rect.adjusted(
                 -rect.width() / 2, -rect.height() / 2, rect.width() / 2, rect.height() / 2
             )
@@ -486,10 +486,10 @@ class MarksLayer:
             changed = True
         if changed:
             # right of the outline until the layout, before the next paint, places it
-            left, _, right, _ = self._mark_boxes[calc.id]
+            left, top, right, bottom = self._mark_boxes[calc.id]
             color = SELECTED_COLOR if calc.id in self.selected else self.color
             text.setText(size_label(calc), color=color)
-            text.setPos(left if self.view.vb.state["xInverted"] else right, calc.center[1])
+            text.setPos(*self.view.screen_right_of((left, top, right, bottom)))
             self._request_layout()
         if visible:
             self._labelled[calc.id] = None

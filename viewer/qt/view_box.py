@@ -1,12 +1,24 @@
-"""The view box of one image view: the viewer's mouse bindings on pyqtgraph's ViewBox."""
+"""The view box of one image view: the viewer's mouse bindings on pyqtgraph's ViewBox, and the
+image frame that turns and mirrors the image on screen.
+
+The view box's own coordinates are *display* coordinates: the image as shown, after its
+:class:`viewer.core.display_transform.DisplayTransform` (the hanging's and the reader's
+turns and mirrors). Every item added to the view box (the picture, marks, outlines,
+labels, the ruler) goes into :attr:`MammoViewBox.image_frame`, whose coordinates are the
+stored image's pixel coordinates: items, clicks and marks stay in stored pixels whatever
+the screen shows, and ``map_*_image`` convert at the edge.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QTransform
+from PySide6.QtWidgets import QGraphicsItem
 
+from viewer.core.display_transform import DisplayTransform, Shape
 from viewer.core.tools import EventKind, PointerEvent
 
 if TYPE_CHECKING:
@@ -42,11 +54,46 @@ class MammoViewBox(pg.ViewBox):
         super().__init__(lockAspect=True, invertY=True, enableMenu=False)
         self._owner = owner
         self._tool_drag = False
+        self.image_frame = pg.ItemGroup()
+        """The parent of every item: its coordinates are the stored image's pixels."""
+        self.image_frame.setParentItem(self.childGroup)
+
+    # -- stored pixels <-> screen -------------------------------------------------------
+    def set_image_transform(self, transform: DisplayTransform, shape: Shape) -> None:
+        """Show an image of ``shape`` (rows, columns) turned and mirrored by ``transform``."""
+        a, b, c, d = transform.matrix
+        rows, cols = shape
+        out_rows, out_cols = transform.display_shape(shape)
+        cx, cy = (cols - 1) / 2, (rows - 1) / 2
+        dx = (out_cols - 1) / 2 - (a * cx + b * cy)
+        dy = (out_rows - 1) / 2 - (c * cx + d * cy)
+        # QTransform maps (x, y) to (m11 x + m21 y + dx, m12 x + m22 y + dy)
+        self.image_frame.setTransform(QTransform(a, c, b, d, dx, dy))
+
+    def addItem(self, item: QGraphicsItem, ignoreBounds: bool = False) -> None:  # type: ignore[override]  # noqa: N803
+        """Add ``item`` in stored image coordinates (the range is always set by the view)."""
+        super().addItem(item, ignoreBounds=True)
+        item.setParentItem(self.image_frame)
+
+    def map_scene_to_image(self, pos: QPointF) -> QPointF:
+        """The stored image position under scene point ``pos``."""
+        return self.image_frame.mapFromScene(pos)
+
+    def map_image_to_scene(self, pos: QPointF) -> QPointF:
+        return self.image_frame.mapToScene(pos)
+
+    def map_image_to_device(self, pos: QPointF) -> QPointF:
+        """Where stored image position ``pos`` is on the view's viewport, in device pixels."""
+        return self.mapViewToDevice(self.image_frame.mapToParent(pos))
+
+    def visible_image_rect(self) -> QRectF:
+        """The part of the stored image's coordinates on screen (the view range, untransformed)."""
+        return self.image_frame.mapRectFromParent(self.viewRect())
 
     def mouseClickEvent(self, ev: object) -> None:  # type: ignore[override]
         owner = self._owner
         button = _BUTTONS.get(ev.button(), "other")  # type: ignore[attr-defined]
-        pos = self.mapSceneToView(ev.scenePos())  # type: ignore[attr-defined]
+        pos = self.map_scene_to_image(ev.scenePos())  # type: ignore[attr-defined]
         owner.activated.emit(owner)
         mods = _modifier_names(ev.modifiers())  # type: ignore[attr-defined]
         if ev.double():  # type: ignore[attr-defined]
@@ -67,10 +114,10 @@ class MammoViewBox(pg.ViewBox):
             owner.window_drag(ev)
             return
         if btn == Qt.MouseButton.LeftButton:
-            pos = self.mapSceneToView(ev.scenePos())  # type: ignore[attr-defined]
+            pos = self.map_scene_to_image(ev.scenePos())  # type: ignore[attr-defined]
             mods = _modifier_names(ev.modifiers())  # type: ignore[attr-defined]
             if ev.isStart():  # type: ignore[attr-defined]
-                start = self.mapSceneToView(ev.buttonDownScenePos())  # type: ignore[attr-defined]
+                start = self.map_scene_to_image(ev.buttonDownScenePos())  # type: ignore[attr-defined]
                 owner.activated.emit(owner)
                 self._tool_drag = owner.dispatch(
                     PointerEvent(EventKind.PRESS, start.x(), start.y(), "left", mods)

@@ -298,7 +298,7 @@ class ViewControls(QObject):
                 continue
             local = view.mapFromGlobal(QCursor.pos())
             if view.rect().contains(local):
-                p = view.vb.mapSceneToView(view.mapToScene(local))
+                p = view.vb.map_scene_to_image(view.mapToScene(local))
                 self.loupes[name].show_at(p.x(), p.y())
                 return
 

@@ -4,8 +4,8 @@
   labelled with the spacing's source ("1 cm (ERMF 1.08)"); on an uncalibrated image it is
   100 pixels and says so.
 - The orientation letters at the cell's edges come from Patient Orientation (0020,0020)
-  and how the image is shown (mirrored for the hanging or not): the patient direction
-  the screen's right, left, top and bottom point to (A, P, R, L, H, F).
+  and how the image is shown (turned and mirrored by the hanging and the reader): the
+  patient direction the screen's right, left, top and bottom point to (A, P, R, L, H, F).
 - The patient/study line (name, ID, study date), in the bottom corner on the chest wall side, can be hidden
   (View > Patient/study line); it is the only patient-identifying text on screen.
 
@@ -20,28 +20,26 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QLabel
 
+from viewer.core.display_transform import DisplayTransform, opposite_direction
 from viewer.qt.image_view import ImageView
 
-_OPPOSITE = str.maketrans("APRLHF", "PALRFH")
 SCALE_MM = 10.0
 UNCALIBRATED_PX = 100.0
 
 
 def opposite(direction: str) -> str:
     """The opposite patient direction of a Patient Orientation value ("AR" -> "PL")."""
-    return direction.upper().translate(_OPPOSITE)
+    return opposite_direction(direction)
 
 
-def screen_directions(orientation: tuple[str, str], x_inverted: bool, y_inverted: bool) -> dict[str, str]:
+def screen_directions(orientation: tuple[str, str], shown: DisplayTransform) -> dict[str, str]:
     """Patient directions at the screen's right, left, bottom and top edges.
 
-    ``orientation`` is (direction of increasing column, of increasing row). With
-    ``x_inverted`` the columns run right to left on screen (a mirrored hanging); with
-    ``y_inverted`` row 0 is at the top, as images are normally shown.
+    ``orientation`` is (direction of increasing column, of increasing row) as stored;
+    ``shown`` how the image is turned and mirrored on screen (row 0 at the top when it
+    is the identity, as images are normally shown).
     """
-    col, row = orientation[0].upper(), orientation[1].upper()
-    right = opposite(col) if x_inverted else col
-    down = row if y_inverted else opposite(row)
+    right, down = shown.display_orientation(orientation)
     return {"right": right, "left": opposite(right), "bottom": down, "top": opposite(down)}
 
 
@@ -75,7 +73,9 @@ class ViewMarkers:
                 self.bar.hide()
             return
         spacing = image.spacing
-        size = SCALE_MM / spacing.col_mm if spacing.calibrated and spacing.col_mm else UNCALIBRATED_PX
+        # the bar lies along the screen's x: the stored rows after a quarter turn
+        along_x = spacing.row_mm if self.view.display_transform.swaps_axes else spacing.col_mm
+        size = SCALE_MM / along_x if spacing.calibrated and along_x else UNCALIBRATED_PX
         text = (
             f"1 cm ({spacing.short_label})"
             if spacing.calibrated
@@ -102,8 +102,7 @@ class ViewMarkers:
             for label in self.letters.values():
                 label.hide()
         else:
-            state = view.vb.state
-            sides = screen_directions(orientation, bool(state["xInverted"]), bool(state["yInverted"]))
+            sides = screen_directions(orientation, view.display_transform)
             w, h = view.width(), view.height()
             for side, label in self.letters.items():
                 label.setText(sides[side])

@@ -9,13 +9,14 @@ from __future__ import annotations
 import html
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsPathItem, QLabel, QWidget
 
+from viewer.core.display_transform import DisplayTransform
 from viewer.core.windowing import VoiPreset
 from viewer.dicom.image import AUTO_VOI_NAME, MammoImage
-from viewer.dicom.views import quarter_turn_note
+from viewer.qt.view_box import MammoViewBox
 
 # A dark translucent backdrop keeps the text legible on any image, a bright inverted
 # one included; the picture still shows through it.
@@ -119,10 +120,12 @@ class ViewOverlays:
         frame: int,
         zoom_percent: float,
         note: str = "",
+        turn: DisplayTransform | None = None,
     ) -> None:
         """View, spacing (with its source), notes, window, zoom, size and frame of the shown image.
 
-        ``note`` is a banner of the cell (e.g. "PRIOR 2023-01-02"), unless the image is For Processing.
+        ``note`` is a banner of the cell (e.g. "PRIOR 2023-01-02"), unless the image is For Processing;
+        ``turn``: the reader's turn and flip after the hanging's (said in the notes).
         """
         header = image.frame_header(frame)
         spacing = header.spacing
@@ -137,9 +140,11 @@ class ViewOverlays:
             f"{window_text(voi)}{inv}<br>zoom {zoom_percent:.0f}%  {image.columns}x{image.rows}{frames}"
         )
         notes = [*header.notes]
-        turned = quarter_turn_note(image.patient_orientation)
+        turned = image.orientation_note
         if turned is not None:
             notes.append(turned)
+        if turn is not None and not turn.is_identity:
+            notes.append(f"{turn.describe()} by the reader (View > Orientation > Reset: Ctrl+0)")
         window_note = image.window_note(frame)
         if window_note and voi is not None and voi.name == AUTO_VOI_NAME:
             notes.insert(0, window_note)
@@ -157,7 +162,7 @@ class ViewOverlays:
 class ViewSketch:
     """The ruler line with its length and the freehand shape being drawn, in image coordinates."""
 
-    def __init__(self, vb: pg.ViewBox) -> None:
+    def __init__(self, vb: MammoViewBox) -> None:
         pen = QPen(QColor(255, 210, 0))
         pen.setCosmetic(True)
         pen.setWidthF(1.5)
@@ -197,12 +202,13 @@ class ViewSketch:
         """Where the length goes: at the line's middle, kept inside the part of the image on
         screen, on the side of it towards the screen's centre (a line dragged to the cell's
         edge keeps its length in sight)."""
-        (x0, x1), (y0, y1) = self._vb.viewRange()
+        rect = self._vb.visible_image_rect()
         mx, my = (p1[0] + p2[0]) / 2, (p1[1] + p2[1]) / 2
-        mx, my = min(max(mx, x0), x1), min(max(my, y0), y1)
-        state = self._vb.state
-        right_half = (mx > (x0 + x1) / 2) != bool(state["xInverted"])  # on screen
-        lower_half = (my > (y0 + y1) / 2) == bool(state["yInverted"])  # rows grow downwards
+        mx, my = min(max(mx, rect.left()), rect.right()), min(max(my, rect.top()), rect.bottom())
+        # on screen, whatever the image's turn and mirror
+        at = self._vb.map_image_to_device(QPointF(mx, my))
+        middle = self._vb.map_image_to_device(rect.center())
+        right_half, lower_half = at.x() > middle.x(), at.y() > middle.y()
         return mx, my, (1.0 if right_half else 0.0, 1.0 if lower_half else 0.0)
 
     def show_polygon(self, points: list[tuple[float, float]] | None) -> None:
