@@ -341,7 +341,7 @@ class MarksLayer:
         """Each drawn outline's box in scene coordinates, by mark id (what tests look at)."""
         vb = self.view.vb
         return {
-            cid: vb.mapViewToScene(QRectF(QPointF(x0, y0), QPointF(x1, y1))).boundingRect()
+            cid: vb.image_frame.mapToScene(QRectF(QPointF(x0, y0), QPointF(x1, y1))).boundingRect()
             for cid, (x0, y0, x1, y1) in self._mark_boxes.items()
         }
 
