@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QToolBar
 
 from viewer.core.quick_entry import STUDY_FIELDS
+from viewer.qt.orientation_menu import OrientationMenu
 from viewer.qt.preferences_dialog import PreferencesDialog
 
 if TYPE_CHECKING:
@@ -160,6 +161,7 @@ def build_menus(window: MainWindow) -> None:
     view_menu.addSeparator()
     for action in window.frame_actions:
         view_menu.addAction(action)
+    OrientationMenu(window).build_menu(view_menu)  # its actions keep it
 
     bar = QToolBar("Tools", window)
     bar.setObjectName("tools_toolbar")
