@@ -144,7 +144,7 @@ class ViewOverlays:
         if turned is not None:
             notes.append(turned)
         if turn is not None and not turn.is_identity:
-            notes.append(f"{turn.describe()} by the reader (View > Orientation > Reset: Ctrl+0)")
+            notes.append(f"{turn.describe()} by the reader (Ctrl+0: as hung)")
         window_note = image.window_note(frame)
         if window_note and voi is not None and voi.name == AUTO_VOI_NAME:
             notes.insert(0, window_note)
