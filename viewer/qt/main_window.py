@@ -5,7 +5,8 @@ opening and closing a study (:mod:`viewer.qt.study_opening`), saving
 (:mod:`viewer.qt.saving`), the pixels arriving (:mod:`viewer.qt.image_loading`), the marks
 layer of each cell (:mod:`viewer.qt.cell_layers`), edits that are not a pointer tool
 (:mod:`viewer.qt.mark_editing`), quick descriptor entry (:mod:`viewer.qt.entry_keys`), the
-view controls (:mod:`viewer.qt.view_controls`) and the worklist flow (:mod:`viewer.qt.workflow`).
+view controls (:mod:`viewer.qt.view_controls`), the docked panels (:mod:`viewer.qt.window_docks`)
+and the worklist flow (:mod:`viewer.qt.workflow`).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ from viewer.qt.tool_context import ViewToolContext
 from viewer.qt.view_controls import ViewControls
 from viewer.qt.view_correction import ViewCorrection
 from viewer.qt.view_markers import ViewMarkers
+from viewer.qt.window_docks import build_docks
 from viewer.qt.window_menus import build_menus
 from viewer.qt.workflow import Workflow
 from viewer.session.study_session import AnnotationFile, SessionError, StudySession
@@ -82,6 +84,10 @@ class MainWindow(QMainWindow):
     assessment_panel: AssessmentPanel
     view_markers: dict[ImageView, ViewMarkers]
     patient_line_action: QAction
+    marks_panel: MarksPanel
+    describe_panel: DescribePanel
+    problems: QListWidget
+    problems_dock: QDockWidget
 
     def __init__(self, prefs: Preferences | None = None, reader: str | None = None) -> None:
         super().__init__()
@@ -123,7 +129,7 @@ class MainWindow(QMainWindow):
         self.frames = FramePager(self)
         self.loader = self.loading.loader
         self.workflow = Workflow(self)
-        self._build_panels()
+        build_docks(self)
 
         build_menus(self)
         self.view_correction = ViewCorrection(self)
@@ -148,33 +154,6 @@ class MainWindow(QMainWindow):
             self.show()
         else:
             self.showMaximized()
-
-    def _build_panels(self) -> None:
-        self.marks_panel = MarksPanel(self.lexicon)
-        self.marks_panel.mark_activated.connect(self.reveal_mark)
-        self.marks_panel.selection_changed.connect(self.controller.select)
-        self.marks_panel.suggestions_for = self.controller.suggestions_for
-        self.marks_panel.filter_left.connect(self.focus_views)
-        self.controller.selection_changed.connect(self._selection_changed)
-        self.controller.suggestions_changed.connect(self._suggestions_changed)
-        self.describe_panel = DescribePanel(self.lexicon)
-        self.describe_panel.morphology_chosen.connect(self.controller.set_morphology)
-        self.describe_panel.cluster_field_chosen.connect(self.controller.set_cluster_field)
-        area = Qt.DockWidgetArea.RightDockWidgetArea
-        for title, name, widget in (
-            ("Marks", "marks_dock", self.marks_panel),
-            ("Describe", "describe_dock", self.describe_panel),
-        ):
-            dock = QDockWidget(title, self)
-            dock.setObjectName(name)
-            dock.setWidget(widget)
-            self.addDockWidget(area, dock)
-        self.problems = QListWidget()
-        self.problems_dock = QDockWidget("Files with problems", self)
-        self.problems_dock.setObjectName("problems_dock")
-        self.problems_dock.setWidget(self.problems)
-        self.addDockWidget(area, self.problems_dock)
-        self.problems_dock.hide()
 
     def make_action(
         self,
