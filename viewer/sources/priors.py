@@ -23,7 +23,7 @@ from pathlib import Path
 import pydicom
 
 from viewer.dicom.exams import patient_key
-from viewer.dicom.file_kinds import NOT_DICOM_SUFFIXES
+from viewer.dicom.file_kinds import is_plainly_not_dicom
 from viewer.sources.worklist_index import FileRecord
 
 MAX_FILES = 2000
@@ -64,7 +64,7 @@ def _walk(root: Path, depth: int = 0) -> Iterator[Path]:
         if is_dir:
             if depth < MAX_DEPTH:
                 yield from _walk(Path(entry.path), depth + 1)
-        elif is_file and Path(entry.name).suffix.lower() not in NOT_DICOM_SUFFIXES:
+        elif is_file and not is_plainly_not_dicom(entry.name):
             yield Path(entry.path)
 
 
