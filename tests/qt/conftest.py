@@ -52,12 +52,15 @@ class DialogLog:
         self.answers: dict[str, object] = {}
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def dialogs(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
-    """Never block on a modal dialog: record it and answer from ``dialogs.answers``.
+    """For a test about the questions the window asks: record each and answer it from
+    ``dialogs.answers`` instead of showing it.
 
-    Questions are answered "Discard"/"No" unless a test says otherwise; input dialogs
-    return the answer the test set under the dialog's title, else "cancelled".
+    Questions are answered "Discard"/"No" unless the test says otherwise; input dialogs
+    return the answer the test set under the dialog's title, else "cancelled". Only the
+    tests that ask for this fixture have their dialogs answered: any other dialog fails its
+    test (:func:`_no_unanswered_dialog`).
     """
     from PySide6.QtWidgets import QInputDialog, QMessageBox
 
@@ -90,3 +93,52 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
     monkeypatch.setattr(QInputDialog, "getDouble", get_value("double"))
     monkeypatch.setattr(QInputDialog, "getText", get_value("text"))
     return log
+
+
+class ModalWatch:
+    """Modal dialogs that opened for real: each is named and rejected as soon as it shows.
+
+    A modal dialog runs its own event loop, where this timer keeps firing, so nothing is
+    patched: the dialog is the program's own, and the test fails instead of waiting forever
+    for a person (issue 13: a run nobody watches asks nothing).
+    """
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.seen: list[str] = []
+        self._timer = QTimer()
+        self._timer.setInterval(20)
+        self._timer.timeout.connect(self._check)
+        self._timer.start()
+
+    def _check(self) -> None:
+        from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMessageBox
+
+        widget = QApplication.activeModalWidget()
+        if not isinstance(widget, QDialog):
+            return
+        text = ""
+        if isinstance(widget, QMessageBox):
+            text = widget.text()
+        elif isinstance(widget, QInputDialog):
+            text = widget.labelText()
+        self.seen.append(f"{widget.windowTitle()!r} ({type(widget).__name__}): {text}")
+        widget.reject()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_unanswered_dialog(qapp: QApplication) -> Iterator[ModalWatch]:
+    """Every Qt test: a modal dialog that the test did not answer (``dialogs``) fails it.
+
+    Torn down after the test's widgets are closed (it is set up before them), so a question
+    asked on closing a window counts too.
+    """
+    watch = ModalWatch()
+    yield watch
+    watch.stop()
+    if watch.seen:
+        pytest.fail("a modal dialog opened that the test did not answer: " + "; ".join(watch.seen))

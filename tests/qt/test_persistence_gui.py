@@ -37,7 +37,7 @@ class TestRecovery:
         first.session.store = None
         history.mark_saved(history.state)  # so that the dead window asks nothing later
         dialogs.answers["Recover unsaved marks?"] = QMessageBox.StandardButton.Yes
-        second = open_window(qtbot, demo_folder)
+        second = open_window(qtbot, demo_folder, interactive=True)
         assert "Recover unsaved marks?" in [title for title, _ in dialogs.asked]
         assert second.model.count()[0] == 1
         assert second.isWindowModified()
@@ -55,7 +55,7 @@ class TestReadOnly:
         """A corrupt sidecar stays byte for byte; the study opens read-only and says why."""
         path = sidecar.sidecar_path(demo_folder, "tester")
         path.write_bytes(b'{"schema_version": 1, "broken')
-        window = open_window(qtbot, demo_folder)
+        window = open_window(qtbot, demo_folder, interactive=True)
         assert window.store is not None and window.store.read_only_reason
         assert any(title == "Annotations are read-only" for title, _ in dialogs.asked)
         add_mark(qtbot, window, demo_truth[1])
