@@ -221,3 +221,24 @@ class TestCodedDescriptors:
             }
             assert {(c.value, c.scheme_designator) for c in table.values()} <= members
             assert len({c.value for c in table.values()}) == len(table)
+
+
+class TestDamagedReports:
+    def test_item_without_its_value(self, exported: tuple[StudyAnnotations, Path], tmp_path: Path) -> None:
+        """A TEXT item that lost its value: a message naming the file, no exception escapes."""
+        ds = pydicom.dcmread(exported[1])
+        for seq_item in _items(ds):
+            if "TextValue" in seq_item:
+                del seq_item.TextValue
+                break
+        ds.save_as(tmp_path / "damaged.dcm")
+        with pytest.raises(ReportError, match=r"damaged\.dcm: the report's content cannot be read"):
+            read_report(tmp_path / "damaged.dcm")
+
+
+def _items(ds: Dataset) -> list[Dataset]:
+    out: list[Dataset] = []
+    for item in ds.get("ContentSequence", []):
+        out.append(item)
+        out += _items(item)
+    return out

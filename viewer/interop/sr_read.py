@@ -31,7 +31,7 @@ from viewer.core.annotations import (
     ImageKey,
     StudyAnnotations,
 )
-from viewer.core.geometry import Point, Spacing, SpacingSource, point_in_polygon
+from viewer.core.geometry import Point, Spacing, SpacingSource, point_in_polygon, polygon_centroid
 from viewer.core.mark_sizes import Sizes
 from viewer.dicom.read_guard import DicomImageError, read_dataset
 from viewer.interop.sr import (
@@ -197,11 +197,6 @@ def _lexicon_id(children: list[Dataset], concept: object, table: dict[str, Code]
     return None
 
 
-def _centroid(points: tuple[Point, ...]) -> Point:
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    return (sum(xs) / len(xs), sum(ys) / len(ys))
-
-
 def _uncalibrated(key: ImageKey) -> Spacing:
     return Spacing.uncalibrated()
 
@@ -223,8 +218,19 @@ def read_report(path: Path, spacing_of: Callable[[ImageKey], Spacing] = _uncalib
     is_1500 = bool(template) and str(template[0].get("TemplateIdentifier", "")) == "1500"
     if not is_1500 and value != "126000":  # Imaging Measurement Report
         raise ReportError(f"{path.name}: a structured report, but not a measurement report (TID 1500)")
+    try:
+        return _read_content(path, ds, spacing_of)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        # a content item missing a value its type needs, or a value of the wrong kind
+        raise ReportError(
+            f"{path.name}: the report's content cannot be read ({type(exc).__name__})"
+        ) from None
+
+
+def _read_content(path: Path, ds: Dataset, spacing_of: Callable[[ImageKey], Spacing]) -> ReportReading:
     study_uid = str(ds.get("StudyInstanceUID", ""))
-    reading = ReportReading(path, _observer(ds), study_uid, StudyAnnotations(_observer(ds), study_uid))
+    reader = _observer(ds)
+    reading = ReportReading(path, reader, study_uid, StudyAnnotations(reader, study_uid))
     clusters: list[tuple[ImageKey, str, tuple[Point, ...], str | None, str | None]] = []
     source = f"sr:{path.name}"
     for number, group in enumerate(_groups(ds), start=1):
@@ -282,7 +288,7 @@ def read_report(path: Path, spacing_of: Callable[[ImageKey], Spacing] = _uncalib
                 sizes = Sizes.of_outline(outline, spacing_of(key))
                 calc = Calcification(
                     mark_id,
-                    _centroid(outline),
+                    polygon_centroid(outline),
                     outline,
                     sizes,
                     morphology=morphology,
@@ -321,11 +327,15 @@ def is_report(ds: Dataset) -> bool:
 
 
 def reports_in(
-    folder: Path, study_uid: str, spacing_of: Callable[[ImageKey], Spacing] = _uncalibrated
+    folder: Path,
+    study_uid: str,
+    spacing_of: Callable[[ImageKey], Spacing] = _uncalibrated,
+    skip: frozenset[Path] = frozenset(),
 ) -> tuple[list[ReportReading], list[str]]:
     """Every measurement report of the study ``study_uid`` in ``folder`` and below, and problems.
 
-    Below, because a server's study sits in the cache as one folder per series.
+    Below, because a server's study sits in the cache as one folder per series. ``skip``: files
+    known not to be reports (the study's images), whose headers need not be read again.
     """
     readings: list[ReportReading] = []
     problems: list[str] = []
@@ -334,7 +344,7 @@ def reports_in(
         for p in folder.rglob("*")
         if p.is_file() and not any(s.startswith(".") for s in p.relative_to(folder).parts)
     )
-    for path in sorted(files):
+    for path in sorted(p for p in files if p not in skip):
         try:
             head = read_dataset(path, stop_before_pixels=True, accept_without_preamble=False)
         except DicomImageError:

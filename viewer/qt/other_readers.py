@@ -66,7 +66,8 @@ class OtherReaders:
         else:
             models, problems = load_study_readers(folder, uid)
         found = {n: OtherMarks(m) for n, m in models.items() if n != window.mark_reader}
-        readings, report_problems = reports_in(folder, uid, self._spacing_of)
+        images = frozenset(image.path for image in window.study.images)  # read already, not reports
+        readings, report_problems = reports_in(folder, uid, self._spacing_of, images)
         for reading in readings:
             found[reading.name] = OtherMarks(reading.model, reading.shapes)
             problems += reading.skipped

@@ -157,10 +157,8 @@ class PreferencesDialog(QDialog):
         if base is None:
             return
         credentials = Credentials(self.user.text().strip(), self.password.text(), self.token.text().strip())
-        kept = self.store.save(base, credentials)
+        self.store.save(base, credentials)  # empty fields forget what was saved
         self._show_server()
-        if kept.where.startswith("nowhere"):
-            self.credentials_status.setText(f"Nothing to save: the credentials for {base} were removed.")
 
     def forget_credentials(self) -> None:
         base = self._base()
