@@ -5,7 +5,7 @@ SCT 129770007) with its outline as a closed SCOORD POLYLINE (or a POINT for a po
 mark) on the referenced image, and its long axis (Length, SCT 410668003) and area (SCT
 42798000) in mm / mm2 when the image is calibrated. Each exported cluster is a group with
 finding "Calcification Cluster" (SCT 129769006), its outline, its span as a Length, its
-area and its number of calcifications (DCM 111038).
+area, its number of calcifications (DCM 111038) and its BI-RADS category (CID 6027).
 
 SCOORD coordinates put the corner of the top-left pixel at (0, 0) (PS3.3 C.18.6.1.1), so
 every mammo-viewer point (pixel centres at integers) is shifted by +0.5.
@@ -112,14 +112,44 @@ DISTRIBUTION_CODES: dict[str, Code] = {
 CALCIFICATION_TYPE = codes.DCM.CalcificationType
 CALCIFICATION_DISTRIBUTION = codes.DCM.CalcificationDistribution
 
+ASSESSMENT_CATEGORY = codes.DCM.AssessmentCategory
+"""(111005, DCM, "Assessment Category"): the concept PS3.16 TID 4002 and TID 4203 give CID 6027 to."""
 
-def _evaluations(morphology: str | None, distribution: str | None) -> list[hd.sr.QualitativeEvaluation]:
-    """The mark's morphology and distribution as coded qualitative evaluations (none unknown)."""
+BIRADS_SCHEME = "BI"
+"""PS3.16 Table 8-1 "BI": ACR BI-RADS(R); its codes are Atlas paragraph ids, its version required."""
+BIRADS_SCHEME_VERSION = "4.0"
+
+# PS3.16 CID 6027 "Assessment from BI-RADS(R)", code for code and meaning for meaning: SNOMED CT
+# for 0-5 (the meanings the standard gives, not SNOMED's fully specified names, which pass the
+# 64 characters of a Code Meaning), the BI-RADS scheme for 4A, 4B, 4C and 6, which SNOMED lacks.
+# CID 6027's "4A - Low suspicion" ... "4C - Moderate suspicion" are its words for the Atlas's
+# low, moderate and high suspicion for malignancy; CID 6027's plain "4" (SCT 397144001) has no
+# category of its own here and reads back as none.
+ASSESSMENT_CODES: dict[str, Code] = {
+    "0": Code("397138000", "SCT", "0 - Incomplete - Need additional imaging evaluation +/- priors"),
+    "1": Code("397140005", "SCT", "1 - Negative"),
+    "2": Code("397141009", "SCT", "2 - Benign"),
+    "3": Code("397143007", "SCT", "3 - Probably Benign"),
+    "4A": Code("MA.II.A.5.4A", BIRADS_SCHEME, "4A - Low suspicion", BIRADS_SCHEME_VERSION),
+    "4B": Code("MA.II.A.5.4B", BIRADS_SCHEME, "4B - Intermediate suspicion", BIRADS_SCHEME_VERSION),
+    "4C": Code("MA.II.A.5.4C", BIRADS_SCHEME, "4C - Moderate suspicion", BIRADS_SCHEME_VERSION),
+    "5": Code("397145000", "SCT", "5 - Highly suggestive of malignancy"),
+    "6": Code("MA.II.A.5.6", BIRADS_SCHEME, "6 - Known biopsy proven malignancy", BIRADS_SCHEME_VERSION),
+}
+
+
+def _evaluations(
+    morphology: str | None, distribution: str | None, assessment: str | None = None
+) -> list[hd.sr.QualitativeEvaluation]:
+    """The mark's morphology, distribution and BI-RADS category as coded qualitative evaluations
+    (none for what is unknown)."""
     out = []
     if morphology in MORPHOLOGY_CODES:
         out.append(hd.sr.QualitativeEvaluation(CALCIFICATION_TYPE, MORPHOLOGY_CODES[morphology]))
     if distribution in DISTRIBUTION_CODES:
         out.append(hd.sr.QualitativeEvaluation(CALCIFICATION_DISTRIBUTION, DISTRIBUTION_CODES[distribution]))
+    if assessment in ASSESSMENT_CODES:
+        out.append(hd.sr.QualitativeEvaluation(ASSESSMENT_CATEGORY, ASSESSMENT_CODES[assessment]))
     return out
 
 
@@ -283,7 +313,8 @@ def _cluster_group(
         referenced_region=region,
         finding_type=CALCIFICATION_CLUSTER,
         measurements=measurements,
-        qualitative_evaluations=_evaluations(cluster.morphology, cluster.distribution) or None,
+        qualitative_evaluations=_evaluations(cluster.morphology, cluster.distribution, cluster.assessment)
+        or None,
         finding_sites=sites or None,
     )
 

@@ -3,7 +3,8 @@
 A report becomes another reader's marks, read-only: each measurement group whose finding is an
 Individual Calcification is a calcification (its outline, or its point), each Calcification
 Cluster a confirmed cluster of the calcifications inside its outline, on the image and frame
-its region references. A group with any other finding (or none, as a viewer's ruler has) is
+its region references, with its morphology, distribution and BI-RADS category where coded (CID
+6010, 6012, 6027). A group with any other finding (or none, as a viewer's ruler has) is
 kept as a :class:`ReportShape`: its points and what was measured ("Length 4.03 mm"), drawn as
 a line. Lengths and areas keep the spacing source our reports name (:data:`SPACING_METHODS`).
 
@@ -35,6 +36,8 @@ from viewer.core.geometry import Point, Spacing, SpacingSource, point_in_polygon
 from viewer.core.mark_sizes import Sizes
 from viewer.dicom.read_guard import DicomImageError, read_dataset
 from viewer.interop.sr import (
+    ASSESSMENT_CATEGORY,
+    ASSESSMENT_CODES,
     CALCIFICATION_DISTRIBUTION,
     CALCIFICATION_TYPE,
     DISTRIBUTION_CODES,
@@ -231,7 +234,7 @@ def _read_content(path: Path, ds: Dataset, spacing_of: Callable[[ImageKey], Spac
     study_uid = str(ds.get("StudyInstanceUID", ""))
     reader = _observer(ds)
     reading = ReportReading(path, reader, study_uid, StudyAnnotations(reader, study_uid))
-    clusters: list[tuple[ImageKey, str, tuple[Point, ...], str | None, str | None]] = []
+    clusters: list[tuple[ImageKey, str, tuple[Point, ...], dict[str, str | None]]] = []
     source = f"sr:{path.name}"
     for number, group in enumerate(_groups(ds), start=1):
         children = _children(group)
@@ -300,11 +303,16 @@ def _read_content(path: Path, ds: Dataset, spacing_of: Callable[[ImageKey], Spac
         elif (finding_code[0], finding_code[1]) == (codes.SCT.CalcificationCluster.value, "SCT") and len(
             outline
         ) >= 3:
-            clusters.append((key, mark_id, outline, morphology, distribution))
+            descriptors = {
+                "morphology": morphology,
+                "distribution": distribution,
+                "assessment": _lexicon_id(children, ASSESSMENT_CATEGORY, ASSESSMENT_CODES),
+            }
+            clusters.append((key, mark_id, outline, descriptors))
             reading.measurements[(key, mark_id)] = found
         else:
             reading.shapes.append(ReportShape(key, graphic, points, finding_code[2], label, found))
-    for key, mark_id, outline, morphology, distribution in clusters:
+    for key, mark_id, outline, descriptors in clusters:
         image = reading.model.images.setdefault(key, ImageAnnotations(key[0], key[1], study_uid))
         members = tuple(
             c.id for c in image.calcifications.values() if point_in_polygon(c.center[0], c.center[1], outline)
@@ -314,9 +322,10 @@ def _read_content(path: Path, ds: Dataset, spacing_of: Callable[[ImageKey], Spac
             member_ids=members,
             state=ClusterState.CONFIRMED,
             outline=outline,
-            distribution=distribution,
+            distribution=descriptors["distribution"],
+            assessment=descriptors["assessment"],
             reader=reading.reader,
-            morphology=morphology,
+            morphology=descriptors["morphology"],
         )
     return reading
 
