@@ -66,7 +66,7 @@ class TestAssessmentCodes:
     def test_concept_name(self) -> None:
         """The evaluation is named (111005, DCM, "Assessment Category"), as TID 4002/4203 use CID 6027."""
         assert (ASSESSMENT_CATEGORY.value, ASSESSMENT_CATEGORY.scheme_designator) == ("111005", "DCM")
-        assert ASSESSMENT_CATEGORY == codes.DCM.AssessmentCategory
+        assert codes.DCM.AssessmentCategory == ASSESSMENT_CATEGORY
 
 
 class TestAssessmentInTheReport:
@@ -74,7 +74,7 @@ class TestAssessmentInTheReport:
     def test_written_and_read_back(self, tmp_path: Path, category: str) -> None:
         """The cluster's category is in its measurement group, the SR passes dciodvfy, reloads in
         highdicom and reads back as the same category."""
-        study, path = _with_category(tmp_path, category)
+        _, path = _with_category(tmp_path, category)
         sr = hd.sr.srread(path)
         assert isinstance(sr.content, hd.sr.MeasurementReport)
         (group,) = [

@@ -235,6 +235,44 @@ class TestDamagedReports:
         with pytest.raises(ReportError, match=r"damaged\.dcm: the report's content cannot be read"):
             read_report(tmp_path / "damaged.dcm")
 
+    @pytest.mark.parametrize("fraction", [0.5, 0.75, 0.9, 0.99])
+    def test_cut_short_is_refused(
+        self, exported: tuple[StudyAnnotations, Path], tmp_path: Path, fraction: float
+    ) -> None:
+        """A copy of the report cut short inside its content: refused naming the file, no partial reading."""
+        data = exported[1].read_bytes()
+        cut = tmp_path / "cut.sr.dcm"
+        cut.write_bytes(data[: int(len(data) * fraction)])
+        with pytest.raises(ReportError, match=r"^cut\.sr\.dcm: is cut short"):
+            read_report(cut)
+
+    def test_cut_short_with_undefined_lengths(
+        self, exported: tuple[StudyAnnotations, Path], tmp_path: Path
+    ) -> None:
+        """Another writer's sequences of undefined length, cut before their delimiters: refused too."""
+        ds = pydicom.dcmread(exported[1])
+        for elem in ds.iterall():
+            if elem.VR == "SQ":
+                elem.is_undefined_length = True
+                for item in elem.value:
+                    item.is_undefined_length_sequence_item = True
+        whole = tmp_path / "whole.dcm"
+        ds.save_as(whole)
+        assert read_report(whole).model.images  # uncut, it reads
+        data = whole.read_bytes()
+        for fraction in (0.5, 0.8, 0.95):
+            cut = tmp_path / "cut.dcm"
+            cut.write_bytes(data[: int(len(data) * fraction)])
+            with pytest.raises(ReportError, match=r"^cut\.dcm: is cut short"):
+                read_report(cut)
+
+    def test_cut_short_report_in_a_folder_is_a_problem(self, exported: tuple[StudyAnnotations, Path]) -> None:
+        """Among a study's files, the cut report is named as a problem, not listed as a reading."""
+        model, path = exported
+        path.write_bytes(path.read_bytes()[: len(path.read_bytes()) * 2 // 3])
+        readings, problems = reports_in(path.parent, model.study_instance_uid)
+        assert readings == [] and len(problems) == 1 and f"{path.name}: is cut short" in problems[0]
+
 
 def _items(ds: Dataset) -> list[Dataset]:
     out: list[Dataset] = []

@@ -23,11 +23,13 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import struct
 import warnings
 from pathlib import Path
 from typing import Any
 
 from pydicom import dcmread
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
@@ -102,8 +104,14 @@ def check_regular_file(path: Path) -> os.stat_result:
 TRUNCATED = "the file ends inside its pixel data (it was cut short, e.g. by an interrupted copy)"
 """Why a file whose encapsulated pixel data has no end cannot be decoded."""
 
+CUT_SHORT = "is cut short: the file ends before its content does (an interrupted copy or download?); not read"
+"""Why a file that ends inside a value or sequence is refused."""
+
+
 _EOF_WARNING = "End of file reached"
 _TRUNCATED_FLAG = "_mammo_truncated_pixels"
+_CUT_FLAG = "_mammo_ends_inside_a_value"
+_PYDICOM_EOF_IN_SEQUENCE = "No tag to read at file position"
 
 
 def _dcmread(path: Path, **kwargs: Any) -> Dataset:
@@ -159,6 +167,8 @@ def read_dataset(
         options["defer_size"] = DEFER_SIZE
     try:
         ds, cut = _dcmread_noting_eof(path, **options)
+        if cut:
+            ds.__dict__[_CUT_FLAG] = True
         if cut and not stop_before_pixels:
             # the header before the pixel data is sound: keep it, and say why it will not decode
             ds = _dcmread(path, **{**options, "stop_before_pixels": True})
@@ -176,6 +186,8 @@ def read_dataset(
     except PermissionError as exc:
         raise DicomImageError(path, "permission denied: cannot read the file") from exc
     except OSError as exc:
+        if _PYDICOM_EOF_IN_SEQUENCE in str(exc):  # a sequence item's header beyond the end
+            raise DicomImageError(path, CUT_SHORT) from exc
         raise DicomImageError(path, f"cannot read the file ({exc.strerror or exc})") from exc
     except MemoryError as exc:
         raise DicomImageError(path, "damaged DICOM header (it declares a value too large to read)") from exc
@@ -190,6 +202,54 @@ def read_dataset(
         except Exception:  # any failure here means "not DICOM"
             pass
     raise DicomImageError(path, "not a DICOM file")
+
+
+def read_whole_dataset(path: Path) -> Dataset:
+    """Read every value of a non-image object (a structured report) now; DicomImageError if it cannot be.
+
+    pydicom parses sequences only when they are first used, and a file cut short inside one
+    gives a warning or a low-level error then, after some items have been read: a report would
+    come back with part of its content. Here every nested item is parsed at once, and a file
+    that ends inside a value or before a sequence's delimiter is refused (:data:`CUT_SHORT`).
+    """
+    path = Path(path)
+    ds = read_dataset(path, stop_before_pixels=True, defer=False)
+    if ds.__dict__.get(_CUT_FLAG, False) or _value_short(ds):
+        raise DicomImageError(path, CUT_SHORT)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            for _ in ds.iterall():  # converts the raw values, nested items included
+                pass
+        except (EOFError, struct.error) as exc:
+            raise DicomImageError(path, CUT_SHORT) from exc
+        except Exception as exc:  # pydicom raises many types on a damaged value
+            raise DicomImageError(path, f"damaged DICOM content ({_reason(exc)})") from exc
+    if any(_EOF_WARNING in str(w.message) for w in caught):
+        raise DicomImageError(path, CUT_SHORT)
+    return ds
+
+
+def _value_short(ds: Dataset) -> bool:
+    """Whether a value of ``ds`` (read whole, not yet converted) holds fewer bytes than its length says.
+
+    pydicom reads a value of defined length with one short read at the end of the file and says
+    nothing; a report's content sequence, written with its length, would parse as far as it goes.
+    """
+    tags = ds.keys()  # iterating ``ds`` itself would convert every value
+    for tag in tags:
+        elem = ds.get_item(tag)
+        if (
+            isinstance(elem, RawDataElement)
+            and elem.length != _UNDEFINED_LENGTH
+            and isinstance(elem.value, bytes)
+            and len(elem.value) < elem.length
+        ):
+            return True
+    return False
+
+
+_UNDEFINED_LENGTH = 0xFFFFFFFF
 
 
 def _reason(exc: BaseException) -> str:

@@ -34,7 +34,7 @@ from viewer.core.annotations import (
 )
 from viewer.core.geometry import Point, Spacing, SpacingSource, point_in_polygon, polygon_centroid
 from viewer.core.mark_sizes import Sizes
-from viewer.dicom.read_guard import DicomImageError, read_dataset
+from viewer.dicom.read_guard import DicomImageError, read_dataset, read_whole_dataset
 from viewer.interop.sr import (
     ASSESSMENT_CATEGORY,
     ASSESSMENT_CODES,
@@ -211,7 +211,7 @@ def read_report(path: Path, spacing_of: Callable[[ImageKey], Spacing] = _uncalib
     open study); the report's own values stay in :attr:`ReportReading.measurements`.
     """
     try:
-        ds = read_dataset(path, stop_before_pixels=True)
+        ds = read_whole_dataset(path)
     except DicomImageError as exc:
         raise ReportError(str(exc)) from None
     if str(ds.get("SOPClassUID", "")) not in SR_SOP_CLASSES:
