@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from viewer.interop.sr import (
     export_sr,
     spacing_source_of,
 )
-from viewer.interop.sr_read import ReportError, read_report, reports_in
+from viewer.interop.sr_read import ReportError, ReportFiles, read_report, reports_in
 from viewer.store.study_tree import load_studies
 
 
@@ -201,6 +202,24 @@ class TestReportsInFolder:
         assert len(reports_in(hidden, model.study_instance_uid)[0]) == 1
         everything, _ = reports_in(folder, "")
         assert sorted(r.path.name for r in everything) == sorted([path.name, "dwv.dcm"])
+
+    def test_files_read_once_while_unchanged(self, exported: tuple[StudyAnnotations, Path]) -> None:
+        """With the files of an earlier call, an unchanged file is not read again; a changed one is."""
+        model, path = exported
+        files = ReportFiles()
+        first, _ = reports_in(path.parent, model.study_instance_uid, files=files)
+        read = files.reads
+        assert [r.path for r in first] == [path] and read == len(list(path.parent.iterdir()))
+        # the same size and time but other bytes: taken for the same file, so not read again
+        st = path.stat()
+        path.write_bytes(b"x" * st.st_size)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        again, _ = reports_in(path.parent, model.study_instance_uid, files=files)
+        assert files.reads == read and [r.path for r in again] == [path]
+        assert again[0].model.images.keys() == first[0].model.images.keys()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # changed: read again
+        changed, _ = reports_in(path.parent, model.study_instance_uid, files=files)
+        assert files.reads == read + 1 and changed == []
 
 
 class TestCodedDescriptors:

@@ -101,3 +101,19 @@ class TestReportsAsOtherReaders:
         """A report of another study in the folder is not offered for this one."""
         shutil.copy(shared_data / "dwv_tid1500_sr-ruler.dcm", demo_folder / "other.dcm")
         assert not any("other.dcm" in n for n in _menu_names(window))
+
+    def test_reopened_menu_reads_nothing_new(
+        self, window: MainWindow, demo_folder: Path, shared_data: Path
+    ) -> None:
+        """Opening the menu again reads no file it has read; a new report is read, and only it."""
+        files = window.workflow.others.report_files
+        first = _menu_names(window)
+        read = files.reads
+        assert _menu_names(window) == first and files.reads == read
+        view = next(v for v in window.hanging.loaded_views())
+        assert view.image is not None and window.study is not None
+        ds = pydicom.dcmread(shared_data / "dwv_tid1500_sr-ruler.dcm")
+        _retarget(ds, view.image.sop_instance_uid, window.study.study_instance_uid)
+        ds.save_as(demo_folder / "ruler.dcm")
+        assert "Annnotation made with dwv (report ruler.dcm)" in _menu_names(window)
+        assert files.reads == read + 1

@@ -204,12 +204,8 @@ def _uncalibrated(key: ImageKey) -> Spacing:
     return Spacing.uncalibrated()
 
 
-def read_report(path: Path, spacing_of: Callable[[ImageKey], Spacing] = _uncalibrated) -> ReportReading:
-    """Read the measurement report in ``path``; :class:`ReportError` names the file and the reason.
-
-    Outlines are measured again with ``spacing_of(image)`` (the spacing of the image in the
-    open study); the report's own values stay in :attr:`ReportReading.measurements`.
-    """
+def _load(path: Path) -> Dataset:
+    """The whole dataset of the measurement report in ``path``; ReportError if it is not one."""
     try:
         ds = read_whole_dataset(path)
     except DicomImageError as exc:
@@ -221,6 +217,10 @@ def read_report(path: Path, spacing_of: Callable[[ImageKey], Spacing] = _uncalib
     is_1500 = bool(template) and str(template[0].get("TemplateIdentifier", "")) == "1500"
     if not is_1500 and value != "126000":  # Imaging Measurement Report
         raise ReportError(f"{path.name}: a structured report, but not a measurement report (TID 1500)")
+    return ds
+
+
+def _reading(path: Path, ds: Dataset, spacing_of: Callable[[ImageKey], Spacing]) -> ReportReading:
     try:
         return _read_content(path, ds, spacing_of)
     except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
@@ -228,6 +228,15 @@ def read_report(path: Path, spacing_of: Callable[[ImageKey], Spacing] = _uncalib
         raise ReportError(
             f"{path.name}: the report's content cannot be read ({type(exc).__name__})"
         ) from None
+
+
+def read_report(path: Path, spacing_of: Callable[[ImageKey], Spacing] = _uncalibrated) -> ReportReading:
+    """Read the measurement report in ``path``; :class:`ReportError` names the file and the reason.
+
+    Outlines are measured again with ``spacing_of(image)`` (the spacing of the image in the
+    open study); the report's own values stay in :attr:`ReportReading.measurements`.
+    """
+    return _reading(path, _load(path), spacing_of)
 
 
 def _read_content(path: Path, ds: Dataset, spacing_of: Callable[[ImageKey], Spacing]) -> ReportReading:
@@ -335,33 +344,94 @@ def is_report(ds: Dataset) -> bool:
     return str(ds.get("SOPClassUID", "")) in SR_SOP_CLASSES
 
 
+FileIdentity = tuple[int, int]
+"""A file as last seen: its size in bytes and its modification time in nanoseconds."""
+
+
+@dataclass(frozen=True)
+class FoundReport:
+    """A structured report found among a study's files: its study, and its dataset or why not."""
+
+    study_instance_uid: str
+    dataset: Dataset | None
+    problem: str = ""
+
+
+class ReportFiles:
+    """What each file of a study folder was found to be, kept while the file stays the same.
+
+    A file is looked at again only when its identity (path, size, modification time) changed:
+    reopening the "Show another reader's marks" menu reads no header it has read before. Kept
+    for each file: None (not a report, or not DICOM) or a :class:`FoundReport`. Outlines are
+    measured again on each use, with the spacing of the moment (a calibration changes it).
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[Path, tuple[FileIdentity, FoundReport | None]] = {}
+        self.reads = 0
+        """How many files were opened so far."""
+
+    def found(self, path: Path) -> FoundReport | None:
+        """The report in ``path``, or None when it is not one (or no longer there)."""
+        try:
+            st = path.stat()
+        except OSError:
+            self._known.pop(path, None)
+            return None
+        identity = (st.st_size, st.st_mtime_ns)
+        known = self._known.get(path)
+        if known is not None and known[0] == identity:
+            return known[1]
+        self.reads += 1
+        found = self._look(path)
+        self._known[path] = (identity, found)
+        return found
+
+    @staticmethod
+    def _look(path: Path) -> FoundReport | None:
+        try:
+            head = read_dataset(path, stop_before_pixels=True, accept_without_preamble=False)
+        except DicomImageError:
+            return None
+        if not is_report(head):
+            return None
+        study_uid = str(head.get("StudyInstanceUID", ""))
+        try:
+            return FoundReport(study_uid, _load(path))
+        except ReportError as exc:
+            return FoundReport(study_uid, None, str(exc))
+
+
 def reports_in(
     folder: Path,
     study_uid: str,
     spacing_of: Callable[[ImageKey], Spacing] = _uncalibrated,
     skip: frozenset[Path] = frozenset(),
+    files: ReportFiles | None = None,
 ) -> tuple[list[ReportReading], list[str]]:
     """Every measurement report of the study ``study_uid`` in ``folder`` and below, and problems.
 
     Below, because a server's study sits in the cache as one folder per series. ``skip``: files
     known not to be reports (the study's images), whose headers need not be read again.
+    ``files``: what earlier calls found, so that only new or changed files are read.
     """
+    files = files if files is not None else ReportFiles()
     readings: list[ReportReading] = []
     problems: list[str] = []
-    files = (
+    paths = (
         p
         for p in folder.rglob("*")
         if p.is_file() and not any(s.startswith(".") for s in p.relative_to(folder).parts)
     )
-    for path in sorted(p for p in files if p not in skip):
-        try:
-            head = read_dataset(path, stop_before_pixels=True, accept_without_preamble=False)
-        except DicomImageError:
+    for path in sorted(p for p in paths if p not in skip):
+        found = files.found(path)
+        if found is None or (study_uid and found.study_instance_uid != study_uid):
             continue
-        if not is_report(head) or (study_uid and str(head.get("StudyInstanceUID", "")) != study_uid):
+        if found.dataset is None:
+            problems.append(found.problem)
             continue
         try:
-            readings.append(read_report(path, spacing_of))
+            readings.append(_reading(path, found.dataset, spacing_of))
         except ReportError as exc:
             problems.append(str(exc))
     return readings, problems

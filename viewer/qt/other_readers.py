@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QMenu
 
 from viewer.core.annotations import ImageKey, StudyAnnotations
 from viewer.core.geometry import Spacing
-from viewer.interop.sr_read import ReportShape, reports_in
+from viewer.interop.sr_read import ReportFiles, ReportShape, reports_in
 from viewer.qt.agreement_dialog import load_study_readers
 from viewer.qt.image_view import image_key
 from viewer.qt.marks_layer import MarksLayer
@@ -47,6 +47,7 @@ class OtherReaders:
         self.layers: list[MarksLayer] = []
         self.shape_layers: list[ReportShapesLayer] = []
         self.shown: dict[str, OtherMarks] = {}
+        self.report_files = ReportFiles()  # the study folder's files as last read, by identity
 
     def _spacing_of(self, key: ImageKey) -> Spacing:
         study = self.window.study
@@ -67,7 +68,7 @@ class OtherReaders:
             models, problems = load_study_readers(folder, uid)
         found = {n: OtherMarks(m) for n, m in models.items() if n != window.mark_reader}
         images = frozenset(image.path for image in window.study.images)  # read already, not reports
-        readings, report_problems = reports_in(folder, uid, self._spacing_of, images)
+        readings, report_problems = reports_in(folder, uid, self._spacing_of, images, self.report_files)
         for reading in readings:
             found[reading.name] = OtherMarks(reading.model, reading.shapes)
             problems += reading.skipped
