@@ -6,6 +6,7 @@ import dataclasses
 import shutil
 import subprocess
 from pathlib import Path
+from typing import cast
 
 import highdicom as hd
 import pydicom
@@ -53,7 +54,8 @@ class TestAssessmentCodes:
         for category in ("0", "1", "2", "3", "5"):
             code = ASSESSMENT_CODES[category]
             assert code.scheme_designator == "SCT"
-            (name,) = [n for n, by_value in concepts["SCT"].items() if code.value in by_value]
+            sct = cast("dict[str, dict[str, object]]", concepts["SCT"])
+            (name,) = [n for n, by_value in sct.items() if code.value in by_value]
             assert name.startswith(f"MammographyAssessmentCategory{category}")
 
     def test_subcategories_and_6_from_the_birads_scheme(self) -> None:
@@ -83,12 +85,13 @@ class TestAssessmentInTheReport:
             if g.finding_type == CALCIFICATION_CLUSTER
         ]
         (evaluation,) = group.get_qualitative_evaluations(name=ASSESSMENT_CATEGORY)
-        written = ASSESSMENT_CODES[category]
-        assert (evaluation.value.value, evaluation.value.scheme_designator) == (
+        written, code = ASSESSMENT_CODES[category], evaluation.value
+        assert isinstance(code, hd.sr.CodedConcept)
+        assert (code.value, code.scheme_designator, code.meaning) == (
             written.value,
             written.scheme_designator,
+            written.meaning,
         )
-        assert evaluation.value.meaning == written.meaning
         assert _dciodvfy_errors(path) == []
         reading = read_report(path)
         (again,) = [c for i in reading.model.images.values() for c in i.clusters.values()]

@@ -29,7 +29,7 @@ from viewer.sources.credential_store import TOKEN_ENV as TOKEN_ENV
 from viewer.sources.credential_store import USER_ENV as USER_ENV
 from viewer.sources.credential_store import Credentials as Credentials
 from viewer.sources.credential_store import credentials_for
-from viewer.sources.pacs_cache import StudyCache, server_key
+from viewer.sources.pacs_cache import StudyCache, safe_uid, server_key
 
 MAMMOGRAPHY = "MG"
 RETRIEVE_WORKERS = 4
@@ -291,22 +291,57 @@ class DicomwebServer:
     ) -> Path:
         """The study's folder in the cache, retrieving what is not there yet (WADO-RS).
 
-        A study retrieved completely before opens without asking the server. Instances are
-        fetched ``workers`` at a time and written atomically; a failed retrieval leaves the
-        study incomplete in the cache (the next call fetches only what is missing) and
-        raises :class:`ServerError`.
+        A study retrieved completely before opens from the cache: the server is asked only
+        for its list of instances (QIDO-RS), and what was added since (another reader's
+        report published later, an image) is retrieved; when the server cannot be reached the
+        cached copy opens as it is. Instances are fetched ``workers`` at a time and written
+        atomically; a failed first retrieval leaves the study incomplete in the cache (the
+        next call fetches only what is missing) and raises :class:`ServerError`.
         """
         key = server_key(self.base)
         folder = cache.complete_folder(key, study_uid)
         if folder is not None:
-            return folder
+            return self._add_new_instances(study_uid, cache, folder, progress, workers)
         refs = self.instances(study_uid)
+        failures = self._fetch_missing(study_uid, cache, refs, progress, workers)
+        if failures:
+            more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+            raise ServerError(f"cannot retrieve study {study_uid} from {self.base}: {failures[0]}{more}")
+        return cache.mark_complete(key, study_uid, [r.sop_instance_uid for r in refs])
+
+    def _add_new_instances(
+        self, study_uid: str, cache: StudyCache, folder: Path, progress: Progress | None, workers: int
+    ) -> Path:
+        """Retrieve the instances added on the server since the study was cached; never fail."""
+        key = server_key(self.base)
+        try:
+            refs = self.instances(study_uid)
+        except ServerError:
+            return folder  # offline, or the study left the server: the cached copy is what there is
+        if all(cache.has_instance(key, study_uid, r.series_uid, r.sop_instance_uid) for r in refs):
+            return folder
+        failures = self._fetch_missing(study_uid, cache, refs, progress, workers)
+        if failures:
+            return folder  # still complete as it was; the next opening tries the new ones again
+        listed = cache.listed_instances(key, study_uid)
+        new = [r.sop_instance_uid for r in refs if safe_uid(r.sop_instance_uid) not in listed]
+        return cache.mark_complete(key, study_uid, sorted(listed) + new)
+
+    def _fetch_missing(
+        self,
+        study_uid: str,
+        cache: StudyCache,
+        refs: list[InstanceRef],
+        progress: Progress | None,
+        workers: int,
+    ) -> list[str]:
+        """Retrieve the instances of ``refs`` not in the cache; returns what went wrong."""
+        key = server_key(self.base)
         total = len(refs)
-        done = 0
-        if progress:
-            progress(0, total)
         todo = [r for r in refs if not cache.has_instance(key, study_uid, r.series_uid, r.sop_instance_uid)]
         done = total - len(todo)
+        if progress:
+            progress(done, total)
         failures: list[str] = []
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             futures = [pool.submit(self._fetch, cache, key, study_uid, ref) for ref in todo]
@@ -317,10 +352,7 @@ class DicomwebServer:
                 done += 1
                 if progress:
                     progress(done, total)
-        if failures:
-            more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
-            raise ServerError(f"cannot retrieve study {study_uid} from {self.base}: {failures[0]}{more}")
-        return cache.mark_complete(key, study_uid, [r.sop_instance_uid for r in refs])
+        return failures
 
     def _fetch(self, cache: StudyCache, key: str, study_uid: str, ref: InstanceRef) -> str:
         """Retrieve one instance into the cache; returns "" or what went wrong."""

@@ -103,6 +103,14 @@ class StudyCache:
             os.utime(marker)
         return folder
 
+    def listed_instances(self, key: str, study_uid: str) -> set[str]:
+        """The instances (as file names, :func:`safe_uid`) the study's marker lists; empty if none."""
+        marker = self.study_folder(key, study_uid) / COMPLETE_MARKER
+        try:
+            return set(orjson.loads(marker.read_bytes()).get("instances", []))
+        except (OSError, orjson.JSONDecodeError, AttributeError):
+            return set()
+
     def mark_complete(self, key: str, study_uid: str, sop_uids: list[str]) -> Path:
         """Record that every instance is here, then trim the cache to its limit."""
         folder = self.study_folder(key, study_uid)
