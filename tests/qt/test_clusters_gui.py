@@ -122,6 +122,31 @@ class TestDescriptors:
         (calc,) = [c for _, c in window.model.iter_calcifications()]
         assert calc.morphology is None
 
+    def test_describe_panel_shows_the_mark_quick_entry_acts_on(
+        self,
+        qtbot: QtBot,
+        window: MainWindow,
+        demo_truth: list[Phantom],
+    ) -> None:
+        """With nothing selected, the Describe panel shows the mark just added (the one Shift+M
+        acts on), enabled, and follows what quick entry sets on it."""
+        phantom = demo_truth[1]
+        view = window.hanging.views[view_name(phantom)]
+        panel = window.describe_panel
+        assert not panel.calc_box.isEnabled()
+        window.set_tool("calcification")
+        click_on(qtbot, view, *phantom.truth[0].center)
+        assert window.controller.calc_ids == set()
+        assert panel.calc_box.isEnabled()
+        assert "the mark added last" in panel.calc_info.text()
+        assert "long axis" in panel.calc_info.text()
+        qtbot.keyClick(window, Qt.Key.Key_M, Qt.KeyboardModifier.ShiftModifier)
+        qtbot.keyClick(window, Qt.Key.Key_P)
+        assert panel.morphology.currentData() == "punctate"
+        ((key, calc),) = list(window.model.iter_calcifications())
+        window.controller.select(key, {calc.id}, set())
+        assert "the mark added last" not in panel.calc_info.text()
+
     def test_assessment_two_keys_confirms_suggestion(
         self,
         qtbot: QtBot,

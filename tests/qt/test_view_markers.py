@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 from tests.fixtures.qt_driving import image_of, open_window
 from viewer.core.display_transform import DisplayTransform
 from viewer.qt.main_window import MainWindow
-from viewer.qt.view_markers import opposite, screen_directions
+from viewer.qt.view_markers import SCALE_STEPS_MM, bar_length, opposite, screen_directions
 
 
 class TestDirections:
@@ -36,7 +36,38 @@ class TestDirections:
         assert opposite("AHL") == "PFR"
 
 
+class TestBarLength:
+    @pytest.mark.parametrize(
+        ("px_per_mm", "width", "want"),
+        [(2.0, 300.0, 10.0), (15.0, 300.0, 5.0), (40.0, 300.0, 2.0), (80.0, 300.0, 1.0), (5e3, 300.0, 0.1)],
+    )
+    def test_steps_down_to_fit(self, px_per_mm: float, width: float, want: float) -> None:
+        """1 cm while it takes at most a third of the view, then 5, 2, 1 ... mm; the smallest when
+        nothing fits."""
+        assert bar_length(SCALE_STEPS_MM, px_per_mm, width) == want
+
+
 class TestOnImage:
+    def test_bar_shortens_when_zoomed_in(self, qtbot: QtBot, demo_folder: Path) -> None:
+        """Zoomed in until 1 cm is wider than the view, the bar is a shorter round length, still
+        labelled with its spacing, and fits in the view with its text."""
+        window: MainWindow = open_window(qtbot, demo_folder)
+        view = window.hanging.views["LCC"]
+        markers = window.view_markers[view]
+        spacing = image_of(view).spacing
+        assert spacing.col_mm is not None
+        view.vb.setRange(xRange=(900, 900 + 4.0 / spacing.col_mm), yRange=(1200, 1204), padding=0)  # 4 mm
+        markers.refresh()
+        assert markers.bar is not None
+        text = markers.bar.text.toPlainText()
+        assert text in {"1 mm (ERMF 1.08)", "0.5 mm (ERMF 1.08)"}
+        mm = float(text.split()[0])
+        assert markers.bar.size == pytest.approx(mm / spacing.col_mm)
+        on_screen = markers.bar.size / view.vb.viewPixelSize()[0]
+        assert on_screen <= view.width() / 3
+        label = markers.bar.text.mapRectToScene(markers.bar.text.boundingRect())
+        assert label.left() >= 0 and label.right() <= view.width()
+
     def test_bar_letters_and_patient_line(self, qtbot: QtBot, demo_folder: Path) -> None:
         """LCC: a 1 cm bar labelled with the ERMF, A at the right (nipple) edge; the patient line hides."""
         window: MainWindow = open_window(qtbot, demo_folder)

@@ -91,7 +91,10 @@ class AnnotationController(QObject):
         elif change.kind is ChangeKind.CLUSTER_REMOVED and change.item_id in self.cluster_ids:
             self.cluster_ids.discard(change.item_id)
             self.selection_changed.emit()
-        elif change.image == self.key:
+        elif change.image == self.key or (
+            # the mark added last is what the Describe panel and quick entry act on
+            self.key is None and self.last_added is not None and change.image == self.last_added[0]
+        ):
             self.selection_changed.emit()
 
     def _regroup(self, key: ImageKey) -> None:
@@ -146,7 +149,7 @@ class AnnotationController(QObject):
         except ValueError:
             return None
 
-    def _descriptor_targets(self) -> tuple[ImageKey, list[Calcification]] | None:
+    def descriptor_targets(self) -> tuple[ImageKey, list[Calcification]] | None:
         """Selected marks, else the mark added last (quick entry right after a click)."""
         calcs = self.selected_calcs()
         if calcs and self.key is not None:
@@ -176,7 +179,7 @@ class AnnotationController(QObject):
 
     # -- descriptors -----------------------------------------------------------------
     def set_morphology(self, label_id: str | None) -> bool:
-        target = self._descriptor_targets()
+        target = self.descriptor_targets()
         if target is None:
             self._notify("select a calcification first")
             return False

@@ -106,13 +106,19 @@ class DescribePanel(QWidget):
             self.cluster_field_chosen.emit(name, value)
 
     def show_selection(
-        self, calcs: list[Calcification], cluster: Cluster | None, metrics: ClusterMetrics | None
+        self,
+        calcs: list[Calcification],
+        cluster: Cluster | None,
+        metrics: ClusterMetrics | None,
+        latest: bool = False,
     ) -> None:
-        """Fill the panel for the selected marks and cluster (either may be empty)."""
+        """Fill the panel for the selected marks and cluster (either may be empty); ``latest``:
+        nothing is selected and ``calcs`` is the mark added last, which quick entry acts on."""
         self._updating = True
         self.calc_box.setEnabled(bool(calcs))
         if len(calcs) == 1:
-            self.calc_info.setText(_calc_text(calcs[0]))
+            head = "<i>the mark added last</i><br>" if latest else ""
+            self.calc_info.setText(head + _calc_text(calcs[0]))
         elif calcs:
             self.calc_info.setText(f"{len(calcs)} marks selected")
         else:

@@ -298,8 +298,12 @@ class MainWindow(QMainWindow):
         self.marks_panel.select_ids(ctl.calc_ids, ctl.cluster_ids)
         clusters = ctl.selected_clusters()
         cluster = clusters[0] if len(clusters) == 1 else None
+        target = ctl.descriptor_targets()
         self.describe_panel.show_selection(
-            ctl.selected_calcs(), cluster, ctl.metrics(cluster) if cluster else None
+            target[1] if target else [],
+            cluster,
+            ctl.metrics(cluster) if cluster else None,
+            latest=target is not None and not ctl.calc_ids,
         )
 
     # -- tools --------------------------------------------------------------------------------

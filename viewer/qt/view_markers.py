@@ -1,8 +1,10 @@
 """On-image aids of a hanging cell: a scale bar in mm, orientation letters, a patient/study line.
 
 - The scale bar is 1 cm of the image at its spacing in force (10 mm / col_mm image pixels),
-  labelled with the spacing's source ("1 cm (ERMF 1.08)"); on an uncalibrated image it is
-  100 pixels and says so.
+  labelled with the spacing's source ("1 cm (ERMF 1.08)"); zoomed in so far that 1 cm would
+  take more than a third of the view, it steps down to 5, 2, 1, 0.5, 0.2 or 0.1 mm ("2 mm (ERMF
+  1.04)"), so that it always fits with its label. On an uncalibrated image it is 100 pixels
+  (stepping down to 50, 20, 10) and says so.
 - The orientation letters at the cell's edges come from Patient Orientation (0020,0020)
   and how the image is shown (turned and mirrored by the hanging and the reader): the
   patient direction the screen's right, left, top and bottom point to (A, P, R, L, H, F).
@@ -25,6 +27,22 @@ from viewer.qt.image_view import ImageView
 
 SCALE_MM = 10.0
 UNCALIBRATED_PX = 100.0
+# the lengths the bar steps down to when zoomed in (largest first); the bar takes at most
+# this share of the view's width
+SCALE_STEPS_MM = (10.0, 5.0, 2.0, 1.0, 0.5, 0.2, 0.1)
+UNCALIBRATED_STEPS_PX = (100.0, 50.0, 20.0, 10.0)
+BAR_SHARE = 1 / 3
+
+
+def bar_length(steps: tuple[float, ...], screen_px_per_step_unit: float, view_width: float) -> float:
+    """The largest step whose bar fits in ``BAR_SHARE`` of the view (the smallest one if none
+    does); ``screen_px_per_step_unit`` is how many screen pixels one mm (or image pixel) takes."""
+    room = BAR_SHARE * view_width
+    return next((s for s in steps if s * screen_px_per_step_unit <= room), steps[-1])
+
+
+def _length_text(mm: float) -> str:
+    return "1 cm" if mm == SCALE_MM else f"{mm:g} mm"
 
 
 def opposite(direction: str) -> str:
@@ -75,12 +93,15 @@ class ViewMarkers:
         spacing = image.spacing
         # the bar lies along the screen's x: the stored rows after a quarter turn
         along_x = spacing.row_mm if self.view.display_transform.swaps_axes else spacing.col_mm
-        size = SCALE_MM / along_x if spacing.calibrated and along_x else UNCALIBRATED_PX
-        text = (
-            f"1 cm ({spacing.short_label})"
-            if spacing.calibrated
-            else f"{UNCALIBRATED_PX:.0f} px (uncalibrated)"
-        )
+        pixel = self.view.vb.viewPixelSize()[0]  # image pixels per screen pixel
+        screen_per_image = 1.0 / pixel if pixel > 0 else 1.0
+        width = float(self.view.width())
+        if spacing.calibrated and along_x:
+            mm = bar_length(SCALE_STEPS_MM, screen_per_image / along_x, width)
+            size, text = mm / along_x, f"{_length_text(mm)} ({spacing.short_label})"
+        else:
+            px = bar_length(UNCALIBRATED_STEPS_PX, screen_per_image, width)
+            size, text = px, f"{px:.0f} px (uncalibrated)"
         if self.bar is None:
             self.bar = pg.ScaleBar(size, width=6, brush=pg.mkBrush(255, 210, 74), pen=pg.mkPen(None))
             self.bar.setParentItem(self.view.vb)
