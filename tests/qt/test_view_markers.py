@@ -67,6 +67,9 @@ class TestOnImage:
         assert on_screen <= view.width() / 3
         label = markers.bar.text.mapRectToScene(markers.bar.text.boundingRect())
         assert label.left() >= 0 and label.right() <= view.width()
+        bar = markers.bar.bar.mapRectToScene(markers.bar.bar.rect())
+        assert abs(bar.center().x() - view.width() / 2) <= 2  # centred, whatever its length
+        assert abs(label.center().x() - view.width() / 2) <= 2
 
     def test_bar_letters_and_patient_line(self, qtbot: QtBot, demo_folder: Path) -> None:
         """LCC: a 1 cm bar labelled with the ERMF, A at the right (nipple) edge; the patient line hides."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 
 import pyqtgraph as pg
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtWidgets import QLabel
 
 from viewer.core.display_transform import DisplayTransform, opposite_direction
@@ -39,6 +39,21 @@ def bar_length(steps: tuple[float, ...], screen_px_per_step_unit: float, view_wi
     does); ``screen_px_per_step_unit`` is how many screen pixels one mm (or image pixel) takes."""
     room = BAR_SHARE * view_width
     return next((s for s in steps if s * screen_px_per_step_unit <= room), steps[-1])
+
+
+class CentredScaleBar(pg.ScaleBar):
+    """pyqtgraph's scale bar ends at its anchor; this one is centred on it, so that the bar
+    anchored at the bottom centre of the view sits in the middle whatever its length."""
+
+    def updateBar(self) -> None:  # noqa: N802 (pyqtgraph's name)
+        view = self.parentItem()
+        if view is None:
+            return
+        p1 = view.mapFromViewToItem(self, QPointF(0, 0))
+        p2 = view.mapFromViewToItem(self, QPointF(self.size, 0))
+        w = (p2 - p1).x()
+        self.bar.setRect(QRectF(-w / 2, 0, w, self._width))
+        self.text.setPos(0, 0)
 
 
 def _length_text(mm: float) -> str:
@@ -80,7 +95,7 @@ class ViewMarkers:
         self.patient.setStyleSheet("color: #c8c8c8; background: transparent; font-size: 11px;")
         self.patient.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.patient.hide()
-        self.bar: pg.ScaleBar | None = None
+        self.bar: CentredScaleBar | None = None
         self._bar_size = 0.0
         view.vb.sigRangeChanged.connect(self.refresh)
 
@@ -103,7 +118,7 @@ class ViewMarkers:
             px = bar_length(UNCALIBRATED_STEPS_PX, screen_per_image, width)
             size, text = px, f"{px:.0f} px (uncalibrated)"
         if self.bar is None:
-            self.bar = pg.ScaleBar(size, width=6, brush=pg.mkBrush(255, 210, 74), pen=pg.mkPen(None))
+            self.bar = CentredScaleBar(size, width=6, brush=pg.mkBrush(255, 210, 74), pen=pg.mkPen(None))
             self.bar.setParentItem(self.view.vb)
             # bottom centre, above the window/zoom text of the outer corner
             self.bar.anchor(itemPos=(0.5, 1), parentPos=(0.5, 1), offset=(0, -48))
