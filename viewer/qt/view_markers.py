@@ -45,7 +45,7 @@ class CentredScaleBar(pg.ScaleBar):
     """pyqtgraph's scale bar ends at its anchor; this one is centred on it, so that the bar
     anchored at the bottom centre of the view sits in the middle whatever its length."""
 
-    def updateBar(self) -> None:  # noqa: N802 (pyqtgraph's name)
+    def updateBar(self) -> None:
         view = self.parentItem()
         if view is None:
             return
