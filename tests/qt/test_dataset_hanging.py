@@ -36,6 +36,25 @@ class TestDatasetHanging:
         assert len(shown) == 1 and shown[0].image is not None
         assert shown[0].width() > window.hanging.width() * 0.9
 
+    def test_view_keys_skip_views_the_study_lacks(
+        self, qtbot: QtBot, shared_data: Path, tmp_path: Path
+    ) -> None:
+        """In a study of the Siemens LCC only, '4' (LMLO) leaves the image shown and says the study
+        has no LMLO; '2' (its own key) gives the 4-up back and '2' again the image alone."""
+        name = "fodicom_OutOfBoundsOverlay_Siemens_MammomatInspiration_MG.dcm"
+        shutil.copy(shared_data / name, tmp_path / name)
+        window = open_window(qtbot, tmp_path)
+        lcc = window.hanging.views["LCC"]
+        assert window.hanging.maximised is lcc
+        qtbot.keyClick(lcc, Qt.Key.Key_4)
+        assert window.hanging.maximised is lcc and lcc.isVisible()
+        assert not window.hanging.views["LMLO"].isVisible()
+        assert window.last_message == "LMLO: not in this study"
+        qtbot.keyClick(lcc, Qt.Key.Key_2)
+        assert window.hanging.maximised is None and window.hanging.views["LMLO"].isVisible()
+        qtbot.keyClick(lcc, Qt.Key.Key_2)
+        assert window.hanging.maximised is lcc
+
 
 class TestImportedLabels:
     def test_imported_box_cluster_opens_and_survives_marking(

@@ -57,6 +57,7 @@ class HangingView(QWidget):
         self.setStyleSheet("background: #202020;")
         self.active: ImageView = self.views[HANGING_ORDER[0]]
         self.maximised: ImageView | None = None
+        self.filled: set[str] = set()  # the standard cells the open study has an image for
 
     def show_study(
         self, images: dict[str, MammoImage], extra: list[MammoImage], loading: bool = False
@@ -74,6 +75,7 @@ class HangingView(QWidget):
         placed = dict(images)
         if not placed and leftovers:
             placed, leftovers = _fill_cells(leftovers)
+        self.filled = {n for n in HANGING_ORDER if placed.get(n) is not None}
         for name in HANGING_ORDER:
             image = placed.get(name)
             if loading and image is not None:
@@ -178,10 +180,20 @@ class HangingView(QWidget):
             if v.isVisible():
                 v.fit()
 
-    def maximise_index(self, index: int) -> None:
-        """Keys 1-4: maximise that cell, or restore the 4-up when it is the maximised one."""
-        if 0 <= index < len(HANGING_ORDER):
-            self.toggle_maximise(self.views[HANGING_ORDER[index]])
+    def maximise_index(self, index: int) -> str | None:
+        """Keys 1-4: maximise that cell, or restore the 4-up when it is the maximised one.
+
+        A view the study does not have is not maximised (it would hide every image behind an
+        empty cell): the reason is returned instead, for the status bar.
+        """
+        if not 0 <= index < len(HANGING_ORDER):
+            return None
+        name = HANGING_ORDER[index]
+        view = self.views[name]
+        if name not in self.filled and self.maximised is not view:
+            return f"{name}: not in this study"
+        self.toggle_maximise(view)
+        return None
 
 
 def _fill_cells(images: list[MammoImage]) -> tuple[dict[str, MammoImage], list[MammoImage]]:

@@ -76,6 +76,11 @@ class ViewControls(QObject):
         self.window.addAction(action)
         return action
 
+    def _maximise(self, index: int) -> None:
+        refused = self.hanging.maximise_index(index)
+        if refused:
+            self._notify(refused)
+
     # -- menus -------------------------------------------------------------------------
     def build_menus(self, menubar: object) -> None:
         view_menu: QMenu = menubar.addMenu("&View")  # type: ignore[attr-defined]
@@ -87,7 +92,7 @@ class ViewControls(QObject):
         view_menu.addSeparator()
         for i, name in enumerate(HANGING_ORDER):
             view_menu.addAction(
-                self._action(f"Maximise {name} / back", partial(self.hanging.maximise_index, i), str(i + 1))
+                self._action(f"Maximise {name} / back", partial(self._maximise, i), str(i + 1))
             )
         view_menu.addSeparator()
         self.link_zoom_action = self._action("Link zoom/pan", self._store_links, checkable=True)
