@@ -54,9 +54,13 @@ class TestGrid:
         window.showNormal()
         other = tmp_path / "other"
         write_study(other, reader="someone else")
+        rcc = window.hanging.views["RCC"]
+        qtbot.mouseMove(rcc.viewport(), rcc.viewport().rect().center())
+        qtbot.waitUntil(lambda: "value" in window.view_controls.cursor_label.text(), timeout=2000)
         assert window.open_paths([other])
         qtbot.wait(50)
         assert _equal_quarters(window), _cell_sizes(window)
+        assert window.view_controls.cursor_label.text() == ""  # no read-out of the last study's pixel
 
 
 class TestKeyboardFocus:

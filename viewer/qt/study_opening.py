@@ -165,6 +165,7 @@ class StudyOpening:
         if window.session.server_store is None:  # a server's study is opened again by its address
             window.prefs.add_recent_path(str(study.folder))
         window.view_controls.rebuild_presets()
+        window.view_controls.cursor_label.setText("")  # the last study's read-out is not this one's
         window.edited()
         window.focus_views()
 
