@@ -16,6 +16,7 @@ OTHER_BENCHES = (
     "worklist_bench",
     "landmarks_bench",
     "hostile_bench",
+    "labels_bench",
 )
 
 
@@ -32,6 +33,7 @@ def run_others(quick: bool) -> tuple[dict[str, Any], list[str]]:
         "worklist_bench": lambda m: m.bench_worklist(100 if quick else 1000),
         "landmarks_bench": lambda m: m.run(repeats=2 if quick else 5),
         "hostile_bench": lambda m: m.run(10_000 if quick else 100_000),
+        "labels_bench": lambda m: m.run(frames=30 if quick else 120),
     }
     for name in OTHER_BENCHES:
         try:
