@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from tests.fixtures.keychain import MemoryKeychain
-from tests.fixtures.orthanc_server import OrthancServer
+from tests.fixtures.orthanc_server import OrthancServer, free_port
 from viewer.qt.main_window import MainWindow
 from viewer.qt.preferences_dialog import PreferencesDialog
 from viewer.sources import credential_store
@@ -133,3 +133,76 @@ class TestPreferencesDialog:
         qtbot.mouseClick(dialog.forget_button, Qt.MouseButton.LeftButton)
         assert keychain.items == {} and dialog.token.text() == ""
         assert TOKEN_ENV in dialog.credentials_status.text()
+
+
+class TestCheckButton:
+    def _dialog(
+        self, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, base: str
+    ) -> PreferencesDialog:
+        monkeypatch.setenv(DATA_DIR_VARIABLE, str(tmp_path / "data"))
+        window = MainWindow(reader="Dr Check")
+        window.interactive = False
+        qtbot.addWidget(window)
+        dialog = PreferencesDialog(window)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.server.setEditText(base)
+        return dialog
+
+    def _check(self, qtbot: QtBot, dialog: PreferencesDialog, user: str, password: str) -> str:
+        """Type the credentials, press Check: the dialog says it is checking, then the answer."""
+        dialog.user.clear()
+        dialog.password.clear()
+        qtbot.keyClicks(dialog.user, user)
+        qtbot.keyClicks(dialog.password, password)
+        qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+        assert dialog.check_result.text().startswith("Checking with")  # asked in the background
+        assert not dialog.check_button.isEnabled()
+        qtbot.waitUntil(lambda: not dialog.check_result.text().startswith("Checking"), timeout=30000)
+        assert dialog.check_button.isEnabled()
+        return dialog.check_result.text()
+
+    def test_accepted_and_refused(
+        self,
+        qtbot: QtBot,
+        monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path,
+        locked_orthanc: OrthancServer,
+        keychain: MemoryKeychain,
+    ) -> None:
+        """The right password is accepted, a wrong one refused with the server's 401; nothing is saved."""
+        dialog = self._dialog(qtbot, monkeypatch, tmp_path, locked_orthanc.dicomweb)
+        accepted = self._check(qtbot, dialog, "ann", USERS["ann"])
+        assert accepted.startswith("Accepted: the server answered a search with these credentials")
+        assert "not saved yet" in accepted
+        refused = self._check(qtbot, dialog, "ann", "wrong")
+        assert refused == "The server refused these credentials (401)"
+        assert keychain.items == {}  # a check saves nothing
+        assert USERS["ann"] not in accepted + refused
+
+    def test_unreachable(
+        self, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, keychain: MemoryKeychain
+    ) -> None:
+        """A server address where nothing listens: could not reach it, named."""
+        base = f"http://127.0.0.1:{free_port()}/dicom-web"
+        dialog = self._dialog(qtbot, monkeypatch, tmp_path, base)
+        said = self._check(qtbot, dialog, "ann", "x")
+        assert said.startswith(f"Could not reach {base}")
+
+    def test_answer_about_other_fields_dropped(
+        self,
+        qtbot: QtBot,
+        monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path,
+        locked_orthanc: OrthancServer,
+        keychain: MemoryKeychain,
+    ) -> None:
+        """Edited while the check runs: its answer, about the fields as they were, is not shown."""
+        dialog = self._dialog(qtbot, monkeypatch, tmp_path, locked_orthanc.dicomweb)
+        qtbot.keyClicks(dialog.user, "ann")
+        qtbot.keyClicks(dialog.password, USERS["ann"])
+        qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+        qtbot.keyClicks(dialog.password, "x")
+        assert dialog.wait_for_check()
+        qtbot.waitUntil(dialog.check_button.isEnabled)
+        assert dialog.check_result.text() == ""

@@ -1,5 +1,7 @@
 """File > Preferences: the reader's name, how much is kept and decoded ahead, and each server's credentials.
 
+Check asks the server, off the UI thread, whether it accepts the credentials typed (one search
+request) and says so in the dialog: accepted, refused (401 / 403), or could not be reached.
 Credentials are saved per server (its base URL) in the system keychain, or for this session
 only where the machine has none; the dialog says which. They are never written to the
 preferences file. A server with no saved credentials uses the environment's
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from viewer.sources.credential_store import TOKEN_ENV, USER_ENV, Credentials, CredentialStore, default_store
 from viewer.sources.dicomweb import is_url, parse_url
+from viewer.sources.server_check import check_access
 
 if TYPE_CHECKING:
     from viewer.qt.main_window import MainWindow
@@ -42,6 +46,22 @@ def _gb_box(value: float, maximum: float) -> QDoubleSpinBox:
     return box
 
 
+class _CheckSignals(QObject):
+    done = Signal(int, bool, str)  # check number, accepted, message
+
+
+class _Check(QRunnable):
+    """One check of typed credentials, off the UI thread."""
+
+    def __init__(self, number: int, base: str, credentials: Credentials, signals: _CheckSignals) -> None:
+        super().__init__()
+        self.number, self.base, self.credentials, self.signals = number, base, credentials, signals
+
+    def run(self) -> None:
+        result = check_access(self.base, self.credentials)
+        self.signals.done.emit(self.number, result.accepted, result.message)
+
+
 class PreferencesDialog(QDialog):
     """The preferences of this user on this computer; OK applies them."""
 
@@ -50,6 +70,12 @@ class PreferencesDialog(QDialog):
         self.setWindowTitle("Preferences")
         self.window_ = window
         self.store = store or default_store()
+        # the pool first: on closing, it waits for a check before the signals go
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._check_signals = _CheckSignals(self)
+        self._check_signals.done.connect(self._checked)
+        self._check_number = 0
         prefs = window.prefs
         layout = QVBoxLayout(self)
 
@@ -105,18 +131,31 @@ class PreferencesDialog(QDialog):
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.token.setPlaceholderText("a bearer token instead of user and password")
         form.addRow("Token", self.token)
+        for edit in (self.user, self.password, self.token):
+            edit.textEdited.connect(self._fields_edited)
         row = QHBoxLayout()
         self.save_button = QPushButton("Save credentials")
         self.save_button.clicked.connect(self.save_credentials)
         self.forget_button = QPushButton("Forget")
         self.forget_button.clicked.connect(self.forget_credentials)
+        self.check_button = QPushButton("Check")
+        self.check_button.setToolTip("Ask the server whether it accepts the credentials typed here")
+        self.check_button.clicked.connect(self.check_credentials)
         row.addWidget(self.save_button)
         row.addWidget(self.forget_button)
+        row.addWidget(self.check_button)
         row.addStretch(1)
         form.addRow(row)
         self.credentials_status = QLabel()
         self.credentials_status.setWordWrap(True)
+        two_lines = 2 * self.credentials_status.fontMetrics().lineSpacing() + 4
+        # room for two lines from the start: a form does not grow for a label that wraps later
+        self.credentials_status.setMinimumHeight(two_lines)
         form.addRow(self.credentials_status)
+        self.check_result = QLabel()
+        self.check_result.setWordWrap(True)
+        self.check_result.setMinimumHeight(two_lines)
+        form.addRow(self.check_result)
         return box
 
     def _base(self) -> str | None:
@@ -132,10 +171,12 @@ class PreferencesDialog(QDialog):
         self.user.setText(saved.user if saved else "")
         self.password.setText(saved.password if saved else "")
         self.token.setText(saved.token if saved else "")
-        for widget in (self.user, self.password, self.token, self.save_button, self.forget_button):
+        for widget in (self.user, self.password, self.token, self.save_button, self.check_button):
             widget.setEnabled(base is not None)
         self.forget_button.setEnabled(saved is not None)
         self.credentials_status.setText(self._status(base, saved))
+        self._check_number += 1  # a check still running was about another server or other fields
+        self.check_result.setText("")
 
     def _status(self, base: str | None, saved: Credentials | None) -> str:
         if base is None:
@@ -156,8 +197,7 @@ class PreferencesDialog(QDialog):
         base = self._base()
         if base is None:
             return
-        credentials = Credentials(self.user.text().strip(), self.password.text(), self.token.text().strip())
-        self.store.save(base, credentials)  # empty fields forget what was saved
+        self.store.save(base, self._typed())  # empty fields forget what was saved
         self._show_server()
 
     def forget_credentials(self) -> None:
@@ -165,6 +205,37 @@ class PreferencesDialog(QDialog):
         if base is not None:
             self.store.forget(base)
         self._show_server()
+
+    def _typed(self) -> Credentials:
+        return Credentials(self.user.text().strip(), self.password.text(), self.token.text().strip())
+
+    def _fields_edited(self) -> None:
+        self._check_number += 1  # what a running check says is about the fields as they were
+        self.check_result.setText("")
+
+    def check_credentials(self) -> None:
+        """Ask the server, in the background, whether it accepts the credentials typed (saved or not)."""
+        base = self._base()
+        if base is None:
+            return
+        self._check_number += 1
+        self.check_button.setEnabled(False)
+        self.check_result.setText(f"Checking with {base} ...")
+        self._pool.start(_Check(self._check_number, base, self._typed(), self._check_signals))
+
+    def _checked(self, number: int, accepted: bool, message: str) -> None:
+        self.check_button.setEnabled(self._base() is not None)
+        if number != self._check_number:
+            return  # the server or the fields changed meanwhile
+        base = self._base()
+        if accepted and base is not None and self.store.saved(base) != self._typed():
+            message += " (not saved yet: Save credentials keeps them)"
+        self.check_result.setText(message)
+        self.check_result.setStyleSheet("" if accepted else "color: #b00020")
+
+    def wait_for_check(self, msecs: int = 30_000) -> bool:
+        """Block until a check in progress is done (tests, closing)."""
+        return bool(self._pool.waitForDone(msecs))
 
     # -- OK -------------------------------------------------------------------------------
     def accept(self) -> None:
