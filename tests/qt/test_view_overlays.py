@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from tests.fixtures.qt_driving import image_of
@@ -114,3 +115,27 @@ class TestNotes:
         """Nothing to say: no notes block."""
         view = _view(qtbot, MammoImage.from_dataset(dataset(ImagerPixelSpacing=[0.1, 0.1])))
         assert not view.overlays.notes.isVisible()
+
+
+class TestSpecialCharacters:
+    def test_a_single_note_with_markup_characters_reads_as_written(self, qtbot: Any) -> None:
+        """A reason holding '<', '>' and '&' shows those characters, alone or with other notes
+        (Qt guessed a single escaped note to be plain text and showed '&lt;')."""
+        from PySide6.QtGui import QTextDocument
+        from PySide6.QtWidgets import QWidget
+
+        from viewer.qt.view_overlays import ViewOverlays
+
+        parent = QWidget()
+        qtbot.addWidget(parent)
+        overlays = ViewOverlays(parent)
+        reason = "Pixel Spacing (0028,0030) '<0.01' refused: spacing <= 0 & > 5 mm are not plausible"
+        overlays.show_failed("LCC", reason, "a<b>&c.dcm")
+        for label, want in (
+            (overlays.notes, reason),
+            (overlays.top, "LCC: could not be decoded\na<b>&c.dcm"),
+        ):
+            doc = QTextDocument()
+            doc.setHtml(label.text())
+            assert doc.toPlainText() == want
+            assert label.textFormat() == Qt.TextFormat.RichText

@@ -55,6 +55,7 @@ class ViewOverlays:
         self.notes.setWordWrap(True)
         self.notes.hide()
         self.banner = QLabel(parent)
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)
         self.banner.setStyleSheet("color: #000; background: #ffb000; font-weight: bold; padding: 2px 6px;")
         self.banner.hide()
 
@@ -62,6 +63,9 @@ class ViewOverlays:
     def _make_label(parent: QWidget) -> QLabel:
         label = QLabel(parent)
         label.setStyleSheet(_OVERLAY_STYLE)
+        # always rich text, its parts escaped: Qt's guess took a single note holding "&lt;" for
+        # plain text and showed the entity
+        label.setTextFormat(Qt.TextFormat.RichText)
         label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         return label
 
@@ -109,7 +113,7 @@ class ViewOverlays:
             f"<br>{html.escape(file_name)}"
         )
         self.bottom.setText("")
-        self.notes.setText(reason)
+        self.notes.setText(html.escape(reason, quote=False))
         self.banner.hide()
 
     def show_image(
@@ -130,10 +134,10 @@ class ViewOverlays:
         header = image.frame_header(frame)
         spacing = header.spacing
         if spacing.calibrated:
-            sp = f"{spacing.col_mm:.4g} x {spacing.row_mm:.4g} mm/px<br>{spacing.label}"
+            sp = f"{spacing.col_mm:.4g} x {spacing.row_mm:.4g} mm/px<br>{html.escape(spacing.label)}"
         else:
-            sp = spacing.label
-        self.top.setText(f"<b style='font-size:14px'>{image.view_caption}</b><br>{sp}")
+            sp = html.escape(spacing.label)
+        self.top.setText(f"<b style='font-size:14px'>{html.escape(image.view_caption)}</b><br>{sp}")
         inv = " inverted" if invert else ""
         frames = f"  frame {frame + 1}/{image.frames} (PgUp/PgDn)" if image.frames > 1 else ""
         self.bottom.setText(
