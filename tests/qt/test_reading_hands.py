@@ -229,3 +229,30 @@ class TestQuickEntry:
         qtbot.keyClick(window, Qt.Key.Key_C)
         qtbot.keyClick(window, Qt.Key.Key_D)
         assert window.model.reading.assessment.composition == "d"
+
+
+class TestNippleMarker:
+    def test_a_pan_started_on_the_nipple_label_pans(self, qtbot: QtBot, demo_folder: Path) -> None:
+        """A drag that starts on the word "nipple" (not on its cross) pans the view and leaves the
+        nipple where it was; a drag that starts on the cross still moves the nipple."""
+        window = open_window(qtbot, demo_folder)
+        view = window.hanging.views["RCC"]
+        layer = window.finding_reading.layers["RCC"]
+        qtbot.waitUntil(lambda: layer.landmarks is not None and layer.target.isVisible(), timeout=5000)
+        assert layer.landmarks is not None
+        nx, ny = layer.landmarks.nipple
+        view.center_on(nx, ny, zoom=1.0)
+        view.render()
+        label = layer.caption
+        assert label is not None
+        on_label = view.mapFromScene(label.mapToScene(label.boundingRect().center()))
+        assert (on_label - screen_point(view, nx, ny)).manhattanLength() > 20  # clear of the cross
+        before = view.vb.viewRect()
+        _drag(qtbot, view, on_label, on_label + QPoint(0, 80))
+        landmarks = layer.landmarks
+        assert landmarks is not None and landmarks.nipple == (nx, ny)
+        assert abs(view.vb.viewRect().top() - before.top()) > 20  # the view panned
+        cross = screen_point(view, nx, ny)
+        _drag(qtbot, view, cross, cross + QPoint(-40, 30))
+        landmarks = layer.landmarks
+        assert landmarks is not None and landmarks.nipple != (nx, ny)

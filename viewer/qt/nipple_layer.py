@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pyqtgraph as pg
+from pyqtgraph.graphicsItems.TargetItem import TargetLabel
+from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent, MouseDragEvent
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsLineItem
@@ -32,6 +34,17 @@ def _pen(color: QColor, style: Qt.PenStyle = Qt.PenStyle.SolidLine, width: float
     return pen
 
 
+class _Caption(TargetLabel):
+    """The target's word ("nipple"), which only shows: pyqtgraph's label also drags its target,
+    so that a pan started on the word (up to ~50 px from the cross) moved the nipple instead."""
+
+    def mouseDragEvent(self, ev: MouseDragEvent) -> None:
+        ev.ignore()
+
+    def mouseClickEvent(self, ev: MouseClickEvent) -> None:
+        ev.ignore()
+
+
 class NippleLayer:
     """Nipple target, chest wall line and band of one view."""
 
@@ -45,10 +58,9 @@ class NippleLayer:
             symbol="crosshair",
             pen=pg.mkPen(NIPPLE_COLOR, width=2),
             movable=True,
-            label="nipple",
-            labelOpts={"color": NIPPLE_COLOR, "offset": (12, -12)},
         )
         self.target.setZValue(20)
+        self.caption = _Caption(self.target, "nipple", offset=(12, -12), color=NIPPLE_COLOR)
         self.target.sigPositionChangeFinished.connect(self._dropped)
         self.wall = QGraphicsLineItem()
         self.wall.setPen(_pen(NIPPLE_COLOR, Qt.PenStyle.DashLine, 1.0))
@@ -72,8 +84,7 @@ class NippleLayer:
         self.target.setPos(QPointF(*landmarks.nipple))
         self.target.blockSignals(False)
         label = "nipple" if landmarks.source is LandmarkSource.FOUND else "nipple (reader)"
-        if self.target.label() is not None:
-            self.target.label().setText(label)
+        self.caption.setText(label)
         (ax, ay), (bx, by) = landmarks.chest_wall
         self.wall.setLine(QLineF(ax, ay, bx, by))
         self.target.show()
