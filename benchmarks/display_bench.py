@@ -53,7 +53,7 @@ def bench_display(app: Any, paths: list[Path], frames: int) -> dict[str, Any]:
     base, center0, width0 = voi, voi.center, voi.width  # narrowed names for the closures below
 
     def busy_one() -> bool:
-        return bool(view._render_timer.isActive())
+        return bool(view.render_pending)
 
     def wl(target: Any, dc: float, dw: float) -> Callable[[], None]:
         return lambda: target.set_voi(base.with_window(center0 + dc, width0 + dw))
@@ -107,8 +107,7 @@ def bench_display(app: Any, paths: list[Path], frames: int) -> dict[str, Any]:
         return change
 
     out["wl4_viewer"] = [
-        watch4.frame(app, wl4(dc, dw), lambda: any(v._render_timer.isActive() for v in views))
-        for dc, dw in steps
+        watch4.frame(app, wl4(dc, dw), lambda: any(v.render_pending for v in views)) for dc, dw in steps
     ]
     hanging.close()
 

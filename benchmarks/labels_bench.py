@@ -150,7 +150,7 @@ def run(frames: int = 120) -> dict[str, Any]:
         change()
         for _ in range(1000):
             app.processEvents()
-            if paints[0] > before and not view._render_timer.isActive():
+            if paints[0] > before and not view.render_pending:
                 break
         return (time.perf_counter() - t0) * 1000.0
 

@@ -74,8 +74,8 @@ class TestPagingInTheBackground:
                 return view.frame == want
 
             qtbot.waitUntil(shown, timeout=30000)
-            assert view._pyramid is not None
-            assert np.array_equal(view._pyramid.level(0), oracle[want])
+            assert view.pyramid is not None
+            assert np.array_equal(view.pyramid.level(0), oracle[want])
             assert f"frame {want + 1}/4" in view.overlay_bottom.text()
 
     def test_the_neighbours_are_ready_before_they_are_asked(self, qtbot: QtBot, tmp_path: Path) -> None:

@@ -71,7 +71,7 @@ class TestDecodedFrames:
         qtbot.waitUntil(lambda: window.loader.pending == 0 and view.frame == 1, timeout=60000)
         qtbot.wait(50)
         assert view.frame == 1 and view.pixels_ready
-        shown = view._pyramid.level(0)
+        shown = view.pyramid.level(0)
         assert np.array_equal(shown, view.image.pixels(1))
         assert not np.array_equal(shown, view.image.pixels(0))
         assert "frame 2/3" in view.overlay_bottom.text()

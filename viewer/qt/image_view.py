@@ -1,4 +1,4 @@
-"""One mammogram on screen: windowed display, pan/zoom, window/level drag, overlays.
+"""One mammogram on screen: its geometry, pan/zoom, window/level, and the parts that draw it.
 
 Items of the view live in the stored image's pixel coordinates (x = column, y = row,
 pixel centres at integers): the view box's image frame (:mod:`viewer.qt.view_box`) turns
@@ -7,9 +7,10 @@ and mirrors them on screen by :attr:`ImageView.display_transform`, the hanging's
 quarter turn from the reading orientation) followed by the reader's (View > Orientation).
 The data is never copied or turned, and marks and clicks stay in stored pixels.
 
-Display pipeline per repaint: choose the resolution level whose pixels match the screen
-(:class:`viewer.core.pyramid.Pyramid`), crop it to the visible region, and index a
-uint8 lookup table (modality LUT -> VOI -> inversion, :func:`display_lut`) with it.
+The view is put together from one part a concept: what it is showing and how far the
+loading has come (:mod:`viewer.qt.view_loading`), the picture drawn through the display
+table (:mod:`viewer.qt.view_picture`), and the text blocks, ruler and sketch over it
+(:mod:`viewer.qt.view_overlays`). The view itself keeps the window, the turn and the zoom.
 """
 
 from __future__ import annotations
@@ -23,16 +24,16 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from viewer.core.annotations import ImageKey
-from viewer.core.display_lut import apply_display_lut, display_lut
-from viewer.core.display_transform import DisplayTransform, reading_transform
+from viewer.core.display_lut import display_lut
+from viewer.core.display_transform import DisplayTransform
 from viewer.core.pyramid import Pyramid
 from viewer.core.tools import PointerEvent
 from viewer.core.windowing import CUSTOM_VOI_NAME, VoiPreset, named_window
 from viewer.dicom.image import MammoImage
-from viewer.qt.preview_mirror import guess_mirror
 from viewer.qt.view_box import MammoViewBox
+from viewer.qt.view_loading import ViewLoading
 from viewer.qt.view_overlays import ViewOverlays, ViewSketch
-from viewer.qt.view_render import crop_covers, level_crop
+from viewer.qt.view_picture import ViewPicture
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
@@ -60,19 +61,12 @@ class ImageView(pg.GraphicsView):
         self.invert = False
         self.tool_handler: Callable[[ImageView, PointerEvent], bool] | None = None
         self.align: str | None = None
+        """Screen side ("left"/"right") the image is pushed against when fitted, or centred."""
         self.note = ""
         """A banner naming what the cell shows beyond the view, e.g. "PRIOR 2023-01-02"."""
-        """Screen side ("left"/"right") the image is pushed against when fitted, or centred."""
-        self._pyramid: Pyramid | None = None
-        self._level_offset = 0
-        """Pyramid level of ``_pyramid``'s level 0: > 0 while a reduced preview is shown."""
-        self._provisional_voi: VoiPreset | None = None
-        """The automatic window a preview got because the default needs the full pixels."""
-        self._lut: np.ndarray | None = None
-        self._lut_offset = 0
-        self._rendered_key: tuple[object, ...] | None = None
         self._drag_start: tuple[float, float] | None = None
-        self._value_range = (0.0, 1.0)
+        self.value_range = (0.0, 1.0)
+        """Lowest and highest modality value of the pixels shown: the window drag's scale."""
         self.hanging = DisplayTransform()
         """How the hanging turns and mirrors the image shown."""
         self.user_turn = DisplayTransform()
@@ -82,8 +76,9 @@ class ImageView(pg.GraphicsView):
 
         self.vb = MammoViewBox(self)
         self.setCentralItem(self.vb)
-        self.item = pg.ImageItem(axisOrder="row-major")
-        self.vb.addItem(self.item)
+        self.picture = ViewPicture(self.vb)
+        self.item = self.picture.item
+        self.loading = ViewLoading(self)
         self.vb.sigRangeChanged.connect(self._schedule_render)
         self.scene().sigMouseMoved.connect(self._mouse_moved)
 
@@ -100,164 +95,89 @@ class ImageView(pg.GraphicsView):
         self.overlay_bottom = self.overlays.bottom
         self.banner = self.overlays.banner
         self.setMinimumSize(120, 120)
-        self._update_overlays()
+        self.update_overlays()
 
     # -- overlays ------------------------------------------------------------------
     def resizeEvent(self, ev: object) -> None:  # type: ignore[override]
         super().resizeEvent(ev)
         if not hasattr(self, "overlay_bottom"):  # pyqtgraph resizes during its own __init__
             return
-        self._place_overlays()
+        self.place_overlays()
         self._schedule_render()
 
     def _outer_side(self) -> str:
         return "right" if self.align == "left" else "left"
 
-    def _place_overlays(self) -> None:
+    def place_overlays(self) -> None:
+        """Put the text blocks on the cell's outer side, away from the chest wall."""
         self.overlays.place(self.width(), self.height(), self._outer_side())
 
-    def _update_overlays(self) -> None:
+    def update_overlays(self) -> None:
+        """Say in the text blocks what the cell shows: its view, window, zoom and notes."""
         if self.image is None:
             self.overlays.show_empty(self.cell_label)
         else:
             self.overlays.show_image(
                 self.image, self.voi, self.invert, self.frame, self.zoom_percent(), self.note, self.user_turn
             )
-        self._place_overlays()
+        self.place_overlays()
 
-    # -- image ---------------------------------------------------------------------
+    # -- loading (viewer.qt.view_loading) ------------------------------------------
     def set_image(self, image: MammoImage | None, frame: int = 0) -> None:
         """Show ``image`` (or an empty, labelled cell), with its default window, fitted."""
-        self.image = image
-        self.frame = frame
-        self._rendered_key = None
-        if image is None:
-            self._pyramid = None
-            self.item.clear()
-            self._update_overlays()
-            return
-        self._pyramid = Pyramid(image.pixels(frame))
-        self._level_offset = 0
-        self._provisional_voi = None
-        coarse = self._pyramid.level(self._pyramid.max_level)
-        values = image.frame_header(frame).modality_lut.apply(np.array([coarse.min(), coarse.max()]))
-        self._value_range = (float(np.min(values)), float(np.max(values)))
-        self.invert = image.invert_default
-        self.voi = image.default_voi(frame)
-        self._configure_geometry(image, image.hanging_transform)
-        self._rebuild_lut()
-        self.fit()
-        self._update_overlays()
+        self.loading.show(image, frame)
 
     def set_failed(self, image: MammoImage, message: str) -> None:
         """Say in the cell that ``image`` could not be decoded, and why; nothing is drawn."""
-        self.image = None
-        self.frame = 0
-        self._pyramid = None
-        self._rendered_key = None
-        self.item.clear()
-        reason = message.removeprefix(f"{image.path.name}: ")
-        label = image.view_label if image.laterality and image.view else self.cell_label
-        self.overlays.show_failed(label, reason, image.path.name)
-        self._place_overlays()
+        self.loading.show_failed(image, message)
 
-    # -- progressive loading (viewer.qt.loader) -----------------------------------
     def set_loading(self, image: MammoImage, frame: int = 0) -> None:
         """Name the cell after ``image`` while its pixels are decoded elsewhere; nothing drawn.
 
         Reads the header only: never decodes.
         """
-        self.image = image
-        self.frame = frame
-        self._pyramid = None
-        self._level_offset = 0
-        self._rendered_key = None
-        self.voi = None
-        self._lut = None
-        self.item.clear()
-        self._update_overlays()
-        self.overlay_bottom.setText("decoding...")
-        self._place_overlays()
+        self.loading.show_loading(image, frame)
 
     @property
     def pixels_ready(self) -> bool:
         """True when the full-resolution pixels are shown (not loading, not a preview):
         ``image.pixels(frame)`` then returns without decoding."""
-        return self.image is not None and self._pyramid is not None and self._level_offset == 0
+        return self.loading.pixels_ready
 
     def set_preview(self, image: MammoImage, array: np.ndarray, level: int, frame: int = 0) -> None:
         """Show a reduced-resolution picture of ``image`` until :meth:`set_full`.
 
         ``array`` holds stored values at 1/2**level of the image's size (rounded up),
-        within the image's stored range. The window is the file's default, or an
-        automatic one from the preview when the default needs the full pixels; the
-        view is fitted. Never decodes.
+        within the image's stored range. Never decodes.
         """
-        first = self.image is not image or self.frame != frame or self._pyramid is None
-        self._adopt_pyramid(image, Pyramid(array), max(0, int(level)), frame)
-        if first:
-            self.image = image
-            self.frame = frame
-            self.invert = image.invert_default
-            modality = np.asarray(image.frame_header(frame).modality_lut.apply(array), dtype=np.float64)
-            self.voi = image.default_voi(frame, modality)
-            presets = image.frame_header(frame).voi_presets
-            self._provisional_voi = None if any(self.voi is p for p in presets) else self.voi
-            hanging = reading_transform(image.laterality, image.view, image.patient_orientation)
-            self._configure_geometry(
-                image, hanging if hanging is not None else DisplayTransform(0, guess_mirror(image, array))
-            )
-        self._rebuild_lut()
-        if first:
-            self.fit()
-        self._update_overlays()
+        self.loading.show_preview(image, array, level, frame)
 
     def set_full(self, image: MammoImage, pyramid: Pyramid | None = None, frame: int = 0) -> None:
         """Show ``image`` at full resolution (``pyramid``: its levels, built elsewhere).
 
         After :meth:`set_preview` of the same image, zoom, pan and window stay as the user
-        left them (a provisional automatic window becomes the file's default); otherwise
-        this is :meth:`set_image` with the given levels. ``image.pixels(frame)`` should
-        be stored already (the loader does it): then nothing is decoded here.
+        left them. ``image.pixels(frame)`` should be stored already (the loader does it):
+        then nothing is decoded here.
         """
-        if pyramid is None:
-            pyramid = Pyramid(image.pixels(frame))
-        swap = (
-            self.image is image
-            and self.frame == frame
-            and self._pyramid is not None
-            and self._level_offset > 0
-        )
-        self._adopt_pyramid(image, pyramid, 0, frame)
-        if swap:
-            if self._provisional_voi is not None and self.voi is self._provisional_voi:
-                self.voi = image.default_voi(frame)  # the user has not changed it
-            self._provisional_voi = None
-            if image.hanging_transform != self.hanging:  # the preview's guess was wrong
-                self._configure_geometry(image, image.hanging_transform)
-                self.fit()
-        else:
-            self.image = image
-            self.frame = frame
-            self.invert = image.invert_default
-            self.voi = image.default_voi(frame)
-            self._provisional_voi = None
-            self._configure_geometry(image, image.hanging_transform)
-        self._rebuild_lut()
-        if not swap:
-            self.fit()
-        self._update_overlays()
+        self.loading.show_full(image, pyramid, frame)
 
-    def _adopt_pyramid(self, image: MammoImage, pyramid: Pyramid, offset: int, frame: int) -> None:
-        self._pyramid = pyramid
-        self._level_offset = offset
-        self._rendered_key = None
-        coarse = pyramid.level(pyramid.max_level)
-        values = image.frame_header(frame).modality_lut.apply(np.array([coarse.min(), coarse.max()]))
-        self._value_range = (float(np.min(values)), float(np.max(values)))
+    def set_frame(self, frame: int, pyramid: Pyramid | None = None) -> None:
+        """Show another frame of the same image, keeping zoom, pan and window.
 
-    def _configure_geometry(self, image: MammoImage, hanging: DisplayTransform) -> None:
-        """Aspect ratio from the pixel spacing, the hanging's turn and mirror, pan limits (as set_image).
+        ``pyramid`` holds the frame's decoded levels (:mod:`viewer.qt.frame_pager`); without
+        it the frame's pixels are taken from the image (decoded here if need be).
+        """
+        self.loading.show_frame(frame, pyramid)
+
+    @property
+    def pyramid(self) -> Pyramid | None:
+        """The resolution levels of the stored values drawn from (a preview's while loading)."""
+        return self.picture.pyramid
+
+    # -- geometry ------------------------------------------------------------------
+    def hang(self, image: MammoImage, hanging: DisplayTransform) -> None:
+        """Hang ``image`` by ``hanging``: its turn and mirror, the aspect ratio from the pixel
+        spacing, and the pan limits.
 
         The reader's own turns are kept while the same image is shown, and dropped for another.
         """
@@ -299,12 +219,12 @@ class ImageView(pg.GraphicsView):
         self.user_turn = turn
         self._turned_uid = image.sop_instance_uid
         self._apply_display_transform(image)
-        self._rendered_key = None
+        self.picture.invalidate()
         if fitted:
             self.fit()
         else:
             self.apply_view_state(state)
-        self._update_overlays()
+        self.update_overlays()
         self.vb.sigRangeChanged.emit(self.vb, self.vb.state["viewRange"], [True, True])
 
     def image_to_display(self, x: float, y: float) -> tuple[float, float]:
@@ -330,46 +250,21 @@ class ImageView(pg.GraphicsView):
             return (right if a > 0 else left, (top + bottom) / 2)
         return ((left + right) / 2, bottom if b > 0 else top)
 
-    def set_frame(self, frame: int, pyramid: Pyramid | None = None) -> None:
-        """Show another frame of the same image, keeping zoom, pan and window.
-
-        ``pyramid`` holds the frame's decoded levels (:mod:`viewer.qt.frame_pager`); without
-        it the frame's pixels are taken from the image (decoded here if need be).
-        """
-        if self.image is None:
-            return
-        if self._lut is None or self._level_offset > 0:  # paged while loading: show that frame now
-            if pyramid is not None:
-                self.set_full(self.image, pyramid, frame)
-            else:
-                self.set_image(self.image, frame)
-            return
-        previous = self.image.frame_header(self.frame)
-        if self.voi is not None and any(self.voi is p for p in previous.voi_presets):
-            # the reader kept the file's window: the new frame's own (Frame VOI LUT) applies
-            presets = self.image.frame_header(frame).voi_presets
-            self.voi = presets[0] if presets else self.voi
-        self.frame = frame
-        self._pyramid = pyramid if pyramid is not None else Pyramid(self.image.pixels(frame))
-        self._rendered_key = None
-        self._rebuild_lut()  # a frame's own rescale (Pixel Value Transformation)
-        self._update_overlays()
-
     def set_voi(self, voi: VoiPreset, *, emit: bool = True) -> None:
         """Apply a VOI (preset or dragged window); one equal to a named preset takes its name."""
         if self.image is not None and voi.name == CUSTOM_VOI_NAME:
             presets = [*self.image.frame_header(self.frame).voi_presets, self.image.auto_voi(self.frame)]
             voi = named_window(voi, presets)
         self.voi = voi
-        self._rebuild_lut()
-        self._update_overlays()
+        self.rebuild_lut()
+        self.update_overlays()
         if emit:
             self.window_changed.emit(self)
 
     def set_invert(self, invert: bool) -> None:
         self.invert = invert
-        self._rebuild_lut()
-        self._update_overlays()
+        self.rebuild_lut()
+        self.update_overlays()
 
     def reset_window(self) -> None:
         if self.image is not None:
@@ -383,20 +278,19 @@ class ImageView(pg.GraphicsView):
     @property
     def lut(self) -> np.ndarray | None:
         """The uint8 lookup table in force: ``lut[stored - lut_offset]`` is the shown grey."""
-        return self._lut
+        return self.picture.lut
 
     @property
     def lut_offset(self) -> int:
-        return self._lut_offset
+        return self.picture.lut_offset
 
-    def _rebuild_lut(self) -> None:
+    def rebuild_lut(self) -> None:
+        """Draw through the table of the window and inversion in force (the frame's rescale)."""
         if self.image is None or self.voi is None:
             return
         lo, hi = self.image.stored_range
         modality = self.image.frame_header(self.frame).modality_lut
-        self._lut = display_lut(lo, hi, modality, self.voi, self.invert)
-        self._lut_offset = lo
-        self._rendered_key = None
+        self.picture.set_lut(display_lut(lo, hi, modality, self.voi, self.invert), lo)
         self.render()
 
     # -- zoom / pan ----------------------------------------------------------------
@@ -440,7 +334,7 @@ class ImageView(pg.GraphicsView):
         ratio = self.vb.state["aspectLocked"] or 1.0
         h *= ratio
         self.vb.setRange(QRectF(cx - w / 2, cy - h / 2, w, h), padding=0)
-        self._update_overlays()
+        self.update_overlays()
 
     def one_to_one(self) -> None:
         self.set_zoom(1.0)
@@ -478,46 +372,19 @@ class ImageView(pg.GraphicsView):
 
     def render(self) -> None:  # type: ignore[override]
         """Window the visible crop of the matching resolution level and show it."""
-        if self.image is None or self._pyramid is None or self._lut is None or self.closed:
+        if self.image is None or self.closed:
             return  # closed: pyqtgraph's close() deleted the scene items, a resize still comes
-        rect = self.visible_image_rect()
-        width_px = max(1, self.vb.width())
-        per_screen = self.vb.viewRect().width() / width_px
-        offset = self._level_offset
-        level = min(max(Pyramid.level_for(per_screen), offset), self._pyramid.max_level + offset)
-        data = self._pyramid.level(level - offset)
-        scale = 2**level
-        rows, cols = data.shape
-        c0, c1, r0, r1 = level_crop(rect, scale, rows, cols)
-        if c1 <= c0 or r1 <= r0:
-            self.item.hide()
-            return
-        key = (level, c0, c1, r0, r1, id(self._lut), id(self._pyramid))
-        if key == self._rendered_key or self._still_covered(key, rect, scale, rows, cols):
-            # Panning within the margin rendered last time: the picture only moves.
-            self._update_overlays()
-            return
-        self._rendered_key = key
-        crop = data[r0:r1, c0:c1]
-        shown = apply_display_lut(crop, self._lut, self._lut_offset)
-        # levels=None: uint8 shown as it is (Grayscale8), no per-frame colour table.
-        self.item.setImage(shown, autoLevels=False, levels=None)
-        self.item.setRect(QRectF(c0 * scale - 0.5, r0 * scale - 0.5, (c1 - c0) * scale, (r1 - r0) * scale))
-        self.item.show()
-        self._update_overlays()
+        if self.picture.render():
+            self.update_overlays()
 
-    def _still_covered(self, key: tuple[object, ...], rect: QRectF, scale: int, rows: int, cols: int) -> bool:
-        """True when the last render (same level, table, pixels) covers the visible rect."""
-        last = self._rendered_key
-        if last is None or last[0] != key[0] or last[5:] != key[5:]:
-            return False
-        _, c0, c1, r0, r1 = last[:5]
-        return crop_covers((c0, c1, r0, r1), rect, scale, rows, cols)  # type: ignore[arg-type]
+    @property
+    def render_pending(self) -> bool:
+        """True while a repaint asked for (by a pan, zoom or resize) has not run yet."""
+        return self._render_timer.isActive()
 
     def displayed_image(self) -> np.ndarray | None:
         """The uint8 picture currently on screen (for tests and exports)."""
-        data = self.item.image
-        return None if data is None else np.asarray(data)
+        return self.picture.shown()
 
     # -- interaction ---------------------------------------------------------------
     def dispatch(self, event: PointerEvent) -> bool:
@@ -539,7 +406,7 @@ class ImageView(pg.GraphicsView):
         start = ev.buttonDownScreenPos(Qt.MouseButton.RightButton)  # type: ignore[attr-defined]
         now = ev.screenPos()  # type: ignore[attr-defined]
         dx, dy = now.x() - start.x(), now.y() - start.y()
-        lo, hi = self._value_range
+        lo, hi = self.value_range
         step = max(hi - lo, 1.0) / 800.0
         width = max(1.0, w0 + dx * step * 2)
         center = c0 + dy * step
@@ -552,7 +419,7 @@ class ImageView(pg.GraphicsView):
         voi = self.voi
         if voi.center is not None and voi.width is not None:
             return voi.center, voi.width
-        lo, hi = self._value_range
+        lo, hi = self.value_range
         return (lo + hi) / 2.0, hi - lo
 
     def _mouse_moved(self, scene_pos: QPointF) -> None:
