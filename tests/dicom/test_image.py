@@ -405,6 +405,18 @@ class TestBadDisplayValues:
         assert image.spacing.source is SpacingSource.IMAGER_PIXEL_SPACING
         assert any("(0018,1114) 40 refused" in n for n in image.notes)
 
+    def test_notes_go_to_the_program_log(
+        self, make_ds: Callable[..., Dataset], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Each value not used is logged with the file and frame, as the overlay shows it."""
+        ds = make_ds(RescaleSlope=0, RescaleIntercept=5, ImagerPixelSpacing=[0.1, 0.1])
+        ds.EstimatedRadiographicMagnificationFactor = 40
+        with caplog.at_level("INFO", logger="viewer.dicom.image"):
+            image = MammoImage.from_dataset(ds)
+        assert len(image.notes) == 2
+        logged = [r.getMessage() for r in caplog.records if r.name == "viewer.dicom.image"]
+        assert logged == [f"{image.path.name} frame 1: {note}" for note in image.notes]
+
 
 class TestStorePixels:
     """Pixels decoded in a worker process join the cache."""

@@ -7,6 +7,7 @@ raises :class:`DicomImageError` with a message naming the file and the reason.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from collections import OrderedDict
@@ -49,6 +50,8 @@ from viewer.dicom.views import (
     view_label,
 )
 from viewer.dicom.voi import read_modality_lut, read_voi_presets
+
+log = logging.getLogger(__name__)
 
 FOR_PROCESSING_SOP_CLASSES = frozenset(
     {"1.2.840.10008.5.1.4.1.1.1.2.1", "1.2.840.10008.5.1.4.1.1.1.1.1", "1.2.840.10008.5.1.4.1.1.1.3.1"}
@@ -112,6 +115,12 @@ def read_frame_header(ds: Dataset, frame: int) -> FrameHeader:
     return FrameHeader(spacing, modality, presets, read_frame_laterality(ds, frame), tuple(notes))
 
 
+def _log_notes(path: Path, frame: int, header: FrameHeader) -> None:
+    """Write to the program log what of a frame's header was not used, and why (it is on screen too)."""
+    for note in header.notes:
+        log.info("%s frame %d: %s", path.name, frame + 1, note)
+
+
 class MammoImage:
     """A grey-scale DICOM image (usually a mammogram) and how to display and measure it.
 
@@ -169,6 +178,7 @@ class MammoImage:
         self.patient_orientation: tuple[str, str] | None = read_patient_orientation(ds)
         self._headers: dict[int, FrameHeader] = {0: read_frame_header(ds, 0)}
         first = self._headers[0]
+        _log_notes(path, 0, first)
         self.spacing: Spacing = first.spacing
         self.modality_lut: ModalityLut = first.modality_lut
         self.voi_presets: list[VoiPreset] = first.voi_presets
@@ -300,6 +310,7 @@ class MammoImage:
                 raise ValueError(f"frame {frame} out of range 0..{self.frames - 1}")
             header = read_frame_header(self._ds, frame)
             self._headers[frame] = header
+            _log_notes(self.path, frame, header)
         return header
 
     # -- pixels ---------------------------------------------------------------------
