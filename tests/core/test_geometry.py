@@ -8,7 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from viewer.core import geometry
-from viewer.core.geometry import convex_hull, point_in_polygon, points_in_polygon
+from viewer.core.geometry import convex_hull, distance_to_edges, point_in_polygon, points_in_polygon
 
 
 def _edge_sides(points: np.ndarray, hull: np.ndarray) -> np.ndarray:
@@ -37,6 +37,16 @@ class TestPointsInPolygon:
         """The scalar form answers as the array form does."""
         tri = [(0.0, 0.0), (4.0, 0.0), (0.0, 4.0)]
         assert point_in_polygon(1.0, 1.0, tri) and not point_in_polygon(3.0, 3.0, tri)
+
+    def test_edge_tolerance(self) -> None:
+        """With a tolerance, a point on or near an edge is inside; farther out it is not."""
+        square = [(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0)]
+        assert point_in_polygon(10.0, 10.0, square, edge_tolerance=0.0)  # a vertex
+        assert point_in_polygon(10.4, 5.0, square, edge_tolerance=0.5)
+        assert not point_in_polygon(10.6, 5.0, square, edge_tolerance=0.5)
+        assert not point_in_polygon(10.4, 5.0, square)
+        assert distance_to_edges(13.0, 14.0, square) == pytest.approx(5.0)  # to the corner (10, 10)
+        assert distance_to_edges(5.0, 6.0, square) == pytest.approx(4.0)  # inside, to the top edge
 
     @settings(max_examples=60, deadline=None)
     @given(

@@ -244,9 +244,27 @@ def points_in_polygon(points: ArrayLike, polygon: ArrayLike) -> NDArray[np.bool_
     return inside
 
 
-def point_in_polygon(x: float, y: float, polygon: ArrayLike) -> bool:
-    """True when ``(x, y)`` lies inside ``polygon`` (:func:`points_in_polygon` for one point)."""
-    return bool(points_in_polygon([(x, y)], polygon)[0])
+def point_in_polygon(x: float, y: float, polygon: ArrayLike, *, edge_tolerance: float | None = None) -> bool:
+    """True when ``(x, y)`` lies inside ``polygon`` (:func:`points_in_polygon` for one point).
+
+    With ``edge_tolerance`` a point within that many pixels of an edge counts as inside too
+    (0: exactly on it), as for a convex hull drawn through point marks.
+    """
+    if points_in_polygon([(x, y)], polygon)[0]:
+        return True
+    return edge_tolerance is not None and distance_to_edges(x, y, polygon) <= edge_tolerance
+
+
+def distance_to_edges(x: float, y: float, polygon: ArrayLike) -> float:
+    """The distance in pixels from ``(x, y)`` to the nearest edge of the closed ``polygon``."""
+    pts = np.asarray(polygon, dtype=np.float64).reshape(-1, 2)
+    if len(pts) == 0:
+        return math.inf
+    xs, ys = pts[:, 0], pts[:, 1]
+    dx, dy = np.roll(xs, -1) - xs, np.roll(ys, -1) - ys
+    length2 = dx * dx + dy * dy
+    t = np.clip(((x - xs) * dx + (y - ys) * dy) / np.where(length2 == 0, 1.0, length2), 0.0, 1.0)
+    return float(np.hypot(xs + t * dx - x, ys + t * dy - y).min())
 
 
 def polygon_centroid(points: ArrayLike) -> Point:

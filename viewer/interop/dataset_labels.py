@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from viewer.core import geometry
 from viewer.core.geometry import Point
 
 
@@ -119,19 +118,3 @@ def read_table(
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         parsed.skipped.append(Skipped(path.name, f"cannot be read ({exc})"))
         return None
-
-
-def point_in_polygon(point: Point, polygon: tuple[Point, ...], tolerance: float = 0.5) -> bool:
-    """Whether ``point`` lies inside ``polygon`` or within ``tolerance`` pixels of its edge."""
-    x, y = point
-    if geometry.point_in_polygon(x, y, polygon):
-        return True
-    pts = np.asarray(polygon, dtype=np.float64)
-    xs, ys = pts[:, 0], pts[:, 1]
-    xn, yn = np.roll(xs, -1), np.roll(ys, -1)
-    # on or near an edge (an exported hull passes through its point marks)
-    dx, dy = xn - xs, yn - ys
-    length2 = dx * dx + dy * dy
-    t = np.clip(((x - xs) * dx + (y - ys) * dy) / np.where(length2 == 0, 1.0, length2), 0.0, 1.0)
-    distance = np.hypot(xs + t * dx - x, ys + t * dy - y)
-    return bool(distance.min() <= tolerance)

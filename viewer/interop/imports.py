@@ -27,12 +27,17 @@ from viewer.core.annotations import (
     new_id,
     utc_now,
 )
+from viewer.core.geometry import point_in_polygon
 from viewer.dicom.image import MammoImage
 from viewer.dicom.study import Study, open_studies
 from viewer.interop import cbis_import, csv_import, inbreast_import, vindr_import
-from viewer.interop.dataset_labels import ParsedLabels, Skipped, SourceImage, point_in_polygon
+from viewer.interop.dataset_labels import ParsedLabels, Skipped, SourceImage
 from viewer.store.errors import SidecarError
 from viewer.store.session import AnnotationStore
+
+HULL_TOLERANCE_PX = 0.5
+"""How near a cluster's outline a mark's centre counts as inside: an exported hull passes through
+its point marks."""
 
 FORMATS: dict[str, str] = {
     "inbreast": "INbreast (OsiriX ROI XML, one file per image)",
@@ -164,7 +169,9 @@ def _apply(
             members = [
                 m.id
                 for m in marks
-                if m is not None and m.id not in taken and point_in_polygon(m.center, group.outline)
+                if m is not None
+                and m.id not in taken
+                and point_in_polygon(*m.center, group.outline, edge_tolerance=HULL_TOLERANCE_PX)
             ]
         taken.update(members)
         made = Cluster(

@@ -17,15 +17,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from viewer.core.geometry import Point, polygon_centroid
-from viewer.interop.dataset_labels import (
-    ParsedLabels,
-    Skipped,
-    SourceCluster,
-    SourceImage,
-    SourceMark,
-    point_in_polygon,
-)
+from viewer.core.geometry import Point, point_in_polygon, polygon_centroid
+from viewer.interop.dataset_labels import ParsedLabels, Skipped, SourceCluster, SourceImage, SourceMark
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
@@ -97,7 +90,7 @@ def _mark(points: list[Point], center_text: Any) -> SourceMark:
             given = _point(center_text)
         except ValueError:
             given = None
-        if given is not None and point_in_polygon(given, outline, tolerance=0.0):
+        if given is not None and point_in_polygon(*given, outline, edge_tolerance=0.0):
             center = given
     return SourceMark(center, outline)
 
