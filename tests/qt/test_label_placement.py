@@ -7,11 +7,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QGraphicsTextItem
 
+from tests.fixtures.dicom_files import make_dataset
 from viewer.core.annotations import (
     Calcification,
     Cluster,
@@ -27,7 +26,6 @@ from viewer.qt.image_view import ImageView, image_key
 from viewer.qt.label_placement import LABEL_REACH_PX
 from viewer.qt.marks_layer import MarksLayer
 
-MG = "1.2.840.10008.5.1.4.1.1.1.2"
 SPACING = Spacing(0.1, 0.1, SpacingSource.IMAGER_PIXEL_SPACING_ERMF, "mm at the breast plane (ERMF 1.08)")
 CENTRE = (150.0, 160.0)
 COUNT = 15
@@ -35,17 +33,7 @@ COUNT = 15
 
 def _image() -> MammoImage:
     phantom = make_mammogram(320, 300, (0.1, 0.1), "L", "CC", seed=5)
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID = UID(MG)
-    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
-    ds.Modality, ds.ImageLaterality, ds.ViewPosition = "MG", "L", "CC"
-    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-    ds.Rows, ds.Columns = phantom.pixels.shape
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
-    ds.PixelData = phantom.pixels.astype(np.uint16).tobytes()
+    ds = make_dataset(phantom.pixels.astype(np.uint16), ImageLaterality="L", ViewPosition="CC")
     return MammoImage.from_dataset(ds)
 
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+from pydicom.dataset import Dataset
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
+from tests.fixtures.dicom_files import make_dataset
 from tests.fixtures.qt_driving import image_of
 from viewer.core.phantom import make_mammogram
 from viewer.core.windowing import VoiPreset
 from viewer.dicom.image import MammoImage
 from viewer.qt.image_view import ImageView
-
-MG = "1.2.840.10008.5.1.4.1.1.1.2"
 
 
 def dataset(
@@ -30,20 +28,14 @@ def dataset(
     """A small synthetic mammogram dataset (phantom pixels scaled and offset)."""
     phantom = make_mammogram(240, 200, (0.1, 0.1), "L", "CC", seed=4)
     pixels = (phantom.pixels.astype(np.int64) * scale + offset).astype(np.uint16)
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID = UID(MG)
-    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
-    ds.Modality, ds.ImageLaterality, ds.ViewPosition = "MG", "L", "CC"
-    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, photometric
-    ds.Rows, ds.Columns = pixels.shape
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, bits_stored, bits_stored - 1, 0
-    for key, value in attributes.items():
-        setattr(ds, key, value)
-    ds.PixelData = pixels.tobytes()
-    return ds
+    return make_dataset(
+        pixels,
+        photometric=photometric,
+        bits_stored=bits_stored,
+        ImageLaterality="L",
+        ViewPosition="CC",
+        **attributes,
+    )
 
 
 def bright_image() -> Dataset:
