@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import math
 
@@ -12,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from viewer.core.agreement import (
-    CSV_COLUMNS,
     AgreementOptions,
     Score,
     compare,
@@ -276,18 +273,3 @@ class TestCompareStudy:
         a, b = self.two_readers()
         result = compare(a, b, images=[("1.3", 0), ("1.1", 0), ("7.7", 0)])
         assert [i.key[0] for i in result.images] == ["1.3", "1.1"]
-
-    def test_csv(self) -> None:
-        """The CSV has the documented header, one row per image and a study row."""
-        a, b = self.two_readers()
-        rows = list(csv.DictReader(io.StringIO(compare(a, b).to_csv())))
-        assert tuple(rows[0].keys()) == CSV_COLUMNS
-        assert [r["level"] for r in rows] == ["image", "image", "image", "study"]
-        first, last = rows[0], rows[-1]
-        assert first["calcifications_matched"] == "2" and first["unit"] == "mm"
-        assert float(first["calcification_precision"]) == pytest.approx(0.5)
-        assert float(first["mean_distance"]) == pytest.approx((0.1 + 0.2) / 2)
-        assert rows[1]["calcification_precision"] == ""  # B has no mark there
-        assert last["calcifications_a"] == "4" and last["calcifications_b"] == "5"
-        assert float(last["calcification_f1"]) == pytest.approx(4 / 9, abs=1e-4)
-        assert last["cluster_f1"] == ""

@@ -23,8 +23,6 @@ on either side a ratio is undefined and given as ``None`` (an empty cell in CSV)
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -162,7 +160,8 @@ CSV_COLUMNS = (
     "cluster_recall",
     "cluster_f1",
 )
-"""Columns of :meth:`StudyAgreement.rows` and of the CSV, one row per image then the study."""
+"""Columns of :meth:`StudyAgreement.rows` and of its CSV (:mod:`viewer.interop.agreement_csv`),
+one row per image then the study."""
 
 Cell = str | int | float | None
 
@@ -226,15 +225,6 @@ class StudyAgreement:
         )
         return rows
 
-    def to_csv(self) -> str:
-        """The rows as CSV text (header first; ratios with 4 decimals, empty when undefined)."""
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for row in self.rows():
-            writer.writerow({k: _csv_cell(v) for k, v in row.items()})
-        return out.getvalue()
-
 
 def _row(
     level: str,
@@ -271,14 +261,6 @@ def _row(
         clusters.f1,
     ]
     return dict(zip(CSV_COLUMNS, values, strict=True))
-
-
-def _csv_cell(value: Cell) -> str | int:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return value
 
 
 # -- matching --------------------------------------------------------------------------------

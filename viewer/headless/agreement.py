@@ -18,6 +18,7 @@ import orjson
 
 from viewer.core.agreement import AgreementOptions, ImageAgreement, Score, StudyAgreement, compare
 from viewer.core.annotations import StudyAnnotations
+from viewer.interop.agreement_csv import agreement_csv
 from viewer.store import sidecar
 from viewer.store.errors import SidecarError
 from viewer.store.session import fallback_path
@@ -140,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     result = compare(a, b, options)
     if args.csv:
-        text = result.to_csv()
+        text = agreement_csv(result)
         if args.csv == "-":
             sys.stdout.write(text)
         else:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from viewer.core.agreement import AgreementOptions, Score, StudyAgreement, compare
 from viewer.core.annotations import StudyAnnotations
+from viewer.interop.agreement_csv import agreement_csv
 from viewer.store import sidecar
 from viewer.store.errors import SidecarError
 from viewer.store.session import fallback_path
@@ -283,7 +284,7 @@ class AgreementDialog(QDialog):
         """Write the current table as CSV; raise OSError naming the file on failure."""
         if self.agreement is None:
             raise ValueError("no comparison to save: choose two different readers")
-        Path(path).write_text(self.agreement.to_csv(), encoding="utf-8", newline="")
+        Path(path).write_text(agreement_csv(self.agreement), encoding="utf-8", newline="")
 
     def _ask_and_save(self) -> None:
         if self.agreement is None:
