@@ -58,6 +58,19 @@ def study(reader: str, *images: ImageAnnotations) -> StudyAnnotations:
     return model
 
 
+def two_readers() -> tuple[StudyAnnotations, StudyAnnotations]:
+    """Alice and Bob on a CC (2 of Alice's 3 marks found, 2 extra) and on one MLO each."""
+    a1, b1 = image("1.1", view="CC"), image("1.1", view="CC")
+    a2, b2 = image("1.2", view="MLO"), image("1.3", view="MLO")
+    for x in (10, 50, 90):
+        mark(a1, x, 10)
+    for x in (11, 52, 200, 300):
+        mark(b1, x, 10)
+    mark(a2, 5, 5)
+    mark(b2, 5, 5)
+    return study("alice", a1, a2), study("bob", b1, b2)
+
+
 def max_matching(a: list[tuple[int, int]], b: list[tuple[int, int]], limit: float) -> int:
     """Brute force: the largest number of disjoint pairs within ``limit``."""
     best = 0
@@ -236,20 +249,9 @@ class TestCompareImages:
 
 
 class TestCompareStudy:
-    def two_readers(self) -> tuple[StudyAnnotations, StudyAnnotations]:
-        a1, b1 = image("1.1", view="CC"), image("1.1", view="CC")
-        a2, b2 = image("1.2", view="MLO"), image("1.3", view="MLO")
-        for x in (10, 50, 90):
-            mark(a1, x, 10)
-        for x in (11, 52, 200, 300):
-            mark(b1, x, 10)
-        mark(a2, 5, 5)
-        mark(b2, 5, 5)
-        return study("alice", a1, a2), study("bob", b1, b2)
-
     def test_totals_over_images(self) -> None:
         """Per-image scores and their sum; images of only one reader included."""
-        a, b = self.two_readers()
+        a, b = two_readers()
         result = compare(a, b)
         assert [i.key[0] for i in result.images] == ["1.1", "1.2", "1.3"]  # LCC, then LMLO by UID
         assert [i.calcifications for i in result.images] == [Score(3, 4, 2), Score(1, 0, 0), Score(0, 1, 0)]
@@ -270,6 +272,6 @@ class TestCompareStudy:
 
     def test_restricted_to_given_images(self) -> None:
         """The images argument orders and filters the comparison."""
-        a, b = self.two_readers()
+        a, b = two_readers()
         result = compare(a, b, images=[("1.3", 0), ("1.1", 0), ("7.7", 0)])
         assert [i.key[0] for i in result.images] == ["1.3", "1.1"]

@@ -7,23 +7,9 @@ import io
 
 import pytest
 
-from tests.core.test_agreement import image, mark, study
+from tests.core.test_agreement import two_readers
 from viewer.core.agreement import CSV_COLUMNS, compare
-from viewer.core.annotations import StudyAnnotations
 from viewer.interop.agreement_csv import agreement_csv
-
-
-def two_readers() -> tuple[StudyAnnotations, StudyAnnotations]:
-    """Alice and Bob on a CC (2 of Alice's 3 marks found, 2 extra) and on one MLO each."""
-    a1, b1 = image("1.1", view="CC"), image("1.1", view="CC")
-    a2, b2 = image("1.2", view="MLO"), image("1.3", view="MLO")
-    for x in (10, 50, 90):
-        mark(a1, x, 10)
-    for x in (11, 52, 200, 300):
-        mark(b1, x, 10)
-    mark(a2, 5, 5)
-    mark(b2, 5, 5)
-    return study("alice", a1, a2), study("bob", b1, b2)
 
 
 class TestAgreementCsv:
