@@ -259,6 +259,18 @@ class TestCompareStudy:
         assert result.calcifications.f1 == pytest.approx(4 / 9)
         assert (result.reader_a, result.reader_b) == ("alice", "bob")
 
+    def test_mean_distance_over_the_study(self) -> None:
+        """The study's mean distance is over every matched pair, None when the units are mixed."""
+        a, b = two_readers()
+        assert compare(a, b).mean_distance == pytest.approx((0.1 + 0.2) / 2)
+        c1, c2 = image("2.1", spacing=Spacing.uncalibrated()), image("2.1", spacing=Spacing.uncalibrated())
+        mark(c1, 5, 5)
+        mark(c2, 6, 5)
+        mixed = compare(study("alice", *a.images.values(), c1), study("bob", *b.images.values(), c2))
+        in_px = next(i for i in mixed.images if i.key == ("2.1", 0))
+        assert mixed.unit == "mixed" and in_px.unit == "px" and len(in_px.mark_pairs) == 1
+        assert mixed.mean_distance is None
+
     def test_hanging_order(self) -> None:
         """RCC, LCC, RMLO, LMLO come first whatever the order the marks were made in."""
         imgs = [

@@ -189,6 +189,13 @@ class StudyAgreement:
         units = {i.unit for i in self.images}
         return units.pop() if len(units) == 1 else ("mixed" if units else "mm")
 
+    @property
+    def mean_distance(self) -> float | None:
+        """Mean distance of all matched pairs of the study, in :attr:`unit`; None without pairs or
+        when the images' units are mixed."""
+        pairs = [p.distance for i in self.images for p in i.mark_pairs]
+        return sum(pairs) / len(pairs) if pairs and self.unit != "mixed" else None
+
     def rows(self) -> list[dict[str, Cell]]:
         """One dict per image, then the study totals, keyed by :data:`CSV_COLUMNS`."""
         rows = [
@@ -206,8 +213,6 @@ class StudyAgreement:
             )
             for i in self.images
         ]
-        pairs = [p.distance for i in self.images for p in i.mark_pairs]
-        mean = sum(pairs) / len(pairs) if pairs and self.unit != "mixed" else None
         threshold = self.options.distance_mm if self.unit != "px" else self.options.distance_px
         rows.append(
             _row(
@@ -219,7 +224,7 @@ class StudyAgreement:
                 self.unit,
                 threshold if self.unit != "mixed" else None,
                 self.calcifications,
-                mean,
+                self.mean_distance,
                 self.clusters,
             )
         )

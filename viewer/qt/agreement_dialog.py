@@ -236,9 +236,7 @@ class AgreementDialog(QDialog):
             )
             for i in result.images
         ]
-        pairs = [p.distance for i in result.images for p in i.mark_pairs]
-        mean = sum(pairs) / len(pairs) if pairs and result.unit != "mixed" else None
-        rows.append(("Study", result.unit, result.calcifications, mean, result.clusters))
+        rows.append(("Study", result.unit, result.calcifications, result.mean_distance, result.clusters))
         self.table.setRowCount(len(rows))
         bold = QFont()
         bold.setBold(True)
