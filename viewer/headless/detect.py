@@ -27,6 +27,7 @@ from typing import Any
 from viewer.core.detect import Candidate, DetectorSettings, find_candidates
 from viewer.core.geometry import Spacing
 from viewer.dicom.image import DicomImageError, MammoImage
+from viewer.headless.spacing_fields import spacing_fields
 
 
 def add_parser(parser: argparse.ArgumentParser) -> None:
@@ -78,10 +79,7 @@ def report(
         "frame": frame,
         "rows": image.rows,
         "columns": image.columns,
-        "spacing_mm": [spacing.row_mm, spacing.col_mm] if spacing.calibrated else None,
-        "spacing_source": spacing.source.value,
-        "spacing_label": spacing.label,
-        "spacing_note": spacing.note or None,
+        **spacing_fields(spacing),
         "seconds": round(seconds, 3),
         "candidates": [c.to_dict() for c in candidates],
     }

@@ -25,6 +25,7 @@ from typing import Any
 
 from viewer.dicom.image import DicomImageError, MammoImage, read_header
 from viewer.dicom.study import FileProblem, expand_paths, path_key
+from viewer.headless.spacing_fields import spacing_fields
 
 FIELDS = (
     "path",
@@ -105,10 +106,7 @@ def describe(image: MammoImage) -> dict[str, Any]:
         "transfer_syntax_name": image.transfer_syntax_name or None,
         "presentation_intent": image.presentation_intent,
         "for_processing": image.for_processing,
-        "spacing_mm": [spacing.row_mm, spacing.col_mm] if spacing.calibrated else None,
-        "spacing_source": spacing.source.value,
-        "spacing_label": spacing.label,
-        "spacing_note": spacing.note or None,
+        **spacing_fields(spacing),
         "ermf": spacing.ermf,
         "calibration_type": spacing.calibration_type,
         "voi_presets": [

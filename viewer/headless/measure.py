@@ -51,6 +51,7 @@ from viewer.core.nipple_detect import LandmarkError
 from viewer.core.windowing import ModalityLut
 from viewer.dicom.breast_landmarks import image_landmarks
 from viewer.dicom.image import DicomImageError, MammoImage
+from viewer.headless.spacing_fields import spacing_fields
 from viewer.store import sidecar
 from viewer.store.errors import SidecarError
 from viewer.store.locations import user_data_dir
@@ -195,10 +196,7 @@ def report(
         cluster["members"] = [index[m] for m in cluster["members"]]
     return {
         "file": str(path),
-        "spacing_mm": [spacing.row_mm, spacing.col_mm] if spacing.calibrated else None,
-        "spacing_source": spacing.source.value,
-        "spacing_label": spacing.label,
-        "spacing_note": spacing.note or None,
+        **spacing_fields(spacing),
         "calcifications": [calcification_record(r, c) for r, c in zip(results, calcs, strict=True)],
         "clusters": clusters,
     }
