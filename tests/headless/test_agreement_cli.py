@@ -9,32 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.point_marks import point_marks
 from viewer.cli import main
 from viewer.core.agreement import CSV_COLUMNS
-from viewer.core.annotations import Calcification, ImageAnnotations, StudyAnnotations
-from viewer.core.geometry import Spacing, SpacingSource
 from viewer.store import sidecar
-
-SPACING = Spacing(0.1, 0.1, SpacingSource.PIXEL_SPACING, "mm corrected")
 
 
 def save_reader(folder: Path, reader: str, centres: list[tuple[float, float]]) -> None:
     """A reader's file with point marks on one RCC image at 0.1 mm spacing."""
-    model = StudyAnnotations(reader, "1.2.3")
-    img = ImageAnnotations(
-        "1.2.3.4",
-        study_instance_uid="1.2.3",
-        rows=100,
-        columns=100,
-        laterality="R",
-        view="CC",
-        dicom_spacing=SPACING,
-    )
-    model.images[img.key] = img
-    for centre in centres:
-        c = Calcification.create(centre, None, SPACING, reader=reader)
-        img.calcifications[c.id] = c
-    sidecar.save(model, sidecar.sidecar_path(folder, reader))
+    sidecar.save(point_marks(reader, centres, laterality="R"), sidecar.sidecar_path(folder, reader))
 
 
 @pytest.fixture

@@ -9,41 +9,18 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from tests.fixtures.point_marks import STUDY_UID, point_marks
 from viewer.core.agreement import CSV_COLUMNS
-from viewer.core.annotations import Calcification, ImageAnnotations, StudyAnnotations
-from viewer.core.geometry import Spacing, SpacingSource
 from viewer.qt.agreement_dialog import AgreementDialog, load_study_readers
 from viewer.store import sidecar
 from viewer.store.session import fallback_path
-
-SPACING = Spacing(0.1, 0.1, SpacingSource.PIXEL_SPACING, "mm corrected")
-UID = "1.2.3"
-
-
-def reader_model(reader: str, centres: list[tuple[float, float]]) -> StudyAnnotations:
-    """Point marks on one LCC image at 0.1 mm spacing."""
-    model = StudyAnnotations(reader, UID)
-    img = ImageAnnotations(
-        "1.2.3.4",
-        study_instance_uid=UID,
-        rows=100,
-        columns=100,
-        laterality="L",
-        view="CC",
-        dicom_spacing=SPACING,
-    )
-    model.images[img.key] = img
-    for centre in centres:
-        c = Calcification.create(centre, None, SPACING, reader=reader)
-        img.calcifications[c.id] = c
-    return model
 
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     """Ann (3 marks) and Ben (2 near Ann's, 1 elsewhere) saved; a corrupt file of Cy."""
-    sidecar.save(reader_model("Ann", [(10, 10), (50, 50), (80, 20)]), sidecar.sidecar_path(tmp_path, "Ann"))
-    sidecar.save(reader_model("Ben", [(13, 14), (50, 56), (90, 90)]), sidecar.sidecar_path(tmp_path, "Ben"))
+    sidecar.save(point_marks("Ann", [(10, 10), (50, 50), (80, 20)]), sidecar.sidecar_path(tmp_path, "Ann"))
+    sidecar.save(point_marks("Ben", [(13, 14), (50, 56), (90, 90)]), sidecar.sidecar_path(tmp_path, "Ben"))
     sidecar.sidecar_path(tmp_path, "Cy").write_text("{broken")
     return tmp_path
 
@@ -63,26 +40,28 @@ class TestLoading:
 
     def test_open_model_replaces_its_file(self, folder: Path) -> None:
         """The current reader's unsaved model replaces their file; another name is another reader."""
-        current = reader_model("Ann", [(10, 10)])
+        current = point_marks("Ann", [(10, 10)])
         models, _ = load_study_readers(folder, current=current)
         assert models["Ann"] is current and list(models) == ["Ann", "Ben"]
-        other = reader_model("ann", [(10, 10)])  # the reader is the exact name
+        other = point_marks("ann", [(10, 10)])  # the reader is the exact name
         models, _ = load_study_readers(folder, current=other)
         assert models["ann"] is other and list(models) == ["Ann", "ann", "Ben"]
 
     def test_fallback_copy_found(self, tmp_path: Path) -> None:
         """A reader whose marks went to the user-data fallback is included."""
-        path = fallback_path(tmp_path, "Dee", UID)
+        path = fallback_path(tmp_path, "Dee", STUDY_UID)
         path.parent.mkdir(parents=True)
-        sidecar.save(reader_model("Dee", [(1, 1)]), path)
-        models, _ = load_study_readers(tmp_path, UID)
+        sidecar.save(point_marks("Dee", [(1, 1)]), path)
+        models, _ = load_study_readers(tmp_path, STUDY_UID)
         assert list(models) == ["Dee"]
 
 
 class TestDialog:
     def test_table_and_summary(self, qtbot: QtBot, folder: Path) -> None:
         """One row per image and a study row; 1 mm matches two of three marks."""
-        dialog = AgreementDialog.for_study(folder, UID, reader_model("Ann", [(10, 10), (50, 50), (80, 20)]))
+        dialog = AgreementDialog.for_study(
+            folder, STUDY_UID, point_marks("Ann", [(10, 10), (50, 50), (80, 20)])
+        )
         qtbot.addWidget(dialog)
         assert (dialog.combo_a.currentText(), dialog.combo_b.currentText()) == ("Ann", "Ben")
         assert dialog.table.rowCount() == 2
@@ -116,7 +95,7 @@ class TestDialog:
 
     def test_single_reader(self, qtbot: QtBot, tmp_path: Path) -> None:
         """With one reader the dialog says what it needs instead of a table."""
-        dialog = AgreementDialog({"Ann": reader_model("Ann", [(1, 1)])})
+        dialog = AgreementDialog({"Ann": point_marks("Ann", [(1, 1)])})
         qtbot.addWidget(dialog)
         assert "two different readers" in dialog.summary_label.text()
         with pytest.raises(ValueError, match="two different readers"):
