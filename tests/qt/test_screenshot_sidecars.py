@@ -1,14 +1,14 @@
 """`--screenshot` on each bad annotation-file state: no question waits for a person.
 
 Each run is the real program in a subprocess with no dialog patched away: it must finish
-(well under 60 s), picture the images, and say on stderr which default it took.
+(run_viewer gives up after 180 s and fails the test), picture the images, and say on stderr
+which default it took.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -60,11 +60,9 @@ def test_bad_sidecar_state(state: str, tmp_path: Path, demo_folder: Path) -> Non
     make(demo_folder)
     before = {p.name: p.read_bytes() for p in demo_folder.iterdir() if p.is_file()}
     out = tmp_path / "shot.png"
-    start = time.monotonic()
     result = run_viewer(
         "--reader", READER, "--screenshot", str(out), str(demo_folder), data_dir=tmp_path / "d"
     )
-    assert time.monotonic() - start < 60
     assert result.returncode == 0, result.stderr
     assert said in result.stderr
     assert_four_views_back_to_back(picture(out))
@@ -89,11 +87,9 @@ def test_lock_held_by_a_running_viewer(tmp_path: Path, demo_folder: Path) -> Non
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         out = tmp_path / "shot.png"
-        start = time.monotonic()
         result = run_viewer(
             "--reader", READER, "--screenshot", str(out), str(demo_folder), data_dir=tmp_path / "d"
         )
-        assert time.monotonic() - start < 60
         assert result.returncode == 0, result.stderr
         assert "read-only" in result.stderr and "another mammo-viewer" in result.stderr
     finally:
