@@ -54,9 +54,13 @@ def _lookup(value: str, codes: dict[str, str]) -> str | None:
     return None
 
 
+PICTURE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"})
+"""ROI masks stored as pictures (read with Pillow); any other mask file is read as DICOM."""
+
+
 def read_mask(path: Path) -> NDArray[np.bool_]:
     """A mask image (DICOM, PNG, JPEG) as booleans, True where it is not black."""
-    if path.suffix.lower() in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"):
+    if path.suffix.lower() in PICTURE_SUFFIXES:
         from PIL import Image
 
         with Image.open(path) as img:
@@ -70,7 +74,7 @@ def read_mask(path: Path) -> NDArray[np.bool_]:
 
 def _image_size(path: Path) -> tuple[int, int] | None:
     try:
-        if path.suffix.lower() in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"):
+        if path.suffix.lower() in PICTURE_SUFFIXES:
             from PIL import Image
 
             with Image.open(path) as img:
