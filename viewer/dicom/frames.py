@@ -17,6 +17,18 @@ from __future__ import annotations
 from pydicom.dataset import Dataset
 
 
+def functional_groups(ds: Dataset, frame: int) -> list[Dataset]:
+    """The functional group items that describe ``frame`` (0-based): its own, then the shared one."""
+    groups = []
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+    if per_frame and 0 <= frame < len(per_frame):
+        groups.append(per_frame[frame])
+    shared = ds.get("SharedFunctionalGroupsSequence")
+    if shared:
+        groups.append(shared[0])
+    return groups
+
+
 def frame_macro(ds: Dataset, frame: int, sequence: str, keyword: str | None = None) -> Dataset | None:
     """The first item of functional group ``sequence`` for ``frame``, or None.
 
@@ -32,14 +44,7 @@ def frame_macro(ds: Dataset, frame: int, sequence: str, keyword: str | None = No
         When given, an item counts only if it holds this attribute (a per-frame item
         without it falls back to the shared one).
     """
-    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
-    sources = []
-    if per_frame and 0 <= frame < len(per_frame):
-        sources.append(per_frame[frame])
-    shared = ds.get("SharedFunctionalGroupsSequence")
-    if shared:
-        sources.append(shared[0])
-    for group in sources:
+    for group in functional_groups(ds, frame):
         items = group.get(sequence)
         if items and (keyword is None or keyword in items[0]):
             item: Dataset = items[0]
@@ -54,14 +59,7 @@ def frame_value(ds: Dataset, frame: int, keyword: str) -> object | None:
     A macro is a sequence attribute of a functional group item (PS3.3 C.7.6.16); its first
     item is searched, one level deep, as the standard nests these attributes.
     """
-    groups = []
-    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
-    if per_frame and 0 <= frame < len(per_frame):
-        groups.append(per_frame[frame])
-    shared = ds.get("SharedFunctionalGroupsSequence")
-    if shared:
-        groups.append(shared[0])
-    for group in groups:
+    for group in functional_groups(ds, frame):
         for element in group:
             if element.VR != "SQ" or not element.value:
                 continue
