@@ -110,6 +110,49 @@ class TestAcquire:
         with pytest.raises(SidecarError, match="cannot create the lock file"):
             lock.acquire(blocker / "a.lock", "dr a")
 
+    def test_takeovers_at_once_cannot_both_win(self, tmp_path: Path) -> None:
+        """Six processes taking over the same stale lock at the same moment: exactly one wins."""
+        path = tmp_path / "a.lock"
+        _write_lock(path, _dead_pid())
+        go = tmp_path / "go"
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", _TAKEOVER, str(path), str(go), f"reader {n}"],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for n in range(6)
+        ]
+        try:
+            for proc in procs:  # every process has imported the lock and waits for the signal
+                assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+            go.touch()
+            said = [proc.communicate(timeout=120)[0].strip() for proc in procs]
+        finally:
+            for proc in procs:
+                proc.kill()
+        assert sorted(said) == ["lost"] * 5 + ["won"]
+
+
+_TAKEOVER = """
+import sys, time
+from pathlib import Path
+from viewer.store.lock import LockHeldError, acquire
+path, go, owner = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+print("ready", flush=True)
+while not go.exists():
+    time.sleep(0.002)
+try:
+    held, _ = acquire(path, owner)
+except LockHeldError:
+    print("lost", flush=True)
+else:
+    time.sleep(5.0)  # held while the others try
+    held.release()
+    print("won", flush=True)
+"""
+"""One of the processes of the takeover test: waits for ``go``, then takes the lock or is refused."""
+
 
 class TestPidAlive:
     def test_self_and_dead(self) -> None:
