@@ -48,9 +48,9 @@ class TestSuggestedClusters:
         assert len(suggestions) == 1
         assert len(suggestions[0].member_ids) == GROUP_SIZE
         assert suggestions[0].state is ClusterState.SUGGESTED
-        qtbot.waitUntil(lambda: window.marks_panel.item_for(suggestions[0].id) is not None)
-        row = window.marks_panel.item_for(suggestions[0].id)
-        assert row is not None and row.text(0).startswith("suggested cluster")
+        qtbot.waitUntil(lambda: window.marks_panel.index_for(suggestions[0].id).isValid())
+        row = window.marks_panel.index_for(suggestions[0].id)
+        assert row.data().startswith("suggested cluster")
         del key
 
     def test_confirm_then_undo(
@@ -63,10 +63,9 @@ class TestSuggestedClusters:
         mark_group(qtbot, window, demo_truth[1])
         key = next(k for k in window.model.images if window.controller.suggestions_for(k))
         suggestion = window.controller.suggestions_for(key)[0]
-        qtbot.waitUntil(lambda: window.marks_panel.item_for(suggestion.id) is not None)
-        row = window.marks_panel.item_for(suggestion.id)
-        assert row is not None
-        window.marks_panel.tree.setCurrentItem(row)
+        qtbot.waitUntil(lambda: window.marks_panel.index_for(suggestion.id).isValid())
+        row = window.marks_panel.index_for(suggestion.id)
+        window.marks_panel.tree.setCurrentIndex(row)
         assert window.controller.cluster_ids == {suggestion.id}
         qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
         clusters = list(window.model.image(key).clusters.values())
@@ -227,9 +226,9 @@ class TestCorrections:
         click_on(qtbot, view, *phantom.truth[0].center, Qt.KeyboardModifier.ShiftModifier)
         ((_, calc),) = list(window.model.iter_calcifications())
         assert calc.outline is None and calc.sizes is None
-        qtbot.waitUntil(lambda: window.marks_panel.item_for(calc.id) is not None)
-        row = window.marks_panel.item_for(calc.id)
-        assert row is not None and row.text(1) == "not measured"
+        qtbot.waitUntil(lambda: window.marks_panel.index_for(calc.id).isValid())
+        row = window.marks_panel.index_for(calc.id)
+        assert row.siblingAtColumn(1).data() == "not measured"
 
     def test_manual_calibration_changes_every_size(
         self,

@@ -71,11 +71,10 @@ class TestVerticalSlice:
         tolerance = max(spacing.col_mm or 0, 0.1 * truth.diameter_mm)  # max(1 px, 10 %)
         assert abs(sizes.long_axis_mm - truth.diameter_mm) <= tolerance
         assert sizes.spacing.source.value == "imager_pixel_spacing_ermf"
-        qtbot.waitUntil(lambda: window.marks_panel.item_for(marks[0].id) is not None)
-        row = window.marks_panel.item_for(marks[0].id)
-        assert row is not None
-        assert row.text(1) == f"{sizes.long_axis_mm:.2f} mm"
-        assert "ERMF" in row.text(5)
+        qtbot.waitUntil(lambda: window.marks_panel.index_for(marks[0].id).isValid())
+        row = window.marks_panel.index_for(marks[0].id)
+        assert row.siblingAtColumn(1).data() == f"{sizes.long_axis_mm:.2f} mm"
+        assert "ERMF" in row.siblingAtColumn(5).data()
         assert window.marks_panel.summary.text().startswith("Study: 1 calcification")
         assert window.isWindowModified()
 

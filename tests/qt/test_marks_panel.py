@@ -18,7 +18,8 @@ from viewer.core.annotations import (
     StudyAnnotations,
 )
 from viewer.core.geometry import Spacing, SpacingSource
-from viewer.qt.marks_panel import ROLE_ID, MarksPanel
+from viewer.qt.marks_panel import ROLE_ID, ROLE_KIND, MarksPanel
+from viewer.qt.marks_rows import ROLE_DEPTH
 
 SPACING = Spacing(0.07, 0.07, SpacingSource.IMAGER_PIXEL_SPACING, "mm at the detector (overestimates)")
 VIEWS = ("RCC", "LCC")
@@ -41,26 +42,32 @@ def _model() -> tuple[StudyAnnotations, list[ImageKey]]:
 
 
 def tree_state(panel: MarksPanel) -> list[tuple[str, list[tuple[str, frozenset[str]]], frozenset[str]]]:
-    """Per image row: its text, its cluster rows (text, member ids) in order, its loose mark ids."""
-    out = []
-    for i in range(panel.tree.topLevelItemCount()):
-        image = panel.tree.topLevelItem(i)
-        assert image is not None
-        clusters, loose = [], set()
-        for j in range(image.childCount()):
-            child = image.child(j)
-            assert child is not None
-            if child.childCount() or child.data(0, ROLE_ID) in _cluster_ids(panel):
-                leaves = [child.child(m) for m in range(child.childCount())]
-                members = frozenset(
-                    str(leaf.data(0, ROLE_ID)) + "|" + leaf.text(1) for leaf in leaves if leaf is not None
-                )
-                assert len(members) == len(leaves)
-                clusters.append((child.text(0), members))
-            else:
-                loose.add(str(child.data(0, ROLE_ID)) + "|" + child.text(1))
-        out.append((image.text(0), clusters, frozenset(loose)))
-    return out
+    """Per image row: its text, its cluster rows (text, member ids) in order, its loose mark ids,
+    read from the rows in order by their depth (a cluster's members follow it, one level deeper)."""
+    rows = panel.rows
+    out: list[Any] = []
+    members: set[str] | None = None
+    for i in range(rows.rowCount()):
+        row = rows.index(i, 0)
+        kind, depth = row.data(ROLE_KIND), row.data(ROLE_DEPTH)
+        text = str(row.data(ROLE_ID)) + "|" + row.siblingAtColumn(1).data()
+        if kind == "image":
+            assert depth == 0
+            out.append((row.data(), [], set()))
+        elif kind == "cluster":
+            assert depth == 1
+            members = set()
+            out[-1][1].append((row.data(), members))
+        elif depth == 2:
+            assert members is not None and text not in members
+            members.add(text)
+        else:
+            assert depth == 1 and kind == "calcification"
+            members = None
+            out[-1][2].add(text)
+    return [
+        (image, [(c, frozenset(m)) for c, m in clusters], frozenset(loose)) for image, clusters, loose in out
+    ]
 
 
 def _cluster_ids(panel: MarksPanel) -> set[str]:
@@ -69,7 +76,10 @@ def _cluster_ids(panel: MarksPanel) -> set[str]:
 
 
 edits = st.lists(
-    st.tuples(st.sampled_from(["add", "move", "remove", "group", "ungroup", "reject"]), st.integers(0, 40)),
+    st.tuples(
+        st.sampled_from(["add", "add_grouped", "move", "remove", "group", "ungroup", "reject"]),
+        st.integers(0, 40),
+    ),
     min_size=1,
     max_size=25,
 )
@@ -77,8 +87,11 @@ edits = st.lists(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=edits, batch=st.booleans())
-def test_updates_match_a_full_rebuild(qtbot: Any, steps: list[tuple[str, int]], batch: bool) -> None:
-    """After any edits (one update per edit, or several in one turn) the tree equals a fresh rebuild."""
+def test_updates_match_a_full_rebuild(
+    qtbot: Any, qtmodeltester: Any, steps: list[tuple[str, int]], batch: bool
+) -> None:
+    """After any edits (one update per edit, or several in one turn) the tree equals a fresh rebuild,
+    and every change the rows announced is one Qt's model tester accepts."""
     model, keys = _model()
     for n in range(12):
         calc = _calc(n)
@@ -86,6 +99,7 @@ def test_updates_match_a_full_rebuild(qtbot: Any, steps: list[tuple[str, int]], 
     panel = MarksPanel()
     qtbot.addWidget(panel)
     panel.set_model(model, dict(zip(keys, VIEWS, strict=True)))
+    qtmodeltester.check(panel.rows)
     counter = 100
     for op, n in steps:
         key = keys[n % 2]
@@ -94,6 +108,13 @@ def test_updates_match_a_full_rebuild(qtbot: Any, steps: list[tuple[str, int]], 
         if op == "add":
             counter += 1
             model.put_calcification(key, _calc(counter))
+        elif op == "add_grouped" and ids:  # a new mark and a new cluster holding it, in one turn
+            counter += 1
+            calc = _calc(counter)
+            model.put_calcification(key, calc)
+            model.put_cluster(
+                key, Cluster(f"g{counter}", (calc.id, ids[n % len(ids)]), ClusterState.CONFIRMED)
+            )
         elif op == "move" and ids:
             calc = img.calcifications[ids[n % len(ids)]]
             model.put_calcification(key, dataclasses.replace(calc.moved(5.0, 0.0), morphology="amorphous"))
@@ -131,7 +152,7 @@ def _rebuilt(qtbot: Any, model: StudyAnnotations, keys: list[ImageKey]) -> Any:
 
 
 def test_an_edit_keeps_other_rows_and_the_selection(qtbot: Any) -> None:
-    """Moving one mark touches its row only: the other rows are the same objects, the selection stays."""
+    """Moving one mark announces its row only (no row inserted, removed or moved); the selection stays."""
     model, keys = _model()
     for n in range(30):
         calc = _calc(n)
@@ -140,16 +161,51 @@ def test_an_edit_keeps_other_rows_and_the_selection(qtbot: Any) -> None:
     qtbot.addWidget(panel)
     panel.set_model(model, dict(zip(keys, VIEWS, strict=True)))
     ids = list(model.images[keys[0]].calcifications)
-    rows = {i: panel.item_for(i) for i in ids}
+    before = tree_state(panel)  # every row's texts asked for, as a view showing them would
+    rows = panel.rows
+    structural: list[object] = []
+    for signal in (rows.rowsInserted, rows.rowsRemoved, rows.rowsMoved, rows.layoutChanged, rows.modelReset):
+        signal.connect(lambda *args: structural.append(args))
+    announced: list[tuple[str, str]] = []
+
+    def note(first: Any, last: Any, *_: Any) -> None:
+        assert first.row() == last.row()
+        announced.append((first.data(ROLE_KIND), str(first.data(ROLE_ID))))
+
+    rows.dataChanged.connect(note)
     panel.select_ids({ids[3]})
     calc = model.images[keys[0]].calcifications[ids[5]]
     model.put_calcification(keys[0], calc.moved(2.0, 0.0))
     qtbot.waitUntil(lambda: not panel._refresh_timer.isActive())
-    assert all(panel.item_for(i) is rows[i] for i in ids)
+    assert structural == []
+    assert {(kind, i) for kind, i in announced if kind != "image"} == {("calcification", ids[5])}
+    assert tree_state(panel) == before
     assert panel.selected_ids() == {ids[3]}
     model.put_cluster(keys[0], Cluster("c1", (ids[3], ids[4]), ClusterState.CONFIRMED))
     qtbot.waitUntil(lambda: not panel._refresh_timer.isActive())
     assert panel.selected_ids() == {ids[3]}
-    cluster_row = panel.item_for("c1")
-    assert cluster_row is not None and cluster_row.childCount() == 2
+    assert [(c, len(m)) for c, m in tree_state(panel)[0][1]] == [("cluster 1 (2)", 2)]
     assert panel.summary.text() == "Study: 30 calcifications, 1 confirmed cluster, 0 suggested"
+
+
+def test_rows_out_of_sight_make_no_texts(qtbot: Any) -> None:
+    """Opening 2,000 marks asks the texts of the rows on screen only, and the tree scrolls to the last."""
+    model, keys = _model()
+    for n in range(2000):
+        calc = _calc(n)
+        model.images[keys[n % 2]].calcifications[calc.id] = calc
+    panel = MarksPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_model(model, dict(zip(keys, VIEWS, strict=True)))
+    qtbot.wait(20)
+    made = [node for node in panel.rows._nodes.values() if node.texts is not None]
+    assert 10 < len(made) < 200
+    last = list(model.images[keys[1]].calcifications)[-1]
+    panel.select_ids({last})
+    qtbot.wait(20)
+    index = panel.index_for(last)
+    assert panel.tree.visualRect(index).intersects(panel.tree.viewport().rect())
+    assert index.siblingAtColumn(0).data() == "calcification"

@@ -164,22 +164,22 @@ class TestMarksList:
         write_study(folder, reader="tester")
         window = open_window(qtbot, folder)
         panel = window.marks_panel
-        calc = panel.item_for("c0")
-        assert calc is not None and calc.text(COLUMN["Morphology"]) == "Fine pleomorphic"
-        cluster = panel.item_for("k1")
-        assert cluster is not None
-        assert cluster.text(COLUMN["Distribution"]) == "Grouped"
-        assert cluster.text(COLUMN["Assessment"]).startswith("4B")
-        assert cluster.text(COLUMN["Note"]) == "call Jane Doe back"
-        header = panel.tree.header()
-        for name in ("Morphology", "Distribution", "Note"):
+        calc = panel.index_for("c0")
+        assert calc.siblingAtColumn(COLUMN["Morphology"]).data() == "Fine pleomorphic"
+        cluster = panel.index_for("k1")
+        assert cluster.isValid()
+        assert cluster.siblingAtColumn(COLUMN["Distribution"]).data() == "Grouped"
+        assert cluster.siblingAtColumn(COLUMN["Assessment"]).data().startswith("4B")
+        assert cluster.siblingAtColumn(COLUMN["Note"]).data() == "call Jane Doe back"
+        header = panel.tree.horizontalHeader()
+        for name in ("Morphology", "Long axis", "Area", "Spacing source", "Distribution", "Note"):
             column = COLUMN[name]
             assert header.sectionSize(column) >= panel.tree.fontMetrics().horizontalAdvance(
-                cluster.text(column) or calc.text(column)
+                cluster.siblingAtColumn(column).data() or calc.siblingAtColumn(column).data()
             )
         qtbot.keyClick(window.hanging.active, Qt.Key.Key_Slash)
         qtbot.keyClicks(panel.filter_edit, "pleomorphic")
-        assert panel.item_for("c0") is not None and panel.item_for("p1") is None
+        assert panel.index_for("c0").isValid() and not panel.index_for("p1").isValid()
 
 
 class TestWindowGeometry:

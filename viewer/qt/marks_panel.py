@@ -3,26 +3,27 @@
 Selecting a row selects the mark and centres it in its view; selecting in a view
 selects the row (an ``_updating`` guard stops the echo).
 
-An edit updates only the rows it touched: the changed marks' rows, the clusters of their
-image and the rows that move between clusters; the tree is rebuilt whole only on a new
-model, a calibration or view change, or while a filter is typed (10,000 marks take a
-second to rebuild, an edit a few milliseconds).
+The rows are a lazy item model (:mod:`viewer.qt.marks_tree`): a row's texts are made when
+the view first shows it. An edit updates only the rows it touched: the changed marks' rows,
+the clusters of their image and the rows that move between clusters; the tree is set whole
+only on a new model, a calibration or view change, or while a filter is typed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
-    QWidget,
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    Qt,
+    QTimer,
+    Signal,
 )
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from viewer.core.annotations import (
     Calcification,
@@ -47,26 +48,15 @@ from viewer.qt.marks_columns import (
     short_text,
 )
 from viewer.qt.marks_layer import size_label
+from viewer.qt.marks_rows import CLUSTER, IMAGE, MARK, ImageRows, MarksRows, Node
+from viewer.qt.marks_table import MarksTable
 
+__all__ = ["COLUMN", "COLUMNS", "ROLE_ID", "ROLE_KEY", "ROLE_KIND", "MarksPanel"]
 _WHOLE_TREE = frozenset({ChangeKind.RESET, ChangeKind.CALIBRATION_CHANGED, ChangeKind.VIEW_CHANGED})
 _MARK_CHANGES = frozenset(
     {ChangeKind.CALCIFICATION_ADDED, ChangeKind.CALCIFICATION_CHANGED, ChangeKind.CALCIFICATION_REMOVED}
 )
-_NO_ROW = "\0not in the tree"
-"""``_parent_of`` value of a mark row that is out of the tree for a moment."""
-
-
-class _ColumnTexts:
-    """The distinct texts of each column, and of the first column by depth (it is indented)."""
-
-    def __init__(self) -> None:
-        self.columns: list[set[str]] = [set() for _ in COLUMNS]
-        self.first: dict[int, set[str]] = {}
-
-    def add(self, texts: list[str], depth: int) -> None:
-        self.first.setdefault(depth, set()).add(texts[0])
-        for column, text in zip(self.columns[1:], texts[1:], strict=False):
-            column.add(text)
+_VIEW_ORDER = {name: i for i, name in enumerate(("RCC", "LCC", "RMLO", "LMLO"))}
 
 
 class MarksPanel(QWidget):
@@ -94,10 +84,8 @@ class MarksPanel(QWidget):
         self._full_pending = False
         self._dirty: dict[ImageKey, set[str]] = {}
         """Per image, the marks changed since the tree was last updated."""
-        self._image_rows: dict[ImageKey, QTreeWidgetItem] = {}
-        self._calc_rows: dict[ImageKey, dict[str, QTreeWidgetItem]] = {}
-        self._cluster_rows: dict[ImageKey, dict[str, QTreeWidgetItem]] = {}
-        self._parent_of: dict[ImageKey, dict[str, str | None]] = {}
+        self._clusters: dict[ImageKey, dict[str, tuple[Cluster, int]]] = {}
+        """Per image, the clusters shown with their numbers."""
         self._totals: dict[ImageKey, tuple[int, int, int]] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -112,15 +100,11 @@ class MarksPanel(QWidget):
         self.filter_edit.installEventFilter(self)
         top.addWidget(self.filter_edit)
         layout.addLayout(top)
-        self.tree = QTreeWidget()
+        self.rows = MarksRows(self._row_texts, self)
+        """The rows (what the tree shows)."""
+        self.tree = MarksTable(self.rows)
         self.tree.setObjectName("marks_tree")
-        self.tree.setHeaderLabels(list(COLUMNS))
-        self.tree.setRootIsDecorated(True)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setUniformRowHeights(True)
-        self.tree.header().setStretchLastSection(False)
-        self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
-        self.tree.itemSelectionChanged.connect(self._selection_changed)
+        self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
         layout.addWidget(self.tree, 1)
         self.summary = QLabel()
         self.summary.setObjectName("marks_summary")
@@ -201,7 +185,7 @@ class MarksPanel(QWidget):
 
     # -- building the tree -------------------------------------------------------------
     def refresh(self) -> None:
-        """Rebuild the tree from the model (keeping the selection)."""
+        """Set the tree whole from the model (keeping the selection)."""
         self._refresh_timer.stop()
         self._full_pending = False
         self._dirty.clear()
@@ -209,74 +193,51 @@ class MarksPanel(QWidget):
             return
         selected = self.selected_ids()
         self._updating = True
-        self.tree.clear()
-        for table in (self._image_rows, self._calc_rows, self._cluster_rows, self._parent_of, self._totals):
-            table.clear()
-        # the texts are gathered for the column widths as the rows are made (reading 10,000
-        # rows back cost ~0.1 s)
-        measured = _ColumnTexts()
-        order = {name: i for i, name in enumerate(("RCC", "LCC", "RMLO", "LMLO"))}
+        self._clusters.clear()
+        self._totals.clear()
         keys = sorted(
             self.model.images,
-            key=lambda k: (order.get(self.view_names.get(k, ""), 9), self.view_names.get(k, k[0])),
+            key=lambda k: (_VIEW_ORDER.get(self.view_names.get(k, ""), 9), self.view_names.get(k, k[0])),
         )
-        for key in keys:
-            img = self.model.images[key]
-            view = self.view_names.get(key, key[0][-8:])
-            clusters = self._clusters_of(key)
-            image_item = QTreeWidgetItem()
-            image_item.setFirstColumnSpanned(True)
-            image_item.setData(0, ROLE_KEY, key)
-            image_item.setData(0, ROLE_KIND, "image")
-            self._image_rows[key] = image_item
-            calc_rows = self._calc_rows[key] = {}
-            cluster_rows = self._cluster_rows[key] = {}
-            parent_of = self._parent_of[key] = {}
-            for number, cluster in enumerate(clusters, start=1):
-                c_item = self._cluster_item(key, cluster, number)
-                cluster_rows[cluster.id] = c_item
-                members = []
-                for mid in cluster.member_ids:
-                    calc = img.calcifications.get(mid)
-                    if calc is not None and self._matches(calc, view) and mid not in parent_of:
-                        row = calc_rows[mid] = self._calc_item(key, calc, measured, 3)
-                        members.append(row)
-                        parent_of[mid] = cluster.id
-                c_item.addChildren(members)
-                image_item.addChild(c_item)
-                c_item.setExpanded(True)
-                measured.add([c_item.text(i) for i in range(len(COLUMNS))], 2)
-            free = []
-            for calc in img.calcifications.values():
-                if calc.id not in parent_of and self._matches(calc, view):
-                    row = calc_rows[calc.id] = self._calc_item(key, calc, measured, 2)
-                    free.append(row)
-                    parent_of[calc.id] = None
-            image_item.addChildren(free)
-            self._set_image_text(key, clusters)
-            self.tree.addTopLevelItem(image_item)
-            image_item.setExpanded(True)
-        self._fit_columns(measured)
+        self.rows.reset([(key, self._rows_for(key)) for key in keys])
+        self._fit_columns(keys)
         self._update_summary()
         self._updating = False
         self.select_ids(selected, emit=False)
+
+    def _rows_for(self, key: ImageKey) -> ImageRows:
+        """The rows an image should have: its clusters with their members, then its loose marks
+        (those the filter lets through); notes its clusters' numbers and its totals."""
+        assert self.model is not None
+        img = self.model.images[key]
+        view = self.view_names.get(key, key[0][-8:])
+        clusters = self._clusters_of(key)
+        calcs = img.calcifications
+        filtered = bool(self.filter_edit.text().strip())
+        placed: set[str] = set()
+        members: dict[str, list[str]] = {}
+        for cluster in clusters:
+            shown = members[cluster.id] = []
+            for mid in cluster.member_ids:
+                calc = calcs.get(mid)
+                if calc is not None and mid not in placed and (not filtered or self._matches(calc, view)):
+                    shown.append(mid)
+                    placed.add(mid)
+        loose = [
+            mid
+            for mid, calc in calcs.items()
+            if mid not in placed and (not filtered or self._matches(calc, view))
+        ]
+        self._clusters[key] = {c.id: (c, number) for number, c in enumerate(clusters, start=1)}
+        n_confirmed = len([c for c in clusters if c.confirmed])
+        self._totals[key] = (len(calcs), n_confirmed, len(clusters) - n_confirmed)
+        return ImageRows([c.id for c in clusters], members, loose)
 
     def _clusters_of(self, key: ImageKey) -> list[Cluster]:
         assert self.model is not None
         img = self.model.images[key]
         suggestions = self.suggestions_for(key) if self.suggestions_for else []
         return [c for c in (*img.clusters.values(), *suggestions) if c.state is not ClusterState.REJECTED]
-
-    def _set_image_text(self, key: ImageKey, clusters: list[Cluster]) -> None:
-        assert self.model is not None
-        img = self.model.images[key]
-        view = self.view_names.get(key, key[0][-8:])
-        n_clusters = len([c for c in clusters if c.confirmed])
-        self._totals[key] = (len(img.calcifications), n_clusters, len(clusters) - n_clusters)
-        self._image_rows[key].setText(
-            0,
-            f"{view}: {count_text(len(img.calcifications), 'mark')}, {count_text(len(clusters), 'cluster')}",
-        )
 
     def _update_summary(self) -> None:
         calcs = sum(t[0] for t in self._totals.values())
@@ -287,106 +248,60 @@ class MarksPanel(QWidget):
             f"{count_text(clusters, 'confirmed cluster')}, {suggested} suggested"
         )
 
-    def _cluster_item(self, key: ImageKey, cluster: Cluster, number: int) -> QTreeWidgetItem:
-        c_item = QTreeWidgetItem()
-        c_item.setData(0, ROLE_KEY, key)
-        c_item.setData(0, ROLE_ID, cluster.id)
-        c_item.setData(0, ROLE_KIND, "cluster")
-        self._set_cluster_text(c_item, cluster, number)
-        return c_item
-
-    def _set_cluster_text(self, c_item: QTreeWidgetItem, cluster: Cluster, number: int) -> None:
-        state = "cluster" if cluster.confirmed else "suggested cluster"
-        texts = {
-            "Mark": f"{state} {number} ({len(cluster.member_ids)})",
-            "Morphology": self._text("morphology", cluster.morphology),
-            "Distribution": self._text("distribution", cluster.distribution),
-            "Assessment": self._text("assessment", cluster.assessment),
-            "Recommendation": self._text("recommendation", cluster.recommendation),
-            "Note": cluster.note,
-        }
-        for name, value in texts.items():
-            if c_item.text(COLUMN[name]) != value:
-                c_item.setText(COLUMN[name], value)
-        c_item.setToolTip(0, cluster.note)  # a suggestion's reason, a reader's note
-
     def _update_image(self, key: ImageKey, changed: set[str]) -> bool:
         """Update the rows of one image after its marks ``changed``; False if it needs a rebuild."""
         assert self.model is not None
-        img = self.model.images.get(key)
-        image_item = self._image_rows.get(key)
-        if img is None or image_item is None:
+        if key not in self.model.images or key not in self._clusters:
             return False
-        calc_rows, cluster_rows, parent_of = (
-            self._calc_rows[key],
-            self._cluster_rows[key],
-            self._parent_of[key],
-        )
-        selected = self.selected_ids()
+        selected, selected_clusters = self.selected_ids(), self.selected_cluster_ids()
         self._updating = True
         try:
-            clusters = self._clusters_of(key)
-            wanted: dict[str, str | None] = {}
-            for cluster in clusters:
-                for mid in cluster.member_ids:
-                    if mid in img.calcifications and mid not in wanted:
-                        wanted[mid] = cluster.id
-            # rows of marks that are gone, or whose parent row goes: out of the tree for now
-            new_ids = {c.id for c in clusters}
-            homeless: list[str] = []
-            for cid in [c for c in cluster_rows if c not in new_ids]:
-                row = cluster_rows.pop(cid)
-                homeless.extend(mid for mid, parent in parent_of.items() if parent == cid)
-                row.takeChildren()  # the mark rows live on (calc_rows holds them), placed below
-                image_item.removeChild(row)
-            for mid in homeless:
-                parent_of[mid] = _NO_ROW
-            for mid in changed:
-                if mid not in img.calcifications and mid in calc_rows:
-                    row = calc_rows.pop(mid)
-                    parent = row.parent()
-                    if parent is not None:
-                        parent.removeChild(row)
-                    parent_of.pop(mid, None)
-            # cluster rows: in order, first under the image
-            for index, cluster in enumerate(clusters):
-                c_row = cluster_rows.get(cluster.id)
-                if c_row is None:
-                    c_row = cluster_rows[cluster.id] = self._cluster_item(key, cluster, index + 1)
-                    image_item.insertChild(index, c_row)
-                    c_row.setExpanded(True)
-                else:
-                    self._set_cluster_text(c_row, cluster, index + 1)
-                    if image_item.child(index) is not c_row:
-                        image_item.takeChild(image_item.indexOfChild(c_row))
-                        image_item.insertChild(index, c_row)
-                        c_row.setExpanded(True)
-            # mark rows: new and changed ones, and those that change cluster
-            for mid in changed:
-                calc = img.calcifications.get(mid)
-                if calc is None:
-                    continue
-                old = calc_rows.get(mid)
-                if old is None:
-                    calc_rows[mid] = self._calc_item(key, calc)
-                    parent_of[mid] = _NO_ROW
-                else:
-                    self._set_calc_text(old, calc)
-            for mid, row in calc_rows.items():
-                target = wanted.get(mid)
-                if parent_of.get(mid) == target:
-                    continue
-                current = row.parent()
-                if current is not None:
-                    current.removeChild(row)
-                (cluster_rows[target] if target is not None else image_item).addChild(row)
-                parent_of[mid] = target
-                if mid in selected:
-                    row.setSelected(True)
-            self._set_image_text(key, clusters)
+            self.rows.update_image(key, self._rows_for(key), changed)
+            # a row that moved (another cluster, out of one) was deselected by its removal
+            again = [self.rows.index_of(MARK, key, i) for i in selected - self.selected_ids()]
+            again += [
+                self.rows.index_of(CLUSTER, key, i) for i in selected_clusters - self.selected_cluster_ids()
+            ]
+            model = self.tree.selectionModel()
+            flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+            for index in again:
+                if index.isValid():
+                    model.select(index, flags)
         finally:
             self._updating = False
         return True
+
+    # -- the texts of a row ----------------------------------------------------------
+    def _row_texts(self, node: Node) -> tuple[list[str], str]:
+        """What a row says (its columns) and its tooltip, asked when a view first shows it."""
+        blank = [""] * len(COLUMNS)
+        assert self.model is not None
+        img = self.model.images.get(node.key)
+        if img is None:
+            return blank, ""
+        if node.kind == IMAGE:
+            view = self.view_names.get(node.key, node.key[0][-8:])
+            n = len(self._clusters.get(node.key, ()))
+            blank[0] = f"{view}: {count_text(len(img.calcifications), 'mark')}, {count_text(n, 'cluster')}"
+            return blank, ""
+        if node.kind == CLUSTER:
+            cluster, number = self._clusters[node.key][node.item_id]
+            return self._cluster_texts(cluster, number), cluster.note  # a suggestion's reason, a note
+        calc = img.calcifications.get(node.item_id)
+        if calc is None:
+            return blank, ""
+        return self._calc_texts(calc), size_label(calc)
+
+    def _cluster_texts(self, cluster: Cluster, number: int) -> list[str]:
+        state = "cluster" if cluster.confirmed else "suggested cluster"
+        texts = [""] * len(COLUMNS)
+        texts[COLUMN["Mark"]] = f"{state} {number} ({len(cluster.member_ids)})"
+        texts[COLUMN["Morphology"]] = self._text("morphology", cluster.morphology)
+        texts[COLUMN["Distribution"]] = self._text("distribution", cluster.distribution)
+        texts[COLUMN["Assessment"]] = self._text("assessment", cluster.assessment)
+        texts[COLUMN["Recommendation"]] = self._text("recommendation", cluster.recommendation)
+        texts[COLUMN["Note"]] = cluster.note
+        return texts
 
     def _calc_texts(self, calc: Calcification) -> list[str]:
         return [
@@ -396,42 +311,45 @@ class MarksPanel(QWidget):
             area_text(calc),
             self._text("morphology", calc.morphology),
             calc.sizes.spacing.label if calc.sizes is not None else "",
+            *[""] * (len(COLUMNS) - 6),
         ]
 
-    def _calc_item(
-        self, key: ImageKey, calc: Calcification, measured: _ColumnTexts | None = None, depth: int = 0
-    ) -> QTreeWidgetItem:
-        texts = self._calc_texts(calc)
-        if measured is not None:
-            measured.add(texts, depth)
-        item = QTreeWidgetItem(texts)
-        item.setToolTip(0, size_label(calc))
-        item.setData(0, ROLE_KEY, key)
-        item.setData(0, ROLE_ID, calc.id)
-        item.setData(0, ROLE_KIND, "calcification")
-        return item
+    def _widest_marks(self, key: ImageKey) -> list[Calcification]:
+        """Marks whose texts are the widest of the image's in each column: per spacing, the
+        largest sizes (more digits), each morphology, a point mark and an unmeasured one."""
+        assert self.model is not None
+        out: dict[object, Calcification] = {}
+        largest: dict[tuple[int, int], tuple[float, Calcification]] = {}
+        for calc in self.model.images[key].calcifications.values():
+            s = calc.sizes
+            out.setdefault(("morphology", calc.morphology, calc.outline is None, s is None), calc)
+            if s is None:
+                continue
+            for i, value in enumerate((s.long_axis_px, s.short_axis_px, s.area_px)):
+                best = largest.get((id(s.spacing), i))
+                if best is None or value > best[0]:
+                    largest[(id(s.spacing), i)] = (value, calc)
+        return [*out.values(), *(calc for _, calc in largest.values())]
 
-    def _set_calc_text(self, item: QTreeWidgetItem, calc: Calcification) -> None:
-        for col, value in enumerate(self._calc_texts(calc)):
-            item.setText(col, value)
-        item.setToolTip(0, size_label(calc))
-
-    def _fit_columns(self, measured: _ColumnTexts) -> None:
-        """Each column as wide as its widest text, rows out of sight included (Qt's own
-        fit measures only the rows on screen)."""
+    def _fit_columns(self, keys: list[ImageKey]) -> None:
+        """Each column as wide as its widest text, rows out of sight included (Qt's own fit
+        measures only the rows on screen). Only the rows that can be the widest are measured:
+        10,000 marks' texts are never all made."""
         metrics = self.tree.fontMetrics()
-        header = self.tree.headerItem()
-        pad = 3 * metrics.horizontalAdvance("M")
-        columns = range(len(COLUMNS))
-        # texts repeat (sizes, labels, the spacing source): each distinct one is measured once,
-        # which is what keeps a 10k-mark list quick to open
-        texts, first = measured.columns, measured.first
         advance = metrics.horizontalAdvance
-        widths = [advance(header.text(i)) + pad for i in columns]
-        for depth, names in first.items():
-            widths[0] = max([widths[0], *(advance(t) + pad + depth * self.tree.indentation() for t in names)])
-        for i in columns[1:]:
-            widths[i] = max([widths[i], *(advance(t) + pad for t in texts[i])])
+        pad = 3 * advance("M")
+        indent = self.tree.indentation()
+        widths = [advance(name) + pad for name in COLUMNS]
+        for key in keys:
+            rows: list[tuple[list[str], int]] = [
+                (self._cluster_texts(c, n), 1) for c, n in self._clusters[key].values()
+            ]
+            depth = 2 if self._clusters[key] else 1
+            rows += [(self._calc_texts(calc), depth) for calc in self._widest_marks(key)]
+            for texts, row_depth in rows:
+                widths[0] = max(widths[0], advance(texts[0]) + pad + (row_depth + 1) * indent)
+                for i in range(1, len(COLUMNS)):
+                    widths[i] = max(widths[i], advance(texts[i]) + pad)
         for i, width in enumerate(widths):
             self.tree.setColumnWidth(i, width)
 
@@ -444,70 +362,58 @@ class MarksPanel(QWidget):
         return str(getattr(self.lexicon, set_name).text_of(label_id))
 
     # -- selection -------------------------------------------------------------------
+    def _selected_nodes(self) -> list[Node]:
+        nodes = (self.rows.node(index) for index in self.tree.selectionModel().selectedRows())
+        return [node for node in nodes if node is not None]
+
     def selected_ids(self) -> set[str]:
-        return {
-            str(item.data(0, ROLE_ID))
-            for item in self.tree.selectedItems()
-            if item.data(0, ROLE_KIND) == "calcification"
-        }
+        return {node.item_id for node in self._selected_nodes() if node.kind == MARK}
 
     def selected_cluster_ids(self) -> set[str]:
-        return {
-            str(item.data(0, ROLE_ID))
-            for item in self.tree.selectedItems()
-            if item.data(0, ROLE_KIND) == "cluster"
-        }
+        return {node.item_id for node in self._selected_nodes() if node.kind == CLUSTER}
 
     def select_ids(self, ids: set[str], cluster_ids: set[str] | None = None, *, emit: bool = False) -> None:
         """Select the rows of these marks (and clusters) without echoing back by default."""
-        cluster_ids = cluster_ids or set()
         self._updating = not emit
-        self.tree.clearSelection()
-        rows = [self._row(i, self._calc_rows) for i in ids]
-        rows += [self._row(i, self._cluster_rows) for i in cluster_ids]
-        for item in rows:
-            if item is not None:
-                item.setSelected(True)
-                self.tree.scrollToItem(item)
+        selection = QItemSelection()
+        last = None
+        indexes = [self._index(i, MARK) for i in ids]
+        indexes += [self._index(i, CLUSTER) for i in cluster_ids or ()]
+        for index in indexes:
+            if index.isValid():
+                selection.select(index, index)
+                last = index
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.tree.selectionModel().select(selection, flags)
+        if last is not None:
+            self.tree.scrollTo(last)
         self._updating = False
 
-    @staticmethod
-    def _row(item_id: str, table: dict[ImageKey, dict[str, QTreeWidgetItem]]) -> QTreeWidgetItem | None:
-        for rows in table.values():
-            row = rows.get(item_id)
-            if row is not None:
-                return row
-        return None
+    def _index(self, item_id: str, kind: str) -> QModelIndex:
+        for key in self._clusters:
+            index = self.rows.index_of(kind, key, item_id)
+            if index.isValid():
+                return index
+        return QModelIndex()
 
-    def item_for(self, item_id: str) -> QTreeWidgetItem | None:
-        """The row of a mark or cluster, if shown."""
-        return self._row(item_id, self._calc_rows) or self._row(item_id, self._cluster_rows)
-
-    def _iter_items(self) -> list[QTreeWidgetItem]:
-        out: list[QTreeWidgetItem] = []
-        top = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
-        stack = [item for item in top if item is not None]
-        while stack:
-            item = stack.pop()
-            out.append(item)
-            children = (item.child(i) for i in range(item.childCount()))
-            stack.extend(child for child in children if child is not None)
-        return out
+    def index_for(self, item_id: str) -> QModelIndex:
+        """The row (column 0) of a mark or cluster; invalid if it is not shown."""
+        index = self._index(item_id, MARK)
+        return index if index.isValid() else self._index(item_id, CLUSTER)
 
     def _selection_changed(self) -> None:
         if self._updating:
             return
-        items = self.tree.selectedItems()
-        keys = {item.data(0, ROLE_KEY) for item in items if item.data(0, ROLE_KIND) != "image"}
+        nodes = self._selected_nodes()
+        keys = {node.key for node in nodes if node.kind != IMAGE}
         key = keys.pop() if len(keys) == 1 else None
         self.selection_changed.emit(
             key, self.selected_ids() if key else set(), self.selected_cluster_ids() if key else set()
         )
-        if len(items) != 1:
+        if len(nodes) != 1:
             return
-        item = items[0]
-        kind = item.data(0, ROLE_KIND)
-        if kind == "calcification":
-            self.mark_activated.emit(item.data(0, ROLE_KEY), str(item.data(0, ROLE_ID)))
-        elif kind == "cluster":
-            self.cluster_activated.emit(item.data(0, ROLE_KEY), str(item.data(0, ROLE_ID)))
+        node = nodes[0]
+        if node.kind == MARK:
+            self.mark_activated.emit(node.key, node.item_id)
+        elif node.kind == CLUSTER:
+            self.cluster_activated.emit(node.key, node.item_id)
