@@ -8,6 +8,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PySide6.QtCore import QPoint, Qt
 
 from viewer.core.annotations import (
     Calcification,
@@ -20,6 +21,7 @@ from viewer.core.annotations import (
 from viewer.core.geometry import Spacing, SpacingSource
 from viewer.qt.marks_panel import ROLE_ID, ROLE_KIND, MarksPanel
 from viewer.qt.marks_rows import ROLE_DEPTH
+from viewer.qt.marks_table import INDENT_PX
 
 SPACING = Spacing(0.07, 0.07, SpacingSource.IMAGER_PIXEL_SPACING, "mm at the detector (overestimates)")
 VIEWS = ("RCC", "LCC")
@@ -209,3 +211,30 @@ def test_rows_out_of_sight_make_no_texts(qtbot: Any) -> None:
     index = panel.index_for(last)
     assert panel.tree.visualRect(index).intersects(panel.tree.viewport().rect())
     assert index.siblingAtColumn(0).data() == "calcification"
+
+
+def test_a_header_row_closes_and_opens(qtbot: Any) -> None:
+    """A click on a cluster row's arrow hides its members; Right on it shows them again, selection kept."""
+    model, keys = _model()
+    for n in range(6):
+        calc = _calc(n)
+        model.images[keys[0]].calcifications[calc.id] = calc
+    ids = list(model.images[keys[0]].calcifications)
+    model.images[keys[0]].clusters["c1"] = Cluster("c1", tuple(ids[:3]), ClusterState.CONFIRMED)
+    panel = MarksPanel()
+    qtbot.addWidget(panel)
+    panel.resize(700, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_model(model, dict(zip(keys, VIEWS, strict=True)))
+    before = tree_state(panel)
+    panel.select_ids({ids[4]})
+    cluster = panel.index_for("c1")
+    arrow = panel.tree.visualRect(cluster).topLeft() + QPoint(INDENT_PX + INDENT_PX // 2, 6)
+    qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=arrow)
+    assert not panel.index_for(ids[0]).isValid() and panel.index_for(ids[4]).isValid()
+    assert tree_state(panel)[0][1] == [("cluster 1 (3)", frozenset())]
+    assert panel.selected_ids() == {ids[4]}
+    panel.tree.setCurrentIndex(panel.index_for("c1"))
+    qtbot.keyClick(panel.tree, Qt.Key.Key_Right)
+    assert tree_state(panel) == before
