@@ -14,7 +14,7 @@ from tests.qt.test_label_placement import SPACING, _image, _view
 from viewer.core.annotations import Calcification, ImageAnnotations, StudyAnnotations
 from viewer.qt.image_view import image_key
 from viewer.qt.mark_outlines import TILE_PX, MarkDots, closed_outline, closed_outlines, shapes_path
-from viewer.qt.marks_layer import MarksLayer
+from viewer.qt.marks_layer import LABEL_MIN_ZOOM_PERCENT, MarksLayer
 
 
 def _ring(cx: float, cy: float, r: float = 3.0, n: int = 8) -> list[tuple[float, float]]:
@@ -112,6 +112,28 @@ class TestMarksLayerTiles:
         assert not _drawn_at(layer, 100.0, 100.0)
         layer.preview_outline(ids[0], None)
         assert _drawn_at(layer, 100.0, 100.0)
+
+    def test_zoomed_out_rings_stand_for_the_outlines(self, qtbot: Any) -> None:
+        """Below the label zoom the tiles are hidden and an edit's tile waits unmade; zooming in
+        draws every mark where it is, the edit included."""
+        layer, model, ids = _layer(qtbot, [(100.0, 100.0), (120.0, 100.0)])
+        view = layer.view
+        assert layer._outlines.shown and _drawn_at(layer, 100.0, 100.0)
+        view.resize(90, 90)  # a small cell: the whole image below the label zoom
+        view.fit()
+        view.set_zoom(0.25)
+        qtbot.wait(10)
+        assert view.zoom_percent() < LABEL_MIN_ZOOM_PERCENT
+        assert not layer._outlines.shown
+        assert not any(item.isVisible() for item in layer._outlines._items.values())
+        calc = model.images[layer.key].calcifications[ids[0]]
+        model.put_calcification(layer.key, calc.moved(200.0, 0.0))
+        assert _drawn_at(layer, 100.0, 100.0)  # the old path: not remade while hidden
+        view.set_zoom(2.0)
+        qtbot.wait(10)
+        assert layer._outlines.shown and all(item.isVisible() for item in layer._outlines._items.values())
+        assert not _drawn_at(layer, 100.0, 100.0) and _drawn_at(layer, 300.0, 100.0)
+        assert _drawn_at(layer, 120.0, 100.0)
 
     def test_detach_removes_every_item(self, qtbot: Any) -> None:
         """Detaching leaves none of the layer's items in the view."""

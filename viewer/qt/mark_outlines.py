@@ -4,8 +4,10 @@
 scene walking every item. Here the marks of each square of :data:`TILE_PX` image pixels (by
 centre) are one path, made from a numpy array of their vertices
 (:func:`pyqtgraph.arrayToQPath`); an edit remakes the one or two tiles it touches, and the
-scene's index still skips the tiles off screen. Picking is not the items' job: the tools
-find marks in the model.
+scene's index still skips the tiles off screen. Zoomed out, where the layer draws a ring
+per mark, an outline is a speck under its ring: the tiles are hidden then, and the paths of
+the tiles changed meanwhile are made only when they are shown again (opening 10,000 marks
+makes none). Picking is not the items' job: the tools find marks in the model.
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ class OutlineTiles:
         self._shapes: dict[Tile, dict[str, Shape]] = {}
         self._items: dict[Tile, QGraphicsPathItem] = {}
         self._dirty: set[Tile] = set()
+        self._shown = True
 
     def __contains__(self, mark_id: str) -> bool:
         return mark_id in self._tile_of
@@ -120,8 +123,24 @@ class OutlineTiles:
         self._dirty |= set(self._shapes)
         self._shapes.clear()
 
+    @property
+    def shown(self) -> bool:
+        return self._shown
+
+    def set_shown(self, on: bool) -> None:
+        """Show or hide the outlines; hidden, changes wait (unmade) until they are shown."""
+        if on == self._shown:
+            return
+        self._shown = on
+        if on:
+            self.flush()
+        for item in self._items.values():
+            item.setVisible(on)
+
     def flush(self) -> None:
-        """Remake the paths of the tiles that changed since the last flush."""
+        """Remake the paths of the tiles that changed since the last flush (once shown)."""
+        if not self._shown:
+            return
         for tile in self._dirty:
             shapes = self._shapes.get(tile)
             item = self._items.get(tile)
@@ -140,6 +159,7 @@ class OutlineTiles:
 
     def detach(self) -> None:
         self.clear()
+        self.set_shown(True)
         self.flush()
 
 

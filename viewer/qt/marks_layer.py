@@ -149,6 +149,7 @@ class MarksLayer:
         self._zoomed_in = False
         self._label_rect: QRectF | None = None
         self._update_label_rect()
+        self._outlines.set_shown(self._zoomed_in)  # zoomed out the rings stand for the outlines
         # Fixed-size rings so that marks stay visible when the whole breast is on screen.
         self._dots = MarkDots(view.vb, _pen(color, 1.5), _pen(SELECTED_COLOR, 1.5), 10)
         model.subscribe(self._on_change)
@@ -190,6 +191,7 @@ class MarksLayer:
             self._refresh_labels()
         if flipped:
             self._update_dots()
+            self._outlines.set_shown(zoomed_in)
         self._layout_dirty = True
 
     # -- label layout ----------------------------------------------------------------
