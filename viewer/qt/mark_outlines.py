@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QBrush, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsPathItem
 
 from viewer.core.geometry import Point
@@ -28,8 +28,28 @@ POINT_MARK_RADIUS = 3.0
 """Radius of the circle drawn for a mark without an outline (image pixels)."""
 
 Tile = tuple[int, int]
+Box = tuple[float, float, float, float]
+"""A box in image coordinates: left, top, right, bottom."""
 Shape = np.ndarray | Point
 """A mark's shape: its closed outline (k + 1 vertices, the first repeated last) or its centre."""
+
+
+def cosmetic_pen(color: QColor, width: float = 1.5, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    """A pen as wide on screen at every zoom."""
+    pen = QPen(color)
+    pen.setCosmetic(True)
+    pen.setWidthF(width)
+    pen.setStyle(style)
+    return pen
+
+
+def polygon_path(points: Iterable[Sequence[float]] | np.ndarray) -> QPainterPath:
+    """One closed polygon through ``points`` (x, y)."""
+    poly = QPolygonF([QPointF(float(x), float(y)) for x, y in points])
+    path = QPainterPath()
+    path.addPolygon(poly)
+    path.closeSubpath()
+    return path
 
 
 def closed_outlines(outlines: Sequence[Sequence[Point]]) -> tuple[list[np.ndarray], np.ndarray]:
@@ -60,6 +80,28 @@ def closed_outline(outline: Sequence[Point]) -> np.ndarray:
     """One outline as a closed (k + 1) x 2 array."""
     points = np.asarray(outline, dtype=np.float64).reshape(-1, 2)
     return np.vstack([points, points[:1]])
+
+
+def mark_shape(
+    outline: Sequence[Point] | None, centre: Point
+) -> tuple[Shape, tuple[float, float, float, float]]:
+    """A mark's shape (its closed outline, or its centre if it has none) and its box (x0, y0, x1, y1)."""
+    if outline is None:
+        x, y = centre
+        r = POINT_MARK_RADIUS
+        return (x, y), (x - r, y - r, x + r, y + r)
+    closed = closed_outline(outline)
+    lo, hi = closed.min(axis=0), closed.max(axis=0)
+    return closed, (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
+
+
+def shape_path(shape: Shape, radius: float = POINT_MARK_RADIUS) -> QPainterPath:
+    """One mark's path: its outline, or a circle of ``radius`` round its centre."""
+    if isinstance(shape, np.ndarray):
+        return polygon_path(shape[:-1] if len(shape) > 1 and (shape[0] == shape[-1]).all() else shape)
+    path = QPainterPath()
+    path.addEllipse(QPointF(*shape), radius, radius)
+    return path
 
 
 def shapes_path(shapes: Iterable[Shape]) -> QPainterPath:

@@ -5,20 +5,17 @@ marks not selected are a few paths, one per tile of the image (:mod:`viewer.qt.m
 a selected mark, drawn thicker in its own colour, has an item of its own. Size labels are laid
 out on screen (:mod:`viewer.qt.label_placement`) once before each paint that follows a
 zoom, a pan that brings marks on screen, or a change of the marks: no label covers another
-label, a mark or a cluster's label; one with no room is hidden until there is room.
+label, a mark or a cluster's label; one with no room is hidden until there is room. The
+clusters' outlines are :mod:`viewer.qt.cluster_outlines`.
 """
 
 from __future__ import annotations
 
-import math
-import textwrap
-from dataclasses import dataclass
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainterPath, QPen, QPolygonF
-from PySide6.QtWidgets import QGraphicsPathItem, QLabel
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGraphicsPathItem
 
 from viewer.core.annotations import (
     Calcification,
@@ -29,79 +26,29 @@ from viewer.core.annotations import (
     ImageKey,
     StudyAnnotations,
 )
-from viewer.core.geometry import convex_hull
+from viewer.qt.cluster_outlines import CONFIRMED_CLUSTER_COLOR, SUGGESTED_CLUSTER_COLOR, ClusterOutlines
 from viewer.qt.image_view import ImageView
-from viewer.qt.label_placement import LabelPlacer, LabelScene
+from viewer.qt.label_placement import LabelPlacer
+from viewer.qt.mark_labels import MarkArrays, label_scene, screen_obstacles, shown_label_boxes, size_label
 from viewer.qt.mark_outlines import (
-    POINT_MARK_RADIUS,
     MarkDots,
     OutlineTiles,
     Shape,
-    closed_outline,
     closed_outlines,
+    cosmetic_pen,
+    mark_shape,
+    shape_path,
 )
 
 CALC_COLOR = QColor(0, 230, 255)
 SELECTED_COLOR = QColor(255, 140, 0)
-CONFIRMED_CLUSTER_COLOR = QColor(255, 60, 200)
-SUGGESTED_CLUSTER_COLOR = QColor(255, 255, 255)
 LABEL_MIN_ZOOM_PERCENT = 35.0
 """Below this zoom only selected marks carry their size label (the others would pile up)."""
 DOT_HALF_PX = 6.0
 """Half the side of the ring drawn for each mark below the label zoom (device pixels)."""
-__all__ = ["POINT_MARK_RADIUS", "MarksLayer", "cluster_label", "size_label"]
 _MARK_CHANGES = frozenset(
     {ChangeKind.CALCIFICATION_ADDED, ChangeKind.CALCIFICATION_CHANGED, ChangeKind.CALCIFICATION_REMOVED}
 )
-
-
-def _pen(color: QColor, width: float = 1.5, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-    pen = QPen(color)
-    pen.setCosmetic(True)
-    pen.setWidthF(width)
-    pen.setStyle(style)
-    return pen
-
-
-def _polygon_path(points: object) -> QPainterPath:
-    poly = QPolygonF([QPointF(float(x), float(y)) for x, y in points])  # type: ignore[attr-defined]
-    path = QPainterPath()
-    path.addPolygon(poly)
-    path.closeSubpath()
-    return path
-
-
-REASON_WIDTH = 34
-"""Characters per line of a suggestion's reason on the image."""
-
-
-def cluster_label(cluster: Cluster) -> str:
-    """What a cluster outline says: kind and count, and for a suggestion the reason
-    ("9 calcifications over 34 mm in a line: linear?"); a confirmed one its distribution."""
-    n = len(cluster.member_ids)
-    if cluster.confirmed:
-        return f"cluster ({n})" + (f": {cluster.distribution}" if cluster.distribution else "")
-    # wrapped: a one-line reason is wider than a cluster near the cell's edge leaves room for
-    reason = textwrap.fill(cluster.note, REASON_WIDTH) if cluster.note else ""
-    return f"suggested cluster ({n})" + (f"\n{reason}" if reason else "")
-
-
-def size_label(calc: Calcification) -> str:
-    """The text beside a mark: long axis with the spacing source, or "not measured"."""
-    if calc.sizes is None:
-        return "not measured"
-    s = calc.sizes
-    return s.spacing.format_sourced_length(s.long_axis_mm, s.long_axis_px)
-
-
-@dataclass
-class _MarkArrays:
-    """The drawn marks' boxes and centres in arrays (image coordinates), rows by id."""
-
-    ids: list[str]
-    rows: dict[str, int]
-    boxes: np.ndarray
-    centres: np.ndarray
 
 
 class MarksLayer:
@@ -118,13 +65,13 @@ class MarksLayer:
         self.selected: set[str] = set()
         self.selected_clusters: set[str] = set()
         self._preview = QGraphicsPathItem()
-        self._preview.setPen(_pen(SELECTED_COLOR, 1.5, Qt.PenStyle.DashLine))
+        self._preview.setPen(cosmetic_pen(SELECTED_COLOR, 1.5, Qt.PenStyle.DashLine))
         self._preview.setZValue(12)
         self._preview.hide()
         view.vb.addItem(self._preview, ignoreBounds=True)
         self._texts: dict[str, pg.TextItem | None] = {}
         """Each drawn mark's size label, made on first need."""
-        self._outlines = OutlineTiles(view.vb, _pen(color, 1.3), 10)
+        self._outlines = OutlineTiles(view.vb, cosmetic_pen(color, 1.3), 10)
         self._selected_items: dict[str, QGraphicsPathItem] = {}
         """The outlines of the selected marks, each an item of its own."""
         self._shape_of: dict[str, Shape] = {}
@@ -133,25 +80,21 @@ class MarksLayer:
         """The mark whose outline is hidden while a drag shows where it would go."""
         self._mark_boxes: dict[str, tuple[float, float, float, float]] = {}
         """Each drawn mark's box in image coordinates (left, top, right, bottom)."""
-        self._arrays: _MarkArrays | None = None
+        self._arrays: MarkArrays | None = None
         self._labelled: dict[str, None] = {}
         """The marks whose label would show but for the layout (ordered: the layout is deterministic)."""
         self._layout_hidden: set[str] = set()
         """Labels the last layout found no room for."""
         self._layout_dirty = False
         self._placer = LabelPlacer(view.vb, color)
-        self._cluster_items: dict[str, tuple[QGraphicsPathItem, pg.TextItem]] = {}
-        self._cluster_boxes: dict[str, tuple[float, float, float, float]] = {}
-        """Each drawn cluster outline's box in image coordinates."""
-        self._cluster_homes: dict[str, QPointF] = {}
-        """Where each cluster's label goes when the layout finds it no free place: over the outline."""
+        self._clusters = ClusterOutlines(view.vb)
         self.suggestions: list[Cluster] = []
         self._zoomed_in = False
         self._label_rect: QRectF | None = None
         self._update_label_rect()
         self._outlines.set_shown(self._zoomed_in)  # zoomed out the rings stand for the outlines
         # Fixed-size rings so that marks stay visible when the whole breast is on screen.
-        self._dots = MarkDots(view.vb, _pen(color, 1.5), _pen(SELECTED_COLOR, 1.5), 10)
+        self._dots = MarkDots(view.vb, cosmetic_pen(color, 1.5), cosmetic_pen(SELECTED_COLOR, 1.5), 10)
         model.subscribe(self._on_change)
         view.vb.sigRangeChanged.connect(self._range_changed)
         view.scene().sigPrepareForPaint.connect(self._layout_before_paint)
@@ -219,74 +162,39 @@ class MarksLayer:
             if text is not None and cid in img.calcifications:
                 ids.append(cid)
                 texts.append(text)
-        if not ids and (not self._cluster_items or not self._zoomed_in):
+        clusters = self._clusters
+        if not ids and (not clusters.items or not self._zoomed_in):
             # nothing to place (zoomed out, the clusters' labels stay over their outlines)
-            for cid, (_, label) in self._cluster_items.items():
-                label.setPos(self._cluster_homes[cid])
+            for cid, (_, label) in clusters.items.items():
+                label.setPos(clusters.homes[cid])
             self._placer.clear()
             self._layout_hidden = set()
             return
 
-        # selected marks first, then the largest: they get the best places, and the
-        # smallest are the first hidden when there is no room
-        def rank(i: int) -> tuple[bool, float]:
-            sizes = img.calcifications[ids[i]].sizes
-            return (ids[i] not in self.selected, -(sizes.long_axis_px if sizes is not None else 0.0))
-
-        order = sorted(range(len(ids)), key=rank)
-        ids = [ids[i] for i in order]
-        cluster_ids = list(self._cluster_items)
-        scene = LabelScene(
-            ids=ids,
-            texts=[texts[i] for i in order],
-            mark_boxes=np.array([self._mark_boxes[i] for i in ids], dtype=np.float64).reshape(-1, 4),
-            all_marks=self._all_mark_boxes(),
-            cluster_texts=[self._cluster_items[c][1] for c in cluster_ids],
-            cluster_boxes=np.array([self._cluster_boxes[c] for c in cluster_ids], dtype=np.float64),
-            cluster_homes=[self._cluster_homes[c] for c in cluster_ids],
-            screen_obstacles=self._screen_obstacles(),
-            dot_px=0.0 if self._zoomed_in else DOT_HALF_PX,
+        scene = label_scene(
+            ids,
+            texts,
+            img.calcifications,
+            self.selected,
+            self._mark_boxes,
+            self._mark_arrays().boxes,
+            clusters,
+            screen_obstacles(self.view, self.view.viewport()),
+            0.0 if self._zoomed_in else DOT_HALF_PX,
         )
         shown = self._placer.place(scene)
         self._layout_hidden = {cid for cid, on in zip(ids, shown, strict=True) if not on}
 
-    def _screen_obstacles(self) -> list[tuple[float, float, float, float]]:
-        """The view's text blocks and markers (widgets over the picture), in device pixels."""
-        viewport = self.view.viewport()
-        out = []
-        for widget in self.view.findChildren(QLabel):
-            if widget.isVisible() and widget.parentWidget() is self.view:
-                r = widget.geometry()
-                top_left = viewport.mapFrom(self.view, r.topLeft())
-                x, y = float(top_left.x()), float(top_left.y())
-                out.append((x, y, x + r.width(), y + r.height()))
-        return out
-
-    def _all_mark_boxes(self) -> np.ndarray:
-        """The boxes of every drawn mark (N x 4, image coordinates), kept until a mark changes."""
-        return self._mark_arrays().boxes
-
-    def _mark_arrays(self) -> _MarkArrays:
+    def _mark_arrays(self) -> MarkArrays:
+        """The drawn marks' boxes and centres, kept until a mark changes."""
         if self._arrays is None:
             img = self.model.images.get(self.key)
-            calcs = img.calcifications if img is not None else {}
-            ids = list(self._mark_boxes)
-            centres = [calcs[c].center if c in calcs else (math.nan, math.nan) for c in ids]
-            self._arrays = _MarkArrays(
-                ids,
-                {c: i for i, c in enumerate(ids)},
-                np.array(list(self._mark_boxes.values()), dtype=np.float64).reshape(-1, 4),
-                np.array(centres, dtype=np.float64).reshape(-1, 2),
-            )
+            self._arrays = MarkArrays.of(self._mark_boxes, img.calcifications if img is not None else {})
         return self._arrays
 
     def label_boxes(self) -> dict[str, QRectF]:
         """The shown size labels' boxes in scene coordinates, by mark id (what tests look at)."""
-        out = {}
-        for cid, text in self._texts.items():
-            if text is not None and text.isVisible():
-                out[cid] = text.mapRectToScene(text.textItem.mapRectToParent(text.textItem.boundingRect()))
-        return out
+        return shown_label_boxes(self._texts)
 
     def _refresh_labels(self) -> None:
         """Show or hide every label; labels are made only once they are first shown."""
@@ -363,8 +271,8 @@ class MarksLayer:
         for cid in list(self._texts):
             self._remove_calc(cid)
         self._outlines.detach()
-        for cid in list(self._cluster_items):
-            self._remove_cluster(cid)
+        for cid in list(self._clusters.items):
+            self._clusters.remove(cid)
 
     # -- model events ----------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
@@ -377,8 +285,9 @@ class MarksLayer:
             self._update_dot(change.item_id)
         if change.kind in (ChangeKind.CALCIFICATION_ADDED, ChangeKind.CALCIFICATION_CHANGED):
             assert change.item_id is not None
+            before = self._shape_of.get(change.item_id)
             self._draw_calc(self.model.image(self.key).calcifications[change.item_id])
-            self._redraw_clusters_of(change.item_id)
+            self._redraw_clusters_of(change.item_id, before)
         elif change.kind is ChangeKind.CALCIFICATION_REMOVED:
             assert change.item_id is not None
             self._remove_calc(change.item_id)
@@ -404,28 +313,16 @@ class MarksLayer:
             for c, shape, box in zip(outlined, closed, boxes.tolist(), strict=True)
         }
         for calc in calcs:
-            shape, box = shapes.get(calc.id) or self._point_shape(calc)
+            shape, box = shapes.get(calc.id) or mark_shape(None, calc.center)
             self._show_calc(calc, shape, box)
         self._redraw_clusters()
         self._update_dots()
         self._outlines.flush()
 
     # -- calcifications --------------------------------------------------------------
-    @staticmethod
-    def _point_shape(calc: Calcification) -> tuple[Shape, tuple[float, float, float, float]]:
-        x, y = calc.center
-        r = POINT_MARK_RADIUS
-        return (x, y), (x - r, y - r, x + r, y + r)
-
     def _draw_calc(self, calc: Calcification) -> None:
         """Draw a mark that was added, changed or (de)selected (seen at the next flush)."""
-        shape: Shape
-        if calc.outline is not None:
-            closed = shape = closed_outline(calc.outline)
-            lo, hi = closed.min(axis=0), closed.max(axis=0)
-            box = (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
-        else:
-            shape, box = self._point_shape(calc)
+        shape, box = mark_shape(calc.outline, calc.center)
         row = self._arrays.rows.get(calc.id) if self._arrays is not None else None
         if self._arrays is not None and row is not None:  # a mark edited: its row, not all
             self._arrays.boxes[row] = box
@@ -448,9 +345,9 @@ class MarksLayer:
             if item is None:
                 item = self._selected_items[cid] = QGraphicsPathItem()
                 item.setZValue(10)
-                item.setPen(_pen(SELECTED_COLOR, 2.0))
+                item.setPen(cosmetic_pen(SELECTED_COLOR, 2.0))
                 self.view.vb.addItem(item, ignoreBounds=True)
-            item.setPath(self._shape_path(shape))
+            item.setPath(shape_path(shape))
         else:
             item = self._selected_items.pop(cid, None)
             if item is not None:
@@ -460,14 +357,6 @@ class MarksLayer:
             else:
                 self._outlines.put(cid, shape, calc.center)
         self._place_label(calc, changed=True)
-
-    @staticmethod
-    def _shape_path(shape: Shape) -> QPainterPath:
-        if isinstance(shape, np.ndarray):
-            return _polygon_path(shape[:-1])
-        path = QPainterPath()
-        path.addEllipse(QPointF(*shape), POINT_MARK_RADIUS, POINT_MARK_RADIUS)
-        return path
 
     def _place_label(self, calc: Calcification, changed: bool = False) -> None:
         """Show or hide the size label beside the outline.
@@ -548,12 +437,8 @@ class MarksLayer:
                 if img is not None and cid is not None and cid in img.calcifications:
                     self._draw_calc(img.calcifications[cid])
             self._outlines.flush()
-        if len(outline) >= 3:
-            path = _polygon_path(outline)
-        else:
-            path = QPainterPath()
-            path.addEllipse(QPointF(*outline[0]), 3.0, 3.0)
-        self._preview.setPath(path)
+        points = np.asarray(outline, dtype=np.float64)
+        self._preview.setPath(shape_path(points if len(outline) >= 3 else outline[0], 3.0))
         self._preview.show()
 
     def set_show_labels(self, on: bool) -> None:
@@ -566,17 +451,22 @@ class MarksLayer:
         self.suggestions = suggestions
         self._redraw_clusters()
 
-    def _redraw_clusters_of(self, calc_id: str) -> None:
-        """After a mark was added or changed: redraw the clusters drawn around it (their hull
-        follows it); the others stay as they are. A change of the clusters themselves comes
-        as a cluster change, or as new suggestions (:meth:`set_suggestions`)."""
+    @property
+    def _cluster_items(self) -> dict[str, tuple[QGraphicsPathItem, pg.TextItem]]:
+        """The drawn clusters' outline and label items, by cluster id."""
+        return self._clusters.items
+
+    def _redraw_clusters_of(self, calc_id: str, before: Shape | None = None) -> None:
+        """After a mark was added or changed (its shape ``before``): redraw the clusters drawn
+        around it (their hull follows it); the others stay as they are. A change of the clusters
+        themselves comes as a cluster change, or as new suggestions (:meth:`set_suggestions`)."""
         img = self.model.images.get(self.key)
         if img is None:
             return
         for cluster in [*img.clusters.values(), *self.suggestions]:
             drawn = cluster.state is not ClusterState.REJECTED and calc_id in cluster.member_ids
-            if drawn and not self._draw_cluster(cluster):
-                self._remove_cluster(cluster.id)
+            if drawn and not self._draw_cluster(cluster, (calc_id, before)):
+                self._clusters.remove(cluster.id)
         self._request_layout()
 
     def _redraw_clusters(self) -> None:
@@ -587,71 +477,13 @@ class MarksLayer:
             for cluster in [*img.clusters.values(), *self.suggestions]:
                 if cluster.state is not ClusterState.REJECTED and self._draw_cluster(cluster):
                     drawn.add(cluster.id)
-        for cid in [c for c in self._cluster_items if c not in drawn]:
-            self._remove_cluster(cid)
+        for cid in [c for c in self._clusters.items if c not in drawn]:
+            self._clusters.remove(cid)
         self._request_layout()  # the labels keep off the clusters' labels
 
-    def _draw_cluster(self, cluster: Cluster) -> bool:
+    def _draw_cluster(self, cluster: Cluster, edited: tuple[str, Shape | None] | None = None) -> bool:
         """Draw (or redraw) ``cluster``; False if it has too few points to draw."""
-        img = self.model.image(self.key)
-        if cluster.outline is not None:
-            outline = np.asarray(cluster.outline)
-        else:
-            # the members' vertices as the layer holds them (arrays): a suggestion of
-            # thousands of marks is redrawn after each edit of one of them
-            parts: list[np.ndarray] = []
-            count = 0
-            for mid in cluster.member_ids:
-                calc = img.calcifications.get(mid)
-                if calc is None:
-                    continue
-                vertices = calc.outline if calc.outline is not None else [calc.center]
-                count += len(vertices)
-                shape = self._shape_of.get(mid)
-                parts.append(shape if isinstance(shape, np.ndarray) else np.array(vertices))
-            if count < 3:
-                return False
-            pts = np.concatenate(parts)
-            hull = convex_hull(pts)
-            centre = hull.mean(axis=0)
-            # Pad the hull so it surrounds the marks instead of cutting through them.
-            vec = hull - centre
-            norm = np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-9)
-            spacing = img.spacing
-            pad = 0.4 / spacing.col_mm if spacing.col_mm else 6.0  # 0.4 mm around the marks
-            outline = hull + vec / norm * pad
-        confirmed = cluster.confirmed
-        color = CONFIRMED_CLUSTER_COLOR if confirmed else SUGGESTED_CLUSTER_COLOR
+        color = CONFIRMED_CLUSTER_COLOR if cluster.confirmed else SUGGESTED_CLUSTER_COLOR
         if cluster.id in self.selected_clusters:
             color = SELECTED_COLOR
-        style = Qt.PenStyle.SolidLine if confirmed else Qt.PenStyle.DashLine
-        top = outline[int(np.argmin(outline[:, 1]))]
-        lo, hi = outline.min(axis=0), outline.max(axis=0)
-        self._cluster_boxes[cluster.id] = (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
-        self._cluster_homes[cluster.id] = QPointF(float(top[0]), float(top[1]))
-        existing = self._cluster_items.get(cluster.id)
-        if existing is not None:
-            item, label = existing
-            item.setPath(_polygon_path(outline))
-            item.setPen(_pen(color, 1.5, style))
-            label.setText(cluster_label(cluster), color=color)
-            label.setPos(float(top[0]), float(top[1]))
-            return True
-        item = QGraphicsPathItem(_polygon_path(outline))
-        item.setPen(_pen(color, 1.5, style))
-        item.setZValue(8)
-        label = pg.TextItem(cluster_label(cluster), color=color, anchor=(0.5, 1), fill=(0, 0, 0, 150))
-        label.setPos(float(top[0]), float(top[1]))
-        label.setZValue(9)
-        self.view.vb.addItem(item, ignoreBounds=True)
-        self.view.vb.addItem(label, ignoreBounds=True)
-        self._cluster_items[cluster.id] = (item, label)
-        return True
-
-    def _remove_cluster(self, cluster_id: str) -> None:
-        self._cluster_boxes.pop(cluster_id, None)
-        self._cluster_homes.pop(cluster_id, None)
-        items = self._cluster_items.pop(cluster_id, None)
-        if items is not None:
-            for item in items:
-                self.view.vb.removeItem(item)
+        return self._clusters.draw(cluster, self.model.image(self.key), self._shape_of, color, edited)

@@ -36,6 +36,7 @@ from viewer.core.annotations import (
 )
 from viewer.core.geometry import Spacing
 from viewer.core.lexicon import Lexicon
+from viewer.qt.mark_labels import size_label
 from viewer.qt.marks_columns import (
     COLUMN,
     COLUMNS,
@@ -47,7 +48,6 @@ from viewer.qt.marks_columns import (
     long_text,
     short_text,
 )
-from viewer.qt.marks_layer import size_label
 from viewer.qt.marks_rows import CLUSTER, IMAGE, MARK, ImageRows, MarksRows, Node
 from viewer.qt.marks_table import MarksTable
 
