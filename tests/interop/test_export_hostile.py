@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,24 @@ class TestDeidentifiedSr:
         assert len(referenced) == 2
         codes = {item.CodeValue for item in sr.DeidentificationMethodCodeSequence}
         assert codes == {"113100"}
+
+    @pytest.mark.parametrize("fmt", ["coco", "inbreast", "csv"])
+    def test_uids_replaced_in_every_format(self, tmp_path: Path, fmt: str) -> None:
+        """replace_uids reaches COCO and INbreast too (they wrote the source UIDs, in the JSON and
+        in the file names): no source SOP, series or study UID in any file written or its name."""
+        folder = _leaky_study(tmp_path)
+        sources = [pydicom.dcmread(p) for p in sorted(folder.glob("*.dcm"))]
+        result = export_path(folder, fmt, tmp_path / "out", ExportOptions(replace_uids=True))
+        assert result.written
+        for path in result.written:
+            text = path.read_text(encoding="utf-8-sig") + str(path.relative_to(tmp_path / "out"))
+            for ds in sources:
+                for uid in (ds.SOPInstanceUID, ds.SeriesInstanceUID, ds.StudyInstanceUID):
+                    assert uid not in text, (fmt, path.name, uid)
+        if fmt == "coco":
+            images = json.loads(result.written[0].read_text(encoding="utf-8"))["images"]
+            # one new UID an image: its file name is its (new) SOP Instance UID
+            assert all(i["file_name"] == f"{i['sop_instance_uid']}.dcm" for i in images)
 
 
 class TestPathsStayInside:

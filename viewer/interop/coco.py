@@ -104,13 +104,13 @@ def to_coco(studies: Iterable[AnnotatedStudy], options: ExportOptions) -> dict[s
             images.append(
                 {
                     "id": image_id,
-                    "file_name": image_file_name(img),
+                    "file_name": image_file_name(img, options),
                     "width": img.columns,
                     "height": img.rows,
-                    "sop_instance_uid": img.sop_instance_uid,
+                    "sop_instance_uid": options.uid(img.sop_instance_uid),
                     "frame": img.frame,
-                    "study_instance_uid": img.study_instance_uid,
-                    "series_instance_uid": img.series_instance_uid,
+                    "study_instance_uid": options.uid(img.study_instance_uid),
+                    "series_instance_uid": options.uid(img.series_instance_uid),
                     "laterality": img.laterality,
                     "view": img.view,
                     "reader": reader,

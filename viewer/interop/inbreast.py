@@ -123,7 +123,7 @@ def export_inbreast(studies: Iterable[AnnotatedStudy], out: Path, options: Expor
     written: list[Path] = []
     for reader, img in entries:
         folder = out / file_component(reader, fallback="reader") if several else out
-        path = inside(out, folder / (image_file_name(img).removesuffix(".dcm") + ".xml"))
+        path = inside(out, folder / (image_file_name(img, options).removesuffix(".dcm") + ".xml"))
         folder.mkdir(parents=True, exist_ok=True)
         write_atomic(path, plistlib.dumps(image_plist(img, options), fmt=plistlib.FMT_XML))
         written.append(path)

@@ -71,12 +71,14 @@ class ExportOptions:
         return cluster.state is ClusterState.SUGGESTED and self.include_suggested
 
 
-def image_file_name(img: ImageAnnotations) -> str:
-    """The de-identified name of an image in exports: ``<SOP Instance UID>.dcm``.
+def image_file_name(img: ImageAnnotations, options: ExportOptions | None = None) -> str:
+    """The de-identified name of an image in exports: ``<SOP Instance UID>.dcm`` (the UID as the
+    export writes it: the replacement one with ``options.replace_uids``).
 
     Frame N > 0 of a multi-frame image is ``<uid>_frame<N>.dcm``. A UID that is no safe
     file name (``../..``, an absolute path, other characters) is made one
     (:func:`viewer.store.safe_names.file_component`), so it cannot lead out of the folder.
     """
-    uid = file_component(img.sop_instance_uid, fallback="image")
+    sop = options.uid(img.sop_instance_uid) if options is not None else img.sop_instance_uid
+    uid = file_component(sop, fallback="image")
     return f"{uid}.dcm" if img.frame == 0 else f"{uid}_frame{img.frame}.dcm"
