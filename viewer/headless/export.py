@@ -1,4 +1,4 @@
-"""``mammo-viewer export PATH --format csv|coco|inbreast|sr --out OUT``: annotations for other tools.
+"""``mammo-viewer export PATH --format csv|coco|inbreast|sr|gsps --out OUT``: annotations for other tools.
 
 PATH is a study folder, a tree of study folders, or one annotation file; every
 ``mammo-annotations.*.json`` found is exported. Exports are de-identified unless
@@ -23,7 +23,8 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Export calcification annotations: csv (one row per calcification and cluster), coco "
         "(detection JSON), inbreast (OsiriX ROI XML per image), sr (DICOM TID 1500 report per "
-        "study and reader). De-identified by default: UIDs only."
+        "study and reader), gsps (DICOM presentation state with the outlines as graphics, per study "
+        "and reader). De-identified by default: UIDs only."
     )
     parser.add_argument(
         "path",
@@ -35,7 +36,7 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         metavar="OUT",
-        help="output file for csv/coco (a folder gets a default name); output folder for inbreast/sr",
+        help="output file for csv/coco (a folder gets a default name); output folder for inbreast/sr/gsps",
     )
     parser.add_argument(
         "--to",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from viewer.interop.coco import export_coco
 from viewer.interop.csv_export import export_csv
+from viewer.interop.gsps import export_gsps
 from viewer.interop.inbreast import export_inbreast
 from viewer.interop.options import ExportOptions
 from viewer.interop.sr import export_sr
@@ -17,6 +18,7 @@ FORMATS: dict[str, str] = {
     "coco": "COCO detection JSON",
     "inbreast": "INbreast / OsiriX ROI XML (one file per image)",
     "sr": "DICOM SR TID 1500 measurement report (one per study and reader)",
+    "gsps": "DICOM presentation state with the outlines as graphics (one per study and reader)",
 }
 """Format name -> what a user reads in a menu."""
 
@@ -69,6 +71,9 @@ def export_studies(
         written = export_coco(studies, output_file(out, fmt), options)
     elif fmt == "inbreast":
         written = export_inbreast(studies, out, options)
+    elif fmt == "gsps":
+        written, gsps_messages = export_gsps(studies, out, options)
+        messages += gsps_messages
     else:
         written, sr_messages = export_sr(studies, out, options)
         messages += sr_messages
