@@ -42,9 +42,10 @@ class TestNewInstances:
         again = server.retrieve_study(uid, cache, progress=lambda d, t: steps.append((d, t)))
         assert again == folder
         after = _files(folder)
-        assert set(after) == set(before) | {f"{published.sop_instance_uid}.dcm"}
+        new = {f"{uid}.dcm" for uid in (published.sop_instance_uid, *published.presentation_states)}
+        assert len(new) == 2 and set(after) == set(before) | new  # the report and its presentation state
         assert {n: after[n] for n in before} == before  # the cached images were not written again
-        assert steps[0] == (4, 5) and steps[-1] == (5, 5)  # one instance fetched
+        assert steps[0] == (4, 6) and steps[-1] == (6, 6)  # only the two new instances fetched
         readings, problems = reports_in(folder, uid)
         assert problems == [] and [r.reader for r in readings] == ["Bob"]
         assert cache.listed_instances(server_key(server.base), uid) == {Path(n).stem for n in after}

@@ -52,6 +52,18 @@ class TestPublish:
         groups = report.content.get_planar_roi_measurement_groups()
         assert len(groups) == len(marks)
         assert ds.PatientID == pydicom.dcmread(demo_files[0], stop_before_pixels=True).PatientID
+        # the presentation state went with it: on the server, valid, the marks' outlines on their images
+        (state_uid,) = published.presentation_states
+        (ref,) = [r for r in server.instances(uid) if r.sop_instance_uid == state_uid]
+        assert ref.sop_class_uid == pydicom.uid.GrayscaleSoftcopyPresentationStateStorage
+        state = server.client.retrieve_instance(uid, ref.series_uid, ref.sop_instance_uid)
+        state_path = tmp_path / "published-gsps.dcm"
+        state.save_as(state_path, enforce_file_format=True)
+        assert _dciodvfy(state_path) == []
+        drawn = [
+            obj for item in state.GraphicAnnotationSequence for obj in item.get("GraphicObjectSequence", [])
+        ]
+        assert len(drawn) == len(marks)
         # the images are still the study's images; the SR is one more object, not an image
         again = open_study([server.retrieve_study(uid, StudyCache(tmp_path / "cache2"))])
         assert len(again.by_view()) == 4

@@ -73,5 +73,6 @@ def run_server_export(args: argparse.Namespace) -> int:
         print(
             f"Published {study.model.count()[0]} calcifications of {study.model.reader or 'reader'} to "
             f"{args.to} as DICOM SR {published.sop_instance_uid}"
+            + "".join(f" and presentation state {uid}" for uid in published.presentation_states)
         )
     return code
