@@ -11,6 +11,7 @@ import pydicom
 import pytest
 from pydicom.dataset import Dataset
 
+from tests.fixtures.dicom_files import make_dataset, write_dicom, write_tomo
 from tests.fixtures.synthetic_study import write_study
 from viewer.core.annotations import Calcification, StudyAnnotations
 from viewer.dicom.study import open_study
@@ -149,3 +150,41 @@ class TestRealImages:
             centers = [float(c) for c in np.atleast_1d(source.WindowCenter)]
             assert [float(c) for c in np.atleast_1d(item.WindowCenter)] == centers
             assert item.get("VOILUTFunction") == function and "VOILUTSequence" not in item
+
+
+def _one_mark_study(folder: Path, reader: str = "Dr. C") -> AnnotatedStudy:
+    """The only image of ``folder`` with one 4 px square mark, as an annotated study."""
+    (image,) = open_study([folder]).images
+    model = StudyAnnotations(reader, image.study_instance_uid)
+    record = model.ensure_image(image.annotation_record(0))
+    outline = [(10.0, 10.0), (14.0, 10.0), (14.0, 14.0), (10.0, 14.0)]
+    model.put_calcification(record.key, Calcification.create((12.0, 12.0), outline, record.spacing))
+    return AnnotatedStudy(folder, sidecar_path(folder, reader), model)
+
+
+class TestImageKinds:
+    def test_monochrome1_mammogram(self, tmp_path: Path) -> None:
+        """A MONOCHROME1 mammogram with a SIGMOID window: INVERSE, its window kept, dciodvfy clean."""
+        folder = tmp_path / "study"
+        folder.mkdir()
+        ds = make_dataset(
+            photometric="MONOCHROME1",
+            WindowCenter=2048,
+            WindowWidth=4096,
+            VOILUTFunction="SIGMOID",
+            ImageLaterality="L",
+            ImagerPixelSpacing=[0.1, 0.1],
+        )
+        write_dicom(ds, folder / "m1.dcm")
+        (path,), messages = export_gsps([_one_mark_study(folder)], tmp_path / "out", ExportOptions())
+        assert messages == [] and _dciodvfy_errors(path) == []
+        state = pydicom.dcmread(path)
+        assert state.PresentationLUTShape == "INVERSE" and state.Laterality == "L"
+        (voi,) = state.SoftcopyVOILUTSequence
+        assert (float(voi.WindowCenter), voi.VOILUTFunction) == (2048.0, "SIGMOID")
+
+    def test_tomosynthesis_left_out(self, tmp_path: Path) -> None:
+        """A multi-frame image keeps its display per frame: no state for it, and a message saying so."""
+        folder = write_tomo(tmp_path / "tomo", 3)
+        files, messages = export_gsps([_one_mark_study(folder)], tmp_path / "out", ExportOptions())
+        assert files == [] and len(messages) == 1 and "several frames" in messages[0]

@@ -177,8 +177,6 @@ def _lut_data_as_words(lut: Dataset) -> None:
 def _annotation(
     img: ImageAnnotations, reference: Dataset, options: ExportOptions
 ) -> list[hd.pr.GraphicAnnotation]:
-    frames = int(reference.get("NumberOfFrames", 1) or 1)
-    frame = img.frame + 1 if frames > 1 else None  # a multi-frame image's frame, 1-based
     out = []
     marks = [_calcification_graphic(c) for c in img.calcifications.values()]
     if marks:
@@ -187,7 +185,6 @@ def _annotation(
                 referenced_images=[reference],
                 graphic_layer=CALCIFICATION_LAYER,
                 graphic_objects=marks,
-                referenced_frame_number=frame,
             )
         )
     drawn = [
@@ -203,7 +200,6 @@ def _annotation(
                 graphic_layer=CLUSTER_LAYER,
                 graphic_objects=[g for g, _ in drawn],
                 text_objects=[t for _, t in drawn],
-                referenced_frame_number=frame,
             )
         )
     return out
@@ -227,6 +223,14 @@ def build_gsps(
             messages.append(
                 f"{study.sidecar}: image {img.sop_instance_uid} is not in "
                 f"{study.folder}; its marks are not in the presentation state"
+            )
+            continue
+        if int(ds.get("NumberOfFrames", 1) or 1) > 1 or "SharedFunctionalGroupsSequence" in ds:
+            # an enhanced or multi-frame image (tomosynthesis) keeps its display per frame, in
+            # functional groups this state does not copy: left out rather than shown wrongly
+            messages.append(
+                f"{study.sidecar}: image {img.sop_instance_uid} has several frames: its marks are "
+                "not in the presentation state (written for single-frame images only; the SR has them)"
             )
             continue
         reference = _reference(ds, options)
@@ -261,7 +265,7 @@ def build_gsps(
                     presentation_lut_shape=shape
                 ),
             )
-        except ValueError as exc:  # highdicom refuses what it cannot copy consistently
+        except (ValueError, AttributeError, TypeError) as exc:  # what highdicom cannot copy
             messages.append(f"{study.sidecar}: no presentation state for {len(images)} image(s): {exc}")
             continue
         # General Series: Laterality is Type 2C for a paired organ; one state may show both breasts
