@@ -238,3 +238,45 @@ def test_a_header_row_closes_and_opens(qtbot: Any) -> None:
     panel.tree.setCurrentIndex(panel.index_for("c1"))
     qtbot.keyClick(panel.tree, Qt.Key.Key_Right)
     assert tree_state(panel) == before
+
+
+def _fits(panel: MarksPanel) -> list[str]:
+    """The texts that do not fit their column (each row's texts, the branch arrow and indentation
+    counted in the first column)."""
+    advance = panel.tree.fontMetrics().horizontalAdvance
+    indent = panel.tree.indentation()
+    cut = []
+    rows = panel.rows
+
+    def walk(parent: Any, depth: int) -> None:
+        for r in range(rows.rowCount(parent)):
+            for c in range(rows.columnCount(parent)):
+                index = rows.index(r, c, parent)
+                text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+                room = panel.tree.columnWidth(c) - ((depth + 1) * indent if c == 0 else 0)
+                if text and advance(text) > room:
+                    cut.append(text)
+            walk(rows.index(r, 0, parent), depth + 1)
+
+    walk(rows.index(-1, -1).parent(), 0)
+    return cut
+
+
+def test_columns_fit_their_texts_after_load_and_edits(qtbot: Any) -> None:
+    """Opened empty, then marks added one by one and a cluster made: no text of any row (the
+    image rows "RCC: 12 marks, 1 cluster" included) is cut, as the user saw "RC..." and "1.705 ...")."""
+    model, keys = _model()
+    panel = MarksPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 400)
+    panel.set_model(model, dict(zip(keys, VIEWS, strict=True)))
+    assert _fits(panel) == []
+    ids = []
+    for n in range(12):
+        calc = _calc(n)
+        ids.append(calc.id)
+        model.put_calcification(keys[0], calc)
+        qtbot.waitUntil(lambda: not panel._refresh_timer.isActive())
+    model.put_cluster(keys[0], Cluster("c1", tuple(ids[:6]), ClusterState.CONFIRMED, distribution="grouped"))
+    qtbot.waitUntil(lambda: not panel._refresh_timer.isActive())
+    assert _fits(panel) == []

@@ -160,6 +160,7 @@ class MarksPanel(QWidget):
             if not self._update_image(key, ids):
                 self.refresh()
                 return
+        self._grow_columns(dirty)
         self._update_summary()
 
     # -- filtering -------------------------------------------------------------------
@@ -335,23 +336,48 @@ class MarksPanel(QWidget):
         """Each column as wide as its widest text, rows out of sight included (Qt's own fit
         measures only the rows on screen). Only the rows that can be the widest are measured:
         10,000 marks' texts are never all made."""
+        rows: list[tuple[list[str], int]] = []
+        for key in keys:
+            rows += self._image_rows_to_measure(key)
+            depth = 2 if self._clusters[key] else 1
+            rows += [(self._calc_texts(calc), depth) for calc in self._widest_marks(key)]
+        self._set_widths(rows, grow=False)
+
+    def _grow_columns(self, dirty: dict[ImageKey, set[str]]) -> None:
+        """After an edit: columns widen for the texts of the rows it changed (the image's row,
+        its clusters, the marks edited), never narrow; a whole refresh fits them again."""
+        assert self.model is not None
+        rows: list[tuple[list[str], int]] = []
+        for key, ids in dirty.items():
+            img = self.model.images.get(key)
+            if img is None or key not in self._clusters:
+                continue
+            rows += self._image_rows_to_measure(key)
+            depth = 2 if self._clusters[key] else 1
+            rows += [(self._calc_texts(img.calcifications[i]), depth) for i in ids if i in img.calcifications]
+        self._set_widths(rows, grow=True)
+
+    def _image_rows_to_measure(self, key: ImageKey) -> list[tuple[list[str], int]]:
+        """The image's own row ("RCC: 3 marks, 1 cluster") and its clusters' rows, with their depth."""
+        head, _ = self._row_texts(Node(IMAGE, key, "", 0))
+        return [(head, 0), *((self._cluster_texts(c, n), 1) for c, n in self._clusters[key].values())]
+
+    def _set_widths(self, rows: list[tuple[list[str], int]], grow: bool) -> None:
         metrics = self.tree.fontMetrics()
         advance = metrics.horizontalAdvance
         pad = 3 * advance("M")
         indent = self.tree.indentation()
         widths = [advance(name) + pad for name in COLUMNS]
-        for key in keys:
-            rows: list[tuple[list[str], int]] = [
-                (self._cluster_texts(c, n), 1) for c, n in self._clusters[key].values()
-            ]
-            depth = 2 if self._clusters[key] else 1
-            rows += [(self._calc_texts(calc), depth) for calc in self._widest_marks(key)]
-            for texts, row_depth in rows:
-                widths[0] = max(widths[0], advance(texts[0]) + pad + (row_depth + 1) * indent)
-                for i in range(1, len(COLUMNS)):
-                    widths[i] = max(widths[i], advance(texts[i]) + pad)
+        if grow:
+            widths = [max(w, self.tree.columnWidth(i)) for i, w in enumerate(widths)]
+        for texts, row_depth in rows:
+            # the first column holds the branch arrow and one indentation per level
+            widths[0] = max(widths[0], advance(texts[0]) + pad + (row_depth + 1) * indent)
+            for i in range(1, len(COLUMNS)):
+                widths[i] = max(widths[i], advance(texts[i]) + pad)
         for i, width in enumerate(widths):
-            self.tree.setColumnWidth(i, width)
+            if width != self.tree.columnWidth(i):
+                self.tree.setColumnWidth(i, width)
 
     def _text(self, set_name: str, label_id: str | None) -> str:
         """A descriptor's label text as the lexicon names it."""
