@@ -29,8 +29,7 @@ import orjson
 from viewer.core.annotations import StudyAnnotations
 from viewer.sources.worklist_status import Status, reader_key, timestamp
 from viewer.store.errors import SidecarError
-from viewer.store.serialize import from_dict
-from viewer.store.sidecar import parse
+from viewer.store.sidecar import parse_model
 
 FORMAT_NAME = "mammo-viewer study annotations"
 STATUS_FORMAT_NAME = "mammo-viewer study status"
@@ -96,13 +95,7 @@ class SharedAnnotations:
 
         Raises ``SidecarError`` naming ``where`` and the reader when the part is unusable.
         """
-        label = f"{where} (reader {key})"
-        # parse() names its argument in messages only: a URL, not a local path, here
-        doc, _version = parse(orjson.dumps(self.readers[key]), label)  # type: ignore[arg-type]
-        try:
-            return from_dict(doc)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise SidecarError(f"{label} is inconsistent ({exc})") from None
+        return parse_model(orjson.dumps(self.readers[key]), f"{where} (reader {key})").model
 
     def models(self, where: str) -> tuple[dict[str, StudyAnnotations], list[str]]:
         """Every readable reader's annotations by key, and a message per unreadable part."""

@@ -143,7 +143,7 @@ class LoadedSidecar:
         return self.version < SCHEMA_VERSION
 
 
-def _error(reading: SidecarReading, path: Path) -> SidecarError:
+def _error(reading: SidecarReading, path: Path | str) -> SidecarError:
     """The exception for a failed reading, naming ``path`` and what the user can do."""
     kept = "It was left unchanged; the study opens read-only"
     version = reading.version
@@ -208,9 +208,18 @@ def load_document(path: Path, for_saving: bool = False) -> LoadedSidecar:
         data = path.read_bytes()
     except OSError as exc:
         raise SidecarError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return parse_model(data, path, for_saving)
+
+
+def parse_model(data: bytes, where: Path | str, for_saving: bool = False) -> LoadedSidecar:
+    """The annotations in a sidecar's bytes, through every stage of :mod:`viewer.store.sidecar_reading`.
+
+    ``where`` names the bytes in messages (a file, or a server's part of a study). Raises
+    :class:`CorruptSidecarError` or :class:`NewerSidecarError` as :func:`load_document` does.
+    """
     reading = read_sidecar_bytes(data, _MAX_PROBLEMS_SHOWN, for_saving=for_saving)
     if reading.failed is not None or reading.model is None or reading.version is None:
-        raise _error(reading, path)
+        raise _error(reading, where)
     return LoadedSidecar(reading.model, reading.version)
 
 
