@@ -24,6 +24,16 @@ A classical detector at the calcification scale in mm (issue 7):
    leaves half of the rays without contrast, and a point on a ridge has two opposite
    rays that never fall to half contrast; both are rejected. Objects longer than
    :attr:`DetectorSettings.max_long_axis_mm` are left to the reader.
+5. **Part of a line** (:func:`structure_shape`): the narrow bright structure a candidate
+   belongs to (a top-hat of 1.5 mm, the connected part at least a third as bright as the
+   candidate, within 3 mm) is measured by its second moments. A calcification is a
+   compact speck and stays compact; a calcified vessel wall, a fibre or a scratch on a
+   scanned film carries its brighter pieces along a line that goes on beyond them. A
+   structure longer than :attr:`DetectorSettings.max_diameter_mm` (what the detector's
+   top-hat keeps) and at least :attr:`DetectorSettings.max_elongation` times longer than
+   wide is not a candidate (vascular calcifications are benign, BI-RADS 5th ed.), and
+   neither is a weaker seed of the same piece. Fine linear calcifications shorter than
+   that, and calcifications in a row with tissue between them, are kept.
 
 Coordinates are ``(x, y)`` pixels, x = column, y = row, pixel centres at integers.
 Filter sizes are set in mm with the image's spacing (anisotropic pixels handled per
@@ -61,6 +71,14 @@ _CONTRAST_QUANTILE = 0.1
 a direction or two, but an edge or a ridge leaves half of them without contrast."""
 _DOG_RATIO = 2.8
 """Outer / inner sigma of each difference of Gaussians."""
+_STRUCTURE_LEVEL = 1.0 / 3.0
+"""A candidate's structure is what is at least this part as bright as the candidate (in
+the narrow top-hat): a vessel wall carrying a brighter piece stays above it."""
+_STRUCTURE_WIDTH_MM = 1.5
+"""The structure is looked for among things narrower than this: calcified vessel walls
+and fibres are; the smooth ridges of glandular tissue a speck may sit on are not."""
+_STRUCTURE_REACH_MM = 3.0
+"""The structure is looked at within this distance of the candidate (a 6 mm square)."""
 
 Array = NDArray[np.float32]
 
@@ -88,6 +106,10 @@ class DetectorSettings:
         from its edge; ``None`` looks everywhere.
     uncalibrated_mm_per_px
         Pixel size assumed to set the filter sizes when the image has no spacing.
+    max_elongation
+        A candidate whose bright structure (see :func:`structure_shape`) is longer than
+        ``max_diameter_mm`` and at least this many times longer than wide lies on a line
+        (a vessel, a fibre) and is dropped; ``None`` keeps them.
     """
 
     max_diameter_mm: float = 3.0
@@ -98,6 +120,7 @@ class DetectorSettings:
     block_mm: float = 5.0
     edge_margin_mm: float | None = 2.0
     uncalibrated_mm_per_px: float = 0.07
+    max_elongation: float | None = 2.5
 
     def __post_init__(self) -> None:
         for name in (
@@ -111,6 +134,8 @@ class DetectorSettings:
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a positive number, got {value!r}")
+        if self.max_elongation is not None and not self.max_elongation >= 1:
+            raise ValueError(f"max_elongation must be >= 1 or None, got {self.max_elongation!r}")
         if self.edge_margin_mm is not None and not self.edge_margin_mm >= 0:
             raise ValueError(f"edge_margin_mm must be >= 0 or None, got {self.edge_margin_mm!r}")
         if not self.scales_mm or not all(math.isfinite(s) and s > 0 for s in self.scales_mm):
@@ -273,37 +298,132 @@ def find_candidates(
     claimed = np.zeros(f.shape, dtype=bool)
     reach = float(max(se))
     found: list[Candidate] = []
+    on_lines: list[Candidate] = []
     for py, px_ in _seed_peaks(strength, settings.seed_threshold):
         if claimed[py, px_]:
             continue  # another seed of an object already measured
         measured = _measure(smooth, noise, (py, px_), reach, pixel_mm, spacing.calibrated)
         if measured is None:
             continue
-        candidate, radius, long_mm = measured
+        candidate = measured.candidate
         x, y = candidate.center
-        r = int(math.ceil(min(radius, reach)))
+        r = int(math.ceil(min(measured.radius_px, reach)))
         claimed[max(round(y) - r, 0) : round(y) + r + 1, max(round(x) - r, 0) : round(x) + r + 1] = True
-        if candidate.score < settings.min_score or long_mm > settings.max_long_axis_mm:
+        if candidate.score < settings.min_score or measured.long_mm > settings.max_long_axis_mm:
             continue
         if keep is not None and not keep[min(round(y), f.shape[0] - 1), min(round(x), f.shape[1] - 1)]:
             continue
+        if settings.max_elongation is not None:
+            shape = structure_shape(smooth, candidate.center, pixel_mm)
+            if shape.length_mm > settings.max_diameter_mm and shape.elongation >= settings.max_elongation:
+                on_lines.append(candidate)  # on a vessel, a fibre, a scratch
+                continue
         found.append(candidate)
     found.sort(key=lambda c: -c.score)
-    return distinct(found)
+    return distinct(found, dropped=on_lines)
 
 
-def distinct(candidates: list[Candidate], min_px: float = 3.0) -> list[Candidate]:
+@dataclass(frozen=True)
+class StructureShape:
+    """Size of a bright structure from its second moments, in mm.
+
+    ``length_mm`` and ``width_mm`` are those of the uniform bar with the same second
+    moments (a bar of length L has variance L^2 / 12 along it); each pixel counts as a
+    small square, so a single pixel has a width.
+    """
+
+    length_mm: float
+    width_mm: float
+
+    @property
+    def elongation(self) -> float:
+        """Length over width: 1 for a disc, large for a line."""
+        return self.length_mm / self.width_mm if self.width_mm > 0 else 1.0
+
+
+def structure_shape(
+    values: ArrayLike,
+    center: Point,
+    pixel_mm: tuple[float, float],
+    *,
+    level: float = _STRUCTURE_LEVEL,
+    width_mm: float = _STRUCTURE_WIDTH_MM,
+    reach_mm: float = _STRUCTURE_REACH_MM,
+) -> StructureShape:
+    """The shape of the narrow bright structure that holds ``center``.
+
+    Near ``center`` the image is reduced to what is narrower than ``width_mm`` (a white
+    top-hat with a flat square of that side: a calcification, a vessel wall, a fibre;
+    not a smooth tissue ridge); the connected part above ``level`` times its value at
+    ``center`` is the structure.
+
+    Parameters
+    ----------
+    values
+        2-D image (bright = dense), indexed ``[y, x]``.
+    center
+        ``(x, y)`` in pixels; the brightest pixel of the 3 x 3 around it seeds the structure.
+    pixel_mm
+        ``(row, col)`` pixel size in mm (anisotropic pixels measured in mm).
+    level
+        Fraction of the structure's value at ``center`` above which pixels belong to it.
+    width_mm
+        Side of the top-hat's square: wider things are background.
+    reach_mm
+        Only the square within this distance of ``center`` is looked at: a long vessel
+        measures about twice ``reach_mm`` long.
+
+    Returns
+    -------
+    Length and width in mm; both 0 when nothing stands out at ``center``.
+    """
+    v = np.asarray(values, dtype=np.float32)
+    h, w = v.shape
+    row_mm, col_mm = pixel_mm
+    x, y = min(max(round(center[0]), 0), w - 1), min(max(round(center[1]), 0), h - 1)
+    se = [max(3, round(width_mm / p) | 1) for p in pixel_mm]
+    ry, rx = max(1, round(reach_mm / row_mm)), max(1, round(reach_mm / col_mm))
+    # the top-hat needs the square's side beyond the window to be right inside it
+    y0, x0 = max(y - ry - se[0], 0), max(x - rx - se[1], 0)
+    patch = v[y0 : y + ry + se[0] + 1, x0 : x + rx + se[1] + 1]
+    narrow = patch - ndimage.grey_opening(patch, size=se)
+    wy0, wx0 = max(y - ry, 0) - y0, max(x - rx, 0) - x0
+    window = narrow[wy0 : y - y0 + ry + 1, wx0 : x - x0 + rx + 1]
+    cy, cx = y - y0 - wy0, x - x0 - wx0
+    near = window[max(cy - 1, 0) : cy + 2, max(cx - 1, 0) : cx + 2]
+    top = float(near.max())
+    if not top > 0:
+        return StructureShape(0.0, 0.0)
+    ny, nx = np.unravel_index(int(np.argmax(near)), near.shape)
+    labels, _ = ndimage.label(window > level * top)
+    rows, cols = np.nonzero(labels == labels[ny + max(cy - 1, 0), nx + max(cx - 1, 0)])
+    points = np.column_stack([cols * col_mm, rows * row_mm])
+    cov = np.cov(points, rowvar=False, bias=True) if len(points) > 1 else np.zeros((2, 2))
+    cov = cov + np.diag([col_mm**2 / 12.0, row_mm**2 / 12.0])
+    small, large = np.linalg.eigvalsh(cov)
+    return StructureShape(math.sqrt(12.0 * large), math.sqrt(12.0 * max(small, 0.0)))
+
+
+def distinct(
+    candidates: list[Candidate], min_px: float = 3.0, dropped: list[Candidate] | None = None
+) -> list[Candidate]:
     """Best first, one candidate per speck: a weaker one whose centre lies within the
     better one's reach (half its long axis plus a pixel, at least ``min_px``) is the same
-    speck found from another seed, and is dropped."""
+    speck found from another seed, and is dropped. So is one within the reach of a
+    stronger object in ``dropped`` (found on a line and left out): the same piece of
+    vessel seen from another seed."""
+
+    def within(c: Candidate, k: Candidate) -> bool:
+        reach = max(min_px, 0.5 * k.long_axis_px + 1.0)
+        return math.hypot(c.center[0] - k.center[0], c.center[1] - k.center[1]) < reach
+
     kept: list[Candidate] = []
     for c in candidates:
-        x, y = c.center
-        if all(
-            math.hypot(x - k.center[0], y - k.center[1]) >= max(min_px, 0.5 * k.long_axis_px + 1.0)
-            for k in kept
-        ):
-            kept.append(c)
+        if any(within(c, k) for k in kept):
+            continue
+        if any(k.score >= c.score and within(c, k) for k in dropped or ()):
+            continue
+        kept.append(c)
     return kept
 
 
@@ -375,6 +495,17 @@ def _star(smooth: Array, cy: float, cx: float, top: float, reach: float) -> _Sta
     return _Star(prof, first, crossed, surround_ray, surround, outline, radius)
 
 
+@dataclass(frozen=True)
+class _Measured:
+    """An object outlined at half contrast, before it is judged a candidate."""
+
+    candidate: Candidate
+    radius_px: float
+    """The outline's median radius."""
+    long_mm: float
+    """Long axis in mm, with the assumed pixel size when uncalibrated."""
+
+
 def _measure(
     smooth: Array,
     noise: Array,
@@ -382,13 +513,12 @@ def _measure(
     reach: float,
     pixel_mm: tuple[float, float],
     calibrated: bool,
-) -> tuple[Candidate, float, float] | None:
+) -> _Measured | None:
     """Outline the object at ``peak`` (row, col) at half contrast and measure its contrast.
 
     Rays are cast from the brightest point near the seed (a seed may sit on the edge of a
-    large disc), then again from the centre of that first outline. Returns the candidate,
-    the outline's median radius in pixels and the long axis in mm (with the assumed pixel
-    size when uncalibrated), or None when there is no object.
+    large disc), then again from the centre of that first outline. None when there is no
+    object.
     """
     h, w = smooth.shape
     py, px_ = peak
@@ -425,4 +555,4 @@ def _measure(
     per_ray = level_in - np.maximum(outside, star.surround_ray)
     contrast = float(np.quantile(per_ray, _CONTRAST_QUANTILE))
     candidate = Candidate((cx, cy), contrast / sigma, long_mm if calibrated else None, long_px, contrast)
-    return candidate, float(np.median(star.radius)), long_mm
+    return _Measured(candidate, float(np.median(star.radius)), long_mm)
