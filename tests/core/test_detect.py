@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import ndimage
 
-from viewer.core.detect import Candidate, DetectorSettings, breast_region, find_candidates
+from tests.fixtures.line_structures import on_a_line
+from viewer.core.detect import Candidate, DetectorSettings, breast_region, find_candidates, structure_shape
 from viewer.core.geometry import Spacing, SpacingSource
 from viewer.core.phantom import (
     CalcSpec,
@@ -165,6 +166,142 @@ class TestWhatIsNotACandidate:
         assert find_candidates(img, MM_007, settings=EVERYWHERE) == []
 
 
+def draw_vessel(
+    img: np.ndarray,
+    start: tuple[float, float],
+    end: tuple[float, float],
+    width_px: float = 7.0,
+    contrast: float = 220.0,
+    period_px: float = 28.0,
+    ripple: float = 0.42,
+) -> None:
+    """Add a calcified vessel from ``start`` to ``end`` ((x, y) px) to ``img`` in place.
+
+    A band ``width_px`` wide whose brightness goes up and down along it by ``ripple``
+    (brighter calcified pieces every ``period_px``, the wall between them still visible),
+    with soft edges: each brighter piece is a local maximum brighter than half the
+    vessel's peak in every direction but along the vessel.
+    """
+    yy, xx = np.mgrid[: img.shape[0], : img.shape[1]].astype(np.float32)
+    (x0, y0), (x1, y1) = start, end
+    length = math.hypot(x1 - x0, y1 - y0)
+    ux, uy = (x1 - x0) / length, (y1 - y0) / length
+    along = (xx - x0) * ux + (yy - y0) * uy
+    across = np.abs(-(xx - x0) * uy + (yy - y0) * ux)
+    band = np.clip(width_px / 2 + 0.5 - across, 0.0, 1.0) * ((along >= 0) & (along <= length))
+    img += ndimage.gaussian_filter(
+        band * contrast * (1 + ripple * np.cos(2 * np.pi * along / period_px)), 0.7
+    )
+
+
+def distance_to_line(p: tuple[float, float], start: tuple[float, float], end: tuple[float, float]) -> float:
+    """Distance in px from ``p`` to the segment ``start``-``end``."""
+    a, b, q = np.array(start), np.array(end), np.array(p)
+    t = float(np.clip(np.dot(q - a, b - a) / np.dot(b - a, b - a), 0.0, 1.0))
+    return float(np.linalg.norm(q - (a + t * (b - a))))
+
+
+LINE_BLIND = DetectorSettings(edge_margin_mm=None, max_elongation=None)
+
+
+class TestLines:
+    @pytest.mark.parametrize("angle_deg", [0.0, 33.0, 90.0, 128.0])
+    def test_calcified_vessel_beside_specks(self, angle_deg: float) -> None:
+        """A calcified vessel 0.5 mm wide and 21 mm long gives no candidate; compact specks
+        of 0.3-1.2 mm 2.5 mm beside it, and one 2.5 mm beyond its end, are all found."""
+        img, _ = flat_image([], shape=(420, 420))
+        a = math.radians(angle_deg)
+        half = 150.0
+        start = (210 - half * math.cos(a), 210 - half * math.sin(a))
+        end = (210 + half * math.cos(a), 210 + half * math.sin(a))
+        draw_vessel(img, start, end)
+        normal = (-math.sin(a), math.cos(a))
+        specs = []
+        for k, (t, d) in enumerate(((-120.0, 0.3), (-40.0, 0.5), (40.0, 0.8), (120.0, 1.2))):
+            side = 36.0 if k % 2 else -36.0  # 2.5 mm off the vessel, alternating sides
+            specs.append(
+                CalcSpec(
+                    (210 + t * math.cos(a) + side * normal[0], 210 + t * math.sin(a) + side * normal[1]), d
+                )
+            )
+        specs.append(CalcSpec((end[0] + 36 * math.cos(a), end[1] + 36 * math.sin(a)), 0.6))
+        truth = [draw_calcification(img, s, (0.07, 0.07)) for s in specs]
+        blind = find_candidates(img, MM_007, settings=LINE_BLIND)
+        assert [c for c in blind if distance_to_line(c.center, start, end) < 7], "the vessel gives candidates"
+        candidates = find_candidates(img, MM_007, settings=EVERYWHERE)
+        assert all(found(candidates, t, 0.0) for t in truth), candidates
+        on_vessel = [c for c in candidates if distance_to_line(c.center, start, end) < 7]
+        assert on_vessel == []
+
+    def test_bright_speck_on_a_faint_vessel_is_kept(self) -> None:
+        """A 0.5 mm calcification sitting on a vessel a fifth as bright is still found."""
+        img, _ = flat_image([], shape=(300, 300))
+        draw_vessel(img, (10.0, 150.0), (290.0, 150.0), contrast=60.0, ripple=0.0)
+        (truth,) = [draw_calcification(img, CalcSpec((150.0, 150.0), 0.5, contrast=420.0), (0.07, 0.07))]
+        candidates = find_candidates(img, MM_007, settings=EVERYWHERE)
+        assert found(candidates, truth, 0.0)
+
+    def test_fine_linear_calcification_is_kept(self) -> None:
+        """A fine linear calcification, 1.5 mm long and 0.2 mm wide, is a candidate."""
+        img, _ = flat_image([], shape=(200, 200))
+        draw_vessel(img, (92.6, 107.4), (107.4, 92.6), width_px=3.0, contrast=380.0, ripple=0.0)
+        candidates = find_candidates(img, MM_007, settings=EVERYWHERE)
+        assert [c for c in candidates if math.dist(c.center, (100.0, 100.0)) < 8]
+
+    def test_calcifications_in_a_row_are_kept(self) -> None:
+        """Five 0.4 mm calcifications 1.2 mm apart along a line (a linear distribution) are
+        five candidates: the tissue between them breaks the line."""
+        specs = [CalcSpec((50.0 + 17.0 * k, 60.0 + 8.0 * k), 0.4) for k in range(5)]
+        img, truth = flat_image(specs, shape=(160, 180))
+        candidates = find_candidates(img, MM_007, settings=EVERYWHERE)
+        assert len(candidates) == 5 and all(found(candidates, t, 0.0) for t in truth)
+
+
+class TestStructureShape:
+    def test_disc_and_line(self) -> None:
+        """A 0.8 mm disc measures about 0.8 mm each way; a 0.5 mm wide line crossing the
+        6 mm window measures about 6 mm by 0.5 mm."""
+        img, (disc,) = flat_image([CalcSpec((80.0, 80.0), 0.8, contrast=600.0)], noise=0.0)
+        shape = structure_shape(img, disc.center, (0.07, 0.07))
+        assert shape.length_mm == pytest.approx(0.8, abs=0.15) and shape.elongation < 1.3
+        line = np.zeros((300, 300), dtype=np.float32)
+        line[146:153, :] = 300.0
+        shape = structure_shape(line, (150.0, 149.0), (0.07, 0.07))
+        assert shape.length_mm == pytest.approx(6.0, abs=0.2)
+        assert shape.width_mm == pytest.approx(0.5, abs=0.1)
+
+    def test_anisotropic_pixels(self) -> None:
+        """The same 4 mm x 0.5 mm bar measures the same in mm with 0.05 x 0.1 mm pixels."""
+        bar = np.zeros((200, 100), dtype=np.float32)
+        bar[20:100, 48:53] = 300.0  # 80 rows x 5 columns = 4 mm x 0.5 mm
+        shape = structure_shape(bar, (50.0, 60.0), (0.05, 0.1))
+        assert shape.length_mm == pytest.approx(4.0, abs=0.15)
+        assert shape.width_mm == pytest.approx(0.5, abs=0.1)
+
+    def test_smooth_ridge_is_not_a_structure(self) -> None:
+        """A speck on a smooth tissue ridge 3 mm wide: the ridge is wider than the 1.5 mm
+        top-hat, so the structure is the speck alone."""
+        yy = np.mgrid[:200, :200][0].astype(np.float32)
+        img = 400.0 * np.exp(-0.5 * ((yy - 100) / 18.0) ** 2)
+        (speck,) = [draw_calcification(img, CalcSpec((100.0, 100.0), 0.5, contrast=300.0), (0.07, 0.07))]
+        shape = structure_shape(img, speck.center, (0.07, 0.07))
+        assert shape.length_mm < 1.0
+
+    def test_nothing_there(self) -> None:
+        """A flat image has no structure at any point."""
+        shape = structure_shape(np.zeros((50, 50), dtype=np.float32), (25.0, 25.0), (0.07, 0.07))
+        assert shape.length_mm == 0.0 and shape.elongation == 1.0
+
+
+class TestLineCheck:
+    def test_independent_line_check(self) -> None:
+        """The tests' own line check (another method) tells a vessel point from a speck."""
+        img, (speck,) = flat_image([CalcSpec((60.0, 60.0), 0.5)], shape=(300, 300))
+        draw_vessel(img, (10.0, 200.0), (290.0, 200.0))
+        assert on_a_line(img, (150.0, 200.0), (0.07, 0.07))
+        assert not on_a_line(img, speck.center, (0.07, 0.07))
+
+
 class TestRegions:
     def test_breast_region_matches_the_phantom(self) -> None:
         """The region holds no air and all of the breast 7 mm in from its (tapering) edge."""
@@ -196,4 +333,6 @@ class TestRegions:
             find_candidates(np.zeros((4, 4, 4)), MM_007)
         with pytest.raises(ValueError, match="min_score"):
             DetectorSettings(min_score=0.0)
+        with pytest.raises(ValueError, match="max_elongation"):
+            DetectorSettings(max_elongation=0.5)
         assert find_candidates(np.zeros((8, 8)), MM_007) == []

@@ -8,7 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.fixtures.line_structures import on_a_line
 from viewer.cli import main
+from viewer.core.detect import DetectorSettings, find_candidates
+from viewer.dicom.image import MammoImage
 
 
 def _candidates(capsys: pytest.CaptureFixture[str], path: Path) -> list[tuple[float, float]]:
@@ -34,3 +37,30 @@ class TestRealCandidates:
         xy = np.array(_candidates(capsys, shared_data / name)).reshape(-1, 2)
         d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
         assert int(np.triu(d < 3.0, 1).sum()) == 0
+
+
+class TestVessels:
+    @pytest.mark.slow
+    def test_scanned_film_vessels(self, shared_data: Path) -> None:
+        """WG04 MG1 (calcified vessels): candidates on a line, by the tests' own directional
+        check, are at most half as many as without the detector's line test and at most
+        one in ten; at least 95 % of the line-blind candidates not on a line are kept."""
+        image = MammoImage.open(shared_data / "wg04_MG1_J2KI.dcm")
+        values = image.modality_pixels(0)
+        bright = values if image.bright_is_high else -values
+
+        def on_line(settings: DetectorSettings | None) -> tuple[list[tuple[float, float]], list[bool]]:
+            found = find_candidates(
+                values, image.spacing, bright_is_high=image.bright_is_high, settings=settings
+            )
+            centres = [c.center for c in found]
+            px = DetectorSettings().uncalibrated_mm_per_px  # MG1 has no spacing
+            return centres, [on_a_line(bright, c, (px, px)) for c in centres]
+
+        blind, blind_on = on_line(DetectorSettings(max_elongation=None))
+        kept, kept_on = on_line(None)
+        assert sum(blind_on) >= 10, "the scanned film has candidates along its calcified vessels"
+        assert sum(kept_on) <= 0.5 * sum(blind_on)
+        assert sum(kept_on) <= 0.1 * len(kept)
+        compact = [c for c, line in zip(blind, blind_on, strict=True) if not line]
+        assert sum(c in kept for c in compact) >= 0.95 * len(compact)
