@@ -32,6 +32,7 @@ from viewer.qt.image_view import ImageView, image_key
 from viewer.qt.log_folder import open_log_folder
 from viewer.qt.other_readers import OtherReaders
 from viewer.qt.prefetch import Prefetcher, studies_after
+from viewer.qt.server_publishing import ServerPublishing
 from viewer.qt.server_study_status import ServerStudyStatus
 from viewer.qt.worklist_panel import WorklistPanel
 from viewer.sources.worklist_status import Status
@@ -63,6 +64,7 @@ class Workflow(QObject):
         )
         self.others = OtherReaders(window)
         self.server_status = ServerStudyStatus(self, window.notify)
+        self.publishing = ServerPublishing(self, window.notify)
         self.prefetcher = Prefetcher(window.loader.cache)
         self.apply_cache_limit()
 
@@ -107,6 +109,13 @@ class Workflow(QObject):
         self.images_menu = study_menu.addMenu("&Images in this study")
         self.images_menu.aboutToShow.connect(self._fill_images_menu)
         study_menu.addMenu(self.others.menu)
+        study_menu.addAction(
+            act(
+                "P&ublish marks to the server",
+                self.publish,
+                tip="Store your marks in the study on its server as a DICOM SR and a presentation state",
+            )
+        )
         study_menu.addAction(act("Reader a&greement...", self.show_agreement))
 
         detect_menu: QMenu = menubar.addMenu("De&tect")  # type: ignore[attr-defined]
@@ -220,6 +229,14 @@ class Workflow(QObject):
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
+
+    def publish(self) -> None:
+        """Study > Publish marks to the server (a study opened from one)."""
+        window = self.window
+        if window.study is None:
+            window.notify("open a study first")
+            return
+        self.publishing.publish(window.session.server_store, window.study.folder, window.model)
 
     # -- export ---------------------------------------------------------------------------
     def export(self, fmt: str) -> None:
