@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ import pydicom
 import pytest
 from pydicom.dataset import Dataset
 
+from tests.fixtures.dciodvfy import dciodvfy_errors
 from tests.fixtures.dicom_files import make_dataset, write_dicom, write_tomo
 from tests.fixtures.synthetic_study import write_study
 from viewer.core.annotations import Calcification, StudyAnnotations
@@ -20,14 +20,6 @@ from viewer.interop.gsps import export_gsps
 from viewer.interop.options import ExportOptions
 from viewer.store.sidecar import sidecar_path
 from viewer.store.study_tree import AnnotatedStudy, load_studies
-
-
-def _dciodvfy_errors(path: Path) -> list[str]:
-    tool = shutil.which("dciodvfy")
-    if tool is None:
-        pytest.skip("dciodvfy is not installed (Debian: apt-get install dicom3tools; .ci/run does it)")
-    run = subprocess.run([tool, str(path)], capture_output=True, text=True, timeout=120, check=False)
-    return [line for line in (run.stdout + run.stderr).splitlines() if line.startswith("Error")]
 
 
 def _annotations(ds: Dataset) -> dict[str, list[Dataset]]:
@@ -49,7 +41,7 @@ class TestSyntheticStudy:
     def test_valid_and_reloads(self, exported: tuple[StudyAnnotations, Path]) -> None:
         """The state passes dciodvfy with no error and reads back as a GSPS of the study."""
         model, path = exported
-        assert _dciodvfy_errors(path) == []
+        assert dciodvfy_errors(path) == []
         ds = pydicom.dcmread(path)
         assert ds.SOPClassUID == pydicom.uid.GrayscaleSoftcopyPresentationStateStorage
         assert ds.StudyInstanceUID == model.study_instance_uid and ds.ContentLabel == "CALCIFICATIONS"
@@ -130,8 +122,8 @@ class TestRealImages:
         assert messages == []
         # a table copied as the file has it keeps what dciodvfy finds wrong with it (the CR file's
         # 16-bit Modality LUT holds 10-bit values); nothing else may be wrong
-        inherited = {e for e in _dciodvfy_errors(folder / name) if "LUT" in e}
-        assert set(_dciodvfy_errors(path)) <= inherited
+        inherited = {e for e in dciodvfy_errors(folder / name) if "LUT" in e}
+        assert set(dciodvfy_errors(path)) <= inherited
         ds = pydicom.dcmread(path)
         source = pydicom.dcmread(folder / name, stop_before_pixels=True)
         shape, voi, function = expected
@@ -177,7 +169,7 @@ class TestImageKinds:
         )
         write_dicom(ds, folder / "m1.dcm")
         (path,), messages = export_gsps([_one_mark_study(folder)], tmp_path / "out", ExportOptions())
-        assert messages == [] and _dciodvfy_errors(path) == []
+        assert messages == [] and dciodvfy_errors(path) == []
         state = pydicom.dcmread(path)
         assert state.PresentationLUTShape == "INVERSE" and state.Laterality == "L"
         (voi,) = state.SoftcopyVOILUTSequence

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import subprocess
 from pathlib import Path
 from typing import cast
 
@@ -14,6 +12,7 @@ import pytest
 from pydicom.sr._concepts_dict import concepts
 from pydicom.sr.codedict import codes
 
+from tests.fixtures.dciodvfy import dciodvfy_errors
 from tests.fixtures.synthetic_study import write_study
 from viewer.core.reading import CATEGORIES
 from viewer.interop.options import ExportOptions
@@ -31,14 +30,6 @@ def _with_category(tmp_path: Path, category: str | None) -> tuple[AnnotatedStudy
     files, messages = export_sr([study], tmp_path / "out", ExportOptions())
     assert messages == [] and len(files) == 1
     return study, files[0]
-
-
-def _dciodvfy_errors(path: Path) -> list[str]:
-    tool = shutil.which("dciodvfy")
-    if tool is None:
-        pytest.skip("dciodvfy is not installed (Debian: apt-get install dicom3tools; .ci/run does it)")
-    run = subprocess.run([tool, str(path)], capture_output=True, text=True, timeout=120, check=False)
-    return [line for line in (run.stdout + run.stderr).splitlines() if line.startswith("Error")]
 
 
 class TestAssessmentCodes:
@@ -92,7 +83,7 @@ class TestAssessmentInTheReport:
             written.scheme_designator,
             written.meaning,
         )
-        assert _dciodvfy_errors(path) == []
+        assert dciodvfy_errors(path) == []
         reading = read_report(path)
         (again,) = [c for i in reading.model.images.values() for c in i.clusters.values()]
         assert again.assessment == category

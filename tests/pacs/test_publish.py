@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import highdicom as hd
 import pydicom
 import pytest
 
+from tests.fixtures.dciodvfy import dciodvfy_errors
 from tests.fixtures.orthanc_server import OrthancServer
 from tests.fixtures.pacs_clients import add_mark, open_from_server
 from viewer.core.annotations import StudyAnnotations
@@ -17,15 +16,6 @@ from viewer.dicom.study import open_study
 from viewer.session.publish import publish_sr
 from viewer.sources.dicomweb import DicomwebServer, ServerError
 from viewer.sources.pacs_cache import StudyCache
-
-
-def _dciodvfy(path: Path) -> list[str]:
-    """dciodvfy's error lines for a file (Debian dicom3tools); skips when it is missing."""
-    tool = shutil.which("dciodvfy")
-    if tool is None:
-        pytest.skip("dciodvfy is not installed (Debian: apt-get install dicom3tools; .ci/run does it)")
-    done = subprocess.run([tool, str(path)], capture_output=True, text=True, timeout=120)
-    return [line for line in (done.stdout + done.stderr).splitlines() if line.startswith("Error")]
 
 
 class TestPublish:
@@ -46,7 +36,7 @@ class TestPublish:
         ds = server.client.retrieve_instance(uid, srs[0].series_uid, srs[0].sop_instance_uid)
         path = tmp_path / "published.dcm"
         ds.save_as(path, enforce_file_format=True)
-        assert _dciodvfy(path) == []
+        assert dciodvfy_errors(path) == []
         report = hd.sr.srread(path)
         assert isinstance(report.content, hd.sr.MeasurementReport)
         groups = report.content.get_planar_roi_measurement_groups()
@@ -59,7 +49,7 @@ class TestPublish:
         state = server.client.retrieve_instance(uid, ref.series_uid, ref.sop_instance_uid)
         state_path = tmp_path / "published-gsps.dcm"
         state.save_as(state_path, enforce_file_format=True)
-        assert _dciodvfy(state_path) == []
+        assert dciodvfy_errors(state_path) == []
         drawn = [
             obj for item in state.GraphicAnnotationSequence for obj in item.get("GraphicObjectSequence", [])
         ]

@@ -34,9 +34,9 @@ from viewer.core.annotations import Calcification, Cluster, ImageAnnotations
 from viewer.core.cluster_metrics import cluster_metrics
 from viewer.core.geometry import Point
 from viewer.interop.deidentify import mark_deidentified, source_reference
-from viewer.interop.options import ExportOptions
+from viewer.interop.options import ExportOptions, study_file_stem
 from viewer.interop.sr import SCOORD_SHIFT, SourceHeaders
-from viewer.store.safe_names import file_component, inside
+from viewer.store.safe_names import inside
 from viewer.store.study_tree import AnnotatedStudy
 
 DISPLAY_ATTRIBUTES = (
@@ -299,8 +299,7 @@ def export_gsps(
         source = headers.setdefault(study.folder, SourceHeaders(study.folder))
         states, notes = build_gsps(study, source, options)
         messages += notes
-        study_uid = options.uid(study.model.study_instance_uid) or "study"
-        name = file_component(f"{study_uid}.{options.reader(study.model.reader)}", fallback="study")
+        name = study_file_stem(study.model, options)
         for number, state in enumerate(states, start=1):
             suffix = "" if len(states) == 1 else f".{number}"
             path = inside(out, out / f"{name}{suffix}.gsps.dcm")

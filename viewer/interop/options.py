@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from viewer.core.annotations import Cluster, ClusterState, ImageAnnotations
+from viewer.core.annotations import Cluster, ClusterState, ImageAnnotations, StudyAnnotations
 from viewer.store.safe_names import file_component
 
 DEIDENTIFIED_NOTE = (
@@ -82,3 +82,10 @@ def image_file_name(img: ImageAnnotations, options: ExportOptions | None = None)
     sop = options.uid(img.sop_instance_uid) if options is not None else img.sop_instance_uid
     uid = file_component(sop, fallback="image")
     return f"{uid}.dcm" if img.frame == 0 else f"{uid}_frame{img.frame}.dcm"
+
+
+def study_file_stem(model: StudyAnnotations, options: ExportOptions) -> str:
+    """The name of a per-study-and-reader export file without its suffix:
+    ``<Study Instance UID>.<reader>`` as the export writes them, made a safe file name."""
+    study_uid = options.uid(model.study_instance_uid) or "study"
+    return file_component(f"{study_uid}.{options.reader(model.reader)}", fallback="study")

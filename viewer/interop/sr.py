@@ -40,8 +40,8 @@ from viewer.core.reading import FindingRef
 from viewer.dicom.file_kinds import is_plainly_not_dicom
 from viewer.dicom.read_guard import DicomImageError, read_dataset
 from viewer.interop.deidentify import mark_deidentified, source_reference
-from viewer.interop.options import ExportOptions
-from viewer.store.safe_names import file_component, inside
+from viewer.interop.options import ExportOptions, study_file_stem
+from viewer.store.safe_names import inside
 from viewer.store.study_tree import AnnotatedStudy
 
 SCOORD_SHIFT = 0.5
@@ -395,8 +395,7 @@ def export_sr(
         messages += notes
         if sr is None:
             continue
-        study_uid = options.uid(study.model.study_instance_uid) or "study"
-        name = file_component(f"{study_uid}.{options.reader(study.model.reader)}", fallback="study")
+        name = study_file_stem(study.model, options)
         path = inside(out, out / f"{name}.sr.dcm")
         sr.save_as(path, enforce_file_format=True)
         written.append(path)
