@@ -92,8 +92,9 @@ class AnnotationController(QObject):
             self.cluster_ids.discard(change.item_id)
             self.selection_changed.emit()
         elif change.image == self.key or (
-            # the mark added last is what the Describe panel and quick entry act on
-            self.key is None and self.last_added is not None and change.image == self.last_added[0]
+            # the mark added last is what the Describe panel and quick entry act on: a change of
+            # that mark (not of any other on its image) is shown
+            self.key is None and self.last_added == (change.image, change.item_id)
         ):
             self.selection_changed.emit()
 
