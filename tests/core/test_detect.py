@@ -300,3 +300,36 @@ class TestRegions:
         with pytest.raises(ValueError, match="max_elongation"):
             DetectorSettings(max_elongation=0.5)
         assert find_candidates(np.zeros((8, 8)), MM_007) == []
+
+
+def draw_rod(
+    img: np.ndarray, center: tuple[float, float], length_px: float, width_px: float, angle_deg: float
+) -> None:
+    """Add a sharp-edged rectangle (a fine linear calcification) to ``img`` in place:
+    its pixels covered by area (8 x 8 subsamples), blurred like the phantom's discs."""
+    a = math.radians(angle_deg)
+    sub = (np.arange(8) + 0.5) / 8 - 0.5
+    yy, xx = np.mgrid[: img.shape[0], : img.shape[1]].astype(np.float64)
+    sy = yy[..., None, None] + sub[:, None]
+    sx = xx[..., None, None] + sub[None, :]
+    along = (sx - center[0]) * math.cos(a) + (sy - center[1]) * math.sin(a)
+    across = -(sx - center[0]) * math.sin(a) + (sy - center[1]) * math.cos(a)
+    cover = ((np.abs(along) <= length_px / 2) & (np.abs(across) <= width_px / 2)).mean(axis=(2, 3))
+    img += ndimage.gaussian_filter(cover * 400.0, 0.6).astype(np.float32)
+
+
+class TestFineLinear:
+    @pytest.mark.parametrize(
+        ("length_mm", "width_mm", "angle_deg"),
+        [(0.8, 0.2, 0.0), (1.2, 0.2, 37.0), (1.6, 0.25, 90.0), (2.0, 0.2, 121.0), (2.8, 0.3, 15.0)],
+    )
+    def test_rod_length_and_centre(self, length_mm: float, width_mm: float, angle_deg: float) -> None:
+        """A thin rod is one candidate at its middle whose long axis is its diagonal
+        within 0.1 mm (rays along it are many times the median ray: none is cut), and a
+        rod longer than max_long_axis_mm but thinner than 0.5 mm is still reported."""
+        img, _ = flat_image([], shape=(200, 200))
+        draw_rod(img, (100.3, 99.6), length_mm / 0.07, width_mm / 0.07, angle_deg)
+        (c,) = find_candidates(img, MM_007, settings=EVERYWHERE)
+        assert c.long_axis_mm is not None
+        assert abs(c.long_axis_mm - math.hypot(length_mm, width_mm)) <= 0.1, c
+        assert math.dist(c.center, (100.3, 99.6)) <= 1.5  # 0.1 mm

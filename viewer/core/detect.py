@@ -15,7 +15,9 @@ A classical detector at the calcification scale in mm (issue 7):
    and the surround (the lowest value met along each ray, median over the rays); rays are
    cast again from the centre of that outline. The star-shaped outline at half contrast
    gives the centre and the long axis (max Feret diameter). A ray that runs into a
-   brighter neighbour is cut at 2.5 times the median ray.
+   brighter neighbour is cut at 2.5 times the median ray, or at 2.5 times the opposite
+   ray when that is longer: a thin rod (a fine linear calcification) is long both ways,
+   and its outline grows over up to five passes, each from the last outline's centre.
 4. **Local contrast test**: per ray, the object's inner half minus the surround just
    outside the outline. The contrast of the weakest tenth of the rays, divided by the
    local pixel noise (MAD of neighbour differences in 5 mm blocks), is the candidate's
@@ -23,7 +25,8 @@ A classical detector at the calcification scale in mm (issue 7):
    its surround in every direction; an edge (skin line, pectoral muscle) or a ridge
    leaves half of the rays without contrast, and a point on a ridge has two opposite
    rays that never fall to half contrast; both are rejected. Objects longer than
-   :attr:`DetectorSettings.max_long_axis_mm` are left to the reader.
+   :attr:`DetectorSettings.max_long_axis_mm` are left to the reader, unless they are
+   thinner than 0.5 mm (a fine linear calcification; a long line is step 5's).
 5. **Part of a line** (:func:`structure_shape`): the narrow bright structure a candidate
    belongs to (a top-hat of 1.5 mm, the connected part at least a third as bright as the
    candidate, within 3 mm) is measured by its second moments. A calcification is a
@@ -67,10 +70,15 @@ _STEP_PX = 0.5
 _RING_STEPS_PX = np.array([2.0, 3.0, 4.0])
 """Where the surround is sampled: this many pixels beyond the outline."""
 _LEAK_CAP = 2.5
-"""A ray is at most this many times the median ray long (it may run into a neighbour)."""
+"""A ray is at most this many times the median ray long (it may run into a neighbour),
+or this many times the opposite ray when that is longer (a rod is long both ways)."""
 _CONTRAST_QUANTILE = 0.1
 """The contrast reported is that of the weakest tenth of the rays: a neighbour may sit in
 a direction or two, but an edge or a ridge leaves half of them without contrast."""
+_PASSES = 5
+"""Most times the rays are cast, each from the centre of the last outline."""
+_FINE_LINEAR_WIDTH_MM = 0.5
+"""Fine linear calcifications are thinner than this (BI-RADS 5th ed.)."""
 _DOG_RATIO = 2.8
 """Outer / inner sigma of each difference of Gaussians."""
 Array = NDArray[np.float32]
@@ -85,7 +93,8 @@ class DetectorSettings:
     max_diameter_mm
         Width of the top-hat's structuring element: larger bright things are background.
     max_long_axis_mm
-        Longest object reported; larger ones (coarse, vascular) are left to the reader.
+        Longest object reported; larger ones (coarse, vascular) are left to the reader,
+        except those thinner than 0.5 mm (fine linear).
     scales_mm
         Outer sigmas of the differences of Gaussians that make seeds (inner = outer / 2.8).
     seed_threshold
@@ -302,7 +311,7 @@ def find_candidates(
         x, y = candidate.center
         r = int(math.ceil(min(measured.radius_px, reach)))
         claimed[max(round(y) - r, 0) : round(y) + r + 1, max(round(x) - r, 0) : round(x) + r + 1] = True
-        if candidate.score < settings.min_score or measured.long_mm > settings.max_long_axis_mm:
+        if candidate.score < settings.min_score or measured.too_large(settings.max_long_axis_mm):
             continue
         if keep is not None and not keep[min(round(y), f.shape[0] - 1), min(round(x), f.shape[1] - 1)]:
             continue
@@ -369,12 +378,15 @@ class _Star:
     radius: NDArray[np.float64]
 
 
-def _star(smooth: Array, cy: float, cx: float, top: float, reach: float) -> _Star | None:
+def _star(smooth: Array, cy: float, cx: float, top: float, reach: float, first_pass: bool) -> _Star | None:
     """Follow 32 rays from ``(cx, cy)`` down to half-way between ``top`` and the surround.
 
     The surround of a ray is the lowest value it meets within ``reach``; the object's
     surround is the median over the rays. A ray that never gets below half-way (it runs
-    into a bright neighbour) is cut at 2.5 times the median radius of the others.
+    into a bright neighbour) is cut at 2.5 times the median radius of the others. After
+    the ``first_pass`` a ray is also cut at 2.5 times the longer of that and the opposite
+    ray: the rays along a thin rod are many times the median ray, both ways, and the
+    rod's length is theirs; a ray that runs on alone has run into tissue.
     """
     t = np.arange(0.0, reach + _STEP_PX, _STEP_PX)
     ray_y = cy + _SIN[:, None] * t[None, :]
@@ -401,7 +413,10 @@ def _star(smooth: Array, cy: float, cx: float, top: float, reach: float) -> _Sta
     frac = np.where(crossed & (a > b), (a - level) / np.maximum(a - b, 1e-9), 0.0)
     radius = (prev + np.clip(frac, 0.0, 1.0)) * _STEP_PX
     cap = _LEAK_CAP * float(np.median(radius[crossed]))
-    radius = np.where(crossed, np.minimum(radius, cap), cap)
+    radius = np.where(crossed, radius, cap)
+    if not first_pass:
+        # A rod is long both ways; a ray that runs on alone (into tissue) is cut.
+        radius = np.minimum(radius, _LEAK_CAP * np.maximum(cap / _LEAK_CAP, np.roll(radius, _RAYS // 2)))
     first = np.minimum(first, np.ceil(radius / _STEP_PX).astype(np.intp))
     outline = np.column_stack([cx + _COS * radius, cy + _SIN * radius])
     return _Star(prof, first, crossed, surround_ray, surround, outline, radius)
@@ -416,6 +431,14 @@ class _Measured:
     """The outline's median radius."""
     long_mm: float
     """Long axis in mm, with the assumed pixel size when uncalibrated."""
+    width_mm: float
+    """The outline's width across its long axis, in mm likewise."""
+
+    def too_large(self, max_long_axis_mm: float) -> bool:
+        """Longer than ``max_long_axis_mm`` and no fine linear calcification (those are
+        thin, < 0.5 mm wide, BI-RADS 5th ed., and may be longer; a long line is the
+        structure test's)."""
+        return self.long_mm > max_long_axis_mm and self.width_mm >= _FINE_LINEAR_WIDTH_MM
 
 
 def _measure(
@@ -441,13 +464,16 @@ def _measure(
     sigma = float(noise[int(cy), int(cx)])
     top = float(smooth[int(cy), int(cx)])
     star = None
-    for _ in range(2):
-        star = _star(smooth, cy, cx, top, reach)
+    for k in range(_PASSES):
+        star = _star(smooth, cy, cx, top, reach, first_pass=k == 0)
         if star is None:
             return None
+        was = (cx, cy)
         cx, cy = polygon_centroid(star.outline)
         if not (0 <= cx <= w - 1 and 0 <= cy <= h - 1):
             return None
+        if k >= 1 and math.dist(was, (cx, cy)) < 0.5:
+            break  # a rod's outline grows with each pass towards its middle; a speck's does not
         top = max(top, float(ndimage.map_coordinates(smooth, [[cy], [cx]], order=1)[0]))
     assert star is not None
     # Two opposite rays that never fall to half contrast: a ridge runs through the point
@@ -456,7 +482,8 @@ def _measure(
         return None
     long_px = feret(star.outline).long_axis
     row_mm, col_mm = pixel_mm
-    long_mm = feret(star.outline * [col_mm, row_mm]).long_axis
+    size_mm = feret(star.outline * [col_mm, row_mm])
+    long_mm = size_mm.long_axis
 
     # Contrast per ray: the object's inner half against the surround just outside it.
     n = star.prof.shape[1]
@@ -467,4 +494,4 @@ def _measure(
     per_ray = level_in - np.maximum(outside, star.surround_ray)
     contrast = float(np.quantile(per_ray, _CONTRAST_QUANTILE))
     candidate = Candidate((cx, cy), contrast / sigma, long_mm if calibrated else None, long_px, contrast)
-    return _Measured(candidate, float(np.median(star.radius)), long_mm)
+    return _Measured(candidate, float(np.median(star.radius)), long_mm, size_mm.short_axis)
