@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from viewer.assets import resource_path
 from viewer.headless.validate import check_file
 from viewer.store import sidecar
 from viewer.store.errors import CorruptSidecarError, NewerSidecarError
-from viewer.store.sidecar_reading import Stage, read_sidecar_bytes
+from viewer.store.sidecar_reading import Stage, collection_paused, read_sidecar_bytes
 
 
 def _v1() -> dict[str, Any]:
@@ -86,3 +87,29 @@ class TestOnePipeline:
         raw = orjson.dumps(data)
         assert len(read_sidecar_bytes(raw, problem_limit=50).problems) == 7
         assert len(read_sidecar_bytes(raw, problem_limit=3).problems) == 3
+
+
+class TestCollectionPaused:
+    @pytest.mark.parametrize(("what", "data", "stage"), CASES, ids=[c[0] for c in CASES])
+    def test_collector_state_restored(self, what: str, data: bytes, stage: Stage | None) -> None:
+        """A reading that passes or stops at any stage leaves automatic collection as it found it."""
+        was = gc.isenabled()
+        try:
+            for enabled in (True, False):
+                (gc.enable if enabled else gc.disable)()
+                assert read_sidecar_bytes(data).failed is stage
+                assert gc.isenabled() is enabled
+        finally:
+            (gc.enable if was else gc.disable)()
+
+    def test_paused_inside_and_after_an_error(self) -> None:
+        """Collection is off inside the block and back on after it, also when the block raises."""
+        was = gc.isenabled()
+        gc.enable()
+        try:
+            with pytest.raises(RuntimeError), collection_paused():
+                assert not gc.isenabled()
+                raise RuntimeError("inside")
+            assert gc.isenabled()
+        finally:
+            (gc.enable if was else gc.disable)()
