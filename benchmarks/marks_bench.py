@@ -12,6 +12,14 @@ an annotation file holding ``n`` outlined marks, then opened in the real main wi
 - ``panel_edit_10k_ms``: one edit (a mark moved, through the undo stack) until the
   panel and the layer are updated and the event loop is idle, median and p90;
   baseline: a full rebuild of the panel (``MarksPanel.refresh``).
+
+The window runs with the application's garbage collection (:class:`viewer.qt.gui_gc.GuiCollector`:
+cycles collected on a timer of the UI thread), so its collections are in the figures.
+
+:func:`bench_large` (issue 13) times a 100,000-mark file: ``validate_100k_s``
+(``mammo-viewer validate``'s check of it, wall and CPU; target < 5 s) and ``open_100k_s``
+(``open_paths`` in the window until panel and layers are built and painted; target < 10 s),
+beside the store's load of it alone.
 """
 
 from __future__ import annotations
@@ -24,7 +32,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-TARGETS = {"load_10k_ms": 150.0, "first_save_ui_ms": 20.0, "panel_edit_10k_ms": 16.0}
+TARGETS = {
+    "load_10k_ms": 150.0,
+    "first_save_ui_ms": 20.0,
+    "panel_edit_10k_ms": 16.0,
+    "validate_100k_s": 5.0,
+    "open_100k_s": 10.0,
+}
 READER = "bench reader"
 
 
@@ -82,6 +96,16 @@ def _settle(app: Any, busy: Any, limit_s: float = 30.0) -> None:
 
 def bench_marks(app: Any, n: int = 10_000, edits: int = 30) -> dict[str, Any]:
     """The three figures for ``n`` marks, each beside its baseline."""
+    from viewer.qt.gui_gc import GuiCollector
+
+    collector = GuiCollector()
+    try:
+        return _bench_marks(app, n, edits)
+    finally:
+        collector.stop()
+
+
+def _bench_marks(app: Any, n: int, edits: int) -> dict[str, Any]:
     from PySide6.QtCore import Qt, QTimer
 
     from viewer.core.commands import ReplaceCalcification
@@ -172,4 +196,55 @@ def bench_marks(app: Any, n: int = 10_000, edits: int = 30) -> dict[str, Any]:
             "panel_full_rebuild_ms": rebuilds,
             "edit_ms": edit_ms,
         },
+    }
+
+
+def _open_until_shown(app: Any, folder: Path) -> tuple[float, float, int, Any]:
+    """A window opening ``folder``: seconds and UI CPU seconds until marks are shown, marks drawn."""
+    from viewer.qt.main_window import MainWindow
+
+    window = MainWindow(reader=READER)
+    window.resize(1600, 1000)
+    window.show()
+    _settle(app, lambda: False)
+    panel = window.marks_panel
+    t0, c0 = time.perf_counter(), time.process_time()
+    window.open_paths([folder])
+    _settle(app, lambda: bool(panel._refresh_timer.isActive()), 600.0)
+    window.repaint()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    shown = sum(len(layer.drawn_ids) for layer in window.cells.layers.values())
+    return wall, cpu, shown, window
+
+
+def bench_large(app: Any, n: int = 100_000) -> dict[str, Any]:
+    """``validate_100k_s`` and ``open_100k_s`` for a file of ``n`` marks, beside the store's load."""
+    from viewer.headless.validate import check_file
+    from viewer.qt.gui_gc import GuiCollector
+    from viewer.store.sidecar import load
+
+    folder = Path(tempfile.mkdtemp(prefix="mammo-viewer-marks-large-"))
+    sidecar = write_study(folder, n)
+    t0, c0 = time.perf_counter(), time.process_time()
+    problems, summary = check_file(sidecar)
+    validate_s, validate_cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    t0 = time.perf_counter()
+    load(sidecar)
+    store_load_s = time.perf_counter() - t0
+    collector = GuiCollector()
+    try:
+        open_s, open_cpu_s, shown, window = _open_until_shown(app, folder)
+        window.wait_until_loaded(120.0)
+        window.close()
+    finally:
+        collector.stop()
+    return {
+        "validate_100k_s": {
+            "viewer": validate_s,
+            "baseline": None,
+            "cpu_s": validate_cpu_s,
+            "valid": not problems,
+        },
+        "open_100k_s": {"viewer": open_s, "cpu_s": open_cpu_s, "baseline": store_load_s},
+        "details": {"marks": n, "marks_drawn_after_open": shown, "validate_summary": summary},
     }
