@@ -43,7 +43,7 @@ class TestExport:
         """Each format writes its files, reports them and says the export is de-identified."""
         assert main(["export", str(tree), "--format", fmt, "--out", str(tmp_path / out)]) == 0
         stdout = capsys.readouterr().out
-        assert "Exported 12 calcifications of 2 annotation files" in stdout
+        assert "Exported 12 calcifications of 2 annotation files to" in stdout
         assert "De-identified export" in stdout
         written = sorted(
             str(p.relative_to(tmp_path))
@@ -69,7 +69,7 @@ class TestExport:
         assert main(["export", str(tree), "--format", "csv", "--out", str(tmp_path / "x.csv")]) == 0
         captured = capsys.readouterr()
         assert "skipped:" in captured.err and str(bad) in captured.err
-        assert "of 1 annotation files" in captured.out
+        assert "of 1 annotation file to" in captured.out
         assert bad.read_bytes() == b"{broken"
 
     def test_nothing_to_export(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

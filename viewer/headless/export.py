@@ -87,9 +87,6 @@ def run(args: argparse.Namespace) -> int:
         return 1
     for message in result.messages:
         print(message, file=sys.stderr)
-    print(
-        f"Exported {result.calcifications} calcifications of {result.annotation_files} "
-        f"annotation files as {args.format} to {len(result.written)} file(s) under {args.out}."
-    )
+    print(f"{result.summary()} as {args.format} under {args.out}.")
     print(options.note)
     return 0 if result.written else 1

@@ -52,10 +52,7 @@ def run_server_export(args: argparse.Namespace) -> int:
             return 1
         for message in result.messages:
             print(message, file=sys.stderr)
-        print(
-            f"Exported {result.calcifications} calcifications as {args.format} "
-            f"to {len(result.written)} file(s)."
-        )
+        print(f"{result.summary()} as {args.format}.")
         print(options.note)
         return 0 if result.written else 1
     code = 0

@@ -33,6 +33,18 @@ class ExportResult:
     annotation_files: int
     messages: list[str] = field(default_factory=list)
 
+    def summary(self) -> str:
+        """'Exported 1 calcification of 1 annotation file to 2 files', in numbers that agree."""
+        return (
+            f"Exported {_counted(self.calcifications, 'calcification')} of "
+            f"{_counted(self.annotation_files, 'annotation file')} "
+            f"to {_counted(len(self.written), 'file')}"
+        )
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
 
 class NothingToExportError(Exception):
     """No annotation file was found under the path."""

@@ -278,10 +278,7 @@ class Workflow(QObject):
         except (NothingToExportError, SidecarError, OSError, ValueError) as exc:
             QMessageBox.warning(window, "Export failed", str(exc))
             return False
-        message = (
-            f"Exported {result.calcifications} calcifications to {len(result.written)} "
-            f"file(s) in {out}. {options.note}"
-        )
+        message = f"{result.summary()} in {out}. {options.note}"
         if result.messages:
             message += "\n" + "\n".join(result.messages)
         window.notify(message.splitlines()[0])
