@@ -168,12 +168,12 @@ class TestNavigation:
     def test_notice_when_folder_cannot_take_the_status(
         self, qtbot: QtBot, panel: WorklistPanel, folders: list[Path]
     ) -> None:
-        """A study folder gone since indexing: the status stays in the index, the user is told."""
+        """A study folder gone since indexing: the status is kept on this computer, the user is told where."""
         panel.next_study()
         shutil.rmtree(folders[0])
         with qtbot.waitSignal(panel.notice) as notice:
             panel.set_status(Status.FLAGGED)
-        assert "index only" in notice.args[0]
+        assert "kept in" in notice.args[0] and "on this computer" in notice.args[0]
         assert shown(panel, "Status")[0] == "flagged"
 
 

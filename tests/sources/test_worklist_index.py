@@ -283,14 +283,37 @@ class TestStatus:
         list(worklist.scan())
         assert worklist.studies("alice")[0].status is Status.DONE
 
-    def test_unwritable_folder_keeps_status_in_index(self, tree: Tree) -> None:
-        """When the folder cannot take the file, the index keeps the status and a notice says so."""
+    def test_unwritable_folder_keeps_status_beside_its_fallback_marks(self, tree: Tree) -> None:
+        """When the folder cannot take the file, the status goes to the study's fallback folder
+        in the user's data folder (a notice says where) and outlives the index (a cache)."""
         worklist, _ = indexed(tree.root)
         study = worklist.studies()[0]
         # A folder that does not exist fails the write for real, also when running as root.
         gone = replace(study, path=tree.root / "missing" / "folder")
         notice = worklist.set_status(gone, "alice", Status.FLAGGED)
-        assert notice is not None and "index only" in notice and "missing" in notice
+        kept = fallback_path(gone.path, "alice", study.study_instance_uid).parent / STATUS_FILE
+        assert notice is not None and "missing" in notice and str(kept) in notice
+        assert kept.is_file() and not (gone.path / STATUS_FILE).exists()
+        assert worklist.studies("alice")[0].status is Status.FLAGGED
+        # the cache is cleared: a new index of the same tree still knows the status
+        worklist.index_file.unlink()
+        again, _ = indexed(tree.root)
+        assert again.index_file == worklist.index_file
+        assert again.studies("alice")[0].status is Status.FLAGGED
+
+    def test_status_only_in_index_when_no_folder_takes_it(
+        self, tree: Tree, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Neither the study's folder nor the data folder can take the file: the index keeps it."""
+        worklist, _ = indexed(tree.root)
+        study = worklist.studies()[0]
+        blocker = tree.root / "not-a-folder"
+        blocker.write_text("a file where the data folder should be")
+        gone = replace(study, path=tree.root / "missing" / "folder")
+        with monkeypatch.context() as patched:
+            patched.setenv("MAMMO_VIEWER_DATA_DIR", str(blocker))
+            notice = worklist.set_status(gone, "alice", Status.FLAGGED)
+        assert notice is not None and "index only" in notice
         assert worklist.studies("alice")[0].status is Status.FLAGGED
 
     def test_status_without_marks_listed_as_reader(self, tree: Tree) -> None:

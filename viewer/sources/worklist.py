@@ -166,6 +166,7 @@ class Worklist:
                     extra = Listing()
                     list_folder(str(folder), extra, [])
                     listing.sidecars.update(extra.sidecars)
+                    listing.status_files.update(extra.status_files)
         yield listing
 
     def scan(self) -> Iterator[Progress]:
@@ -320,14 +321,23 @@ class Worklist:
         try:
             with conn:
                 db.put_status(conn, record)
+            notice = None
             try:
                 path = write_status_file(study.path, record)
             except (SidecarError, StatusFileError) as exc:
-                return f"{exc} The status is kept in this computer's worklist index only."
+                # a read-only study: beside its marks in this computer's data folder, which
+                # outlives the index (a cache, cleared at will)
+                try:
+                    kept = fallback_path(study.path, "x", study.study_instance_uid).parent
+                    kept.mkdir(parents=True, exist_ok=True)
+                    path = write_status_file(kept, record)
+                except (OSError, SidecarError, StatusFileError) as second:
+                    return f"{exc} {second} The status is kept in this computer's worklist index only."
+                notice = f"{exc} The status is kept in {path} on this computer."
             st = path.stat()
             with conn:  # our own write: no need to read it back on the next scan
                 db.put_status_file(conn, str(path), (st.st_mtime_ns, st.st_size), None)
-            return None
+            return notice
         finally:
             conn.close()
 

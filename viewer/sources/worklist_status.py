@@ -6,8 +6,9 @@ the working copy, fast to query and sort. Every change is also written, atomical
 status travels with the data (copied to another machine, read by another program or by
 another curator indexing the same share) and survives a lost or rebuilt index. When the
 index meets a status file that changed, its entries are merged in: for each study and
-reader the later ``modified`` time wins. A read-only study folder keeps the status in the
-index only (the caller is told).
+reader the later ``modified`` time wins. A read-only study folder's status file goes where
+its annotation files go, ``<user data>/annotations/<Study Instance UID>/`` (the caller is
+told), which the index reads too: clearing the cache loses no status.
 
 The mirror file::
 
