@@ -200,6 +200,13 @@ class TestPixels:
         np.testing.assert_array_equal(adopted, np.minimum(decoded, 4095))
         assert not adopted.flags.writeable
 
+    def test_values_clipped_to_another_range_are_clipped_again(self, make_file: MakeFile) -> None:
+        """Only a caller's clipping to the image's own stored range spares the scan."""
+        image = MammoImage.open(make_file("hi.dcm", np.zeros((8, 8), np.uint16)))
+        decoded = np.array([[0, 4095], [5000, 65535]], dtype=np.uint16).repeat(4, 0).repeat(4, 1)
+        adopted = image.store_pixels(0, decoded.copy(), clipped_to=(0, 65535))
+        np.testing.assert_array_equal(adopted, np.minimum(decoded, 4095))
+
     def test_signed_stored_range(self, make_file: MakeFile) -> None:
         """Signed 12-bit data: stored range -2048..2047."""
         data = np.arange(-100, 100, dtype=np.int16).reshape(10, 20)

@@ -374,18 +374,24 @@ class MammoImage:
         # Some encoders set bits above Bits Stored; store_pixels clips to the table's range.
         return self.store_pixels(frame, arr)
 
-    def store_pixels(self, frame: int, pixels: NDArray[Any]) -> NDArray[Any]:
+    def store_pixels(
+        self, frame: int, pixels: NDArray[Any], clipped_to: tuple[int, int] | None = None
+    ) -> NDArray[Any]:
         """Adopt stored values decoded elsewhere (a worker process) as ``frame``'s pixels.
 
         The array must have the image's shape; it is clipped to :attr:`stored_range`,
         made read-only, cached and returned, exactly as :meth:`pixels` would give it.
+        ``clipped_to``: the range the caller already clipped the values to; when it is
+        :attr:`stored_range` the values are not scanned again (a full frame's scan on the
+        UI thread costs 10-30 ms, most of it faulting in the pages of shared memory).
         """
         if not 0 <= frame < self.frames:
             raise ValueError(f"frame {frame} out of range 0..{self.frames - 1}")
         if pixels.shape != (self.rows, self.columns):
             raise ValueError(f"pixels of shape {pixels.shape} for an image of {self.rows}x{self.columns}")
         low, high = self.stored_range
-        if pixels.size and (int(pixels.min()) < low or int(pixels.max()) > high):
+        scan = clipped_to != (low, high) and pixels.size > 0
+        if scan and (int(pixels.min()) < low or int(pixels.max()) > high):
             pixels = np.clip(pixels, low, high)
         pixels.flags.writeable = False
         self._frames[frame] = pixels

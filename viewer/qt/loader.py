@@ -143,6 +143,8 @@ class _Job:
     call: tuple[Any, tuple[Any, ...], dict[str, Any]] | None = None
     """``(function, args, kwargs)`` of the worker job, to submit it again to a new pool."""
     resubmits: int = 0
+    clipped_to: tuple[int, int] | None = None
+    """The stored range the worker clipped the full frame to (it need not be scanned again here)."""
 
 
 class StudyLoader(QObject):
@@ -333,7 +335,7 @@ class StudyLoader(QObject):
                 "cache": self.cache,
             },
         )
-        return _Job(image, frame, "full", Future(), block, dtype, call=call)
+        return _Job(image, frame, "full", Future(), block, dtype, call=call, clipped_to=image.stored_range)
 
     @staticmethod
     def _submit(pool: DecodePool, job: _Job) -> _Job:
@@ -447,7 +449,7 @@ class StudyLoader(QObject):
                     f"pixels but the header says {image.rows}x{image.columns}",
                 )
                 return
-            levels[0] = image.store_pixels(job.frame, levels[0])
+            levels[0] = image.store_pixels(job.frame, levels[0], clipped_to=job.clipped_to)
             self._pyramids[image] = Pyramid.from_levels(levels)
         finally:
             if block is not None:
