@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -79,6 +81,25 @@ class TestTwelveBitLossyJpeg:
         ds.save_as(tmp_path / "half.dcm")
         with pytest.raises(DecodeError, match="the JPEG data could not be decoded"):
             decode_frame(tmp_path / "half.dcm")
+
+    def test_wrong_vr_elsewhere_in_the_header_decodes(self, shared_data: Path, tmp_path: Path) -> None:
+        """Imager Pixel Spacing written as SH: the same pixels (GDCM read it and aborted the process)."""
+        ds = dcmread(shared_data / "wg04_RG2_JPLY.dcm")
+        ds.add_new(0x00181164, "SH", "-inf")
+        ds.save_as(tmp_path / "sh.dcm")
+        script = (
+            "import sys, numpy as np\n"
+            "from viewer.dicom.decode import decode_frame\n"
+            "np.save(sys.argv[2], decode_frame(sys.argv[1]))\n"
+        )
+        out = tmp_path / "pixels.npy"
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(tmp_path / "sh.dcm"), str(out)],
+            capture_output=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr.decode(errors="replace")[-300:]
+        assert np.array_equal(np.load(out), decode_frame(shared_data / "wg04_RG2_JPLY.dcm"))
 
     def test_no_gpl_decoder_needed(self) -> None:
         """The JPEG decoders in use are GDCM's and CharLS's, not GPL pylibjpeg-libjpeg."""
