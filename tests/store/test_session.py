@@ -72,6 +72,16 @@ class TestSaveAndReopen:
         with session.AnnotationStore.open(tmp_path, "dr a", STUDY) as again:
             assert model_state(again.load()) == model_state(model)
 
+    def test_reader_of_sixty_four_byte_letters(self, tmp_path: Path) -> None:
+        """A name whose earlier file name is too long for the file system saves and reopens."""
+        reader = "\U0001d49c" * 60  # 240 bytes of UTF-8: the earlier name's ENAMETOOLONG
+        with session.AnnotationStore.open(tmp_path, reader, STUDY) as first:
+            model = first.load()
+            _add_mark(model)
+            first.save(model)
+        with session.AnnotationStore.open(tmp_path, reader, STUDY) as again:
+            assert again.load().count() == (1, 0) and again.load().reader == reader
+
     def test_readers_have_separate_files(self, tmp_path: Path) -> None:
         """Two readers of one study write two files and do not lock each other out."""
         with (

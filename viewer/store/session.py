@@ -110,7 +110,11 @@ def _existing(path: Path, reader: str, study_uid: str | None = None) -> tuple[Pa
     if path.exists():
         return path, None
     earlier = sidecar.earlier_sidecar_path(path.parent, reader, study_uid)
-    if earlier == path or not earlier.exists():
+    try:
+        found = earlier != path and earlier.exists()
+    except OSError:  # the earlier name of a long name may be one no file system takes
+        found = False
+    if not found:
         return None, None
     try:
         owner = sidecar.load(earlier).reader
