@@ -25,7 +25,6 @@ import math
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -187,10 +186,11 @@ def bench_detect(images: int = 8, seed: int = 10) -> dict[str, Any]:
 
 
 def bench_real_files() -> dict[str, Any]:
-    """Candidates found and seconds on the real mammograms in ../shared/data, if present."""
+    """Candidates found and seconds on the real mammograms (MAMMO_VIEWER_TEST_DATA or ../shared/data)."""
+    from tests.fixtures.real_data import real_data_folder
     from viewer.dicom.image import DicomImageError, MammoImage
 
-    folder = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+    folder = real_data_folder()
     out: dict[str, Any] = {}
     for name in (
         "fodicom_GH133_GE_SenographeEssential_MG.dcm",

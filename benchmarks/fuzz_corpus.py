@@ -48,7 +48,9 @@ except MemoryError:
 
 
 def _data_folder() -> Path:
-    return Path(os.environ.get("MAMMO_VIEWER_TEST_DATA") or HERE.parent / ".." / "shared" / "data")
+    from tests.fixtures.real_data import real_data_folder
+
+    return real_data_folder()
 
 
 def classify(path: Path) -> str:

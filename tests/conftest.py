@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.real_data import real_data_folder
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # The real-file folder: MAMMO_VIEWER_TEST_DATA when set (to run the suite from anywhere),
 # otherwise ../shared/data from the project root.
-SHARED_DATA = Path(
-    os.environ.get("MAMMO_VIEWER_TEST_DATA") or Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
-)
+SHARED_DATA = real_data_folder()
 
 
 @pytest.fixture(autouse=True)
