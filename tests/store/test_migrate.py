@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -12,6 +13,7 @@ from viewer.assets import resource_path
 from viewer.core.geometry import SpacingSource
 from viewer.store import migrate, schema, sidecar
 from viewer.store.errors import CorruptSidecarError
+from viewer.store.sidecar_reading import Stage, read_sidecar_bytes
 
 V0_CC = "1.2.826.0.1.3680043.8.498.10000000000000000000000000000000003"
 V0_MLO = "1.2.826.0.1.3680043.8.498.10000000000000000000000000000000004"
@@ -65,3 +67,83 @@ class TestV0:
         """A version with no migration step is refused with a clear message."""
         with pytest.raises(ValueError, match="schema version -1 is unknown"):
             migrate.migrate({}, -1)
+
+
+def _with_value(doc: Any, path: tuple[str | int, ...], value: Any) -> Any:
+    """A deep copy of ``doc`` with the value at ``path`` replaced."""
+    copy = orjson.loads(orjson.dumps(doc))
+    place = copy
+    for key in path[:-1]:
+        place = place[key]
+    place[path[-1]] = value
+    return copy
+
+
+def _paths(value: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every place in a JSON document (objects' members and lists' items), depth first."""
+    found: list[tuple[str | int, ...]] = []
+    items: list[tuple[str | int, Any]] = []
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    for key, child in items:
+        found.append((*prefix, key))
+        found.extend(_paths(child, (*prefix, key)))
+    return found
+
+
+_WRONG_VALUES: list[Any] = [["a", 1], {"k": 1}, "text", -3, 0.5, None, True]
+
+
+class TestV0Malformed:
+    def test_image_entry_not_an_object(self, tmp_path: Path) -> None:
+        """An image entry that is a list is named in a message that says the file was kept."""
+        path = tmp_path / "mammo-annotations.Reader.json"
+        path.write_bytes(b'{"version": 0, "images": {"1.2.3": [512, 512]}, "marks": []}')
+        with pytest.raises(CorruptSidecarError) as caught:
+            sidecar.load(path)
+        message = str(caught.value)
+        assert message.startswith(str(path))
+        assert "image entry '1.2.3' is not an object (it is a list)" in message, message
+        assert "left unchanged" in message and "read-only" in message
+
+    def test_images_not_an_object(self) -> None:
+        """``images`` given as a list (the 'dictionary update sequence' of before) is named."""
+        reading = read_sidecar_bytes(b'{"version": 0, "images": [["1.2.3", 4]], "marks": []}')
+        assert reading.failed is Stage.MIGRATION
+        expected = "schema version 0 cannot be upgraded: images is not an object (it is a list)"
+        assert reading.problems == [expected]
+
+    def test_every_place_with_every_wrong_type(self) -> None:
+        """Any value of the v0 example replaced by a wrong type: an upgrade, or a message naming it.
+
+        Never an exception, and never the catch-all for shapes the checks missed.
+        """
+        doc = orjson.loads(resource_path("examples/v0.json").read_bytes())
+        places = [p for p in _paths(doc) if p != ("version",)]
+        assert len(places) > 40
+        outcomes = set()
+        for place in places:
+            for value in _WRONG_VALUES:
+                text = orjson.dumps(_with_value(doc, place, value))
+                reading = read_sidecar_bytes(text)
+                outcomes.add(reading.failed)
+                if reading.failed is Stage.MIGRATION:
+                    problem = reading.problems[0]
+                    assert "layout (" not in problem, (place, value, problem)
+                    named = [k for k in place if isinstance(k, str) and k not in ("images", "marks")]
+                    assert not named or named[-1] in problem, (place, value, problem)
+                    assert place[0] not in ("images", "marks") or place[0][:-1] in problem, problem
+                    assert problem.startswith("schema version 0 cannot be upgraded: "), problem
+                else:
+                    assert reading.failed in (None, Stage.SCHEMA), (place, value, reading.problems)
+        assert Stage.MIGRATION in outcomes and None in outcomes
+
+    def test_repeated_mark_id_keeps_both(self) -> None:
+        """Two v0 marks with one id on one image both arrive (version 0 did not keep ids unique)."""
+        doc = orjson.loads(resource_path("examples/v0.json").read_bytes())
+        doc["marks"][1]["id"] = doc["marks"][0]["id"]
+        reading = read_sidecar_bytes(orjson.dumps(doc))
+        assert reading.failed is None and reading.model is not None
+        assert sum(len(img.calcifications) for img in reading.model.images.values()) == 3

@@ -30,7 +30,7 @@ import orjson
 from viewer.core.annotations import StudyAnnotations
 from viewer.store import schema
 from viewer.store.errors import SidecarError
-from viewer.store.migrate import document_version, migrate
+from viewer.store.migrate import MigrationError, document_version, migrate
 from viewer.store.serialize import SCHEMA_VERSION, from_dict, remember_read_marks
 
 
@@ -132,8 +132,10 @@ def _read(data: bytes, problem_limit: int, build_model: bool, for_saving: bool) 
     if version < SCHEMA_VERSION:
         try:
             doc = migrate(doc, version)
-        except Exception as exc:  # an old file of any shape: a message, never a traceback
-            reason = str(exc) or type(exc).__name__
+        except MigrationError as exc:
+            return reading._stop(Stage.MIGRATION, f"schema version {version} cannot be upgraded: {exc}")
+        except Exception as exc:  # a shape the checks missed: still a message, never a traceback
+            reason = f"its content does not have version {version}'s layout ({type(exc).__name__}: {exc})"
             return reading._stop(Stage.MIGRATION, f"schema version {version} cannot be upgraded: {reason}")
     if not schema.is_valid(doc):
         found = [str(p) for p in schema.problems(doc, limit=problem_limit)]
