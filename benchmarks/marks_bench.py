@@ -248,3 +248,43 @@ def bench_large(app: Any, n: int = 100_000) -> dict[str, Any]:
         "open_100k_s": {"viewer": open_s, "cpu_s": open_cpu_s, "baseline": store_load_s},
         "details": {"marks": n, "marks_drawn_after_open": shown, "validate_summary": summary},
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run :func:`bench_marks` alone (Qt offscreen) and print its figures."""
+    import argparse
+    import json
+    import os
+    import sys
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    parser = argparse.ArgumentParser(description="load_10k_ms, first_save_ui_ms, panel_edit_10k_ms")
+    parser.add_argument("--marks", type=int, default=10_000, help="marks in the file (default 10,000)")
+    parser.add_argument("--edits", type=int, default=30, help="edits timed (default 30)")
+    parser.add_argument("--runs", type=int, default=1, help="windows opened one after another")
+    parser.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    args = parser.parse_args(argv)
+    from PySide6.QtWidgets import QApplication
+
+    from viewer.qt.loader import shutdown_decode_pool
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    try:
+        for _ in range(args.runs):
+            result = bench_marks(app, args.marks, args.edits)
+            if args.json:
+                print(json.dumps(result, indent=2, default=float))
+                continue
+            load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+            figures = "  ".join(
+                f"{name} {result[name]['viewer']:.1f} (target {TARGETS[name]:g})"
+                for name in ("load_10k_ms", "first_save_ui_ms", "panel_edit_10k_ms")
+            )
+            print(f"{figures}  load average {load:.2f}")
+    finally:
+        shutdown_decode_pool()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
