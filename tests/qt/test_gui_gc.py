@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
+from viewer.qt import gui_gc
 from viewer.qt.gui_gc import GuiCollector
 
 
@@ -57,3 +58,25 @@ def test_collect_follows_the_thresholds(qtbot: Any) -> None:
         assert gone() is None
     finally:
         collector.stop()
+
+
+def test_a_full_collection_freezes_its_survivors_until_thaw(qtbot: Any) -> None:
+    """After a full pass the survivors are frozen (later passes skip them); thaw() frees their cycles."""
+    collector = GuiCollector(interval_ms=10_000)
+    try:
+        gc.unfreeze()
+        holder = _Holder()
+        gone = weakref.ref(holder)
+        collector._thresholds = (-1, -1, -1)  # every generation is due: a full pass
+        collector.collect()
+        assert gc.get_freeze_count() > 0
+        del holder  # garbage now, but frozen: the next passes do not see it
+        gc.collect()
+        assert gone() is not None
+        gui_gc.thaw()
+        assert gc.get_freeze_count() == 0
+        gc.collect()
+        assert gone() is None
+    finally:
+        collector.stop()
+    assert gc.get_freeze_count() == 0  # stop() gives the frozen objects back

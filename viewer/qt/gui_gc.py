@@ -10,6 +10,12 @@ once in a few full test runs, with a landmark search thread running.
 :class:`GuiCollector` turns automatic collection off and collects on a timer of the GUI
 thread instead, with the interpreter's own generational thresholds (the approach of
 pyqtgraph's ``GarbageCollector``), so garbage is still collected, only never elsewhere.
+
+A full collection walks every container of the process: ~200,000 before any study, ~280,000
+with 10,000 marks open, ~100 ms of the GUI thread wherever the timer happens to be. What
+survives a full collection is frozen (``gc.freeze``: kept out of later collections), so later
+ones walk only what was made since; :func:`thaw` gives the frozen objects back when a study is
+opened or closed, so the cycles the study left behind are collected by the next full pass.
 """
 
 from __future__ import annotations
@@ -19,6 +25,15 @@ import gc
 from PySide6.QtCore import QObject, QTimer
 
 INTERVAL_MS = 500
+
+
+def thaw() -> None:
+    """Give the objects frozen after the last full collection back to the collector.
+
+    Called when the open study changes: what the study left behind in reference cycles was
+    frozen with everything else and is freed only once it is collected again.
+    """
+    gc.unfreeze()
 
 
 class GuiCollector(QObject):
@@ -35,18 +50,24 @@ class GuiCollector(QObject):
         self.timer.start()
 
     def collect(self) -> int:
-        """Collect the generations whose counts passed their thresholds; the objects found."""
+        """Collect the generations whose counts passed their thresholds; the objects found.
+
+        After a full collection (the oldest generation) the survivors are frozen.
+        """
         found = 0
         counts = gc.get_count()
         for generation in range(3):
             if counts[generation] <= self._thresholds[generation]:
                 break
             found += gc.collect(generation)
+            if generation == 2:
+                gc.freeze()
         return found
 
     def stop(self) -> None:
         """Collect everything now and give collection back to the interpreter."""
         self.timer.stop()
+        thaw()
         gc.collect()
         if self._was_enabled:
             gc.enable()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from viewer.core.annotations import ImageKey
 from viewer.dicom.reader_views import apply_reader_views
 from viewer.dicom.study import Study
-from viewer.qt import reading_setup
+from viewer.qt import gui_gc, reading_setup
 from viewer.qt.cell_layers import frame_label
 from viewer.qt.image_view import image_key
 from viewer.session.study_session import Opened, SessionError, read_studies, why_not_openable
@@ -117,6 +117,7 @@ class StudyOpening:
             self._warn("Study not opened", str(exc))
             window.notify(str(exc))
             return False
+        gui_gc.thaw()  # the last study's cycles are collectable again
         self._show(opened, index)
         return True
 
@@ -249,4 +250,5 @@ class StudyOpening:
         window.workflow.others.clear()
         window.workflow.candidates.clear()
         window.session.close(discard=discard)
+        gui_gc.thaw()
         return True
