@@ -213,7 +213,9 @@ class TestCacheAndCrashes:
         assert not any(loader.is_cached(i) for i in first)
         rec = run(qtbot, loader, first, preview_level=2)
         assert len(rec.of("preview")) == 2 and len(rec.of("full")) == 2
-        assert all(loader.is_cached(i) for i in first) and cache.size_bytes() > 0
+        # the workers write the cache after delivering (decode_jobs.store_later)
+        qtbot.waitUntil(lambda: all(loader.is_cached(i) for i in first), timeout=30_000)
+        assert cache.size_bytes() > 0
         again = [MammoImage.open(p) for p in paths]
         rec = run(qtbot, loader, again, preview_level=2)
         assert rec.of("preview") == [] and len(rec.of("full")) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,14 @@ def _image(seed: int, shape: tuple[int, int] = (300, 260)) -> np.ndarray:
     y, x = np.mgrid[0 : shape[0], 0 : shape[1]]
     base = 1800 + 700 * np.sin(x / 31.0 + seed) * np.cos(y / 47.0)
     return np.clip(base + rng.normal(0, 9, shape), 0, 4095).astype(np.uint16)
+
+
+def _written(cache: PixelCache, key: CacheKey, timeout: float = 30.0) -> None:
+    """Wait for the loader job's deferred cache write of ``key`` (decode_jobs.store_later)."""
+    deadline = time.monotonic() + timeout
+    while not cache.contains(key):
+        assert time.monotonic() < deadline, "the cache entry was never written"
+        time.sleep(0.01)
 
 
 def _key(n: int) -> CacheKey:
@@ -93,10 +102,32 @@ class TestSamePixels:
         args = (path, 0, (0, 4095), "<u2")
         fresh = decode_pyramid_cached(*args, sop_instance_uid=uid, cache=None)
         decode_pyramid_cached(*args, sop_instance_uid=uid, cache=cache)
+        _written(cache, CacheKey.of(path, uid, 0))
         cached = decode_pyramid_cached(*args, sop_instance_uid=uid, cache=cache)
         assert isinstance(fresh, list) and isinstance(cached, list) and len(fresh) == len(cached)
         for a, b in zip(fresh, cached, strict=True):
             np.testing.assert_array_equal(a, b)
+
+    def test_pyramid_job_returns_before_the_cache_write(
+        self, shared_data: Path, cache: PixelCache, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The loader's job delivers its levels while the cache entry is being written; it lands whole."""
+        path = str(shared_data / "wg04_RG3_J2KR.dcm")
+        uid = _uid(Path(path))
+        release = threading.Event()
+        real_put = PixelCache.put
+
+        def slow_put(self: PixelCache, key: CacheKey, frame: np.ndarray) -> bool:
+            assert release.wait(30.0)
+            return real_put(self, key, frame)
+
+        monkeypatch.setattr(PixelCache, "put", slow_put)
+        levels = decode_pyramid_cached(path, 0, (0, 4095), "<u2", sop_instance_uid=uid, cache=cache)
+        key = CacheKey.of(path, uid, 0)
+        assert isinstance(levels, list) and not cache.contains(key)  # delivered, not yet written
+        release.set()
+        _written(cache, key)
+        np.testing.assert_array_equal(decode_cached(path, 0, uid, cache)[0], levels[0])
 
     def test_changed_file_misses(self, tmp_path: Path, shared_data: Path, cache: PixelCache) -> None:
         """A file written again (new modification time) is decoded again, not read from the cache."""

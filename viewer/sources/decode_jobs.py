@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,10 @@ log = logging.getLogger(__name__)
 
 _started: Any = None
 """This worker's queue of ``(job token, process id)``, set by :func:`init_worker`."""
+
+_writer: ThreadPoolExecutor | None = None
+"""This process's cache writer (:func:`store_later`), started by its first deferred write."""
+_writer_lock = threading.Lock()
 
 
 def init_worker(started: Any = None, nice: int = 0) -> None:
@@ -46,13 +52,34 @@ def run_tracked(token: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -
     return fn(*args, **kwargs)
 
 
+def store_later(cache: PixelCache, key: CacheKey, frame: NDArray[Any]) -> Future[bool]:
+    """Write ``frame`` to the cache on this process's writer thread; the write's future.
+
+    The loader's job returns the decoded levels without waiting for the ~0.1 s of compressing
+    and writing the cache entry. The thread is not a daemon: a process that ends normally
+    finishes its writes first; one killed mid-write leaves only a temporary file, which is
+    never read as an entry (:meth:`PixelCache.put`).
+    """
+    global _writer
+    with _writer_lock:
+        if _writer is None:
+            _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pixel-cache-writer")
+        return _writer.submit(cache.put, key, frame)
+
+
 def decode_cached(
-    path: Path | str, frame: int, sop_instance_uid: str, cache: PixelCache | None
+    path: Path | str,
+    frame: int,
+    sop_instance_uid: str,
+    cache: PixelCache | None,
+    *,
+    store: Callable[[PixelCache, CacheKey, NDArray[Any]], object] | None = None,
 ) -> tuple[NDArray[Any], bool]:
     """Stored values of ``frame`` as :func:`decode_frame` gives them, and whether the cache had them.
 
-    A miss decodes the file and writes the frame to the cache. Without a cache or a SOP
-    Instance UID (nothing to key it by) this is :func:`decode_frame`.
+    A miss decodes the file and writes the frame to the cache (with ``store`` when given,
+    e.g. :func:`store_later`; else at once). Without a cache or a SOP Instance UID (nothing
+    to key it by) this is :func:`decode_frame`.
     """
     key = None
     if cache is not None and sop_instance_uid:
@@ -66,7 +93,10 @@ def decode_cached(
                 return cached, True
     arr = decode_frame(str(path), frame)
     if key is not None and cache is not None:
-        cache.put(key, arr)
+        if store is None:
+            cache.put(key, arr)
+        else:
+            store(cache, key, arr)
     return arr, False
 
 
@@ -82,8 +112,12 @@ def decode_pyramid_cached(
     sop_instance_uid: str = "",
     cache: PixelCache | None = None,
 ) -> list[NDArray[Any]] | tuple[int, int]:
-    """Worker job: :func:`viewer.dicom.decode.decode_pyramid` reading and filling the cache."""
-    arr, _ = decode_cached(path, frame, sop_instance_uid, cache)
+    """Worker job: :func:`viewer.dicom.decode.decode_pyramid` reading and filling the cache.
+
+    A decoded frame is written to the cache after the job has returned (:func:`store_later`):
+    the levels reach the view without waiting for the write.
+    """
+    arr, _ = decode_cached(path, frame, sop_instance_uid, cache, store=store_later)
     return write_pyramid(arr, stored_range, dtype, target, min_size, block_name)
 
 
