@@ -137,7 +137,7 @@ class TestTruncatedPixelData:
             image.pixels(0)
         with pytest.raises(DecodeError) as caught:
             decode_frame(cut, 0)
-        assert str(caught.value) == TRUNCATED
+        assert str(caught.value) == f"truncated JPEG 2000 data: {TRUNCATED}"
 
     def test_a_whole_file_is_not_called_truncated(self, shared_data: Path) -> None:
         """The same file uncut decodes and carries no flag."""

@@ -202,3 +202,24 @@ class TestDecodeCheck:
         _, no_pr = broken
         code, records = _info(capsys, "--headers-only", str(no_pr))
         assert code == 0 and records[0]["error"] is None
+
+
+class TestTruncatedCodestreams:
+    """Issue 14: a file that cannot be shown says which data is truncated."""
+
+    def test_every_codec_names_its_truncated_data(
+        self, shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """J2K, JPEG, JPEG-LS and RLE frames cut at 60%: 'truncated <codec> data' in error, exit 1."""
+        from tests.dicom.test_codestream_damage import CODECS, cut_codestream
+
+        paths = {
+            cut_codestream(shared_data / name, tmp_path / f"cut-{name}"): codec
+            for name, codec in CODECS.items()
+        }
+        code, records = _info(capsys, *map(str, paths))
+        assert code == 1
+        for record in records:
+            codec = paths[Path(record["path"])]
+            assert f"): truncated {codec} data: the frame's data stops early" in record["error"], record
+            assert not record["skipped"]

@@ -97,7 +97,8 @@ class TestUndecodableCell:
         ds.save_as(tmp_path / "cut.dcm")
         window = open_window(qtbot, tmp_path)
         texts = [v.overlays.top.text() for v in window.hanging.views.values() if v.isVisible()]
-        assert any("LMLO: could not be decoded" in t and "cut.dcm" in t for t in texts), texts
+        headline = "LMLO: could not be decoded (truncated JPEG 2000 data)"
+        assert any(headline in t and "cut.dcm" in t for t in texts), texts
 
     def test_a_file_cut_short_hangs_in_its_cell_and_says_why(
         self, qtbot: QtBot, shared_data: Path, tmp_path: Path
@@ -108,7 +109,7 @@ class TestUndecodableCell:
         (tmp_path / "cut-copy.dcm").write_bytes(data[: int(len(data) * 0.9)])
         window = open_window(qtbot, tmp_path)
         view = window.hanging.views["LMLO"]
-        assert "LMLO: could not be decoded" in view.overlays.top.text()
+        assert "LMLO: could not be decoded (truncated JPEG 2000 data)" in view.overlays.top.text()
         assert "cut-copy.dcm" in view.overlays.top.text()
         assert "cut short" in view.overlays.notes.text() and view.overlays.notes.isVisible()
         # the reason wraps inside the cell instead of running off its edge

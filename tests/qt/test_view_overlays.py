@@ -131,3 +131,22 @@ class TestSpecialCharacters:
             doc.setHtml(label.text())
             assert doc.toPlainText() == want
             assert label.textFormat() == Qt.TextFormat.RichText
+
+
+class TestFailedHeadline:
+    def test_truncated_data_is_named_in_the_headline(self, qtbot: Any) -> None:
+        """'RMLO: could not be decoded (truncated JPEG 2000 data)'; the whole reason below it."""
+        from PySide6.QtGui import QTextDocument
+        from PySide6.QtWidgets import QWidget
+
+        from viewer.qt.view_overlays import ViewOverlays
+
+        parent = QWidget()
+        qtbot.addWidget(parent)
+        overlays = ViewOverlays(parent)
+        reason = "cannot decode the image data (JPEG 2000): truncated JPEG 2000 data: the data stops early"
+        overlays.show_failed("RMLO", reason, "r.dcm")
+        doc = QTextDocument()
+        doc.setHtml(overlays.top.text())
+        assert doc.toPlainText() == "RMLO: could not be decoded (truncated JPEG 2000 data)\nr.dcm"
+        assert overlays.notes.text() == reason

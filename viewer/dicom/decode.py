@@ -27,10 +27,10 @@ from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
 from viewer.core.pyramid import build_levels, level_shapes
+from viewer.dicom.codestream_damage import damage_reason, truncated_file_reason
 from viewer.dicom.gdcm_decode import decode_with_gdcm, gdcm_available
 from viewer.dicom.read_guard import DEFLATED as DEFLATED
 from viewer.dicom.read_guard import (
-    TRUNCATED,
     DicomImageError,
     check_regular_file,
     file_truncated,
@@ -172,18 +172,44 @@ def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
         if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
             raise
         # (a Rust decoder's panic arrives as pyo3's PanicException, a BaseException)
-        reason = (str(exc).strip().splitlines() or [""])[0][:300] or type(exc).__name__
         if path is not None and file_truncated(Path(path)):
-            raise DecodeError(TRUNCATED) from exc  # the decoders only say they all failed
+            # the decoders only say they all failed
+            raise DecodeError(truncated_file_reason(syntax)) from exc
         if path is None or syntax not in GDCM_FALLBACK_SYNTAXES or not gdcm_available():
-            raise DecodeError(reason) from exc
+            raise DecodeError(_damage(src, syntax, frame, str(exc) or type(exc).__name__)) from exc
         try:
             arr = decode_with_gdcm(path, frame)
         except Exception as fallback:  # pydicom's refusal is about precision; this is the reason
-            raise DecodeError(f"the JPEG data could not be decoded ({fallback})") from exc
+            reason = _damage(src, syntax, frame, f"{exc}\n  gdcm: {fallback}")
+            raise DecodeError(f"the JPEG data could not be decoded ({reason})") from exc
     if arr.ndim != 2:
         raise DecodeError(f"decoded frame has shape {arr.shape}: only grey-scale images are supported")
     return arr
+
+
+def _damage(source: str | Dataset, syntax: str, frame: int, message: str) -> str:
+    """:func:`~viewer.dicom.codestream_damage.damage_reason` for ``frame`` of a file or dataset."""
+    rows = columns = 0
+    data: bytes | None = None
+    try:
+        ds = read_dataset(Path(source), defer=False) if isinstance(source, str) else source
+        rows, columns = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
+        data = _frame_data(ds, frame)
+    except Exception:  # damaged past reading its fragments: the decoder's message is the reason
+        pass
+    return damage_reason(syntax, data, message, rows, columns)
+
+
+def _frame_data(ds: Dataset, frame: int) -> bytes | None:
+    """The encapsulated bytes of ``frame`` (all fragments joined), None for native data."""
+    from pydicom.encaps import get_frame
+
+    pixel_data = ds.get("PixelData")
+    meta = getattr(ds, "file_meta", None)
+    if pixel_data is None or meta is None or not UID(str(meta.get("TransferSyntaxUID", ""))).is_compressed:
+        return None
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    return bytes(get_frame(pixel_data, frame, number_of_frames=frames))
 
 
 def _j2k_precision(codestream: bytes) -> tuple[int, bool] | None:

@@ -26,20 +26,20 @@ from viewer.core.display_transform import DisplayTransform, reading_note, readin
 from viewer.core.geometry import Spacing
 from viewer.core.tissue_window import auto_window, tissue_mask
 from viewer.core.windowing import ModalityLut, VoiPreset, window_shows_values
+from viewer.dicom.codestream_damage import truncated_file_reason
 from viewer.dicom.decode import (
     DecodeError,
     decode_frame,
     decoder_problem,
     transfer_syntax_name,
 )
+from viewer.dicom.read_guard import DicomImageError as DicomImageError
 from viewer.dicom.read_guard import (
-    TRUNCATED,
     check_regular_file,
     pixel_budget_problem,
     pixels_truncated,
     read_dataset,
 )
-from viewer.dicom.read_guard import DicomImageError as DicomImageError
 from viewer.dicom.spacing import resolve_spacing
 from viewer.dicom.view_inference import SOURCE_CAPTIONS, infer_view
 from viewer.dicom.views import (
@@ -356,14 +356,14 @@ class MammoImage:
         if cached is not None:
             self._frames.move_to_end(frame)
             return cached
+        syntax = f"{self.transfer_syntax_name} ({self.transfer_syntax})"
         if self.truncated:
-            syntax = f"{self.transfer_syntax_name} ({self.transfer_syntax})"
-            raise DicomImageError(self.path, f"cannot decode the image data ({syntax}): {TRUNCATED}")
+            reason = truncated_file_reason(self.transfer_syntax)
+            raise DicomImageError(self.path, f"cannot decode the image data ({syntax}): {reason}")
         source: Any = self._ds if self._in_memory else self.path
         try:
             arr = decode_frame(source, frame)
         except DecodeError as exc:
-            syntax = f"{self.transfer_syntax_name} ({self.transfer_syntax})"
             raise DicomImageError(self.path, f"cannot decode the image data ({syntax}): {exc}") from exc
         if arr.shape != (self.rows, self.columns):
             raise DicomImageError(

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsPathItem, QLabel, QWid
 
 from viewer.core.display_transform import DisplayTransform
 from viewer.core.windowing import VoiPreset
+from viewer.dicom.codestream_damage import short_reason
 from viewer.dicom.image import AUTO_VOI_NAME, MammoImage
 from viewer.qt.view_box import MammoViewBox
 
@@ -107,11 +108,10 @@ class ViewOverlays:
 
     def show_failed(self, label: str, reason: str, file_name: str) -> None:
         """A cell whose image cannot be shown: its view and file, and why (wrapped below them),
-        where the image would be."""
-        self.top.setText(
-            f"<b style='font-size:14px'>{html.escape(label)}: could not be decoded</b>"
-            f"<br>{html.escape(file_name)}"
-        )
+        where the image would be; truncated or corrupt data is named in the headline."""
+        damage = short_reason(reason)
+        headline = f"{label}: could not be decoded" + (f" ({damage})" if damage else "")
+        self.top.setText(f"<b style='font-size:14px'>{html.escape(headline)}</b><br>{html.escape(file_name)}")
         self.bottom.setText("")
         self.notes.setText(html.escape(reason, quote=False))
         self.banner.hide()
