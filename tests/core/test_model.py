@@ -69,6 +69,12 @@ class TestSpacing:
     def test_round_trip(self) -> None:
         assert Spacing.from_dict(ERMF.to_dict()) == ERMF
 
+    def test_rejects_infinite_ermf(self) -> None:
+        """A magnification factor no file can hold (infinity, NaN) is refused, named."""
+        for ermf in (math.inf, math.nan):
+            with pytest.raises(ValueError, match="ermf"):
+                Spacing(0.1, 0.1, SpacingSource.IMAGER_PIXEL_SPACING_ERMF, "mm", ermf=ermf)
+
 
 class TestSizes:
     @given(st.floats(2.0, 40.0), st.floats(0.03, 0.2), st.floats(0.5, 2.0))
@@ -88,6 +94,23 @@ class TestSizes:
         f = feret([(0, 0), (30, 0), (30, 40), (0, 40)])
         assert f.long_axis == pytest.approx(50.0)
         assert f.short_axis == pytest.approx(48.0)
+
+    @pytest.mark.parametrize("bad", [math.inf, -math.inf, math.nan])
+    def test_non_finite_outline_refused(self, bad: float) -> None:
+        """A mark or drawn cluster outline with an infinite or NaN vertex is refused, naming it."""
+        outline = [(0.0, 0.0), (bad, 0.0), (0.0, 10.0)]
+        with pytest.raises(ValueError, match="outline vertices must be finite"):
+            Calcification.create((1, 2), outline, ERMF)
+        sizes = Calcification.create((1, 2), [(0, 0), (10, 0), (0, 10)], ERMF).sizes
+        with pytest.raises(ValueError, match="outline vertices must be finite"):
+            Calcification("c", (1, 2), tuple(outline), sizes)
+        with pytest.raises(ValueError, match="cluster outline vertices must be finite"):
+            Cluster("k", (), outline=tuple(outline))
+
+    def test_outline_measuring_infinite_refused(self) -> None:
+        """Finite vertices whose sizes overflow to infinity (1e308 apart) give no mark."""
+        with pytest.raises(ValueError, match="finite"):
+            Calcification.create((1, 2), [(0.0, 0.0), (1e308, 0.0), (0.0, 1e308)], ERMF)
 
     def test_point_mark_not_measured(self) -> None:
         """A point-only mark has no sizes (never 0)."""

@@ -227,6 +227,16 @@ class TestInvalidInput:
         with pytest.raises(SidecarError, match="/images/0/rows"):
             serialize.serialize(model)
 
+    def test_non_finite_number_is_never_written(self) -> None:
+        """An infinite coordinate that got past the model is refused, not written as null."""
+        model, img = _model()
+        c = Calcification.create((5, 5), [(0, 0), (10, 0), (10, 10)], SPACING)
+        assert c.outline is not None
+        object.__setattr__(c, "outline", ((math.inf, 0.0), *c.outline[1:]))
+        img.calcifications[c.id] = c
+        with pytest.raises(SidecarError, match="/images/0/calcifications/0/outline/0/0 is not a finite"):
+            serialize.serialize(model)
+
 
 class TestSchemaMatchesModel:
     def test_enums(self) -> None:

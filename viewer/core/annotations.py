@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import Enum
+from itertools import chain
 
 from viewer.core.geometry import Point, Spacing, SpacingSource, as_points
 from viewer.core.mark_sizes import Intensity as Intensity
@@ -40,6 +41,15 @@ def _check_point(name: str, p: Point) -> Point:
     if not (math.isfinite(x) and math.isfinite(y)):
         raise ValueError(f"{name} must be a finite (x, y) pair, got {p!r}")
     return (x, y)
+
+
+def _check_polygon(name: str, points: Iterable[Point]) -> tuple[Point, ...]:
+    """``points`` as float pairs, every coordinate finite (JSON holds no infinity or NaN)."""
+    polygon = tuple(as_points(list(points)))
+    if not all(map(math.isfinite, chain.from_iterable(polygon))):
+        bad = next(p for p in polygon if not (math.isfinite(p[0]) and math.isfinite(p[1])))
+        raise ValueError(f"{name} vertices must be finite (x, y) pairs, got {bad!r}")
+    return polygon
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,7 @@ class Calcification:
         if self.outline is not None:
             if len(self.outline) < 3:
                 raise ValueError("outline must have at least 3 vertices (or be None)")
-            object.__setattr__(self, "outline", tuple(as_points(self.outline)))
+            object.__setattr__(self, "outline", _check_polygon("outline", self.outline))
         if (self.outline is None) != (self.sizes is None):
             raise ValueError("sizes must be given exactly when an outline is given")
 
@@ -96,7 +106,7 @@ class Calcification:
     ) -> Calcification:
         """A new mark with a fresh id and timestamps; sizes computed from ``outline``."""
         now = utc_now()
-        poly = tuple(as_points(list(outline))) if outline is not None else None
+        poly = _check_polygon("outline", outline) if outline is not None else None
         sizes = Sizes.of_outline(poly, spacing) if poly is not None else None
         return cls(new_id(), center, poly, sizes, intensity, morphology, reader, now, now)
 
@@ -107,7 +117,7 @@ class Calcification:
 
     def with_outline(self, outline: Iterable[Point] | None, spacing: Spacing) -> Calcification:
         """A copy with a new outline (or point-only when ``None``), re-measured."""
-        poly = tuple(as_points(list(outline))) if outline is not None else None
+        poly = _check_polygon("outline", outline) if outline is not None else None
         sizes = Sizes.of_outline(poly, spacing) if poly is not None else None
         intensity = self.intensity if poly is not None else None
         return replace(self, outline=poly, sizes=sizes, intensity=intensity, modified=utc_now())
@@ -180,7 +190,7 @@ class Cluster:
         if self.outline is not None:
             if len(self.outline) < 3:
                 raise ValueError("a drawn cluster outline needs at least 3 vertices")
-            object.__setattr__(self, "outline", tuple(as_points(self.outline)))
+            object.__setattr__(self, "outline", _check_polygon("cluster outline", self.outline))
 
     @property
     def confirmed(self) -> bool:

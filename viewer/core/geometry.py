@@ -101,6 +101,8 @@ class Spacing:
                 raise ValueError("a spacing with numbers cannot have source NONE")
         elif self.source is not SpacingSource.NONE:
             raise ValueError(f"source {self.source.value} needs row_mm and col_mm")
+        if self.ermf is not None and not (math.isfinite(self.ermf) and self.ermf > 0):
+            raise ValueError(f"ermf must be a positive finite number, got {self.ermf!r}")
 
     @classmethod
     def uncalibrated(cls) -> Spacing:

@@ -6,6 +6,7 @@ centres at integers); millimetres are computed with the spacing named beside the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -33,12 +34,29 @@ class Sizes:
     long_axis_endpoints: tuple[Point, Point]
     spacing: Spacing
 
+    def __post_init__(self) -> None:
+        # an outline of absurd coordinates measures as infinity, which no annotation file holds
+        for name in ("long_axis_px", "short_axis_px", "area_px", "long_axis_mm", "short_axis_mm", "area_mm2"):
+            value = getattr(self, name)
+            if value is not None and not math.isfinite(value):
+                raise ValueError(f"Sizes.{name} must be a finite number, got {value!r}")
+        if not all(math.isfinite(v) for point in self.long_axis_endpoints for v in point):
+            raise ValueError(f"Sizes.long_axis_endpoints must be finite, got {self.long_axis_endpoints!r}")
+
     @classmethod
     def of_outline(cls, outline: Iterable[Point], spacing: Spacing) -> Sizes:
-        """Measure a closed outline polygon with the given spacing."""
+        """Measure a closed outline polygon with the given spacing.
+
+        Raises ``ValueError`` when a size is not a finite number (vertices ~1e308 apart).
+        """
         pts = np.asarray(list(outline), dtype=np.float64).reshape(-1, 2)
         if pts.shape[0] == 0:
             raise ValueError("outline must have at least one vertex")
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused by __post_init__
+            return cls._measure(pts, spacing)
+
+    @classmethod
+    def _measure(cls, pts: np.ndarray, spacing: Spacing) -> Sizes:
         px = feret(pts)
         area_px = polygon_area(pts)
         if spacing.calibrated:

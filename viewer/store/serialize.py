@@ -219,6 +219,7 @@ def _calcification_fragment(c: Calcification, where: str) -> bytes:
     if entry is not None and entry[0]() is c:
         return entry[1]
     d = _calcification_to_dict(c)
+    _refuse_non_finite(d, where)
     problem = schema.check_part("calcification", d)
     if problem is not None:
         raise SidecarError(
@@ -245,6 +246,39 @@ def remember_read_marks(model: StudyAnnotations, data: dict[str, Any]) -> None:
             _remember(c, orjson.dumps(d))
 
 
+def non_finite(data: Any, where: str = "") -> str | None:
+    """The JSON pointer of the first infinite or NaN number in ``data``, or ``None``.
+
+    The schema's validators take ``float("inf")`` for a number, but the JSON written holds
+    ``null`` in its place, which the schema refuses when the file is read back: what is
+    checked must be what is written.
+    """
+    if isinstance(data, float | np.floating):
+        return None if math.isfinite(data) else where or "/"
+    if isinstance(data, np.ndarray):
+        return None if data.dtype.kind not in "fc" or np.isfinite(data).all() else where or "/"
+    if isinstance(data, dict):
+        items: Any = data.items()
+    elif isinstance(data, list | tuple):
+        items = enumerate(data)
+    else:
+        return None
+    for key, value in items:
+        found = non_finite(value, f"{where}/{key}")
+        if found is not None:
+            return found
+    return None
+
+
+def _refuse_non_finite(data: Any, where: str) -> None:
+    found = non_finite(data, where)
+    if found is not None:
+        raise SidecarError(
+            f"the annotations cannot be written: {found} is not a finite number "
+            "(a fault in mammo-viewer; please report it)"
+        )
+
+
 def serialize(model: StudyAnnotations) -> bytes:
     """The sidecar file's bytes for ``model``, checked against the schema.
 
@@ -253,6 +287,7 @@ def serialize(model: StudyAnnotations) -> bytes:
     user's), so an invalid file is never produced.
     """
     data = to_dict_skeleton(model)
+    _refuse_non_finite(data, "")
     if not schema.is_valid(data):
         found = "; ".join(str(p) for p in schema.problems(data, limit=3))
         raise SidecarError(
