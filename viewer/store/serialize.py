@@ -247,12 +247,8 @@ def remember_read_marks(model: StudyAnnotations, data: dict[str, Any]) -> None:
 
 
 def non_finite(data: Any, where: str = "") -> str | None:
-    """The JSON pointer of the first infinite or NaN number in ``data``, or ``None``.
-
-    The schema's validators take ``float("inf")`` for a number, but the JSON written holds
-    ``null`` in its place, which the schema refuses when the file is read back: what is
-    checked must be what is written.
-    """
+    """The JSON pointer of the first infinite or NaN number in ``data``, or ``None``: the schema
+    takes inf for a number, but JSON holds null in its place, refused when read back."""
     if isinstance(data, float | np.floating):
         return None if math.isfinite(data) else where or "/"
     if isinstance(data, np.ndarray):
@@ -273,10 +269,8 @@ def non_finite(data: Any, where: str = "") -> str | None:
 def _refuse_non_finite(data: Any, where: str) -> None:
     found = non_finite(data, where)
     if found is not None:
-        raise SidecarError(
-            f"the annotations cannot be written: {found} is not a finite number "
-            "(a fault in mammo-viewer; please report it)"
-        )
+        msg = f"the annotations cannot be written: {found} is not a finite number (a fault in mammo-viewer)"
+        raise SidecarError(msg)
 
 
 def serialize(model: StudyAnnotations) -> bytes:
