@@ -17,6 +17,7 @@ OTHER_BENCHES = (
     "landmarks_bench",
     "hostile_bench",
     "labels_bench",
+    "decoder_bench",
 )
 
 
@@ -34,6 +35,7 @@ def run_others(quick: bool) -> tuple[dict[str, Any], list[str]]:
         "landmarks_bench": lambda m: m.run(repeats=2 if quick else 5),
         "hostile_bench": lambda m: m.run(10_000 if quick else 100_000),
         "labels_bench": lambda m: m.run(frames=30 if quick else 120),
+        "decoder_bench": lambda m: m.run(runs=1 if quick else 3),
     }
     for name in OTHER_BENCHES:
         try:

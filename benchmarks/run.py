@@ -18,8 +18,8 @@ timed from the change to the end of the paint it causes (Qt paint events counted
 the viewports), so it is what the user waits for. Medians unless said otherwise.
 
 The other engineers' benchmarks (``measure_bench``, ``cluster_bench``, ``store_bench``,
-``worklist_bench``, ``landmarks_bench``, ``hostile_bench``, ``labels_bench`` in this folder)
-are run too when present.
+``worklist_bench``, ``landmarks_bench``, ``hostile_bench``, ``labels_bench``, ``decoder_bench`` in
+this folder) are run too when present.
 
 This script collects the figures and prints them; each concept has its module beside it: the
 study (``bench_study``), frame timing (``paint_watch``), CPU and memory (``process_usage``),
