@@ -143,3 +143,23 @@ class TestTruncatedPixelData:
         """The same file uncut decodes and carries no flag."""
         image = MammoImage.open(shared_data / "wg04_MG1_J2KI.dcm")
         assert not image.truncated
+
+
+class TestWithoutFileMeta:
+    @pytest.mark.parametrize("implicit", [True, False], ids=["implicit", "explicit"])
+    def test_bare_dataset_decodes(self, tmp_path: Path, make_ds: MakeDataset, implicit: bool) -> None:
+        """A file that is a bare dataset (no preamble, no DICM, no file meta: old writers) decodes to its
+        pixels, implicit or explicit VR; it opened, then failed with "'transfer_syntax_uid' is required"."""
+        from viewer.dicom.decode import decode_frame
+
+        ds = make_ds()
+        expected = ds.pixel_array.copy()
+        ds.preamble = None
+        del ds.file_meta
+        path = tmp_path / "bare.dcm"
+        ds.save_as(path, enforce_file_format=False, implicit_vr=implicit, little_endian=True)
+        assert path.read_bytes()[128:132] != b"DICM"
+        image = MammoImage.open(path)
+        assert image.problem() is None
+        assert (image.pixels(0) == expected).all()
+        assert (decode_frame(path, 0) == expected).all()  # what a decoding process runs

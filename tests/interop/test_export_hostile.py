@@ -76,7 +76,9 @@ def _writing_unchecked() -> Iterator[None]:
         pydicom.config.settings.writing_validation_mode = before
 
 
-def _leaky_study(root: Path, *, birth_date: bool = True) -> Path:
+def _leaky_study(root: Path, *, birth_date: bool = True, preamble: bool = True) -> Path:
+    """The synthetic study with every value above in its headers; ``preamble=False`` writes each
+    file as a bare dataset (no preamble, no ``DICM``, no file meta), as old writers did."""
     folder = root / "study"
     write_study(folder)
     for path in sorted(folder.glob("*.dcm")):
@@ -85,8 +87,21 @@ def _leaky_study(root: Path, *, birth_date: bool = True) -> Path:
             setattr(ds, keyword, value)
         if not birth_date:
             del ds.PatientBirthDate
-        ds.save_as(path, enforce_file_format=True)
+        if preamble:
+            ds.save_as(path, enforce_file_format=True)
+        else:
+            ds.preamble = None
+            del ds.file_meta
+            pydicom.dcmwrite(path, ds, enforce_file_format=False, implicit_vr=False, little_endian=True)
     return folder
+
+
+def _leaked(ds: Dataset) -> dict[str, Any]:
+    """The profile's values found in ``ds``: the same value anywhere, or a distinctive one inside
+    any text (short ones like "F" or a time also occur by chance inside UIDs and codes)."""
+    values = _strings(ds)
+    text = "\n".join(values)
+    return {k: v for k, v in PROFILE_VALUES.items() if v in values or (len(v) >= 8 and v in text)}
 
 
 def _strings(ds: Dataset) -> list[str]:
@@ -104,12 +119,7 @@ class TestDeidentifiedSr:
         result = export_path(folder, "sr", tmp_path / "out", ExportOptions())
         (path,) = result.written
         sr = pydicom.dcmread(path)
-        values = _strings(sr)
-        text = "\n".join(values)
-        # the same value anywhere, or a distinctive one inside any text (short ones like "F" or
-        # a time also occur by chance inside UIDs and codes)
-        leaked = {k: v for k, v in PROFILE_VALUES.items() if v in values or (len(v) >= 8 and v in text)}
-        assert not leaked
+        assert not _leaked(sr)
         for keyword in PROFILE_VALUES:
             for element in sr.iterall():
                 if element.keyword == keyword:
@@ -117,6 +127,30 @@ class TestDeidentifiedSr:
         assert sr.PatientIdentityRemoved == "YES"
         codes = {item.CodeValue for item in sr.DeidentificationMethodCodeSequence}
         assert codes == {"113100", "113110"}  # Basic Profile, Retain UIDs Option
+
+    @pytest.mark.parametrize("fmt", ["sr", "gsps"])
+    def test_source_without_preamble(self, tmp_path: Path, fmt: str) -> None:
+        """Images written without preamble or file meta (they open in the viewer) are in the SR and
+        the presentation state, with every mark, de-identified: they were skipped, '0 files'."""
+        folder = _leaky_study(tmp_path, preamble=False)
+        assert pydicom.dcmread(next(folder.glob("*.dcm")), force=True).preamble is None
+        result = export_path(folder, fmt, tmp_path / "out", ExportOptions())
+        assert not result.messages
+        (path,) = result.written
+        ds = pydicom.dcmread(path)
+        assert not _leaked(ds) and ds.PatientIdentityRemoved == "YES"
+        sources = {pydicom.dcmread(p, force=True).SOPInstanceUID for p in folder.glob("*.dcm")}
+        referenced = {e.value for e in ds.iterall() if e.keyword == "ReferencedSOPInstanceUID"}
+        assert referenced == sources
+
+    def test_no_profile_value_in_gsps(self, tmp_path: Path) -> None:
+        """The default presentation state holds none of the source's values of the profile either."""
+        folder = _leaky_study(tmp_path)
+        (path,) = export_path(folder, "gsps", tmp_path / "out", ExportOptions()).written
+        gsps = pydicom.dcmread(path)
+        assert not _leaked(gsps)
+        assert gsps.PatientIdentityRemoved == "YES"
+        assert {item.CodeValue for item in gsps.DeidentificationMethodCodeSequence} == {"113100", "113110"}
 
     def test_kept_list_has_no_profile_attribute(self) -> None:
         """The code's kept list names none of the attributes above."""

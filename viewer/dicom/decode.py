@@ -145,12 +145,14 @@ def decode_frame(source: Path | str | Dataset, frame: int = 0) -> NDArray[Any]:
             raise DecodeError(exc.reason) from exc
         syntax = _file_syntax(src)
         path: str | None = src
-        if syntax == DEFLATED:
-            # pixel_array() reads frames straight from the file, which a deflated one is not.
+        if syntax in (DEFLATED, ""):
+            # pixel_array() reads frames straight from the file, which a deflated one is not;
+            # a file without file meta (no preamble) names its syntax only once read whole
             try:
                 src = read_dataset(Path(src), defer=False)
             except DicomImageError as exc:
                 raise DecodeError(exc.reason) from exc
+            syntax = str(src.file_meta.get("TransferSyntaxUID", ""))
     else:
         meta = getattr(src, "file_meta", None)
         syntax, path = str(meta.get("TransferSyntaxUID", "")) if meta is not None else "", None

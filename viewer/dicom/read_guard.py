@@ -32,6 +32,7 @@ from pydicom import dcmread
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
+from pydicom.uid import UID
 
 DEFLATED = "1.2.840.10008.1.2.1.99"
 """Deflated Explicit VR Little Endian: the whole dataset is zlib-compressed."""
@@ -47,7 +48,10 @@ DEFER_SIZE = "64 KB"
 _RLE_MAX_RATIO = 64
 """PackBits (PS3.5 G.3.1) turns 2 bytes into at most 128: RLE data cannot expand further."""
 
-_NATIVE_SYNTAXES = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2"})
+IMPLICIT_LITTLE = "1.2.840.10008.1.2"
+EXPLICIT_LITTLE = "1.2.840.10008.1.2.1"
+EXPLICIT_BIG = "1.2.840.10008.1.2.2"
+_NATIVE_SYNTAXES = frozenset({IMPLICIT_LITTLE, EXPLICIT_LITTLE, EXPLICIT_BIG})
 
 
 class DicomImageError(Exception):
@@ -198,10 +202,28 @@ def read_dataset(
         try:
             ds = _dcmread(path, force=True, **options)
             if "SOPClassUID" in ds or ("Rows" in ds and "PixelData" in ds):
-                return ds
+                return _with_transfer_syntax(ds)
         except Exception:  # any failure here means "not DICOM"
             pass
     raise DicomImageError(path, "not a DICOM file")
+
+
+def _with_transfer_syntax(ds: Dataset) -> Dataset:
+    """``ds`` read without file meta (no preamble, no ``DICM``), told the encoding it was read in.
+
+    Such a file is a bare dataset, and a bare dataset is in one of the native syntaxes (PS3.5
+    10: the Transfer Syntax UID lives only in the file meta). pydicom found which one while
+    reading; its pixel decoders ask the file meta, and refused the file without this.
+    """
+    if "TransferSyntaxUID" in ds.file_meta:
+        return ds
+    implicit, little = ds.original_encoding
+    if implicit is None or little is None:
+        return ds
+    ds.file_meta.TransferSyntaxUID = UID(
+        IMPLICIT_LITTLE if implicit else EXPLICIT_LITTLE if little else EXPLICIT_BIG
+    )
+    return ds
 
 
 def read_whole_dataset(path: Path) -> Dataset:

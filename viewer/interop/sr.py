@@ -202,7 +202,9 @@ class SourceHeaders:
                 if is_plainly_not_dicom(name):
                     continue
                 try:
-                    ds = read_dataset(path, stop_before_pixels=True, accept_without_preamble=False)
+                    # a file without the preamble opens in the viewer (read_dataset accepts what
+                    # clearly is DICOM): its marks belong in the report too
+                    ds = read_dataset(path, stop_before_pixels=True)
                 except DicomImageError:
                     continue
                 uid = str(ds.get("SOPInstanceUID", ""))
