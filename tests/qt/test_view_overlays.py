@@ -150,3 +150,54 @@ class TestFailedHeadline:
         doc.setHtml(overlays.top.text())
         assert doc.toPlainText() == "RMLO: could not be decoded (truncated JPEG 2000 data)\nr.dcm"
         assert overlays.notes.text() == reason
+
+
+class TestCornersNeverOverlap:
+    """The corner texts (view, notes, window/zoom, patient line) never cover each other."""
+
+    @staticmethod
+    def _shown_rects(view: ImageView, patient: QLabel) -> dict[str, Any]:
+        overlays = view.overlays
+        labels = {
+            "top": overlays.top,
+            "notes": overlays.notes,
+            "bottom": overlays.bottom,
+            "banner": overlays.banner,
+            "patient": patient,
+        }
+        return {name: label.geometry() for name, label in labels.items() if label.isVisible()}
+
+    def test_cbis_names_at_any_cell_size(self, qtbot: Any) -> None:
+        """CBIS-DDSM's long Patient Name and ID (the file name): the patient line is elided beside
+        the window/zoom block, and at every cell size down to the smallest no two blocks intersect
+        and none leaves the cell (the old line ran over the zoom text and off the cell)."""
+        from viewer.qt.view_markers import ViewMarkers
+
+        cbis = "Mass-Test_P_00820_RIGHT_CC"
+        ds = dataset(
+            PatientName=cbis,
+            PatientID=cbis,
+            StudyDate="20161004",
+            ImagerPixelSpacing=[0.1, 0.1],
+            EstimatedRadiographicMagnificationFactor=40,
+        )
+        view = _view(qtbot, MammoImage.from_dataset(ds))
+        markers = ViewMarkers(view)
+        for width, height in ((700, 560), (375, 430), (260, 220), (180, 150), (120, 120)):
+            view.resize(width, height)
+            markers.refresh()
+            qtbot.wait(1)
+            rects = self._shown_rects(view, markers.patient)
+            assert "top" in rects, (width, height)  # the view's name is always said
+            names = sorted(rects)
+            for i, a in enumerate(names):
+                assert view.rect().contains(rects[a]), (width, height, a)
+                for b in names[i + 1 :]:
+                    assert not rects[a].intersects(rects[b]), (width, height, a, b)
+            if width == 375:  # a 2x2 cell of a 1600-pixel screen: the line is there, shortened
+                assert "patient" in rects and "notes" in rects and "bottom" in rects
+                assert markers.patient.text().startswith("Mass-Test_P_")
+                assert markers.patient.text().endswith("…")
+        view.resize(1400, 900)
+        markers.refresh()
+        assert markers.patient.text() == f"{cbis}  {cbis}  2016-10-04"  # room enough: all of it

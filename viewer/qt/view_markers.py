@@ -16,8 +16,6 @@ Everything follows the view: it is refreshed whenever the view's range changes.
 
 from __future__ import annotations
 
-import html
-
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtWidgets import QLabel
@@ -91,10 +89,7 @@ class ViewMarkers:
         self.view = view
         self.show_patient = True
         self.letters = {side: _label(view) for side in ("left", "right", "top", "bottom")}
-        self.patient = QLabel(view)
-        self.patient.setStyleSheet("color: #c8c8c8; background: transparent; font-size: 11px;")
-        self.patient.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.patient.hide()
+        self.patient = view.overlays.patient  # laid out with the corner texts it must not cover
         self.bar: CentredScaleBar | None = None
         self._bar_size = 0.0
         view.vb.sigRangeChanged.connect(self.refresh)
@@ -154,15 +149,11 @@ class ViewMarkers:
             d = str(ds.get("StudyDate", "") or "")
             date = f"{d[:4]}-{d[4:6]}-{d[6:8]}" if len(d) == 8 else d
             parts = [str(ds.get("PatientName", "") or ""), str(ds.get("PatientID", "") or ""), date]
-            self.patient.setText(html.escape("  ".join(p for p in parts if p)))
-            self.patient.adjustSize()
             # the bottom corner on the chest wall side: the outer corners hold the view's texts
-            inner_right = view.align != "left"
-            x = view.width() - self.patient.width() - 6 if inner_right else 6
-            self.patient.move(x, view.height() - self.patient.height() - 6)
-            self.patient.show()
+            view.overlays.set_patient_line("  ".join(p for p in parts if p))
         else:
-            self.patient.hide()
+            view.overlays.set_patient_line("")
+        view.place_overlays()
 
     def _below_corner_text(self, letter: QRect) -> int:
         """The top letter's y: where it is asked, or just below the corner texts it would cover.

@@ -7,9 +7,10 @@ the ruler and the freehand sketch are scene items in image coordinates.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRect, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsPathItem, QLabel, QWidget
 
@@ -29,8 +30,12 @@ _NOTE_STYLE = (
     "color: #ffd27a; background: rgba(0, 0, 0, 190); border-radius: 3px; padding: 2px 4px; font-size: 11px;"
 )
 _MARGIN = 6
+_GAP = 4
+"""Pixels between two blocks of text."""
 _NOTE_WIDTH = 0.45
 """Largest width of the notes block, as a fraction of the cell's width (it wraps)."""
+_UNLIMITED = 16777215
+"""Qt's QWIDGETSIZE_MAX: no size limit."""
 
 
 def window_text(voi: VoiPreset | None) -> str:
@@ -55,10 +60,20 @@ class ViewOverlays:
         self.notes.setStyleSheet(_NOTE_STYLE)
         self.notes.setWordWrap(True)
         self.notes.hide()
+        self._notes: list[str] = []
+        self._placed: tuple[object, ...] = ()
+        """What the last :meth:`place` laid out (cell size, side, texts)."""
         self.banner = QLabel(parent)
         self.banner.setTextFormat(Qt.TextFormat.PlainText)
         self.banner.setStyleSheet("color: #000; background: #ffb000; font-weight: bold; padding: 2px 6px;")
         self.banner.hide()
+        # name, ID and study date: plain text (a name holding "<" reads as written)
+        self.patient = QLabel(parent)
+        self.patient.setTextFormat(Qt.TextFormat.PlainText)
+        self.patient.setStyleSheet("color: #c8c8c8; background: transparent; font-size: 11px;")
+        self.patient.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.patient.hide()
+        self._patient = ""
 
     @staticmethod
     def _make_label(parent: QWidget) -> QLabel:
@@ -71,13 +86,25 @@ class ViewOverlays:
         return label
 
     def place(self, width: int, height: int, side: str) -> None:
-        """Put the text blocks in the corners of ``side`` ("left"/"right"), the banner on top."""
+        """Put the text blocks in the corners of ``side`` ("left"/"right"), the banner on top,
+        the patient line in the other bottom corner.
+
+        No two blocks overlap and none leaves the cell, at any cell size: a block wider than
+        the cell wraps, the notes keep the lines that fit above the bottom block, the patient
+        line is elided to the room beside it, and what still collides (a cell too small for
+        it) is hidden, the view's name last.
+        """
+        layout = (width, height, side, self.top.text(), self.bottom.text(), *self._notes)
+        key = (*layout, self._patient, self.banner.text() if not self.banner.isHidden() else None)
+        if key == self._placed:
+            return  # a pan or zoom step: nothing to lay out again
+        self._placed = key
         m = _MARGIN
+        room = max(width - 2 * m, 1)
         align = Qt.AlignmentFlag.AlignRight if side == "right" else Qt.AlignmentFlag.AlignLeft
         for label in (self.top, self.bottom):
             label.setAlignment(align)
-            label.adjustSize()
-        for label in (self.top, self.bottom):
+            _fit_width(label, room)
             label.setVisible(bool(label.text()))
 
         def x_of(label: QLabel) -> int:
@@ -85,17 +112,68 @@ class ViewOverlays:
 
         self.top.move(x_of(self.top), m)
         self.bottom.move(x_of(self.bottom), height - self.bottom.height() - m)
-        if self.notes.text():
-            self.notes.setAlignment(align)
-            self.notes.setFixedWidth(max(120, int(width * _NOTE_WIDTH)))
-            self.notes.adjustSize()
-            self.notes.move(x_of(self.notes), self.top.y() + self.top.height() + 4)
-            self.notes.show()
-        else:
-            self.notes.hide()
-        if self.banner.isVisible():
-            self.banner.adjustSize()
+        below_top = self.top.y() + self.top.height() + _GAP if not self.top.isHidden() else m
+        if not self.banner.isHidden():
+            _fit_width(self.banner, room)
             self.banner.move((width - self.banner.width()) // 2, m)
+            if not self.top.isHidden() and self.banner.geometry().intersects(self.top.geometry()):
+                self.banner.move(self.banner.x(), below_top)  # a narrow cell: under the view's name
+            below_top = max(below_top, self.banner.y() + self.banner.height() + _GAP)
+        floor = self.bottom.y() - _GAP if not self.bottom.isHidden() else height - m
+        self._place_notes(align, room, width, below_top, floor, x_of)
+        self._place_patient(width, height, side, room)
+        _hide_colliding([self.top, self.banner, self.bottom, self.notes, self.patient], width, height)
+
+    def _place_notes(
+        self,
+        align: Qt.AlignmentFlag,
+        room: int,
+        width: int,
+        y: int,
+        floor: int,
+        x_of: Callable[[QLabel], int],
+    ) -> None:
+        """The notes below the top block, as many as fit above ``floor`` (then "... N more")."""
+        if not self._notes:
+            self.notes.setText("")
+            self.notes.hide()
+            return
+        self.notes.setAlignment(align)
+        self.notes.setFixedWidth(min(room, max(120, int(width * _NOTE_WIDTH))))
+        for shown in range(len(self._notes), -1, -1):
+            more = len(self._notes) - shown
+            lines = self._notes[:shown] + ([f"... {more} more (a larger cell shows them)"] if more else [])
+            self.notes.setText("<br>".join(lines))
+            self.notes.resize(self.notes.width(), self.notes.heightForWidth(self.notes.width()))
+            if y + self.notes.height() <= floor:
+                self.notes.move(x_of(self.notes), y)
+                self.notes.show()
+                return
+        self.notes.hide()
+
+    def set_patient_line(self, text: str) -> None:
+        """The patient/study line of the inner bottom corner ("" hides it); placed by :meth:`place`."""
+        self._patient = text
+        if not text:
+            self.patient.hide()
+
+    def _place_patient(self, width: int, height: int, side: str, room: int) -> None:
+        """The patient line on the chest wall side, elided to the room the bottom block leaves it."""
+        if not self._patient:
+            self.patient.hide()
+            return
+        if not self.bottom.isHidden():
+            room -= self.bottom.width() + 2 * _GAP
+        self.patient.ensurePolished()  # the style sheet's font, for the measure
+        metrics = self.patient.fontMetrics()
+        if room < metrics.horizontalAdvance("MMMM"):
+            self.patient.hide()
+            return
+        self.patient.setText(metrics.elidedText(self._patient, Qt.TextElideMode.ElideRight, room - 2))
+        self.patient.adjustSize()
+        x = _MARGIN if side == "right" else width - self.patient.width() - _MARGIN
+        self.patient.move(x, height - self.patient.height() - _MARGIN)
+        self.patient.show()
 
     def show_empty(self, cell_label: str) -> None:
         """An empty cell: its hanging name, and that the study has no such view."""
@@ -103,6 +181,7 @@ class ViewOverlays:
             f"<b style='font-size:14px'>{cell_label}</b><br>not in this study" if cell_label else ""
         )
         self.bottom.setText("")
+        self._notes = []
         self.notes.setText("")
         self.banner.hide()
 
@@ -113,7 +192,8 @@ class ViewOverlays:
         headline = f"{label}: could not be decoded" + (f" ({damage})" if damage else "")
         self.top.setText(f"<b style='font-size:14px'>{html.escape(headline)}</b><br>{html.escape(file_name)}")
         self.bottom.setText("")
-        self.notes.setText(html.escape(reason, quote=False))
+        self._notes = [html.escape(reason, quote=False)]
+        self.notes.setText(self._notes[0])  # all of it; place() keeps what fits
         self.banner.hide()
 
     def show_image(
@@ -152,7 +232,8 @@ class ViewOverlays:
         window_note = image.window_note(frame)
         if window_note and voi is not None and voi.name == AUTO_VOI_NAME:
             notes.insert(0, window_note)
-        self.notes.setText("<br>".join(html.escape(n, quote=False) for n in notes))
+        self._notes = [html.escape(n, quote=False) for n in notes]
+        self.notes.setText("<br>".join(self._notes))  # all of them; place() keeps what fits
         if image.for_processing:
             self.banner.setText("FOR PROCESSING - not for diagnosis")
             self.banner.show()
@@ -161,6 +242,32 @@ class ViewOverlays:
             self.banner.show()
         else:
             self.banner.hide()
+
+
+def _fit_width(label: QLabel, room: int) -> None:
+    """Size ``label`` to its text, wrapped to ``room`` pixels when it is wider."""
+    label.setWordWrap(False)
+    label.setMinimumSize(0, 0)
+    label.setMaximumSize(_UNLIMITED, _UNLIMITED)
+    label.adjustSize()
+    if label.width() > room:
+        label.setWordWrap(True)
+        label.setFixedWidth(room)
+        label.resize(room, label.heightForWidth(room))
+
+
+def _hide_colliding(labels: list[QLabel], width: int, height: int) -> None:
+    """Hide each shown label that overlaps one before it or leaves the cell (the first ones win)."""
+    cell = QRect(0, 0, width, height)
+    kept: list[QRect] = []
+    for label in labels:
+        if label.isHidden():
+            continue
+        rect = label.geometry()
+        if any(rect.intersects(other) for other in kept) or not cell.contains(rect):
+            label.hide()
+        else:
+            kept.append(rect)
 
 
 class ViewSketch:
