@@ -7,11 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pydicom import dcmread
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTextBrowser
 from pytestqt.qtbot import QtBot
 
 from tests.fixtures.qt_driving import click_on, open_window, view_name
+from tests.fixtures.read_only import make_read_only
 from viewer.core.phantom import Phantom
 from viewer.qt.main_window import MainWindow
 from viewer.store import sidecar
@@ -123,6 +125,59 @@ class TestOtherReaderAndExport:
         calcs = [r for r in rows if r["row_type"] == "calcification"]
         assert len(calcs) == 2
         assert all(r["spacing_source"] == "imager_pixel_spacing_ermf" for r in calcs)
+
+    @pytest.mark.parametrize("fmt", ["sr", "gsps", "inbreast", "csv"])
+    def test_export_of_read_only_study(
+        self,
+        qtbot: QtBot,
+        demo_folder: Path,
+        tmp_path: Path,
+        demo_truth: list[Phantom],
+        monkeypatch: pytest.MonkeyPatch,
+        fmt: str,
+    ) -> None:
+        """A study on a read-only folder (marks saved to the fallback) exports every mark in each
+        format: the SR and GSPS were '0 files' with no word, their images looked for in the fallback."""
+        make_read_only(demo_folder, monkeypatch)
+        window = open_window(qtbot, demo_folder)
+        assert window.store is not None and window.store.path.parent != demo_folder
+        phantom = demo_truth[1]
+        view = window.hanging.views[view_name(phantom)]
+        window.set_tool("calcification")
+        for truth in phantom.truth[:3]:
+            click_on(qtbot, view, *truth.center)
+        assert window.save(wait=True)
+        out = tmp_path / ("marks.csv" if fmt == "csv" else "out")
+        assert window.workflow.export_to(fmt, out)
+        assert window.last_message.startswith("Exported 3 calcifications of 1 annotation file to ")
+        written = [out] if fmt == "csv" else sorted(out.iterdir())
+        assert len(written) == (4 if fmt == "inbreast" else 1)  # INbreast: a file per image
+        assert "to 0 files" not in window.last_message
+        if fmt in ("sr", "gsps"):
+            ds = dcmread(written[0])
+            referenced = {e.value for e in ds.iterall() if e.keyword == "ReferencedSOPInstanceUID"}
+            assert referenced == {view.image.sop_instance_uid}
+            if fmt == "sr":
+                groups = [e for e in ds.iterall() if e.keyword == "GraphicType"]
+                assert len(groups) == 3
+        assert window.problems.count() == 0 or "export:" not in window.problems.item(0).text()
+
+    def test_export_notes_are_listed(
+        self, qtbot: QtBot, window: MainWindow, tmp_path: Path, demo_truth: list[Phantom]
+    ) -> None:
+        """What an export leaves out is listed in 'Files with problems' and counted in the notice."""
+        phantom = demo_truth[1]
+        view = window.hanging.views[view_name(phantom)]
+        window.set_tool("calcification")
+        click_on(qtbot, view, *phantom.truth[0].center)
+        assert window.save(wait=True)
+        assert view.image is not None
+        view.image.path.rename(tmp_path / "moved-away.dcm")  # its marks cannot go into the SR
+        assert window.workflow.export_to("sr", tmp_path / "out")
+        assert "to 0 files" in window.last_message
+        assert "1 note(s): see 'Files with problems'" in window.last_message
+        listed = [window.problems.item(i).text() for i in range(window.problems.count())]
+        assert any(t.startswith("export: ") and "its marks are not in the SR" in t for t in listed)
 
 
 class TestWorklist:

@@ -270,18 +270,20 @@ class Workflow(QObject):
             studies, problems = load_studies(source)
             if not studies:
                 raise NothingToExportError(f"no saved annotations for this study in {source}")
-            if window.session.server_store is not None:
-                # the marks' copy on this computer sits apart from the images retrieved into the
-                # cache; exports that read the images (SR, INbreast) need the images' folder
-                studies = [dataclasses.replace(s, folder=window.study.folder) for s in studies]
+            # the marks may sit apart from the images: in the fallback folder of a read-only
+            # study, or on this computer for a server's study (its images in the cache); the
+            # exports that read the images' headers (SR, GSPS) need the images' folder
+            studies = [dataclasses.replace(s, folder=window.study.folder) for s in studies]
             result = export_studies(studies, fmt, out, options, problems)
         except (NothingToExportError, SidecarError, OSError, ValueError) as exc:
             QMessageBox.warning(window, "Export failed", str(exc))
             return False
-        message = f"{result.summary()} in {out}. {options.note}"
+        message = f"{result.summary()} in {out}."
+        for note in result.messages:  # what was left out, and why: listed where problems are
+            window.problems.addItem(f"export: {note}")
         if result.messages:
-            message += "\n" + "\n".join(result.messages)
-        window.notify(message.splitlines()[0])
+            message += f" {len(result.messages)} note(s): see 'Files with problems'."
+        window.notify(f"{message} {options.note}")
         return True
 
     # -- help ------------------------------------------------------------------------------
