@@ -154,6 +154,7 @@ class TestOtherReaderAndExport:
         assert len(written) == (4 if fmt == "inbreast" else 1)  # INbreast: a file per image
         assert "to 0 files" not in window.last_message
         if fmt in ("sr", "gsps"):
+            assert view.image is not None
             ds = dcmread(written[0])
             referenced = {e.value for e in ds.iterall() if e.keyword == "ReferencedSOPInstanceUID"}
             assert referenced == {view.image.sop_instance_uid}
