@@ -151,6 +151,28 @@ class TestFailedHeadline:
         assert doc.toPlainText() == "RMLO: could not be decoded (truncated JPEG 2000 data)\nr.dcm"
         assert overlays.notes.text() == reason
 
+    def test_failed_cell_in_the_window(self, qtbot: Any) -> None:
+        """A view that fails after 'decoding...' reads the headline, wrapped inside a 375-pixel
+        cell, and keeps no scale bar, letters or patient line of the image it never showed
+        (the bar of the loading state stayed: '100 px (uncalibrated)' under the message)."""
+        from viewer.qt.view_markers import ViewMarkers
+
+        image = MammoImage.from_dataset(dataset(PatientName="P", PatientOrientation=["A", "R"]))
+        view = _view(qtbot, image)
+        markers = ViewMarkers(view)
+        view.resize(375, 430)
+        view.set_loading(image)
+        markers.refresh()
+        assert markers.bar is not None and markers.bar.isVisible() and markers.patient.isVisible()
+        reason = "cannot decode the image data (JPEG 2000): truncated JPEG 2000 data: the data stops early"
+        view.set_failed(image, reason)
+        assert not markers.bar.isVisible()
+        assert not any(letter.isVisible() for letter in markers.letters.values())
+        assert not markers.patient.isVisible()
+        top = view.overlays.top
+        assert top.isVisible() and view.rect().contains(top.geometry())
+        assert "LCC: could not be decoded (truncated JPEG 2000 data)" in top.text()
+
 
 class TestCornersNeverOverlap:
     """The corner texts (view, notes, window/zoom, patient line) never cover each other."""

@@ -51,6 +51,8 @@ class ImageView(pg.GraphicsView):
     user_changed_range = Signal(object)
     window_changed = Signal(object)
     cursor_moved = Signal(object, float, float)
+    image_changed = Signal(object)
+    """The cell lost its image without a range change (emptied, or its image failed to decode)."""
 
     def __init__(self, label: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent=parent, background=QColor(0, 0, 0))

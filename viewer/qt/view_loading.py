@@ -46,6 +46,7 @@ class ViewLoading:
         if image is None:
             view.picture.clear()
             view.update_overlays()
+            view.image_changed.emit(view)
             return
         self._adopt(image, Pyramid(image.pixels(frame)), 0, frame)
         self._provisional_voi = None
@@ -66,6 +67,7 @@ class ViewLoading:
         label = image.view_label if image.laterality and image.view else view.cell_label
         view.overlays.show_failed(label, reason, image.path.name)
         view.place_overlays()
+        view.image_changed.emit(view)  # no scale bar or letters for pixels that are not there
 
     def show_loading(self, image: MammoImage, frame: int = 0) -> None:
         """Name the cell after ``image`` while its pixels are decoded elsewhere; nothing drawn."""

@@ -11,7 +11,8 @@
 - The patient/study line (name, ID, study date), in the bottom corner on the chest wall side, can be hidden
   (View > Patient/study line); it is the only patient-identifying text on screen.
 
-Everything follows the view: it is refreshed whenever the view's range changes.
+Everything follows the view: it is refreshed whenever the view's range changes, and when the
+cell loses its image (emptied, or its image failed to decode: no bar, letters or line then).
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ class ViewMarkers:
         self.bar: CentredScaleBar | None = None
         self._bar_size = 0.0
         view.vb.sigRangeChanged.connect(self.refresh)
+        view.image_changed.connect(self.refresh)
 
     def _scale_bar(self) -> None:
         image = self.view.image
