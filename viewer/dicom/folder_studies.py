@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from viewer.dicom.file_kinds import is_plainly_not_dicom
+from viewer.dicom.read_guard import DicomImageError, read_dataset
 
 
 def folder_studies(folder: Path) -> dict[str, set[str]]:
@@ -18,9 +19,6 @@ def folder_studies(folder: Path) -> dict[str, set[str]]:
 
     Files that are not DICOM or cannot be read are left out; never raises for a file.
     """
-    from pydicom import dcmread
-    from pydicom.errors import InvalidDicomError
-
     found: dict[str, set[str]] = {}
     try:
         names = sorted(os.listdir(folder))
@@ -32,9 +30,13 @@ def folder_studies(folder: Path) -> dict[str, set[str]]:
             continue
         if not path.is_file():
             continue
-        try:
-            ds = dcmread(path, stop_before_pixels=True, specific_tags=["StudyInstanceUID", "SOPInstanceUID"])
-        except (InvalidDicomError, OSError, ValueError, EOFError, AttributeError, KeyError, TypeError):
+        try:  # through the one door: a damaged header is a reason there, never an exception here
+            ds = read_dataset(
+                path,
+                stop_before_pixels=True,
+                specific_tags=["SOPClassUID", "StudyInstanceUID", "SOPInstanceUID"],
+            )
+        except DicomImageError:
             continue
         study = str(ds.get("StudyInstanceUID", "") or "")
         sop = str(ds.get("SOPInstanceUID", "") or "")
