@@ -20,10 +20,10 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import orjson
 
+from viewer.core.printable import printable
 from viewer.headless.worklist_server import run_server
 from viewer.sources.dicomweb import is_url
 from viewer.sources.worklist import Progress, StudyEntry, Worklist
@@ -133,20 +133,6 @@ def _set_status(worklist: Worklist, studies: list[StudyEntry], args: argparse.Na
             if notice:
                 print(notice, file=sys.stderr)
     return code
-
-
-def printable(value: Any) -> Any:
-    """``value`` with every text made valid Unicode for output: a file name that is not valid
-    UTF-8 shows its odd bytes as ``\\xNN`` (JSON and terminals cannot carry them as they are)."""
-    if isinstance(value, str):
-        if value.isascii():
-            return value
-        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    if isinstance(value, list):
-        return [printable(v) for v in value]
-    if isinstance(value, dict):
-        return {printable(k): printable(v) for k, v in value.items()}
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ from viewer.core.annotations import ImageKey, StudyAnnotations
 from viewer.core.commands import Command
 from viewer.core.geometry import Point, Spacing
 from viewer.core.lexicon import OVERRIDE_NAME
+from viewer.core.printable import printable_text
 from viewer.core.tools import (
     CalcificationTool,
     CalibrateTool,
@@ -337,7 +338,8 @@ class MainWindow(QMainWindow):
         if (server := self.session.server_store) is not None:
             name = f"study ...{server.study_uid[-12:]} on {server.base}"
         ro = " [read-only]" if self.store is not None and self.store.read_only_reason else ""
-        self.setWindowTitle(f"{name}[*]{ro} - mammo-viewer {__version__} - reader {self.mark_reader}")
+        title = f"{name}[*]{ro} - mammo-viewer {__version__} - reader {self.mark_reader}"
+        self.setWindowTitle(printable_text(title))
         self.setWindowModified(self.session.dirty)
 
     @property
@@ -359,7 +361,7 @@ class MainWindow(QMainWindow):
         self.notify(f"Reader is now {self.reader}; it applies to the next study you open")
 
     def notify(self, message: str) -> None:
-        self.last_message = message
+        self.last_message = message = printable_text(message)  # a file name's odd bytes as \xNN
         self.notices.show(message)
 
     def _spacing_of(self, view: ImageView) -> Spacing:

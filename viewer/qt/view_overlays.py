@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsPathItem, QLabel, QWidget
 
 from viewer.core.display_transform import DisplayTransform
+from viewer.core.printable import printable_text
 from viewer.core.windowing import VoiPreset
 from viewer.dicom.codestream_damage import short_reason
 from viewer.dicom.image import AUTO_VOI_NAME, MammoImage
@@ -190,7 +191,8 @@ class ViewOverlays:
         where the image would be; truncated or corrupt data is named in the headline."""
         damage = short_reason(reason)
         headline = f"{label}: could not be decoded" + (f" ({damage})" if damage else "")
-        self.top.setText(f"<b style='font-size:14px'>{html.escape(headline)}</b><br>{html.escape(file_name)}")
+        name = html.escape(printable_text(file_name))
+        self.top.setText(f"<b style='font-size:14px'>{html.escape(headline)}</b><br>{name}")
         self.bottom.setText("")
         self._notes = [html.escape(reason, quote=False)]
         self.notes.setText(self._notes[0])  # all of it; place() keeps what fits

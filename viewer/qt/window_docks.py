@@ -13,11 +13,20 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QListWidget
 
+from viewer.core.printable import printable_text
 from viewer.qt.describe_panel import DescribePanel
 from viewer.qt.marks_panel import MarksPanel
 
 if TYPE_CHECKING:
     from viewer.qt.main_window import MainWindow
+
+
+class ProblemList(QListWidget):
+    """'Files with problems': a line naming a file whose name is not valid UTF-8 shows its odd
+    bytes as ``\\xNN`` (Qt would drop them, see :mod:`viewer.core.printable`)."""
+
+    def addItem(self, text: str) -> None:  # type: ignore[override]  # only text lines are added
+        super().addItem(printable_text(text))
 
 
 def build_docks(window: MainWindow) -> None:
@@ -42,7 +51,7 @@ def build_docks(window: MainWindow) -> None:
         dock.setObjectName(name)
         dock.setWidget(widget)
         window.addDockWidget(area, dock)
-    window.problems = QListWidget()
+    window.problems = ProblemList()
     window.problems_dock = QDockWidget("Files with problems", window)
     window.problems_dock.setObjectName("problems_dock")
     window.problems_dock.setWidget(window.problems)

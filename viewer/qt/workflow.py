@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from viewer.core.annotations import ImageAnnotations
+from viewer.core.printable import printable_text
 from viewer.interop.exports import FORMATS, SINGLE_FILE_DEFAULTS, NothingToExportError, export_studies
 from viewer.interop.options import ExportOptions
 from viewer.qt.agreement_dialog import AgreementDialog
@@ -216,7 +217,9 @@ class Workflow(QObject):
         shown = {id(v.image) for v in self.window.hanging.loaded_views()}
         for image in study.images:
             extra = ", ".join(image.view_modifiers)
-            text = f"{image.view_label}  {image.path.name}" + (f"  ({extra})" if extra else "")
+            text = printable_text(
+                f"{image.view_label}  {image.path.name}" + (f"  ({extra})" if extra else "")
+            )
             action = self.images_menu.addAction(("* " if id(image) in shown else "  ") + text)
             action.triggered.connect(partial(self.window.show_in_active_cell, image))
 

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from viewer.core.printable import printable_text
 from viewer.sources.worklist import StudyEntry, natural_key
 from viewer.sources.worklist_status import Status
 
@@ -105,7 +106,7 @@ class WorklistModel(QAbstractTableModel):
             shown = str(study.path)
             if self.root is not None and study.path.is_relative_to(self.root):
                 shown = str(study.path.relative_to(self.root)) or "."
-            return shown, natural_key(shown), str(study.path)
+            return printable_text(shown), natural_key(shown), printable_text(str(study.path))
         reader = self.readers[(column - fixed) // 2]
         marks = study.readers.get(reader)
         if marks is None:
