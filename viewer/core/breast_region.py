@@ -5,7 +5,8 @@ border of a scanned film are the strongest sources of false candidates; none of 
 breast tissue. :func:`breast_region` finds the breast by Otsu's threshold on a 0.5 mm
 version of the image and removes :func:`foreign_objects` from it: large regions far
 brighter than the tissue (metal, devices) and burned-in overlays at the image's largest
-value, each with a margin.
+value, each with a margin, and a scanned film's label laid over the tissue
+(:mod:`viewer.core.film_label`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage
+
+from viewer.core.film_label import film_labels
 
 _SEPARATION = 0.8
 """Otsu separation above which the image holds both background and breast (a single
@@ -69,7 +72,8 @@ def breast_region(
     """
     f = np.asarray(image, dtype=np.float32)
     q = [max(1, round(0.5 / p)) for p in pixel_mm]
-    small = ndimage.gaussian_filter(_downsample(f, q), 1.0)
+    cells = _downsample(f, q)
+    small = ndimage.gaussian_filter(cells, 1.0)
     small = np.minimum(small, np.float32(np.percentile(small, _CLIP_PERCENTILE)))
     threshold, separation = _otsu_threshold(small)
     tissue = small > threshold
@@ -80,6 +84,7 @@ def breast_region(
         tissue = ndimage.binary_fill_holes(labels == int(np.argmax(sizes)))
     else:
         tissue = np.ones_like(tissue)
+    label = film_labels(cells, (q[0] * pixel_mm[0], q[1] * pixel_mm[1]), threshold, tissue)
     steps = [max(1, round(margin_mm / (p * k))) for p, k in zip(pixel_mm, q, strict=True)]
     if margin_mm > 0:
         tissue = ndimage.binary_erosion(
@@ -87,6 +92,7 @@ def breast_region(
         )
     region = _upsample(tissue, q, f.shape)
     region &= ~foreign_objects(f, pixel_mm, region)
+    region &= ~_upsample(label, q, f.shape)
     # at most 5 % of each side: a small spot view keeps its middle
     by, bx = (min(round(_BORDER_MM / p), n // 20) for p, n in zip(pixel_mm, region.shape, strict=True))
     if 2 * by < region.shape[0] and 2 * bx < region.shape[1]:
