@@ -9,15 +9,18 @@ rule was skipped (``spacing_note``, null when none was), the VOI presets, and ``
 A header can be sound while the pixels are not (a truncated or damaged codestream, a
 missing Pixel Representation): so each image's first frame is decoded, in a child process
 (a decoder that aborts on damaged data ends that process, not this one; the file then
-reads "the decoder crashed on this file"). ``--headers-only`` skips the decoding.
+reads "the decoder crashed on this file"); a decode that takes over ``--decode-timeout``
+seconds (120) is stopped and said so, never waited for. ``--headers-only`` skips the decoding.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import sys
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -26,6 +29,11 @@ from typing import Any
 from viewer.dicom.image import DicomImageError, MammoImage, read_header
 from viewer.dicom.study import FileProblem, expand_paths, path_key
 from viewer.headless.spacing_fields import spacing_fields
+
+DECODE_TIMEOUT_S = 120.0
+"""How long one image's first frame may take to decode before the child is stopped: a 1 GiB
+frame (the read boundary's budget) of JPEG 2000 takes about a minute on one core."""
+
 
 FIELDS = (
     "path",
@@ -75,6 +83,13 @@ def add_parser(parser: argparse.ArgumentParser) -> None:
         "--headers-only",
         action="store_true",
         help="read headers only: do not decode the first frame to check the pixel data",
+    )
+    parser.add_argument(
+        "--decode-timeout",
+        type=float,
+        default=DECODE_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"stop a file's decoding after this long and report it (default {DECODE_TIMEOUT_S:g})",
     )
 
 
@@ -146,8 +161,16 @@ def decode_problem(path: str) -> str | None:
     return None
 
 
-def check_decoding(records: list[dict[str, Any]]) -> None:
-    """Decode each showable image's first frame in a child process; failures become ``error``."""
+def check_decoding(
+    records: list[dict[str, Any]],
+    timeout_s: float = DECODE_TIMEOUT_S,
+    job: Callable[[str], str | None] = decode_problem,
+) -> None:
+    """Decode each showable image's first frame in a child process; failures become ``error``.
+
+    A child that aborts (a decoder crash) or takes longer than ``timeout_s`` (a decoder caught
+    in a loop) is ended and the file says so; the files after it get a fresh child.
+    """
     todo = [r for r in records if r["error"] is None and r["rows"]]
     context = multiprocessing.get_context("spawn")
     pool: ProcessPoolExecutor | None = None
@@ -155,16 +178,32 @@ def check_decoding(records: list[dict[str, Any]]) -> None:
         for record in todo:
             if pool is None:
                 pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            name = Path(record["path"]).name
             try:
-                record["error"] = pool.submit(decode_problem, record["path"]).result()
-            except BrokenProcessPool:
-                name = Path(record["path"]).name
-                record["error"] = f"{name}: the decoder crashed on this file (its image data is damaged)"
-                pool.shutdown(wait=False, cancel_futures=True)
+                record["error"] = pool.submit(job, record["path"]).result(timeout=timeout_s)
+            except (BrokenProcessPool, TimeoutError) as exc:
+                record["error"] = (
+                    f"{name}: the decoder crashed on this file (its image data is damaged)"
+                    if isinstance(exc, BrokenProcessPool)
+                    else f"{name}: decoding its first frame took over {timeout_s:g} s; stopped "
+                    "(a decoder caught in a loop, or a file that is slow to read)"
+                )
+                _end(pool)
                 pool = None  # a fresh process for the files after it
     finally:
         if pool is not None:
             pool.shutdown()
+
+
+def _end(pool: ProcessPoolExecutor) -> None:
+    """Stop ``pool`` now, killing its process (a hung decoder never returns to be asked)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way before 3.14
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(5)
 
 
 def _record(file: Path, in_folder: bool) -> dict[str, Any]:
@@ -210,7 +249,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the records; 1 when a file cannot be shown."""
     records = collect(args.paths)
     if not args.headers_only:
-        check_decoding(records)
+        check_decoding(records, args.decode_timeout)
     if args.json:
         json.dump(records, sys.stdout, indent=2)
         sys.stdout.write("\n")
