@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 import subprocess
@@ -109,6 +110,19 @@ class TestAcquire:
         blocker.write_bytes(b"")
         with pytest.raises(SidecarError, match="cannot create the lock file"):
             lock.acquire(blocker / "a.lock", "dr a")
+
+    def test_disk_full_said_once(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A full disk reads 'cannot create the lock file X: the disk is full', one reason, no
+        nested 'cannot save X: ... unchanged.' of the lock file's own write."""
+
+        def full(fd: int, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(os, "write", full)
+        target = tmp_path / "a.lock"
+        with pytest.raises(SidecarError) as raised:
+            lock.acquire(target, "dr a")
+        assert str(raised.value) == f"cannot create the lock file {target}: the disk is full"
 
     def test_takeovers_at_once_cannot_both_win(self, tmp_path: Path) -> None:
         """Six processes taking over the same stale lock at the same moment: exactly one wins."""

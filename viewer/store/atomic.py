@@ -33,7 +33,8 @@ def leftover_temp_files(path: Path) -> list[Path]:
         return []
 
 
-def _reason(exc: OSError) -> str:
+def os_error_reason(exc: OSError) -> str:
+    """What ``exc`` means for someone saving a file: 'the disk is full', 'the folder is read-only ...'."""
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return "the folder is read-only or you may not write there"
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -79,7 +80,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
         raise SidecarError(
-            f"cannot save {path}: {_reason(exc)}. Any earlier version of the file is unchanged."
+            f"cannot save {path}: {os_error_reason(exc)}. Any earlier version of the file is unchanged."
         ) from exc
     # the rename happened; a folder that refuses fsync (some network shares) is no error
     with contextlib.suppress(OSError):

@@ -24,7 +24,7 @@ from filelock import FileLock, Timeout
 
 from viewer import __version__
 from viewer.core.annotations import utc_now
-from viewer.store.atomic import write_atomic
+from viewer.store.atomic import os_error_reason, write_atomic
 from viewer.store.errors import SidecarError
 
 
@@ -188,9 +188,12 @@ def acquire(path: Path, owner: str, wait: float = 0.0) -> tuple[Lock, str | None
             os_lock.release(force=True)
             raise
     except OSError as exc:
-        raise SidecarError(f"cannot create the lock file {path}: {exc.strerror or exc}") from None
+        raise SidecarError(f"cannot create the lock file {path}: {os_error_reason(exc)}") from None
     except SidecarError as exc:
         if isinstance(exc, LockHeldError):
             raise
-        raise SidecarError(f"cannot create the lock file {path}: {exc}") from None
+        # write_atomic's own message names the file and says the old one is unchanged: only its reason
+        cause = exc.__cause__
+        reason = os_error_reason(cause) if isinstance(cause, OSError) else str(exc)
+        raise SidecarError(f"cannot create the lock file {path}: {reason}") from None
     return Lock(path, info, content, os_lock), notice
