@@ -219,7 +219,6 @@ def _calcification_fragment(c: Calcification, where: str) -> bytes:
     if entry is not None and entry[0]() is c:
         return entry[1]
     d = _calcification_to_dict(c)
-    _refuse_non_finite(d, where)
     problem = schema.check_part("calcification", d)
     if problem is not None:
         raise SidecarError(
@@ -227,6 +226,8 @@ def _calcification_fragment(c: Calcification, where: str) -> bytes:
             "(a fault in mammo-viewer; please report it)"
         )
     fragment = orjson.dumps(d, default=_to_json_default, option=orjson.OPT_SERIALIZE_NUMPY)
+    if orjson.loads(fragment) != d:  # orjson wrote an inf or NaN as null: find it (~20 us a mark)
+        _refuse_non_finite(d, where)
     _remember(c, fragment)
     return fragment
 
@@ -267,8 +268,7 @@ def non_finite(data: Any, where: str = "") -> str | None:
 
 
 def _refuse_non_finite(data: Any, where: str) -> None:
-    found = non_finite(data, where)
-    if found is not None:
+    if (found := non_finite(data, where)) is not None:
         msg = f"the annotations cannot be written: {found} is not a finite number (a fault in mammo-viewer)"
         raise SidecarError(msg)
 
