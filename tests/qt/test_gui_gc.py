@@ -80,3 +80,22 @@ def test_a_full_collection_freezes_its_survivors_until_thaw(qtbot: Any) -> None:
     finally:
         collector.stop()
     assert gc.get_freeze_count() == 0  # stop() gives the frozen objects back
+
+
+def test_nothing_is_collected_while_held(qtbot: Any) -> None:
+    """While a reading or a save holds the collector its passes do nothing; after release they collect."""
+    collector = GuiCollector(interval_ms=10_000)
+    try:
+        holder = _Holder()
+        gone = weakref.ref(holder)
+        del holder
+        collector._thresholds = (-1, -1, -1)  # every generation is due
+        gui_gc.hold("test")
+        assert collector.collect() == 0
+        assert gone() is not None
+        gui_gc.release("test")
+        collector.collect()
+        assert gone() is None
+    finally:
+        gui_gc.release("test")
+        collector.stop()

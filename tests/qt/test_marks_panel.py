@@ -171,8 +171,9 @@ def test_an_edit_keeps_other_rows_and_the_selection(qtbot: Any) -> None:
     announced: list[tuple[str, str]] = []
 
     def note(first: Any, last: Any, *_: Any) -> None:
-        assert first.row() == last.row()
-        announced.append((first.data(ROLE_KIND), str(first.data(ROLE_ID))))
+        for row in range(first.row(), last.row() + 1):
+            index = first.siblingAtRow(row)
+            announced.append((index.data(ROLE_KIND), str(index.data(ROLE_ID))))
 
     rows.dataChanged.connect(note)
     panel.select_ids({ids[3]})
@@ -280,3 +281,22 @@ def test_columns_fit_their_texts_after_load_and_edits(qtbot: Any) -> None:
     model.put_cluster(keys[0], Cluster("c1", tuple(ids[:6]), ClusterState.CONFIRMED, distribution="grouped"))
     qtbot.waitUntil(lambda: not panel._refresh_timer.isActive())
     assert _fits(panel) == []
+
+
+def test_rows_moving_into_a_cluster_are_announced_in_runs(qtbot: Any) -> None:
+    """20 neighbouring rows moving under a new cluster are announced in runs, not one signal each."""
+    model, keys = _model()
+    for n in range(30):
+        calc = _calc(n)
+        model.images[keys[0]].calcifications[calc.id] = calc
+    panel = MarksPanel()
+    qtbot.addWidget(panel)
+    panel.set_model(model, dict(zip(keys, VIEWS, strict=True)))
+    tree_state(panel)
+    ids = list(model.images[keys[0]].calcifications)
+    signals: list[tuple[int, int]] = []
+    panel.rows.dataChanged.connect(lambda first, last, *_: signals.append((first.row(), last.row())))
+    model.put_cluster(keys[0], Cluster("c1", tuple(ids[:20]), ClusterState.CONFIRMED))
+    qtbot.waitUntil(lambda: not panel._refresh_timer.isActive())
+    assert sum(last - first + 1 for first, last in signals) >= 20
+    assert len(signals) <= 4

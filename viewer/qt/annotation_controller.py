@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from viewer.core.annotations import (
     Calcification,
@@ -60,6 +60,12 @@ class AnnotationController(QObject):
         self.calc_ids: set[str] = set()
         self.cluster_ids: set[str] = set()
         self.last_added: tuple[ImageKey, str] | None = None
+        self._to_group: list[ImageKey] = []
+        """Images of a new model whose suggestions are still to be made, one a timer tick."""
+        self._group_timer = QTimer(self)
+        self._group_timer.setSingleShot(True)
+        self._group_timer.setInterval(0)
+        self._group_timer.timeout.connect(self._group_next)
 
     # -- model -----------------------------------------------------------------------
     def set_model(self, model: StudyAnnotations, rule: ClusterRule) -> None:
@@ -71,8 +77,20 @@ class AnnotationController(QObject):
         self.suggestions = {}
         self.clear_selection()
         model.subscribe(self._on_change)
-        for key in model.images:
-            self._regroup(key)
+        # one image a turn of the event loop, after the first paint: the suggestions of 10,000
+        # marks on four images took ~240 ms of the UI thread at once
+        self._to_group = list(model.images)
+        self._group_timer.start()
+
+    def regrouping(self) -> bool:
+        """True while some image of the model has not had its suggestions made yet."""
+        return bool(self._to_group)
+
+    def _group_next(self) -> None:
+        if self._to_group:
+            self._regroup(self._to_group.pop(0))
+        if self._to_group:
+            self._group_timer.start()
 
     def set_rule(self, rule: ClusterRule) -> None:
         if self.model is not None:
@@ -84,6 +102,8 @@ class AnnotationController(QObject):
             self.last_added = (change.image, change.item_id)
         keys = list(self.model.images) if change.image is None else [change.image]
         for key in keys:
+            if key in self._to_group:
+                self._to_group.remove(key)
             self._regroup(key)
         if change.kind is ChangeKind.CALCIFICATION_REMOVED and change.item_id in self.calc_ids:
             self.calc_ids.discard(change.item_id)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
+
 from viewer.core.annotations import ImageKey, StudyAnnotations
 from viewer.core.pyramid import Pyramid
 from viewer.dicom.image import MammoImage
@@ -29,11 +31,34 @@ class CellLayers:
     def __init__(self, window: MainWindow) -> None:
         self.window = window
         self.layers: dict[str, MarksLayer] = {}
+        self._to_attach: dict[str, tuple[ImageView, StudyAnnotations, ImageKey]] = {}
+        """Cells whose layer is made on a later turn of the event loop (:meth:`attach_all` ``lazily``)."""
+        self._attach_timer = QTimer(window)
+        self._attach_timer.setSingleShot(True)
+        self._attach_timer.setInterval(0)
+        self._attach_timer.timeout.connect(self._attach_next)
 
     def layer_for(self, key: ImageKey) -> MarksLayer | None:
+        """The layer showing ``key`` (made now if it was still to be made)."""
+        name = next((n for n, (_, _, k) in self._to_attach.items() if k == key), None)
+        if name is not None:
+            self._attach(name, *self._to_attach.pop(name))
         return next((layer for layer in self.layers.values() if layer.key == key), None)
 
+    @property
+    def attaching(self) -> bool:
+        """True while some cell's layer is still to be made."""
+        return bool(self._to_attach)
+
+    def _attach_next(self) -> None:
+        if self._to_attach:
+            name = next(iter(self._to_attach))
+            self._attach(name, *self._to_attach.pop(name))
+        if self._to_attach:
+            self._attach_timer.start()
+
     def _attach(self, name: str, view: ImageView, model: StudyAnnotations, key: ImageKey) -> None:
+        self._to_attach.pop(name, None)
         old = self.layers.pop(name, None)
         if old is not None:
             old.detach()
@@ -43,15 +68,30 @@ class CellLayers:
         self.layers[name] = layer
 
     def detach_all(self) -> None:
+        self._to_attach.clear()
         for layer in self.layers.values():
             layer.detach()
         self.layers.clear()
 
-    def attach_all(self, model: StudyAnnotations) -> None:
-        """A layer of ``model`` on every cell that shows an image."""
+    def attach_all(self, model: StudyAnnotations, lazily: bool = False) -> None:
+        """A layer of ``model`` on every cell that shows an image.
+
+        ``lazily``: the active cell's now, the others' one a turn of the event loop (a layer of
+        2,500 marks takes ~20 ms of CPU; four at once held the UI thread ~70-260 ms).
+        """
+        active = self.window.hanging.active
         for name, view in self.window.hanging.views.items():
             if view.image is not None:
-                self._attach(name, view, model, image_key(view.image, view.frame))
+                key = image_key(view.image, view.frame)
+                if lazily and view is not active:
+                    old = self.layers.pop(name, None)
+                    if old is not None:  # never another model's layer meanwhile
+                        old.detach()
+                    self._to_attach[name] = (view, model, key)
+                else:
+                    self._attach(name, view, model, key)
+        if self._to_attach:
+            self._attach_timer.start()
 
     def _name_of(self, view: ImageView) -> str | None:
         return next((n for n, v in self.window.hanging.views.items() if v is view), None)
@@ -111,7 +151,8 @@ class CellLayers:
             layer.set_show_labels(on)
 
     def show_suggestions(self, key: ImageKey) -> None:
-        layer = self.layer_for(key)
+        # a layer still to be made takes the suggestions when it is made
+        layer = next((layer for layer in self.layers.values() if layer.key == key), None)
         if layer is not None:
             layer.set_suggestions(self.window.controller.suggestions_for(key))
 

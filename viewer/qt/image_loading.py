@@ -83,10 +83,11 @@ class ImageLoading(QObject):
         return all(v.pixels_ready for v in self.window.hanging.loaded_views())
 
     def wait_until_loaded(self, timeout_s: float = 60.0) -> bool:
-        """Run the event loop until :meth:`images_ready` (for scripts and --screenshot)."""
+        """Run the event loop until :meth:`images_ready` and the marks are shown (scripts, --screenshot)."""
         loop = QEventLoop()
         deadline = time.monotonic() + timeout_s
-        while not self.images_ready() and time.monotonic() < deadline:
+        session = self.window.session
+        while (not self.images_ready() or session.reading is not None) and time.monotonic() < deadline:
             loop.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
             time.sleep(0.005)
-        return self.images_ready()
+        return self.images_ready() and session.reading is None

@@ -87,6 +87,8 @@ class MarksPanel(QWidget):
         self._clusters: dict[ImageKey, dict[str, tuple[Cluster, int]]] = {}
         """Per image, the clusters shown with their numbers."""
         self._totals: dict[ImageKey, tuple[int, int, int]] = {}
+        self.loading = False
+        """The marks are being read (the summary says so)."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
@@ -240,7 +242,15 @@ class MarksPanel(QWidget):
         suggestions = self.suggestions_for(key) if self.suggestions_for else []
         return [c for c in (*img.clusters.values(), *suggestions) if c.state is not ClusterState.REJECTED]
 
+    def set_loading(self, on: bool) -> None:
+        """Say the study's marks are still being read (``on``), or show the counts again."""
+        self.loading = on
+        self._update_summary()
+
     def _update_summary(self) -> None:
+        if self.loading:
+            self.summary.setText("Loading marks...")
+            return
         calcs = sum(t[0] for t in self._totals.values())
         clusters = sum(t[1] for t in self._totals.values())
         suggested = sum(t[2] for t in self._totals.values())

@@ -10,11 +10,13 @@ unsaved marks stay in the recovery file. Each decision is said on stderr and in 
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from viewer.core.annotations import ImageKey
@@ -23,11 +25,17 @@ from viewer.dicom.study import Study
 from viewer.qt import gui_gc, reading_setup
 from viewer.qt.cell_layers import frame_label
 from viewer.qt.image_view import image_key
+from viewer.session.marks_reading import BACKGROUND_READ_BYTES, MarksReading
 from viewer.session.study_session import Opened, SessionError, read_studies, why_not_openable
 from viewer.sources.server_store import ServerAnnotationStore
 
 if TYPE_CHECKING:
     from viewer.qt.main_window import MainWindow
+
+
+class _Arrivals(QObject):
+    read = Signal(object)
+    """A background reading of marks finished (emitted on its thread, delivered on the UI thread)."""
 
 
 class StudyOpening:
@@ -38,6 +46,10 @@ class StudyOpening:
         self.requests = 0
         """Opens asked for so far: a study still being retrieved from a server opens only if
         nothing else was asked for meanwhile."""
+        self.background_bytes: int | None = BACKGROUND_READ_BYTES
+        """An annotation file this large is read off the UI thread (``None``: never)."""
+        self._arrivals = _Arrivals(window)
+        self._arrivals.read.connect(self._marks_read)
 
     def open_files_dialog(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self.window, "Open DICOM files")
@@ -112,7 +124,9 @@ class StudyOpening:
         window.workflow.others.clear()
         window.workflow.candidates.clear()
         try:
-            opened = window.session.open(studies, index, discard=discard, server=server)
+            opened = window.session.open(
+                studies, index, discard=discard, server=server, background_bytes=self.background_bytes
+            )
         except SessionError as exc:
             self._warn("Study not opened", str(exc))
             window.notify(str(exc))
@@ -136,6 +150,64 @@ class StudyOpening:
         self.show_model()
         for notice in opened.notices:
             window.notify(notice)
+        if opened.reading is not None:
+            self._await_marks(opened.reading)
+        else:
+            gui_gc.release("marks")
+            window.marks_panel.set_loading(False)
+        self._ask_about(opened)
+        if leftovers:
+            window.notify(f"{len(leftovers)} more image(s) in this study: Study > Images in this study")
+        if len(studies) > 1:
+            window.notify(
+                f"{len(studies)} studies in {study.folder.name}; showing {index + 1} of {len(studies)} "
+                f"(Study UID ...{study.study_instance_uid[-8:]}). "
+                "The worklist (Ctrl+Shift+W) lists each one to open."
+            )
+        if window.session.server_store is None:  # a server's study is opened again by its address
+            window.prefs.add_recent_path(str(study.folder))
+        window.view_controls.rebuild_presets()
+        window.view_controls.cursor_label.setText("")  # the last study's read-out is not this one's
+        window.edited()
+        window.focus_views()
+
+    def _await_marks(self, reading: MarksReading) -> None:
+        """Say the marks are being read; show them when they arrive (:meth:`_marks_read`)."""
+        gui_gc.hold("marks")  # the reading makes ~600,000 objects, none of them garbage
+        self.window.marks_panel.set_loading(True)
+        self.window.notify("loading marks... (they can be edited once they are shown)")
+        arrivals = self._arrivals
+
+        def arrived(_future: object) -> None:
+            with contextlib.suppress(RuntimeError):  # the window is gone: nobody to tell
+                arrivals.read.emit(reading)
+
+        reading.future.add_done_callback(arrived)
+        QTimer.singleShot(0, reading.begin)  # after the study's first paint
+
+    def _marks_read(self, reading: MarksReading) -> None:
+        window = self.window
+        opened = window.session.marks_read(reading)
+        if window.session.reading is None:
+            if opened is not None:
+                gui_gc.freeze()  # ~600,000 objects read, none garbage: later passes skip them
+            gui_gc.release("marks")
+            window.marks_panel.set_loading(False)
+        if opened is None:  # another study is open now: nothing of this reading is shown
+            return
+        moved = apply_reader_views(opened.study.images, window.session.model)
+        if moved:
+            window.view_correction.rehang()  # the reader's view corrections, as on the spot
+        else:
+            self.show_model(lazily=True)
+        for notice in opened.notices:
+            window.notify(notice)
+        self._ask_about(opened)
+        window.edited()
+
+    def _ask_about(self, opened: Opened) -> None:
+        """Warn of a read-only file and ask about a newer autosave, as the open found them."""
+        window = self.window
         if opened.read_only_reason:
             self._warn("Annotations are read-only", opened.read_only_reason)
         if opened.recovery is not None and not window.interactive:
@@ -155,20 +227,6 @@ class StudyOpening:
                 self.show_model()
             else:
                 window.session.decline_recovery()
-        if leftovers:
-            window.notify(f"{len(leftovers)} more image(s) in this study: Study > Images in this study")
-        if len(studies) > 1:
-            window.notify(
-                f"{len(studies)} studies in {study.folder.name}; showing {index + 1} of {len(studies)} "
-                f"(Study UID ...{study.study_instance_uid[-8:]}). "
-                "The worklist (Ctrl+Shift+W) lists each one to open."
-            )
-        if window.session.server_store is None:  # a server's study is opened again by its address
-            window.prefs.add_recent_path(str(study.folder))
-        window.view_controls.rebuild_presets()
-        window.view_controls.cursor_label.setText("")  # the last study's read-out is not this one's
-        window.edited()
-        window.focus_views()
 
     def _say(self, message: str) -> None:
         """Tell a run nobody watches what was decided for it (stderr and the status bar)."""
@@ -181,8 +239,9 @@ class StudyOpening:
         else:
             self._say(f"{title}: {message} (non-interactive run: the default is read-only)")
 
-    def show_model(self) -> None:
-        """Show the session's marks: the marks layers, the list, the controller."""
+    def show_model(self, lazily: bool = False) -> None:
+        """Show the session's marks: the marks layers (``lazily``: see ``CellLayers.attach_all``),
+        the list, the controller."""
         window = self.window
         model, study = window.session.model, window.session.study
         window.cells.detach_all()
@@ -193,7 +252,7 @@ class StudyOpening:
                     if uid == img.sop_instance_uid:
                         names[image_key(img, frame)] = frame_label(img, frame)
         window.controller.set_model(model, window.editing.rule())
-        window.cells.attach_all(model)
+        window.cells.attach_all(model, lazily)
         window.marks_panel.set_model(model, names)
         reading_setup.model_set(window, model)
 
@@ -250,5 +309,7 @@ class StudyOpening:
         window.workflow.others.clear()
         window.workflow.candidates.clear()
         window.session.close(discard=discard)
+        gui_gc.release("marks")
+        window.marks_panel.set_loading(False)
         gui_gc.thaw()
         return True

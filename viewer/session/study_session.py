@@ -39,6 +39,7 @@ from viewer.core.commands import Command
 from viewer.dicom.folder_studies import folder_studies
 from viewer.dicom.study import Study, open_studies
 from viewer.session.history import History
+from viewer.session.marks_reading import MarksReader, MarksReading
 from viewer.session.writer import AnnotationWriter, WriteJob
 from viewer.sources.dicomweb import ServerError
 from viewer.sources.server_store import PushResult, SaveConflictError, ServerAnnotationStore
@@ -47,6 +48,8 @@ from viewer.store.errors import SidecarError
 from viewer.store.serialize import serialize
 from viewer.store.session import AnnotationStore
 from viewer.store.shared_folder import split_shared_sidecars
+
+LOADING = "the marks are still being read; they can be edited and saved once they are shown"
 
 AnnotationFile = AnnotationStore | ServerAnnotationStore
 """Where the open study's marks are kept: a file beside the study, or a server (and this computer)."""
@@ -75,6 +78,9 @@ class Opened:
     recovery: StudyAnnotations | None = None
     """Marks of an autosave newer than the last save: :meth:`StudySession.accept_recovery`
     or :meth:`StudySession.decline_recovery`."""
+    reading: MarksReading | None = None
+    """The marks are being read in the background: :meth:`StudySession.marks_read` once done
+    (then the read-only reason and the autosave are known)."""
 
 
 @dataclass
@@ -139,6 +145,9 @@ class StudySession:
         self.generation = 0
         self.pending_recovery: StudyAnnotations | None = None
         self.writer = writer or AnnotationWriter()
+        self.reading: MarksReading | None = None
+        """The open study's marks being read in the background (no edit, no save meanwhile)."""
+        self._reader_thread = MarksReader()
 
     # -- state -------------------------------------------------------------------------
     @property
@@ -180,6 +189,7 @@ class StudySession:
         *,
         discard: bool = False,
         server: ServerAnnotationStore | None = None,
+        background_bytes: int | None = None,
     ) -> Opened:
         """Make ``studies[index]`` the open study; the current one is retired only on success.
 
@@ -188,7 +198,9 @@ class StudySession:
         a server and its marks are kept there (the store is the session's from now on, also
         when the open fails: it is closed then). Raises :class:`SessionError` (the current
         study stays open, editable and savable) when the study has no image or no
-        annotation file can be opened for it.
+        annotation file can be opened for it. ``background_bytes``: an annotation file at least
+        that large is read on a worker thread (:mod:`viewer.session.marks_reading`):
+        :attr:`Opened.reading` is set and the model is empty until :meth:`marks_read`.
         """
         study = studies[index]
         if not study.images:
@@ -207,7 +219,7 @@ class StudySession:
             self._retire(discard)
             self.writer.flush()  # its lock is released on the writer thread
         try:
-            store = AnnotationStore.open(study.folder, self.reader, uid, shared=shared)
+            store = AnnotationStore.open(study.folder, self.reader, uid, shared=shared, defer_read=True)
         except SidecarError as exc:
             if same_file:
                 self._reset(None, StudyAnnotations(self.reader))
@@ -216,17 +228,39 @@ class StudySession:
             self._retire(discard)
         self.generation += 1
         self.study, self.store = study, store
-        notices += store.notices
-        try:
-            model = store.load()
-        except SidecarError as exc:  # a store that could not read its file is read-only already
-            notices.append(str(exc))
-            model = StudyAnnotations(self.reader, uid)
-        self._reset(study, model)
+        if background_bytes is not None and store.unread_bytes >= background_bytes:
+            self._reset(study, StudyAnnotations(self.reader, uid))
+            notices += store.notices  # before the reader thread adds its own
+            self.reading = self._reader_thread.start(store, self.generation, len(store.notices))
+            return Opened(study, list(studies), notices, reading=self.reading)
+        store.read()
         recovery = store.recovery() if store.read_only_reason is None else None
-        notices += [n for n in store.notices if n not in notices]
+        return self._loaded(list(studies), notices, recovery)
+
+    def _loaded(self, studies: list[Study], notices: list[str], recovery: StudyAnnotations | None) -> Opened:
+        study, store = self.study, self.store
+        assert study is not None and store is not None
+        notices = notices + [n for n in store.notices if n not in notices]
+        self._reset(study, store.load())
         self.pending_recovery = recovery
-        return Opened(study, list(studies), notices, store.read_only_reason, recovery)
+        return Opened(study, studies, notices, store.read_only_reason, recovery)
+
+    def marks_read(self, reading: MarksReading) -> Opened | None:
+        """Show the marks of a finished background reading (on the thread that owns the session).
+
+        ``None`` when the reading is not the open study's (another study was opened or this
+        one closed meanwhile: nothing changes) or not finished. Otherwise the model becomes
+        the file's marks, and the :class:`Opened` says what the file held (read-only reason,
+        notices, a newer autosave) as :meth:`open` does for a file read on the spot.
+        """
+        if reading is not self.reading or not reading.done or self.study is None:
+            return None
+        if reading.generation != self.generation or self.store is not reading.store:
+            return None
+        self.reading = None
+        opened = self._loaded([self.study], [], reading.future.result())
+        del opened.notices[: reading.notices_shown]  # said when the study opened
+        return opened
 
     def _open_with(
         self, study: Study, studies: Sequence[Study], store: ServerAnnotationStore, discard: bool
@@ -304,11 +338,17 @@ class StudySession:
         keep = not discard and self.dirty and store.read_only_reason is None
         if keep:
             self._submit_write("autosave", store)  # everything unsaved goes to the recovery file
-        # an autosave found on open that nobody decided on (a run without questions) is kept
-        undecided = self.pending_recovery is not None
+        # an autosave found on open that nobody decided on (a run without questions, or one
+        # whose marks were still being read) is kept
+        reading, self.reading = self.reading, None
+        if reading is not None:
+            reading.drop()  # not read at all unless it has begun
+        undecided = self.pending_recovery is not None or reading is not None
         job = WriteJob("close", self.generation, self.history.revision, self.history.state, store.path)
 
         def close() -> None:
+            if reading is not None:
+                reading.wait()  # the lock is let go after the reading, never during it
             if not keep and not undecided:
                 store.discard_recovery()
             store.close()
@@ -320,6 +360,8 @@ class StudySession:
         """Do an edit as the newest undo step; raises :class:`SessionError` when read-only."""
         if self.study is None:
             raise SessionError("no study is open")
+        if self.reading is not None:
+            raise SessionError(LOADING)
         if self.read_only_reason:
             raise SessionError(f"read-only: {self.read_only_reason}")
         self.history.push(command)
@@ -343,6 +385,8 @@ class StudySession:
         store = self.store
         if store is None or self.study is None:
             raise SessionError("Nothing to save: no study is open")
+        if self.reading is not None:
+            raise SessionError(LOADING)
         if store.read_only_reason:
             raise SessionError(store.read_only_reason)
         if self.model.study_instance_uid != self.study.study_instance_uid:
@@ -449,4 +493,6 @@ class StudySession:
         """Close the study keeping unsaved marks in its recovery file, finish every write."""
         if self.store is not None:
             self.close(discard=False)
-        return self.writer.shutdown(timeout_s)
+        done = self.writer.shutdown(timeout_s)
+        self._reader_thread.shutdown()
+        return done

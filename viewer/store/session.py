@@ -163,11 +163,20 @@ class AnnotationStore:
         self._on_disk: Fingerprint = None
         self._foreign: ForeignMarks | None = None
         self.merged_notice: str | None = None
+        self._source: Path | None = None
+        self._unread = False
 
     # -- opening ---------------------------------------------------------------------
     @classmethod
     def open(
-        cls, study_folder: Path, reader: str, study_uid: str, *, wait: float = 0.0, shared: bool = False
+        cls,
+        study_folder: Path,
+        reader: str,
+        study_uid: str,
+        *,
+        wait: float = 0.0,
+        shared: bool = False,
+        defer_read: bool = False,
     ) -> AnnotationStore:
         """Lock, find and read the reader's annotation file of a study.
 
@@ -177,7 +186,8 @@ class AnnotationStore:
         (:func:`viewer.store.sidecar.sidecar_path`). Never raises for a bad file or a held
         lock: the store then opens read-only with :attr:`read_only_reason` set. Raises
         ``SidecarError`` only when neither the study folder nor the user's data folder can
-        be written at all.
+        be written at all. ``defer_read``: the file is found and locked but not read; call
+        :meth:`read` (on any thread) before anything else.
         """
         folder = Path(study_folder)
         primary = sidecar.sidecar_path(folder, reader, study_uid if shared else None)
@@ -222,12 +232,36 @@ class AnnotationStore:
                 f"as {_renamed(earlier).name}."
             )
         store._take_lock(wait)
-        locked = store._lock is not None
-        store._read(source)
-        if locked and store.read_only_reason is not None:
-            # never written (corrupt or newer file): the lock would only stop others reading it
-            store._release_lock()
+        store._source, store._unread = source, True
+        if not defer_read:
+            store.read()
         return store
+
+    @property
+    def unread_bytes(self) -> int:
+        """The size of the file found on open while :meth:`read` has not read it (else 0)."""
+        if not self._unread or self._source is None:
+            return 0
+        try:
+            return self._source.stat().st_size
+        except OSError:
+            return 0
+
+    def read(self) -> None:
+        """Read the file found on open (once; thread-safe, meant for a worker thread).
+
+        Until it returns, :meth:`load` holds no marks and nothing may be saved. A store closed
+        before it is read stays unread.
+        """
+        with self._io:
+            if not self._unread or self._closed:
+                return
+            self._unread = False
+            locked = self._lock is not None
+            self._read(self._source)
+            if locked and self.read_only_reason is not None:
+                # never written (corrupt or newer file): the lock would only stop others reading it
+                self._release_lock()
 
     def _read(self, source: Path | None) -> None:
         if source is None:
@@ -291,7 +325,7 @@ class AnnotationStore:
 
     @property
     def writable(self) -> bool:
-        return self.read_only_reason is None and not self._closed
+        return self.read_only_reason is None and not self._closed and not self._unread
 
     def load(self) -> StudyAnnotations:
         """The annotations as found on open (empty when there was no file or it is unusable)."""
@@ -321,6 +355,8 @@ class AnnotationStore:
     def _check_writable(self, what: Path) -> None:
         if self._closed:
             raise SidecarError(f"cannot save {what}: the study was closed")
+        if self._unread:  # what it holds would be overwritten unseen
+            raise SidecarError(f"cannot save {what}: its marks have not been read yet")
         if self.read_only_reason is not None:
             raise SidecarError(f"cannot save {what}: {self.read_only_reason}")
 
@@ -414,8 +450,8 @@ class AnnotationStore:
     def discard_recovery(self) -> None:
         """Delete the autosave (the reader chose not to recover it, or closed without saving)."""
         with self._io:
-            if self.read_only_reason is not None:
-                return  # another instance's autosave is not ours to delete
+            if self.read_only_reason is not None or self._unread:
+                return  # another instance's autosave, or one nobody has seen: not ours to delete
             with contextlib.suppress(OSError):
                 self.recovery_path.unlink(missing_ok=True)
             self._recovery_revision = -1
