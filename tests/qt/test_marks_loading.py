@@ -15,6 +15,7 @@ from viewer.core.commands import AddCalcification
 from viewer.core.phantom import Phantom
 from viewer.qt.annotation_controller import AnnotationController
 from viewer.qt.main_window import MainWindow
+from viewer.qt.report_action import write_window_report
 from viewer.session.study_session import StudySession, read_studies
 from viewer.store import sidecar
 from viewer.store.session import AnnotationStore
@@ -100,6 +101,24 @@ class TestMarksLoading:
         qtbot.waitUntil(lambda: _drawn(window) == ids)
         assert "5 calcifications" in window.marks_panel.summary.text()
         assert not window.session.dirty
+
+    def test_no_report_of_marks_not_read_yet(
+        self, qtbot: QtBot, demo_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A report asked for while the marks are read is refused (it would say "No calcifications
+        marked"), and written with the marks once they are shown."""
+        _with_marks(demo_folder, 3)
+        window = _window(qtbot)
+        held = _HeldReads(monkeypatch, demo_folder)
+        assert window.open_paths([demo_folder])
+        assert window.session.reading is not None
+        out = tmp_path / "report.html"
+        assert not write_window_report(window, out)
+        assert not out.exists() and "still being read" in window.last_message
+        held.release()
+        qtbot.waitUntil(lambda: window.session.reading is None, timeout=20000)
+        assert write_window_report(window, out)
+        assert "No calcifications marked" not in out.read_text(encoding="utf-8")
 
     def test_a_study_switch_mid_reading_never_shows_the_old_marks(
         self, qtbot: QtBot, demo_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from viewer.interop.study_report import ReportError, study_report
 from viewer.qt.report_pdf import write_report
+from viewer.session.study_session import LOADING
 from viewer.store.errors import SidecarError
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ def report_dialog(window: MainWindow) -> None:
 def write_window_report(window: MainWindow, out: Path) -> bool:
     """Write the open study's report to ``out`` (.html or .pdf); False with a message on failure."""
     if window.study is None:
+        return False
+    if window.session.reading is not None:  # the model is empty until the marks arrive
+        window.notify(f"Report not written: {LOADING}")
         return False
     if out.suffix.lower() not in (".html", ".htm", ".pdf"):
         out = out.with_suffix(".html")
