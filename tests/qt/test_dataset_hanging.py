@@ -100,6 +100,35 @@ class TestUndecodableCell:
         headline = "LMLO: could not be decoded (truncated JPEG 2000 data)"
         assert any(headline in t and "cut.dcm" in t for t in texts), texts
 
+    def test_an_inferred_view_keeps_its_source_in_the_failed_headline(
+        self, qtbot: QtBot, shared_data: Path, tmp_path: Path
+    ) -> None:
+        """A file whose view comes from its name (as CBIS-DDSM's) says so when it cannot be decoded,
+        as its picture's caption would: 'LMLO (from file name): could not be decoded (...)'."""
+        from pydicom import dcmread
+        from pydicom.encaps import encapsulate, generate_frames
+
+        ds = dcmread(shared_data / "wg04_MG1_J2KI.dcm")
+        for keyword in (
+            "ImageLaterality",
+            "Laterality",
+            "ViewCodeSequence",
+            "ViewPosition",
+            "PatientOrientation",
+            "SeriesDescription",
+            "ProtocolName",
+            "ImageComments",
+        ):
+            if keyword in ds:
+                delattr(ds, keyword)
+        codestream = next(generate_frames(ds.PixelData, number_of_frames=1))
+        ds.PixelData = encapsulate([codestream[: len(codestream) // 3]])
+        ds.save_as(tmp_path / "Calc-Test_P_00001_LEFT_MLO.dcm")
+        window = open_window(qtbot, tmp_path)
+        texts = [v.overlays.top.text() for v in window.hanging.views.values() if v.isVisible()]
+        headline = "LMLO (from file name): could not be decoded (truncated JPEG 2000 data)"
+        assert any(headline in t for t in texts), texts
+
     def test_a_file_cut_short_hangs_in_its_cell_and_says_why(
         self, qtbot: QtBot, shared_data: Path, tmp_path: Path
     ) -> None:

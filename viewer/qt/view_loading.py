@@ -64,7 +64,7 @@ class ViewLoading:
         view.frame = 0
         view.picture.clear()
         reason = message.removeprefix(f"{image.path.name}: ")
-        label = image.view_label if image.laterality and image.view else view.cell_label
+        label = image.view_caption if image.laterality and image.view else view.cell_label
         view.overlays.show_failed(label, reason, image.path.name)
         view.place_overlays()
         view.image_changed.emit(view)  # no scale bar or letters for pixels that are not there
