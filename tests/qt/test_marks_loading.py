@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from tests.fixtures.qt_driving import click_on, view_name
+from tests.fixtures.qt_driving import click_on, shown_window, view_name
 from viewer.core.annotations import Calcification
 from viewer.core.commands import AddCalcification
 from viewer.core.phantom import Phantom
@@ -68,12 +68,7 @@ def _shown_ids(window: MainWindow) -> set[str]:
 
 def _window(qtbot: QtBot) -> MainWindow:
     """A shown window, no study open, that reads every annotation file in the background."""
-    window = MainWindow(reader=READER)
-    window.interactive = False
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
+    window = shown_window(qtbot, READER)
     window.opening.background_bytes = 0  # however small
     return window
 
